@@ -1,0 +1,9 @@
+/**
+ * Leader election: who leads, leader-change events, and the candidate registry.
+ *
+ * <p>{@link io.metasrv.election.Election} is the one contract every implementation follows
+ * (etcd, Kubernetes Lease, PostgreSQL, MySQL, and {@link io.metasrv.election.StandaloneElection}
+ * for a single node): the leader value is the leader's {@code server_addr}, leader changes
+ * arrive in order, and {@code resign()} gives leadership up at once.
+ */
+package io.metasrv.election;

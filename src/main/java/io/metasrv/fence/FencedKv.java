@@ -1,0 +1,198 @@
+package io.metasrv.fence;
+
+import io.metasrv.kv.Compare;
+import io.metasrv.kv.CompareAndPutResponse;
+import io.metasrv.kv.DeleteRangeResponse;
+import io.metasrv.kv.KeyValue;
+import io.metasrv.kv.KvBackend;
+import io.metasrv.kv.KvLimits;
+import io.metasrv.kv.RangeRequest;
+import io.metasrv.kv.RangeResponse;
+import io.metasrv.kv.Txn;
+import io.metasrv.kv.TxnOp;
+import io.metasrv.kv.TxnOpResponse;
+import io.metasrv.kv.TxnResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.LongConsumer;
+
+/**
+ * The store as the leader writes it: reads pass through, and every write is a transaction
+ * that also requires the stored leader epoch to equal the one this node holds.
+ *
+ * <p>When such a transaction fails, the epoch is read again: epochs only grow, so if it is
+ * still ours the failure came from the caller's own compares; otherwise the write is refused
+ * with {@link FencedException} and {@code onFenced} is told, so the node steps down.
+ * Batch writes and range deletes are fenced chunk by chunk ({@code max_txn_ops} keys each).
+ */
+public final class FencedKv implements KvBackend {
+  private final KvBackend inner;
+  private final LeaderEpoch epochs;
+  private final LongConsumer onFenced;
+  private volatile long heldEpoch;
+
+  /**
+   * @param onFenced called with the current epoch when a write finds this node fenced
+   */
+  public FencedKv(KvBackend inner, LongConsumer onFenced) {
+    this.inner = inner;
+    this.epochs = new LeaderEpoch(inner);
+    this.onFenced = onFenced;
+  }
+
+  /** Becomes leader for {@code term} (see {@link LeaderEpoch#acquire}); returns the epoch. */
+  public long acquire(long term) {
+    heldEpoch = epochs.acquire(term);
+    return heldEpoch;
+  }
+
+  /** Stops writing as leader; every write is refused until the next {@link #acquire}. */
+  public void release() {
+    heldEpoch = 0;
+  }
+
+  /** The epoch this node holds, 0 when it is not leader. */
+  public long heldEpoch() {
+    return heldEpoch;
+  }
+
+  @Override
+  public String name() {
+    return inner.name();
+  }
+
+  @Override
+  public KvLimits limits() {
+    return inner.limits();
+  }
+
+  @Override
+  public RangeResponse range(RangeRequest request) {
+    return inner.range(request);
+  }
+
+  @Override
+  public Optional<KeyValue> get(byte[] key) {
+    return inner.get(key);
+  }
+
+  @Override
+  public List<KeyValue> batchGet(List<byte[]> keys) {
+    return inner.batchGet(keys);
+  }
+
+  @Override
+  public Optional<KeyValue> put(byte[] key, byte[] value) {
+    TxnResponse response = fenced(List.of(TxnOp.put(key, value)));
+    return ((TxnOpResponse.Put) response.responses().get(0)).prev();
+  }
+
+  @Override
+  public List<KeyValue> batchPut(List<KeyValue> kvs, boolean prevKv) {
+    List<KeyValue> prevs = new ArrayList<>();
+    for (List<KeyValue> chunk : chunks(kvs)) {
+      List<TxnOp> ops = chunk.stream().map(kv -> TxnOp.put(kv.key(), kv.value())).toList();
+      for (TxnOpResponse r : fenced(ops).responses()) {
+        ((TxnOpResponse.Put) r).prev().filter(p -> prevKv).ifPresent(prevs::add);
+      }
+    }
+    return prevs;
+  }
+
+  @Override
+  public List<KeyValue> batchDelete(List<byte[]> keys, boolean prevKv) {
+    List<KeyValue> prevs = new ArrayList<>();
+    for (List<byte[]> chunk : chunks(keys)) {
+      List<TxnOp> ops = chunk.stream().map(TxnOp::delete).toList();
+      for (TxnOpResponse r : fenced(ops).responses()) {
+        ((TxnOpResponse.Delete) r).prev().filter(p -> prevKv).ifPresent(prevs::add);
+      }
+    }
+    return prevs;
+  }
+
+  @Override
+  public DeleteRangeResponse deleteRange(RangeRequest request, boolean prevKv) {
+    List<byte[]> keys = inner.range(new RangeRequest(request.key(), request.rangeEnd(), 0, true))
+        .kvs().stream().map(KeyValue::key).toList();
+    List<KeyValue> prevs = new ArrayList<>();
+    long deleted = 0;
+    for (List<byte[]> chunk : chunks(keys)) {
+      for (TxnOpResponse r : fenced(chunk.stream().map(TxnOp::delete).toList())
+          .responses()) {
+        Optional<KeyValue> prev = ((TxnOpResponse.Delete) r).prev();
+        if (prev.isPresent()) {
+          deleted++;
+          prev.filter(p -> prevKv).ifPresent(prevs::add);
+        }
+      }
+    }
+    return new DeleteRangeResponse(deleted, prevs);
+  }
+
+  @Override
+  public CompareAndPutResponse compareAndPut(byte[] key, byte[] expect, byte[] value) {
+    Compare compare = expect == null ? Compare.absent(key) : Compare.valueEquals(key, expect);
+    TxnResponse response = inner.txn(Txn.when(List.of(epochHeld(), compare),
+        List.of(TxnOp.put(key, value)), List.of(TxnOp.get(key))));
+    if (response.succeeded()) {
+      return new CompareAndPutResponse(true,
+          ((TxnOpResponse.Put) response.responses().get(0)).prev());
+    }
+    checkStillHeld();
+    return new CompareAndPutResponse(false,
+        ((TxnOpResponse.Get) response.responses().get(0)).kv());
+  }
+
+  @Override
+  public TxnResponse txn(Txn txn) {
+    List<Compare> compares = new ArrayList<>(txn.compares());
+    compares.add(epochHeld());
+    TxnResponse response = inner.txn(Txn.when(compares, txn.success(), txn.failure()));
+    if (!response.succeeded()) {
+      checkStillHeld();
+    }
+    return response;
+  }
+
+  @Override
+  public void close() {
+    inner.close();
+  }
+
+  private TxnResponse fenced(List<TxnOp> ops) {
+    TxnResponse response = inner.txn(Txn.when(List.of(epochHeld()), ops, List.of()));
+    if (!response.succeeded()) {
+      checkStillHeld();
+      throw new IllegalStateException("a write without compares failed while the epoch is held");
+    }
+    return response;
+  }
+
+  private Compare epochHeld() {
+    long held = heldEpoch;
+    if (held == 0) {
+      throw new FencedException(0, epochs.current());
+    }
+    return Compare.valueEquals(LeaderEpoch.KEY_BYTES, LeaderEpoch.encode(held));
+  }
+
+  private void checkStillHeld() {
+    long held = heldEpoch;
+    long current = epochs.current();
+    if (current != held) {
+      onFenced.accept(current);
+      throw new FencedException(held, current);
+    }
+  }
+
+  private <T> List<List<T>> chunks(List<T> items) {
+    int size = inner.limits().maxTxnOps();
+    List<List<T>> chunks = new ArrayList<>();
+    for (int i = 0; i < items.size(); i += size) {
+      chunks.add(items.subList(i, Math.min(items.size(), i + size)));
+    }
+    return chunks;
+  }
+}
