@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
@@ -71,19 +72,35 @@ public final class ConfigLoader {
         (key, value) -> tree.put(pathOf(key, flagName(key)), new Value(value, flagName(key))));
     dropIgnoredRuntimeSection(tree.root());
 
-    MetasrvOptions options =
+    MetasrvOptions bound =
         new OptionsBinder(MetasrvOptions.class)
-            .bind(MetasrvOptions.class, tree.root(), MetasrvOptions.defaults())
-            .withBackendReconciled();
-    options
-        .replacedBackend()
-        .ifPresent(
-            replaced ->
-                log.warn(
-                    "use_memory_store = true overrides backend = {}: metadata is kept in memory",
-                    replaced.configName()));
+            .bind(MetasrvOptions.class, tree.root(), MetasrvOptions.defaults());
+    MetasrvOptions options = reconcileBackend(bound, tree);
     OptionsValidator.validate(options, tree::sourceOf);
     return options;
+  }
+
+  /**
+   * {@code use_memory_store = true} and {@code backend = "memory_store"} say the same thing:
+   * if either says memory, both do. The flag wins over a different backend that some layer set
+   * explicitly (the seed's behaviour, where the flag picks the store); that is remembered and
+   * logged, since the operator asked for two things and gets one.
+   */
+  private static MetasrvOptions reconcileBackend(MetasrvOptions options, ConfigTree tree) {
+    if (options.backend() == BackendKind.MEMORY_STORE) {
+      return options.withMemoryStore(Optional.empty());
+    }
+    if (!options.useMemoryStore()) {
+      return options;
+    }
+    String backendSource = tree.sourceOf("backend");
+    if (backendSource.equals(DEFAULTS_SOURCE)) {
+      return options.withMemoryStore(Optional.empty());
+    }
+    log.warn(
+        "use_memory_store = true ({}) overrides backend = {} ({}): metadata is kept in memory",
+        tree.sourceOf("use_memory_store"), options.backend().configName(), backendSource);
+    return options.withMemoryStore(Optional.of(options.backend()));
   }
 
   /** Loads a file alone, without environment or overrides. */

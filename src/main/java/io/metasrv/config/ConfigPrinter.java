@@ -20,7 +20,7 @@ public final class ConfigPrinter {
 
   /** Key names that hold credentials, whatever section they are in. */
   private static final Pattern SECRET_KEY =
-      Pattern.compile(".*(password|passwd|secret|token|credential|authorization|api_?key).*");
+      Pattern.compile(".*(password|passwd|secret|token|credential|authorization|api[_-]?key).*");
 
   /** Credentials inside values: libpq's {@code password=...} and URL user info. */
   private static final Pattern PASSWORD_SETTING =

@@ -107,21 +107,15 @@ public record MetasrvOptions(
   }
 
   /**
-   * Applies the rule that {@code use_memory_store = true} and {@code backend = "memory_store"}
-   * say the same thing: if either says memory, both do, and a different backend the
-   * configuration named is remembered in {@link #replacedBackend()}.
+   * These options with the memory store in force under both of its names;
+   * {@code replacedBackend} is the other backend the configuration asked for, if any.
    */
-  MetasrvOptions withBackendReconciled() {
-    boolean memory = useMemoryStore || backend == BackendKind.MEMORY_STORE;
-    if (!memory) {
-      return this;
-    }
-    Optional<BackendKind> replaced =
-        backend == BackendKind.MEMORY_STORE ? Optional.empty() : Optional.of(backend);
+  MetasrvOptions withMemoryStore(Optional<BackendKind> replacedBackend) {
     return new MetasrvOptions(
         bindAddr, serverAddr, storeAddrs, selector, true, enableRegionFailover, http,
         logging, procedure, failureDetector, datanode, enableTelemetry, dataHome, wal,
         exportMetrics, storeKeyPrefix, maxTxnOps, flushStatsFactor, tracing,
-        BackendKind.MEMORY_STORE, metaTableName, metaElectionLockId, nodeMaxIdleTime, replaced);
+        BackendKind.MEMORY_STORE, metaTableName, metaElectionLockId, nodeMaxIdleTime,
+        replacedBackend);
   }
 }
