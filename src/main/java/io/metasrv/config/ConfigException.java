@@ -2,8 +2,8 @@ package io.metasrv.config;
 
 /**
  * The configuration cannot be used. Says which key, why, and which layer (a file path, an
- * environment variable, a command-line flag, or the defaults) supplied the offending value,
- * because an operator with three layers of configuration needs to know which one to fix.
+ * environment variable, a command-line flag, or the defaults) supplied the offending value, because
+ * an operator with three layers of configuration needs to know which one to fix.
  */
 public final class ConfigException extends RuntimeException {
   private final String keyPath;
@@ -11,8 +11,8 @@ public final class ConfigException extends RuntimeException {
   private final String source;
 
   /**
-   * @param keyPath dotted key path such as {@code http.addr}; empty when the problem is not
-   *     tied to one key (for example malformed TOML)
+   * @param keyPath dotted key path such as {@code http.addr}; empty when the problem is not tied to
+   *     one key (for example malformed TOML)
    * @param reason what is wrong, phrased for the operator
    * @param source the layer that supplied the value
    */

@@ -21,16 +21,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Loads {@link MetasrvOptions} from four layers, each overriding the ones before it key by
- * key: the defaults, a TOML file, {@code GREPTIMEDB_METASRV__SECTION__KEY} environment
- * variables, and overrides from the command line. Then reconciles {@code use_memory_store}
- * with {@code backend} and validates the result, so a returned options value is always
- * usable.
+ * Loads {@link MetasrvOptions} from four layers, each overriding the ones before it key by key: the
+ * defaults, a TOML file, {@code GREPTIMEDB_METASRV__SECTION__KEY} environment variables, and
+ * overrides from the command line. Then reconciles {@code use_memory_store} with {@code backend}
+ * and validates the result, so a returned options value is always usable.
  *
  * <p>GreptimeDB itself ranks the file above the environment (flags above both); we rank the
- * environment above the file, as most deployments expect (a container's environment adjusts
- * the file baked into its image), and unlike GreptimeDB we reject unknown keys instead of
- * ignoring them, so a typo cannot silently leave a default in force.
+ * environment above the file, as most deployments expect (a container's environment adjusts the
+ * file baked into its image), and unlike GreptimeDB we reject unknown keys instead of ignoring
+ * them, so a typo cannot silently leave a default in force.
  */
 public final class ConfigLoader {
   /** The prefix of the environment variables read, followed by {@code __}. */
@@ -41,10 +40,11 @@ public final class ConfigLoader {
   private static final String ENV_SEPARATOR = "__";
 
   /**
-   * GreptimeDB's {@code [runtime]} sizes its async runtimes; a JVM process has no such
-   * runtimes, so these keys are accepted for compatibility and have no effect.
+   * GreptimeDB's {@code [runtime]} sizes its async runtimes; a JVM process has no such runtimes, so
+   * these keys are accepted for compatibility and have no effect.
    */
-  private static final Set<String> IGNORED_RUNTIME_KEYS = Set.of("global_rt_size", "compact_rt_size");
+  private static final Set<String> IGNORED_RUNTIME_KEYS =
+      Set.of("global_rt_size", "compact_rt_size");
 
   private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
 
@@ -55,9 +55,9 @@ public final class ConfigLoader {
    *
    * @param configFileOrNull TOML file, or null for none
    * @param env the process environment; variables without the prefix are ignored
-   * @param overrides dotted key paths ({@code bind_addr}, {@code http.addr}) to values written
-   *     as in the environment (lists comma-separated); the command line builds this from its
-   *     flags, and errors name the value's source as {@code --bind-addr}, {@code --http-addr}
+   * @param overrides dotted key paths ({@code bind_addr}, {@code http.addr}) to values written as
+   *     in the environment (lists comma-separated); the command line builds this from its flags,
+   *     and errors name the value's source as {@code --bind-addr}, {@code --http-addr}
    * @throws ConfigException naming the key, the reason and the layer at fault
    */
   public static MetasrvOptions load(
@@ -66,10 +66,11 @@ public final class ConfigLoader {
     if (configFileOrNull != null) {
       tree.merge(readToml(configFileOrNull), configFileOrNull.toString());
     }
-    // Sorted, so that which of two clashing variables wins does not depend on hash order.
+    // Sorted, so that which of two clashing entries wins does not depend on hash order.
     new TreeMap<>(env).forEach((name, value) -> putEnvVariable(tree, name, value));
-    overrides.forEach(
-        (key, value) -> tree.put(pathOf(key, flagName(key)), new Value(value, flagName(key))));
+    new TreeMap<>(overrides)
+        .forEach(
+            (key, value) -> tree.put(pathOf(key, flagName(key)), new Value(value, flagName(key))));
     dropIgnoredRuntimeSection(tree.root());
 
     MetasrvOptions bound =
@@ -81,8 +82,8 @@ public final class ConfigLoader {
   }
 
   /**
-   * {@code use_memory_store = true} and {@code backend = "memory_store"} say the same thing:
-   * if either says memory, both do. The flag wins over a different backend that some layer set
+   * {@code use_memory_store = true} and {@code backend = "memory_store"} say the same thing: if
+   * either says memory, both do. The flag wins over a different backend that some layer set
    * explicitly (the seed's behaviour, where the flag picks the store); that is remembered and
    * logged, since the operator asked for two things and gets one.
    */
@@ -99,7 +100,9 @@ public final class ConfigLoader {
     }
     log.warn(
         "use_memory_store = true ({}) overrides backend = {} ({}): metadata is kept in memory",
-        tree.sourceOf("use_memory_store"), options.backend().configName(), backendSource);
+        tree.sourceOf("use_memory_store"),
+        options.backend().configName(),
+        backendSource);
     return options.withMemoryStore(Optional.of(options.backend()));
   }
 
@@ -116,14 +119,16 @@ public final class ConfigLoader {
       throw new ConfigException("", "cannot read the file: " + e, file.toString());
     }
     try {
-      return new TomlMapper().readTree(text);
+      // Editors on Windows may start the file with a byte order mark, which TOML does not allow.
+      return new TomlMapper().readTree(text.startsWith("\uFEFF") ? text.substring(1) : text);
     } catch (JacksonException e) {
       JsonLocation location = e.getLocation();
       String where =
           location == null || location.getLineNr() < 1
               ? ""
               : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
-      throw new ConfigException("", "malformed TOML" + where + ": " + e.getOriginalMessage(), file.toString());
+      throw new ConfigException(
+          "", "malformed TOML" + where + ": " + e.getOriginalMessage(), file.toString());
     }
   }
 
@@ -133,7 +138,8 @@ public final class ConfigLoader {
       // An empty variable is unset, as in GreptimeDB: container specs often declare them so.
       return;
     }
-    String[] segments = name.substring(prefix.length()).toLowerCase(Locale.ROOT).split(ENV_SEPARATOR, -1);
+    String[] segments =
+        name.substring(prefix.length()).toLowerCase(Locale.ROOT).split(ENV_SEPARATOR, -1);
     tree.put(pathOf(String.join(".", segments), name), new Value(value, name));
   }
 

@@ -11,9 +11,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * Writes options as TOML with GreptimeDB's key names, every key present, durations and sizes
- * in their human form. An unset optional key or section is written as a comment, since TOML
- * has no null. The output of {@link #toUnredactedToml} loads back to equal options.
+ * Writes options as TOML with GreptimeDB's key names, every key present, durations and sizes in
+ * their human form. An unset optional key or section is written as a comment, since TOML has no
+ * null. The output of {@link #toUnredactedToml} loads back to equal options.
  */
 public final class ConfigPrinter {
   static final String REDACTED = "<redacted>";
@@ -60,7 +60,8 @@ public final class ConfigPrinter {
     }
     for (RecordComponent component : keys) {
       if (isSectionValued(component.getGenericType())) {
-        writeSubSection(OptionsSchema.valueOf(component, record), prefix + OptionsSchema.keyName(component));
+        writeSubSection(
+            OptionsSchema.valueOf(component, record), prefix + OptionsSchema.keyName(component));
       }
     }
   }
@@ -76,15 +77,22 @@ public final class ConfigPrinter {
       return;
     }
     Object present = value instanceof Optional<?> optional ? optional.get() : value;
-    out.append(key).append(" = ").append(isSecret(key) ? quote(REDACTED) : format(present)).append('\n');
+    out.append(key)
+        .append(" = ")
+        .append(isSecret(key) ? quote(REDACTED) : format(present))
+        .append('\n');
   }
 
   private static String backendReason(MetasrvOptions options) {
     String inForce = options.backend().configName();
     return options
         .replacedBackend()
-        .map(replaced ->
-            inForce + " (use_memory_store = true overrides backend = \"" + replaced.configName() + "\")")
+        .map(
+            replaced ->
+                inForce
+                    + " (use_memory_store = true overrides backend = \""
+                    + replaced.configName()
+                    + "\")")
         .orElse(
             options.useMemoryStore()
                 ? inForce + " (use_memory_store = true)"
@@ -128,8 +136,13 @@ public final class ConfigPrinter {
     }
     if (value instanceof Map<?, ?> map) {
       return map.entrySet().stream()
-          .map(entry -> quote((String) entry.getKey()) + " = "
-              + (isSecret((String) entry.getKey()) ? quote(REDACTED) : format(entry.getValue())))
+          .map(
+              entry ->
+                  quote((String) entry.getKey())
+                      + " = "
+                      + (isSecret((String) entry.getKey())
+                          ? quote(REDACTED)
+                          : format(entry.getValue())))
           .collect(Collectors.joining(", ", "{ ", " }"))
           .replace("{  }", "{}");
     }

@@ -8,8 +8,8 @@ import java.util.Map;
 /**
  * The configuration layers merged key by key, before any value is interpreted. A later layer
  * replaces the values it sets and leaves the rest, so {@code GREPTIMEDB_METASRV__HTTP__ADDR}
- * changes {@code http.addr} and keeps the file's {@code http.timeout}. Every value remembers
- * the layer it came from, so errors can name it.
+ * changes {@code http.addr} and keeps the file's {@code http.timeout}. Every value remembers the
+ * layer it came from, so errors can name it.
  */
 final class ConfigTree {
   /** A section or a value. */

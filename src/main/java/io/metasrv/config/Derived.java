@@ -6,8 +6,8 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Marks an options record component that the loader records about its decisions; it is not
- * a configuration key, so it is neither read nor printed.
+ * Marks an options record component that the loader records about its decisions; it is not a
+ * configuration key, so it is neither read nor printed.
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.RECORD_COMPONENT)

@@ -7,9 +7,9 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Pushing the metasrv's own metrics to a Prometheus remote-write receiver
- * ({@code [export_metrics]}). When enabled, exactly one of {@code self_import} and
- * {@code remote_write} must be set.
+ * Pushing the metasrv's own metrics to a Prometheus remote-write receiver ({@code
+ * [export_metrics]}). When enabled, exactly one of {@code self_import} and {@code remote_write}
+ * must be set.
  *
  * @param enable whether to export
  * @param writeInterval how often to push; at least one second
@@ -23,7 +23,8 @@ public record ExportMetricsOptions(
     Optional<RemoteWrite> remoteWrite) {
 
   public static ExportMetricsOptions defaults() {
-    return new ExportMetricsOptions(false, Duration.ofSeconds(30), Optional.empty(), Optional.empty());
+    return new ExportMetricsOptions(
+        false, Duration.ofSeconds(30), Optional.empty(), Optional.empty());
   }
 
   /** {@code [export_metrics.self_import]}. */

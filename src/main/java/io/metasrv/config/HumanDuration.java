@@ -5,12 +5,12 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Durations written the way GreptimeDB's configuration writes them (Rust's {@code humantime}
- * 2.1, used through {@code humantime_serde}): one or more {@code <integer><unit>} spans,
- * optionally separated by whitespace, summed: {@code 500ms}, {@code 24hours}, {@code 1h 30m},
- * {@code 1m30s}. Units are case-sensitive ({@code m} is minutes, {@code M} months); months
- * and years are humantime's averages (30.44 and 365.25 days). Fractions and signs are not
- * part of the syntax, so {@code 1.5s} is rejected, as it is by GreptimeDB.
+ * Durations written the way GreptimeDB's configuration writes them (Rust's {@code humantime} 2.1,
+ * used through {@code humantime_serde}): one or more {@code <integer><unit>} spans, optionally
+ * separated by whitespace, summed: {@code 500ms}, {@code 24hours}, {@code 1h 30m}, {@code 1m30s}.
+ * Units are case-sensitive ({@code m} is minutes, {@code M} months); months and years are
+ * humantime's averages (30.44 and 365.25 days). Fractions and signs are not part of the syntax, so
+ * {@code 1.5s} is rejected, as it is by GreptimeDB.
  */
 public final class HumanDuration {
   /** Unit spelling to its length, as humantime 2.1 spells them. */
@@ -75,7 +75,11 @@ public final class HumanDuration {
       Duration unitLength = UNITS.get(unit);
       if (unitLength == null) {
         throw new IllegalArgumentException(
-            "unknown time unit \"" + unit + "\" in \"" + text + "\"; supported units: ns, us,"
+            "unknown time unit \""
+                + unit
+                + "\" in \""
+                + text
+                + "\"; supported units: ns, us,"
                 + " ms, s, m, h, d, w, M (months), y and longer spellings such as mins or hours");
       }
       try {
@@ -89,10 +93,10 @@ public final class HumanDuration {
   }
 
   /**
-   * Formats a duration as the parser reads it, with the largest units first and no zero
-   * spans: {@code 24h}, {@code 1m 30s}, {@code 500ms}, {@code 0s}. Unlike humantime's own
-   * formatter this stops at hours, because its days/months/years use averaged month lengths
-   * (a 31-day duration would print as {@code 1month 13h 26m 24s}).
+   * Formats a duration as the parser reads it, with the largest units first and no zero spans:
+   * {@code 24h}, {@code 1m 30s}, {@code 500ms}, {@code 0s}. Unlike humantime's own formatter this
+   * stops at hours, because its days/months/years use averaged month lengths (a 31-day duration
+   * would print as {@code 1month 13h 26m 24s}).
    */
   public static String format(Duration duration) {
     if (duration.isNegative()) {
@@ -104,8 +108,12 @@ public final class HumanDuration {
     long seconds = duration.getSeconds();
     long nanos = duration.getNano();
     long[] amounts = {
-      seconds / 3600, seconds % 3600 / 60, seconds % 60,
-      nanos / 1_000_000, nanos / 1_000 % 1_000, nanos % 1_000
+      seconds / 3600,
+      seconds % 3600 / 60,
+      seconds % 60,
+      nanos / 1_000_000,
+      nanos / 1_000 % 1_000,
+      nanos % 1_000
     };
     String[] units = {"h", "m", "s", "ms", "us", "ns"};
     StringBuilder text = new StringBuilder();

@@ -2,7 +2,9 @@ package io.metasrv.config;
 
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /** Finds the known key an unknown one was probably meant to be. */
 final class KeySuggestions {
@@ -16,9 +18,10 @@ final class KeySuggestions {
   }
 
   /**
-   * A key path elsewhere in the schema whose last segment matches or nearly matches the last
-   * segment of {@code unknownPath}: a key written in the wrong section. Among equally close
-   * ones, the one sharing the longest prefix with {@code unknownPath} wins.
+   * Key paths elsewhere in the schema whose last segment matches or nearly matches the last segment
+   * of {@code unknownPath}: a key written in the wrong section. Only the best matches are offered
+   * (closest spelling, then longest shared prefix with {@code unknownPath}), joined with "or" when
+   * several tie, since the operator must choose.
    */
   static Optional<String> elsewhere(String unknownPath, Collection<String> knownPaths) {
     Optional<String> separatorMistaken = separatorMistaken(unknownPath, knownPaths);
@@ -26,19 +29,28 @@ final class KeySuggestions {
       return separatorMistaken;
     }
     String key = lastSegment(unknownPath);
-    return knownPaths.stream()
-        .filter(path -> isTypo(key, lastSegment(path)))
-        .min(
-            Comparator.<String>comparingInt(path -> distance(key, lastSegment(path)))
-                .thenComparing(path -> -commonPrefixLength(path, unknownPath))
-                .thenComparingInt(String::length));
+    Comparator<String> rank =
+        Comparator.<String>comparingInt(path -> distance(key, lastSegment(path)))
+            .thenComparing(path -> -commonPrefixLength(path, unknownPath));
+    List<String> candidates =
+        knownPaths.stream().filter(path -> isTypo(key, lastSegment(path))).toList();
+    return candidates.stream()
+        .min(rank)
+        .map(
+            best ->
+                candidates.stream()
+                    .filter(path -> rank.compare(path, best) == 0)
+                    .sorted(Comparator.comparingInt(String::length))
+                    .limit(3)
+                    .collect(Collectors.joining(" or ")));
   }
 
   /**
-   * A known path that is the unknown one with some {@code _} meant as section separators,
-   * as in {@code GREPTIMEDB_METASRV__HTTP_ADDR} (one underscore) for {@code http.addr}.
+   * A known path that is the unknown one with some {@code _} meant as section separators, as in
+   * {@code GREPTIMEDB_METASRV__HTTP_ADDR} (one underscore) for {@code http.addr}.
    */
-  private static Optional<String> separatorMistaken(String unknownPath, Collection<String> knownPaths) {
+  private static Optional<String> separatorMistaken(
+      String unknownPath, Collection<String> knownPaths) {
     String flattened = unknownPath.replace('.', '_');
     return knownPaths.stream()
         .filter(path -> !path.equals(unknownPath) && path.replace('.', '_').equals(flattened))
@@ -73,8 +85,12 @@ final class KeySuggestions {
     for (int i = 1; i <= a.length(); i++) {
       for (int j = 1; j <= b.length(); j++) {
         int substitution = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + substitution);
-        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+        d[i][j] =
+            Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + substitution);
+        if (i > 1
+            && j > 1
+            && a.charAt(i - 1) == b.charAt(j - 2)
+            && a.charAt(i - 2) == b.charAt(j - 1)) {
           d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
         }
       }

@@ -8,8 +8,8 @@ import java.util.Optional;
  * Logging ({@code [logging]}).
  *
  * @param dir directory of the log files; empty means no files
- * @param level log level filter such as {@code info} or {@code info,io.metasrv.kv=debug};
- *     unset means {@code info}
+ * @param level log level filter such as {@code info} or {@code info,io.metasrv.kv=debug}; unset
+ *     means {@code info}
  * @param logFormat line format
  * @param maxLogFiles rotated files kept
  * @param appendStdout whether to log to stdout as well
@@ -65,7 +65,8 @@ public record LoggingOptions(
   }
 
   /** {@code [logging.slow_query]}. */
-  public record SlowQuery(boolean enable, Optional<Duration> threshold, Optional<Double> sampleRatio) {
+  public record SlowQuery(
+      boolean enable, Optional<Duration> threshold, Optional<Double> sampleRatio) {
     public static SlowQuery defaults() {
       return new SlowQuery(false, Optional.empty(), Optional.empty());
     }

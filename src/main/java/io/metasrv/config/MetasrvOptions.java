@@ -5,18 +5,18 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Everything a metasrv is configured with, immutable and validated once by
- * {@link ConfigLoader}. Key names (snake_case of the component names) and defaults are
- * GreptimeDB's {@code MetasrvOptions} at the seed's commit.
+ * Everything a metasrv is configured with, immutable and validated once by {@link ConfigLoader}.
+ * Key names (snake_case of the component names) and defaults are GreptimeDB's {@code
+ * MetasrvOptions} at the seed's commit.
  *
  * @param bindAddr gRPC listen address, {@code host:port}
- * @param serverAddr address advertised to other nodes and used as the leader value; empty
- *     means "detect a local IP with the port of {@code bind_addr}" (done by the server)
- * @param storeAddrs endpoints of the metadata store (etcd endpoints, or one PostgreSQL or
- *     MySQL connection string)
+ * @param serverAddr address advertised to other nodes and used as the leader value; empty means
+ *     "detect a local IP with the port of {@code bind_addr}" (done by the server)
+ * @param storeAddrs endpoints of the metadata store (etcd endpoints, or one PostgreSQL or MySQL
+ *     connection string)
  * @param selector how datanodes are picked for new regions
- * @param useMemoryStore keep metadata in memory; always equal to
- *     {@code backend == MEMORY_STORE} after loading
+ * @param useMemoryStore keep metadata in memory; always equal to {@code backend == MEMORY_STORE}
+ *     after loading
  * @param enableRegionFailover migrate regions away from failed datanodes
  * @param http admin HTTP server
  * @param logging logging
@@ -35,8 +35,8 @@ import java.util.Optional;
  * @param metaTableName table holding metadata on PostgreSQL and MySQL
  * @param metaElectionLockId PostgreSQL advisory lock id used for the election
  * @param nodeMaxIdleTime node info not refreshed for this long is dropped from memory
- * @param replacedBackend the backend the configuration asked for that
- *     {@code use_memory_store = true} replaced, if they disagreed
+ * @param replacedBackend the backend the configuration asked for that {@code use_memory_store =
+ *     true} replaced, if they disagreed
  */
 public record MetasrvOptions(
     String bindAddr,
@@ -100,22 +100,61 @@ public record MetasrvOptions(
   /** These options advertising {@code serverAddr}, for example once it has been detected. */
   public MetasrvOptions withServerAddr(String serverAddr) {
     return new MetasrvOptions(
-        bindAddr, serverAddr, storeAddrs, selector, useMemoryStore, enableRegionFailover, http,
-        logging, procedure, failureDetector, datanode, enableTelemetry, dataHome, wal,
-        exportMetrics, storeKeyPrefix, maxTxnOps, flushStatsFactor, tracing, backend,
-        metaTableName, metaElectionLockId, nodeMaxIdleTime, replacedBackend);
+        bindAddr,
+        serverAddr,
+        storeAddrs,
+        selector,
+        useMemoryStore,
+        enableRegionFailover,
+        http,
+        logging,
+        procedure,
+        failureDetector,
+        datanode,
+        enableTelemetry,
+        dataHome,
+        wal,
+        exportMetrics,
+        storeKeyPrefix,
+        maxTxnOps,
+        flushStatsFactor,
+        tracing,
+        backend,
+        metaTableName,
+        metaElectionLockId,
+        nodeMaxIdleTime,
+        replacedBackend);
   }
 
   /**
-   * These options with the memory store in force under both of its names;
-   * {@code replacedBackend} is the other backend the configuration asked for, if any.
+   * These options with the memory store in force under both of its names; {@code replacedBackend}
+   * is the other backend the configuration asked for, if any.
    */
   MetasrvOptions withMemoryStore(Optional<BackendKind> replacedBackend) {
     return new MetasrvOptions(
-        bindAddr, serverAddr, storeAddrs, selector, true, enableRegionFailover, http,
-        logging, procedure, failureDetector, datanode, enableTelemetry, dataHome, wal,
-        exportMetrics, storeKeyPrefix, maxTxnOps, flushStatsFactor, tracing,
-        BackendKind.MEMORY_STORE, metaTableName, metaElectionLockId, nodeMaxIdleTime,
+        bindAddr,
+        serverAddr,
+        storeAddrs,
+        selector,
+        true,
+        enableRegionFailover,
+        http,
+        logging,
+        procedure,
+        failureDetector,
+        datanode,
+        enableTelemetry,
+        dataHome,
+        wal,
+        exportMetrics,
+        storeKeyPrefix,
+        maxTxnOps,
+        flushStatsFactor,
+        tracing,
+        BackendKind.MEMORY_STORE,
+        metaTableName,
+        metaElectionLockId,
+        nodeMaxIdleTime,
         replacedBackend);
   }
 }

@@ -19,10 +19,10 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Turns a {@link ConfigTree} into options records: every key the tree sets is checked
- * against the schema and converted to its component's type, every key it leaves out keeps
- * its default. Values from TOML must already have the right TOML type ({@code "128"} is not
- * an integer); values from the environment and flags are text parsed by the key's type.
+ * Turns a {@link ConfigTree} into options records: every key the tree sets is checked against the
+ * schema and converted to its component's type, every key it leaves out keeps its default. Values
+ * from TOML must already have the right TOML type ({@code "128"} is not an integer); values from
+ * the environment and flags are text parsed by the key's type.
  */
 final class OptionsBinder {
   private final List<String> allKeyPaths;
@@ -58,7 +58,8 @@ final class OptionsBinder {
         values[i] = Optional.empty();
       } else {
         throw new ConfigException(
-            path, "missing; every key of [" + sectionName(prefix) + "] is required",
+            path,
+            "missing; every key of [" + sectionName(prefix) + "] is required",
             section.source());
       }
     }
@@ -74,7 +75,8 @@ final class OptionsBinder {
     if (OptionsSchema.isSection(type)) {
       if (!(node instanceof Section section)) {
         throw new ConfigException(
-            path, "is a section; set its keys (" + path + ".<key>), not the section itself",
+            path,
+            "is a section; set its keys (" + path + ".<key>), not the section itself",
             node.source());
       }
       Object defaults = fallback != null ? fallback : OptionsSchema.defaultsOf(raw).orElse(null);
@@ -95,14 +97,16 @@ final class OptionsBinder {
   private Map<String, String> bindStringMap(String path, Node node) {
     if (!(node instanceof Section section)) {
       throw new ConfigException(
-          path, "expected a table of names to strings, such as { name = \"value\" }",
+          path,
+          "expected a table of names to strings, such as { name = \"value\" }",
           node.source());
     }
     Map<String, String> map = new LinkedHashMap<>();
     for (Map.Entry<String, Node> entry : section.children().entrySet()) {
       String entryPath = path + "." + entry.getKey();
       if (!(entry.getValue() instanceof Value value)) {
-        throw new ConfigException(entryPath, "expected a string, not a table", entry.getValue().source());
+        throw new ConfigException(
+            entryPath, "expected a string, not a table", entry.getValue().source());
       }
       map.put(entry.getKey(), (String) convert(String.class, entryPath, value));
     }
@@ -141,7 +145,8 @@ final class OptionsBinder {
         Object defaults = OptionsSchema.defaultsOf(elementClass).orElse(null);
         list.add(bindSection(elementClass, itemPath + ".", section, defaults));
       } else {
-        throw new ConfigException(itemPath, "expected a table, got " + describe(item), value.source());
+        throw new ConfigException(
+            itemPath, "expected a table, got " + describe(item), value.source());
       }
     }
     return list;
@@ -149,7 +154,9 @@ final class OptionsBinder {
 
   private static Object convert(Class<?> type, String path, Value value) {
     try {
-      return value.raw() instanceof String text ? fromText(type, text) : fromToml(type, (JsonNode) value.raw());
+      return value.raw() instanceof String text
+          ? fromText(type, text)
+          : fromToml(type, (JsonNode) value.raw());
     } catch (IllegalArgumentException e) {
       throw new ConfigException(path, e.getMessage(), value.source());
     }
@@ -164,7 +171,8 @@ final class OptionsBinder {
       if (trimmed.equalsIgnoreCase("true") || trimmed.equalsIgnoreCase("false")) {
         return Boolean.parseBoolean(trimmed);
       }
-      throw new IllegalArgumentException("expected a boolean (true or false), got \"" + text + "\"");
+      throw new IllegalArgumentException(
+          "expected a boolean (true or false), got \"" + text + "\"");
     }
     if (type == int.class || type == long.class) {
       try {
@@ -189,7 +197,8 @@ final class OptionsBinder {
     }
     if (type == boolean.class) {
       if (!json.isBoolean()) {
-        throw new IllegalArgumentException("expected a boolean (true or false), got " + describe(json));
+        throw new IllegalArgumentException(
+            "expected a boolean (true or false), got " + describe(json));
       }
       return json.booleanValue();
     }
@@ -232,9 +241,9 @@ final class OptionsBinder {
   }
 
   /**
-   * Matches the configured spelling, and also GreptimeDB's other accepted spellings of the
-   * same name: {@code LoadBased} for the selector, {@code etcd-store} as its command line
-   * writes backends.
+   * Matches the configured spelling, and also GreptimeDB's other accepted spellings of the same
+   * name: {@code LoadBased} for the selector, {@code etcd-store} as its command line writes
+   * backends.
    */
   private static Object parseEnum(Class<?> type, String text) {
     for (Object constant : type.getEnumConstants()) {

@@ -13,11 +13,11 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The configuration schema, read from the options records themselves so that adding a
- * component is all it takes to add a key: a component {@code maxTxnOps} is the key
- * {@code max_txn_ops}, a record component is a section, and a record's static
- * {@code defaults()} supplies the values of keys a section leaves out (a record without one,
- * such as {@code [wal.sasl]}, requires all its non-optional keys).
+ * The configuration schema, read from the options records themselves so that adding a component is
+ * all it takes to add a key: a component {@code maxTxnOps} is the key {@code max_txn_ops}, a record
+ * component is a section, and a record's static {@code defaults()} supplies the values of keys a
+ * section leaves out (a record without one, such as {@code [wal.sasl]}, requires all its
+ * non-optional keys).
  */
 final class OptionsSchema {
   private OptionsSchema() {}

@@ -8,9 +8,9 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * Rules that no single value's type can express: ranges, address shapes and combinations of
- * keys that cannot work together. Each rule exists because the server would otherwise fail
- * later, far from the cause, or misbehave quietly.
+ * Rules that no single value's type can express: ranges, address shapes and combinations of keys
+ * that cannot work together. Each rule exists because the server would otherwise fail later, far
+ * from the cause, or misbehave quietly.
  */
 final class OptionsValidator {
   /** Written into SQL statements unquoted, so only a plain identifier is safe. */
@@ -71,7 +71,8 @@ final class OptionsValidator {
     require(
         !addrs.isEmpty(),
         "store_addrs",
-        "must not be empty when backend is " + backend.configName()
+        "must not be empty when backend is "
+            + backend.configName()
             + " (set use_memory_store = true to run without a store)");
     require(
         addrs.stream().noneMatch(String::isBlank), "store_addrs", "must not contain blank entries");
@@ -80,7 +81,9 @@ final class OptionsValidator {
     require(
         backend == BackendKind.ETCD_STORE || addrs.size() == 1,
         "store_addrs",
-        backend.configName() + " takes exactly one connection string, got " + addrs.size()
+        backend.configName()
+            + " takes exactly one connection string, got "
+            + addrs.size()
             + " entries (the environment and flags split lists at commas)");
   }
 

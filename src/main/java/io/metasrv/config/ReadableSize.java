@@ -1,13 +1,10 @@
 package io.metasrv.config;
 
-import java.util.Map;
-
 /**
  * A size in bytes, written the way GreptimeDB's {@code ReadableSize} writes it. Every unit is
- * binary whatever its spelling: {@code K}, {@code KB} and {@code KiB} all mean 1024 bytes
- * (likewise M, G, T, P); {@code B} or no unit means bytes. The number may have a fraction
- * ({@code 1.5MiB}), which is truncated to whole bytes. Units are case-sensitive, as in
- * GreptimeDB.
+ * binary whatever its spelling: {@code K}, {@code KB} and {@code KiB} all mean 1024 bytes (likewise
+ * M, G, T, P); {@code B} or no unit means bytes. The number may have a fraction ({@code 1.5MiB}),
+ * which is truncated to whole bytes. Units are case-sensitive, as in GreptimeDB.
  */
 public record ReadableSize(long bytes) {
   private static final long KIB = 1024;
@@ -16,14 +13,8 @@ public record ReadableSize(long bytes) {
   private static final long TIB = GIB * 1024;
   private static final long PIB = TIB * 1024;
 
-  private static final Map<String, Long> UNITS =
-      Map.ofEntries(
-          Map.entry("", 1L), Map.entry("B", 1L),
-          Map.entry("K", KIB), Map.entry("KB", KIB), Map.entry("KiB", KIB),
-          Map.entry("M", MIB), Map.entry("MB", MIB), Map.entry("MiB", MIB),
-          Map.entry("G", GIB), Map.entry("GB", GIB), Map.entry("GiB", GIB),
-          Map.entry("T", TIB), Map.entry("TB", TIB), Map.entry("TiB", TIB),
-          Map.entry("P", PIB), Map.entry("PB", PIB), Map.entry("PiB", PIB));
+  /** Unit prefixes in increasing powers of 1024. */
+  private static final String PREFIXES = "KMGTP";
 
   public ReadableSize {
     if (bytes < 0) {
@@ -56,10 +47,12 @@ public record ReadableSize(long bytes) {
     }
     String number = trimmed.substring(0, numberEnd);
     String unit = trimmed.substring(numberEnd).trim();
-    Long unitBytes = UNITS.get(unit);
-    if (unitBytes == null) {
+    long unitBytes = unitBytes(unit);
+    if (unitBytes < 0) {
       throw new IllegalArgumentException(
-          "invalid size \"" + text + "\": unit must be one of B, KB, KiB, MB, MiB, GB, GiB,"
+          "invalid size \""
+              + text
+              + "\": unit must be one of B, KB, KiB, MB, MiB, GB, GiB,"
               + " TB, TiB, PB, PiB (all binary: 1KB = 1KiB = 1024 bytes)");
     }
     double amount;
@@ -76,6 +69,19 @@ public record ReadableSize(long bytes) {
       throw new IllegalArgumentException("invalid size \"" + text + "\": too large");
     }
     return new ReadableSize((long) total);
+  }
+
+  /**
+   * Bytes in {@code unit}, or -1 if it is not a unit: {@code K}, {@code KB} and {@code KiB} alike.
+   */
+  private static long unitBytes(String unit) {
+    if (unit.isEmpty() || unit.equals("B")) {
+      return 1;
+    }
+    int power = PREFIXES.indexOf(unit.charAt(0)) + 1;
+    String suffix = unit.substring(1);
+    boolean knownSuffix = suffix.isEmpty() || suffix.equals("B") || suffix.equals("iB");
+    return power > 0 && knownSuffix ? 1L << (10 * power) : -1;
   }
 
   private static boolean isNumberChar(char c) {

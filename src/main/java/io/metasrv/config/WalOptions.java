@@ -6,10 +6,10 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The write-ahead log as the metasrv sees it ({@code [wal]}). Only the Kafka provider needs
- * the metasrv: it allocates Kafka topics to regions. The Kafka keys are accepted (and kept)
- * under {@code raft_engine} too, as GreptimeDB's example file sets them there; they only
- * take effect, and are only validated, with {@code provider = "kafka"}.
+ * The write-ahead log as the metasrv sees it ({@code [wal]}). Only the Kafka provider needs the
+ * metasrv: it allocates Kafka topics to regions. The Kafka keys are accepted (and kept) under
+ * {@code raft_engine} too, as GreptimeDB's example file sets them there; they only take effect, and
+ * are only validated, with {@code provider = "kafka"}.
  *
  * @param provider {@code raft_engine} (local WAL on each datanode) or {@code kafka}
  * @param brokerEndpoints Kafka bootstrap brokers

@@ -24,13 +24,15 @@ class ConfigLoaderTest {
 
   @Test
   void fileOverridesDefaultsKeyByKey() throws IOException {
-    Path file = toml("""
-        bind_addr = "0.0.0.0:3002"
-        [procedure]
-        max_retry_times = 5
-        [http]
-        timeout = "30s"
-        """);
+    Path file =
+        toml(
+            """
+            bind_addr = "0.0.0.0:3002"
+            [procedure]
+            max_retry_times = 5
+            [http]
+            timeout = "30s"
+            """);
     MetasrvOptions options = ConfigLoader.load(file);
     assertThat(options.bindAddr()).isEqualTo("0.0.0.0:3002");
     assertThat(options.procedure().maxRetryTimes()).isEqualTo(5);
@@ -42,17 +44,20 @@ class ConfigLoaderTest {
 
   @Test
   void precedenceIsDefaultsThenFileThenEnvThenOverrides() throws IOException {
-    Path file = toml("""
-        bind_addr = "10.0.0.1:3002"
-        server_addr = "10.0.0.1:3002"
-        data_home = "/file"
-        [http]
-        addr = "10.0.0.1:4000"
-        """);
-    Map<String, String> env = Map.of(
-        "GREPTIMEDB_METASRV__SERVER_ADDR", "10.0.0.2:3002",
-        "GREPTIMEDB_METASRV__DATA_HOME", "/env",
-        "GREPTIMEDB_METASRV__HTTP__ADDR", "10.0.0.2:4000");
+    Path file =
+        toml(
+            """
+            bind_addr = "10.0.0.1:3002"
+            server_addr = "10.0.0.1:3002"
+            data_home = "/file"
+            [http]
+            addr = "10.0.0.1:4000"
+            """);
+    Map<String, String> env =
+        Map.of(
+            "GREPTIMEDB_METASRV__SERVER_ADDR", "10.0.0.2:3002",
+            "GREPTIMEDB_METASRV__DATA_HOME", "/env",
+            "GREPTIMEDB_METASRV__HTTP__ADDR", "10.0.0.2:4000");
     Map<String, String> overrides = Map.of("data_home", "/flag", "http.addr", "10.0.0.3:4000");
 
     MetasrvOptions options = ConfigLoader.load(file, env, overrides);
@@ -65,10 +70,11 @@ class ConfigLoaderTest {
 
   @Test
   void envListsAreCommaSeparatedAndTrimmed() {
-    Map<String, String> env = Map.of(
-        "GREPTIMEDB_METASRV__STORE_ADDRS", "etcd-0:2379, etcd-1:2379,etcd-2:2379,",
-        "GREPTIMEDB_METASRV__WAL__PROVIDER", "kafka",
-        "GREPTIMEDB_METASRV__WAL__BROKER_ENDPOINTS", "kafka-0:9092,kafka-1:9092");
+    Map<String, String> env =
+        Map.of(
+            "GREPTIMEDB_METASRV__STORE_ADDRS", "etcd-0:2379, etcd-1:2379,etcd-2:2379,",
+            "GREPTIMEDB_METASRV__WAL__PROVIDER", "kafka",
+            "GREPTIMEDB_METASRV__WAL__BROKER_ENDPOINTS", "kafka-0:9092,kafka-1:9092");
     MetasrvOptions options = ConfigLoader.load(null, env, Map.of());
     assertThat(options.storeAddrs()).containsExactly("etcd-0:2379", "etcd-1:2379", "etcd-2:2379");
     assertThat(options.wal().provider()).isEqualTo(WalOptions.Provider.KAFKA);
@@ -77,14 +83,15 @@ class ConfigLoaderTest {
 
   @Test
   void envValuesAreConvertedToTheKeysTypes() {
-    Map<String, String> env = Map.of(
-        "GREPTIMEDB_METASRV__MAX_TXN_OPS", "64",
-        "GREPTIMEDB_METASRV__ENABLE_TELEMETRY", "FALSE",
-        "GREPTIMEDB_METASRV__SELECTOR", "load_based",
-        "GREPTIMEDB_METASRV__PROCEDURE__RETRY_DELAY", "1s 500ms",
-        "GREPTIMEDB_METASRV__PROCEDURE__MAX_METADATA_VALUE_SIZE", "1MiB",
-        "GREPTIMEDB_METASRV__FAILURE_DETECTOR__THRESHOLD", "9.5",
-        "GREPTIMEDB_METASRV__LOGGING__LEVEL", "debug");
+    Map<String, String> env =
+        Map.of(
+            "GREPTIMEDB_METASRV__MAX_TXN_OPS", "64",
+            "GREPTIMEDB_METASRV__ENABLE_TELEMETRY", "FALSE",
+            "GREPTIMEDB_METASRV__SELECTOR", "load_based",
+            "GREPTIMEDB_METASRV__PROCEDURE__RETRY_DELAY", "1s 500ms",
+            "GREPTIMEDB_METASRV__PROCEDURE__MAX_METADATA_VALUE_SIZE", "1MiB",
+            "GREPTIMEDB_METASRV__FAILURE_DETECTOR__THRESHOLD", "9.5",
+            "GREPTIMEDB_METASRV__LOGGING__LEVEL", "debug");
     MetasrvOptions options = ConfigLoader.load(null, env, Map.of());
     assertThat(options.maxTxnOps()).isEqualTo(64);
     assertThat(options.enableTelemetry()).isFalse();
@@ -97,12 +104,13 @@ class ConfigLoaderTest {
 
   @Test
   void envNamesAreCaseInsensitiveOthersIgnoredAndEmptyMeansUnset() {
-    Map<String, String> env = Map.of(
-        "greptimedb_metasrv__bind_addr", "127.0.0.1:4002",
-        "GREPTIMEDB_METASRV__DATA_HOME", "",
-        "GREPTIMEDB_METASRV_BIND_ADR", "not under the prefix: single underscore",
-        "GREPTIMEDB_DATANODE__BIND_ADR", "another component",
-        "PATH", "/usr/bin");
+    Map<String, String> env =
+        Map.of(
+            "greptimedb_metasrv__bind_addr", "127.0.0.1:4002",
+            "GREPTIMEDB_METASRV__DATA_HOME", "",
+            "GREPTIMEDB_METASRV_BIND_ADR", "not under the prefix: single underscore",
+            "GREPTIMEDB_DATANODE__BIND_ADR", "another component",
+            "PATH", "/usr/bin");
     MetasrvOptions options = ConfigLoader.load(null, env, Map.of());
     assertThat(options.bindAddr()).isEqualTo("127.0.0.1:4002");
     assertThat(options.dataHome()).isEqualTo(MetasrvOptions.defaults().dataHome());
@@ -110,12 +118,16 @@ class ConfigLoaderTest {
 
   @Test
   void overridesUseEnvSyntax() {
-    MetasrvOptions options = ConfigLoader.load(null, Map.of(), Map.of(
-        "store_addrs", "a:2379,b:2379",
-        "use_memory_store", "false",
-        "backend", "etcd-store",
-        "node_max_idle_time", "1h",
-        "store_key_prefix", ""));
+    MetasrvOptions options =
+        ConfigLoader.load(
+            null,
+            Map.of(),
+            Map.of(
+                "store_addrs", "a:2379,b:2379",
+                "use_memory_store", "false",
+                "backend", "etcd-store",
+                "node_max_idle_time", "1h",
+                "store_key_prefix", ""));
     assertThat(options.storeAddrs()).containsExactly("a:2379", "b:2379");
     assertThat(options.backend()).isEqualTo(BackendKind.ETCD_STORE);
     assertThat(options.nodeMaxIdleTime()).isEqualTo(Duration.ofHours(1));
@@ -129,8 +141,11 @@ class ConfigLoaderTest {
 
   @Test
   void memoryStoreFlagWinsOverAnExplicitBackendAndIsRecorded() {
-    MetasrvOptions options = ConfigLoader.load(null, Map.of(), Map.of(
-        "use_memory_store", "true", "backend", "postgres_store", "store_addrs", ""));
+    MetasrvOptions options =
+        ConfigLoader.load(
+            null,
+            Map.of(),
+            Map.of("use_memory_store", "true", "backend", "postgres_store", "store_addrs", ""));
     assertThat(options.useMemoryStore()).isTrue();
     assertThat(options.backend()).isEqualTo(BackendKind.MEMORY_STORE);
     assertThat(options.replacedBackend()).contains(BackendKind.POSTGRES_STORE);
@@ -153,73 +168,108 @@ class ConfigLoaderTest {
     assertThat(options.datanode().client().connectTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(options.wal().provider()).isEqualTo(WalOptions.Provider.RAFT_ENGINE);
     assertThat(options.wal().backoffDeadline()).isEqualTo(Duration.ofMinutes(5));
-    assertThat(options.logging().tracingSampleRatio()).contains(LoggingOptions.TracingSampleRatio.defaults());
+    assertThat(options.logging().tracingSampleRatio())
+        .contains(LoggingOptions.TracingSampleRatio.defaults());
     assertThat(options.logging().slowQuery().threshold()).contains(Duration.ofSeconds(10));
-    assertThat(options.exportMetrics().selfImport()).contains(new ExportMetricsOptions.SelfImport("greptime_metrics"));
-    assertThat(options.exportMetrics().remoteWrite()).contains(new ExportMetricsOptions.RemoteWrite("", Map.of()));
+    assertThat(options.exportMetrics().selfImport())
+        .contains(new ExportMetricsOptions.SelfImport("greptime_metrics"));
+    assertThat(options.exportMetrics().remoteWrite())
+        .contains(new ExportMetricsOptions.RemoteWrite("", Map.of()));
     assertThat(options.tracing().tokioConsoleAddr()).contains("127.0.0.1");
   }
 
   @Test
   void optionalSectionsTakeTheirOwnDefaultsForMissingKeys() throws IOException {
-    Path file = toml("""
-        [wal]
-        provider = "kafka"
-        broker_endpoints = ["k:9092"]
-        [wal.sasl]
-        type = "SCRAM-SHA-256"
-        username = "metasrv"
-        password = "s3cret"
-        [wal.tls]
-        server_ca_cert_path = "/etc/ca.pem"
-        [[logging.tracing_sample_ratio.rules]]
-        protocol = "grpc"
-        request_types = ["Heartbeat"]
-        ratio = 0.1
-        [export_metrics.remote_write]
-        url = "http://x:4000/v1/prometheus/write"
-        headers = { Authorization = "Bearer t0ken" }
-        """);
+    Path file =
+        toml(
+            """
+            [wal]
+            provider = "kafka"
+            broker_endpoints = ["k:9092"]
+            [wal.sasl]
+            type = "SCRAM-SHA-256"
+            username = "metasrv"
+            password = "s3cret"
+            [wal.tls]
+            server_ca_cert_path = "/etc/ca.pem"
+            [[logging.tracing_sample_ratio.rules]]
+            protocol = "grpc"
+            request_types = ["Heartbeat"]
+            ratio = 0.1
+            [export_metrics.remote_write]
+            url = "http://x:4000/v1/prometheus/write"
+            headers = { Authorization = "Bearer t0ken" }
+            """);
     MetasrvOptions options = ConfigLoader.load(file);
     assertThat(options.wal().sasl())
         .contains(new WalOptions.Sasl(WalOptions.SaslMechanism.SCRAM_SHA_256, "metasrv", "s3cret"));
     assertThat(options.wal().tls())
-        .contains(new WalOptions.Tls(Optional.of("/etc/ca.pem"), Optional.empty(), Optional.empty()));
+        .contains(
+            new WalOptions.Tls(Optional.of("/etc/ca.pem"), Optional.empty(), Optional.empty()));
     assertThat(options.logging().tracingSampleRatio().orElseThrow())
-        .isEqualTo(new LoggingOptions.TracingSampleRatio(1.0,
-            List.of(new LoggingOptions.TracingSampleRule("grpc", List.of("Heartbeat"), 0.1))));
+        .isEqualTo(
+            new LoggingOptions.TracingSampleRatio(
+                1.0,
+                List.of(new LoggingOptions.TracingSampleRule("grpc", List.of("Heartbeat"), 0.1))));
     assertThat(options.exportMetrics().remoteWrite().orElseThrow().headers())
         .containsExactly(Map.entry("Authorization", "Bearer t0ken"));
   }
 
   @Test
   void envCanSetKeysInsideOptionalSectionsAndMaps() throws IOException {
-    Path file = toml("""
-        [export_metrics.remote_write]
-        url = "http://x:4000/write"
-        """);
-    Map<String, String> env = Map.of(
-        "GREPTIMEDB_METASRV__EXPORT_METRICS__REMOTE_WRITE__HEADERS__AUTHORIZATION", "Bearer abc");
+    Path file =
+        toml(
+            """
+            [export_metrics.remote_write]
+            url = "http://x:4000/write"
+            """);
+    Map<String, String> env =
+        Map.of(
+            "GREPTIMEDB_METASRV__EXPORT_METRICS__REMOTE_WRITE__HEADERS__AUTHORIZATION",
+            "Bearer abc");
     MetasrvOptions options = ConfigLoader.load(file, env, Map.of());
     assertThat(options.exportMetrics().remoteWrite().orElseThrow())
-        .isEqualTo(new ExportMetricsOptions.RemoteWrite("http://x:4000/write", Map.of("authorization", "Bearer abc")));
+        .isEqualTo(
+            new ExportMetricsOptions.RemoteWrite(
+                "http://x:4000/write", Map.of("authorization", "Bearer abc")));
+  }
+
+  @Test
+  void fileWithByteOrderMarkLoads() throws IOException {
+    Path file = toml("\uFEFFbind_addr = \"127.0.0.1:3012\"\n");
+    assertThat(ConfigLoader.load(file).bindAddr()).isEqualTo("127.0.0.1:3012");
+  }
+
+  @Test
+  void tomlDottedKeysAreSectionKeys() throws IOException {
+    Path file = toml("http.addr = \"127.0.0.1:4001\"\n");
+    assertThat(ConfigLoader.load(file).http().addr()).isEqualTo("127.0.0.1:4001");
+  }
+
+  @Test
+  void emptyFileMeansDefaults() throws IOException {
+    assertThat(ConfigLoader.load(toml("# nothing\n"))).isEqualTo(MetasrvOptions.defaults());
   }
 
   @Test
   void sizesMayBeTomlIntegersMeaningBytes() throws IOException {
-    Path file = toml("""
-        [http]
-        body_limit = 1048576
-        """);
+    Path file =
+        toml(
+            """
+            [http]
+            body_limit = 1048576
+            """);
     assertThat(ConfigLoader.load(file).http().bodyLimit()).isEqualTo(ReadableSize.ofMib(1));
   }
 
   @Test
   void floatKeysAcceptTomlIntegers() throws IOException {
-    Path file = toml("""
-        [failure_detector]
-        threshold = 9
-        """);
+    Path file =
+        toml(
+            """
+            [failure_detector]
+            threshold = 9
+            """);
     assertThat(ConfigLoader.load(file).failureDetector().threshold()).isEqualTo(9.0);
   }
 }

@@ -37,7 +37,11 @@ class ConfigPrinterTest {
         .contains("max_txn_ops = 128\n")
         .contains("node_max_idle_time = \"24h\"\n")
         .contains("backend = \"etcd_store\"\n")
-        .contains("[procedure]\nmax_retry_times = 12\nretry_delay = \"500ms\"\nmax_metadata_value_size = \"1500KiB\"\n")
+        .contains(
+            "[procedure]\n"
+                + "max_retry_times = 12\n"
+                + "retry_delay = \"500ms\"\n"
+                + "max_metadata_value_size = \"1500KiB\"\n")
         .contains("[datanode.client]\n")
         .contains("threshold = 8.0\n")
         .contains("# level: not set\n")
@@ -52,63 +56,71 @@ class ConfigPrinterTest {
     for (String key : keyPaths) {
       String name = key.substring(key.lastIndexOf('.') + 1);
       boolean written = !printed.at("/" + key.replace('.', '/')).isMissingNode();
-      boolean commented = toml.contains("# " + name + ": not set") || toml.contains("# [" + key + "]: not set");
-      boolean inUnsetSection = keyPaths.stream()
-          .anyMatch(section -> key.startsWith(section + ".") && toml.contains("# [" + section + "]: not set"));
+      boolean commented =
+          toml.contains("# " + name + ": not set") || toml.contains("# [" + key + "]: not set");
+      boolean inUnsetSection =
+          keyPaths.stream()
+              .anyMatch(
+                  section ->
+                      key.startsWith(section + ".")
+                          && toml.contains("# [" + section + "]: not set"));
       assertThat(written || commented || inUnsetSection).as("key %s in%n%s", key, toml).isTrue();
     }
   }
 
   @Test
   void defaultsRoundTrip() throws IOException {
-    assertThat(reload(ConfigPrinter.toToml(MetasrvOptions.defaults()))).isEqualTo(MetasrvOptions.defaults());
+    assertThat(reload(ConfigPrinter.toToml(MetasrvOptions.defaults())))
+        .isEqualTo(MetasrvOptions.defaults());
   }
 
   @Test
   void everySectionRoundTrips() throws IOException {
-    MetasrvOptions options = load("""
-        bind_addr = "0.0.0.0:3002"
-        server_addr = "10.1.2.3:3002"
-        store_addrs = ["etcd-0:2379", "etcd-1:2379"]
-        selector = "load_based"
-        enable_region_failover = true
-        store_key_prefix = "tenant-a/"
-        max_txn_ops = 64
-        node_max_idle_time = "1h 30m"
-        [http]
-        addr = "0.0.0.0:4000"
-        timeout = "1m30s"
-        body_limit = "1.5MiB"
-        cors_allowed_origins = ["https://a.example", "https://b.example"]
-        [logging]
-        level = "info,io.metasrv.kv=debug"
-        log_format = "json"
-        [logging.slow_query]
-        threshold = "2s"
-        sample_ratio = 0.25
-        [[logging.tracing_sample_ratio.rules]]
-        protocol = "grpc"
-        request_types = ["Heartbeat", "Range"]
-        ratio = 0.5
-        [[logging.tracing_sample_ratio.rules]]
-        protocol = "http"
-        [procedure]
-        retry_delay = "250ms"
-        max_metadata_value_size = 1000
-        [wal]
-        provider = "kafka"
-        broker_endpoints = ["kafka-0:9092"]
-        backoff_deadline = "1h"
-        [wal.tls]
-        client_cert_path = "/tls/cert.pem"
-        client_key_path = "/tls/key.pem"
-        [export_metrics]
-        enable = true
-        write_interval = "15s"
-        [export_metrics.remote_write]
-        url = "https://prom.example/write"
-        headers = { "X-Scope-OrgID" = "tenant \\"a\\"" }
-        """);
+    MetasrvOptions options =
+        load(
+            """
+            bind_addr = "0.0.0.0:3002"
+            server_addr = "10.1.2.3:3002"
+            store_addrs = ["etcd-0:2379", "etcd-1:2379"]
+            selector = "load_based"
+            enable_region_failover = true
+            store_key_prefix = "tenant-a/"
+            max_txn_ops = 64
+            node_max_idle_time = "1h 30m"
+            [http]
+            addr = "0.0.0.0:4000"
+            timeout = "1m30s"
+            body_limit = "1.5MiB"
+            cors_allowed_origins = ["https://a.example", "https://b.example"]
+            [logging]
+            level = "info,io.metasrv.kv=debug"
+            log_format = "json"
+            [logging.slow_query]
+            threshold = "2s"
+            sample_ratio = 0.25
+            [[logging.tracing_sample_ratio.rules]]
+            protocol = "grpc"
+            request_types = ["Heartbeat", "Range"]
+            ratio = 0.5
+            [[logging.tracing_sample_ratio.rules]]
+            protocol = "http"
+            [procedure]
+            retry_delay = "250ms"
+            max_metadata_value_size = 1000
+            [wal]
+            provider = "kafka"
+            broker_endpoints = ["kafka-0:9092"]
+            backoff_deadline = "1h"
+            [wal.tls]
+            client_cert_path = "/tls/cert.pem"
+            client_key_path = "/tls/key.pem"
+            [export_metrics]
+            enable = true
+            write_interval = "15s"
+            [export_metrics.remote_write]
+            url = "https://prom.example/write"
+            headers = { "X-Scope-OrgID" = "tenant \\"a\\"" }
+            """);
     assertThat(options.logging().tracingSampleRatio().orElseThrow().rules()).hasSize(2);
     assertThat(options.procedure().maxMetadataValueSize().bytes()).isEqualTo(1000);
 
@@ -118,17 +130,19 @@ class ConfigPrinterTest {
 
   @Test
   void secretsAreRedactedWhereverTheyAre() throws IOException {
-    MetasrvOptions options = load("""
-        backend = "postgres_store"
-        store_addrs = ["host=pg user=metasrv password='p@ss word' dbname=meta"]
-        [wal.sasl]
-        type = "PLAIN"
-        username = "metasrv"
-        password = "kafka-secret"
-        [export_metrics.remote_write]
-        url = "https://user:url-secret@prom.example/write"
-        headers = { Authorization = "Bearer header-secret", X-Api-Key = "key-secret", X-Tenant = "a" }
-        """);
+    MetasrvOptions options =
+        load(
+            """
+backend = "postgres_store"
+store_addrs = ["host=pg user=metasrv password='p@ss word' dbname=meta"]
+[wal.sasl]
+type = "PLAIN"
+username = "metasrv"
+password = "kafka-secret"
+[export_metrics.remote_write]
+url = "https://user:url-secret@prom.example/write"
+headers = { Authorization = "Bearer header-secret", X-Api-Key = "key-secret", X-Tenant = "a" }
+""");
     String printed = ConfigPrinter.toToml(options);
     assertThat(printed)
         .doesNotContain("p@ss word", "kafka-secret", "url-secret", "header-secret", "key-secret")
@@ -145,10 +159,12 @@ class ConfigPrinterTest {
 
   @Test
   void postgresUrlPasswordsAreRedacted() throws IOException {
-    MetasrvOptions options = load("""
-        backend = "postgres_store"
-        store_addrs = ["postgresql://metasrv:pw-secret@pg:5432/meta?sslmode=require"]
-        """);
+    MetasrvOptions options =
+        load(
+            """
+            backend = "postgres_store"
+            store_addrs = ["postgresql://metasrv:pw-secret@pg:5432/meta?sslmode=require"]
+            """);
     assertThat(ConfigPrinter.toToml(options))
         .contains("postgresql://metasrv:<redacted>@pg:5432/meta?sslmode=require")
         .doesNotContain("pw-secret");
@@ -157,15 +173,22 @@ class ConfigPrinterTest {
   @Test
   void saysWhichBackendIsInForceAndWhy() throws IOException {
     assertThat(ConfigPrinter.toToml(MetasrvOptions.defaults()))
-        .contains("# backend in force: etcd_store (backend = \"etcd_store\")\nbackend = \"etcd_store\"\n");
+        .contains(
+            "# backend in force: etcd_store (backend = \"etcd_store\")\n"
+                + "backend = \"etcd_store\"\n");
 
-    MetasrvOptions overridden = ConfigLoader.load(null, Map.of("GREPTIMEDB_METASRV__BACKEND", "mysql_store"),
-        Map.of("use_memory_store", "true"));
+    MetasrvOptions overridden =
+        ConfigLoader.load(
+            null,
+            Map.of("GREPTIMEDB_METASRV__BACKEND", "mysql_store"),
+            Map.of("use_memory_store", "true"));
     String printed = ConfigPrinter.toToml(overridden);
     assertThat(printed)
         .contains("use_memory_store = true\n")
-        .contains("# backend in force: memory_store (use_memory_store = true overrides backend = \"mysql_store\")\n"
-            + "backend = \"memory_store\"\n");
+        .contains(
+            "# backend in force: memory_store (use_memory_store = true overrides backend ="
+                + " \"mysql_store\")\n"
+                + "backend = \"memory_store\"\n");
     // Reloading the effective configuration keeps the effective backend; the note about the
     // replaced one describes the original load only.
     MetasrvOptions reloaded = reload(printed);
@@ -178,11 +201,13 @@ class ConfigPrinterTest {
 
   @Test
   void durationsAndSizesUseTheirHumanForm() throws IOException {
-    MetasrvOptions options = load("""
-        node_max_idle_time = "90s"
-        [http]
-        body_limit = "2048KB"
-        """);
+    MetasrvOptions options =
+        load(
+            """
+            node_max_idle_time = "90s"
+            [http]
+            body_limit = "2048KB"
+            """);
     assertThat(options.nodeMaxIdleTime()).isEqualTo(Duration.ofSeconds(90));
     assertThat(ConfigPrinter.toToml(options))
         .contains("node_max_idle_time = \"1m 30s\"\n")

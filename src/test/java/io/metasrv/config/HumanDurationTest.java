@@ -38,7 +38,8 @@ class HumanDurationTest {
   void unitsAreCaseSensitiveLikeHumantime() {
     assertThat(HumanDuration.parse("1M")).isEqualTo(Duration.ofSeconds(2_630_016));
     assertThat(HumanDuration.parse("1m")).isEqualTo(Duration.ofMinutes(1));
-    assertThatThrownBy(() -> HumanDuration.parse("1S")).hasMessageContaining("unknown time unit \"S\"");
+    assertThatThrownBy(() -> HumanDuration.parse("1S"))
+        .hasMessageContaining("unknown time unit \"S\"");
   }
 
   @Test
@@ -49,14 +50,17 @@ class HumanDurationTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "   ", "1.5s", "-1s", "s", "10 parsecs", "1h,30m", "99999999999999999999s"})
+  @ValueSource(
+      strings = {"", "   ", "1.5s", "-1s", "s", "10 parsecs", "1h,30m", "99999999999999999999s"})
   void rejectsWhatHumantimeRejects(String text) {
-    assertThatThrownBy(() -> HumanDuration.parse(text)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> HumanDuration.parse(text))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void rejectsOverflowWithAClearMessage() {
-    assertThatThrownBy(() -> HumanDuration.parse("9223372036854775807h")).hasMessageContaining("too large");
+    assertThatThrownBy(() -> HumanDuration.parse("9223372036854775807h"))
+        .hasMessageContaining("too large");
   }
 
   @ParameterizedTest
@@ -74,7 +78,8 @@ class HumanDurationTest {
   }
 
   @ParameterizedTest
-  @ValueSource(longs = {0, 1, 999, 1_000_000, 59_999_999_999L, 86_400_000_000_000L, 3_723_004_005_006L})
+  @ValueSource(
+      longs = {0, 1, 999, 1_000_000, 59_999_999_999L, 86_400_000_000_000L, 3_723_004_005_006L})
   void formatThenParseIsIdentity(long nanos) {
     Duration duration = Duration.ofNanos(nanos);
     assertThat(HumanDuration.parse(HumanDuration.format(duration))).isEqualTo(duration);

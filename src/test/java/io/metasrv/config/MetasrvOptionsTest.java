@@ -35,7 +35,14 @@ class MetasrvOptionsTest {
   @Test
   void sectionDefaultsAreTheSeeds() {
     assertThat(defaults.http())
-        .isEqualTo(new HttpOptions("127.0.0.1:4000", Duration.ZERO, new ReadableSize(64L << 20), false, List.of(), true));
+        .isEqualTo(
+            new HttpOptions(
+                "127.0.0.1:4000",
+                Duration.ZERO,
+                new ReadableSize(64L << 20),
+                false,
+                List.of(),
+                true));
     assertThat(defaults.logging().dir()).isEqualTo("./greptimedb_data/metasrv/logs");
     assertThat(defaults.logging().level()).isEmpty();
     assertThat(defaults.logging().logFormat()).isEqualTo(LogFormat.TEXT);
@@ -47,14 +54,19 @@ class MetasrvOptionsTest {
     assertThat(defaults.logging().slowQuery())
         .isEqualTo(new LoggingOptions.SlowQuery(false, Optional.empty(), Optional.empty()));
     assertThat(defaults.procedure())
-        .isEqualTo(new ProcedureOptions(12, Duration.ofMillis(500), new ReadableSize(1500 * 1024), 128));
+        .isEqualTo(
+            new ProcedureOptions(12, Duration.ofMillis(500), new ReadableSize(1500 * 1024), 128));
     assertThat(defaults.procedure().maxMetadataValueSize().bytes()).isEqualTo(1_536_000);
     assertThat(defaults.failureDetector())
-        .isEqualTo(new FailureDetectorOptions(8.0, Duration.ofMillis(100), Duration.ofSeconds(10), Duration.ofMillis(1000)));
+        .isEqualTo(
+            new FailureDetectorOptions(
+                8.0, Duration.ofMillis(100), Duration.ofSeconds(10), Duration.ofMillis(1000)));
     assertThat(defaults.datanode().client())
         .isEqualTo(new DatanodeOptions.Client(Duration.ofSeconds(10), Duration.ofSeconds(1), true));
     assertThat(defaults.exportMetrics())
-        .isEqualTo(new ExportMetricsOptions(false, Duration.ofSeconds(30), Optional.empty(), Optional.empty()));
+        .isEqualTo(
+            new ExportMetricsOptions(
+                false, Duration.ofSeconds(30), Optional.empty(), Optional.empty()));
     assertThat(defaults.tracing().tokioConsoleAddr()).isEmpty();
   }
 
@@ -65,9 +77,20 @@ class MetasrvOptionsTest {
     assertThat(wal.brokerEndpoints()).containsExactly("127.0.0.1:9092");
     assertThat(wal.sasl()).isEmpty();
     assertThat(wal.tls()).isEmpty();
-    assertThat(List.of(wal.backoffInit(), wal.backoffMax(), wal.backoffDeadline(), wal.createTopicTimeout()))
-        .containsExactly(Duration.ofMillis(500), Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofSeconds(30));
-    assertThat(List.of(wal.backoffBase(), wal.numTopics(), wal.numPartitions(), wal.replicationFactor()))
+    assertThat(
+            List.of(
+                wal.backoffInit(),
+                wal.backoffMax(),
+                wal.backoffDeadline(),
+                wal.createTopicTimeout()))
+        .containsExactly(
+            Duration.ofMillis(500),
+            Duration.ofSeconds(10),
+            Duration.ofMinutes(5),
+            Duration.ofSeconds(30));
+    assertThat(
+            List.of(
+                wal.backoffBase(), wal.numTopics(), wal.numPartitions(), wal.replicationFactor()))
         .containsExactly(2, 64, 1, 1);
     assertThat(wal.selectorType()).isEqualTo(WalOptions.TopicSelector.ROUND_ROBIN);
     assertThat(wal.topicNamePrefix()).isEqualTo("greptimedb_wal_topic");
@@ -96,11 +119,32 @@ class MetasrvOptionsTest {
   @Test
   void listsAreImmutableCopies() {
     List<String> addrs = new java.util.ArrayList<>(List.of("a:1"));
-    MetasrvOptions options = new MetasrvOptions(
-        defaults.bindAddr(), "", addrs, defaults.selector(), false, false, defaults.http(), defaults.logging(),
-        defaults.procedure(), defaults.failureDetector(), defaults.datanode(), true, defaults.dataHome(),
-        defaults.wal(), defaults.exportMetrics(), "", 128, 3, defaults.tracing(), defaults.backend(),
-        defaults.metaTableName(), 1, defaults.nodeMaxIdleTime(), Optional.empty());
+    MetasrvOptions options =
+        new MetasrvOptions(
+            defaults.bindAddr(),
+            "",
+            addrs,
+            defaults.selector(),
+            false,
+            false,
+            defaults.http(),
+            defaults.logging(),
+            defaults.procedure(),
+            defaults.failureDetector(),
+            defaults.datanode(),
+            true,
+            defaults.dataHome(),
+            defaults.wal(),
+            defaults.exportMetrics(),
+            "",
+            128,
+            3,
+            defaults.tracing(),
+            defaults.backend(),
+            defaults.metaTableName(),
+            1,
+            defaults.nodeMaxIdleTime(),
+            Optional.empty());
     addrs.add("b:2");
     assertThat(options.storeAddrs()).containsExactly("a:1");
   }
