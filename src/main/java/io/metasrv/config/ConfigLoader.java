@@ -9,6 +9,7 @@ import io.metasrv.config.ConfigTree.Section;
 import io.metasrv.config.ConfigTree.Value;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -81,6 +82,11 @@ public final class ConfigLoader {
     return options;
   }
 
+  /** Loads a file alone, without environment or overrides. */
+  public static MetasrvOptions load(Path configFile) {
+    return load(configFile, Map.of(), Map.of());
+  }
+
   /**
    * {@code use_memory_store = true} and {@code backend = "memory_store"} say the same thing: if
    * either says memory, both do. The flag wins over a different backend that some layer set
@@ -106,17 +112,13 @@ public final class ConfigLoader {
     return options.withMemoryStore(Optional.of(options.backend()));
   }
 
-  /** Loads a file alone, without environment or overrides. */
-  public static MetasrvOptions load(Path configFile) {
-    return load(configFile, Map.of(), Map.of());
-  }
-
   private static JsonNode readToml(Path file) {
     String text;
     try {
       text = Files.readString(file);
     } catch (IOException e) {
-      throw new ConfigException("", "cannot read the file: " + e, file.toString());
+      String reason = e instanceof NoSuchFileException ? "no such file" : e.toString();
+      throw new ConfigException("", "cannot read the file: " + reason, file.toString());
     }
     try {
       // Editors on Windows may start the file with a byte order mark, which TOML does not allow.

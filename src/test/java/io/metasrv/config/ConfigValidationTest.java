@@ -176,7 +176,7 @@ backend = "etcd"                        | backend                      | expecte
     ConfigException e =
         catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(missing));
     assertThat(e.source()).isEqualTo(missing.toString());
-    assertThat(e.reason()).startsWith("cannot read the file");
+    assertThat(e.reason()).isEqualTo("cannot read the file: no such file");
   }
 
   @Test
