@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.etcd.jetcd.Auth;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
 import io.metasrv.kv.etcd.EtcdKv;
 import io.metasrv.kv.etcd.EtcdKvConfig;
 import io.metasrv.testing.EtcdProcess;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -443,6 +447,30 @@ class EtcdKvTest {
   }
 
   @Test
+  void authenticatesWithUsernameAndPassword() throws Exception {
+    try (EtcdProcess own = EtcdProcess.start()) {
+      enableAuth(own.endpoint(), "root", "s3cret");
+      EtcdKvConfig config = EtcdKvConfig.of(own.endpoint())
+          .withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(5));
+
+      KvBackend authenticated = open(config.withCredentials("root", "s3cret"), KvLimits.DEFAULT);
+      KvBackend anonymous = EtcdKv.connect(config, KvLimits.DEFAULT);
+      opened.add(anonymous);
+      KvBackend wrongPassword = EtcdKv.connect(config.withCredentials("root", "wrong"),
+          KvLimits.DEFAULT);
+      opened.add(wrongPassword);
+
+      authenticated.put(utf8("k"), utf8("v"));
+      assertThat(authenticated.get(utf8("k"))).isPresent();
+      // refused, not unavailable: retrying would not help
+      assertThatThrownBy(() -> anonymous.get(utf8("k")))
+          .isInstanceOf(KvException.class).isNotInstanceOf(KvUnavailableException.class);
+      assertThatThrownBy(() -> wrongPassword.get(utf8("k")))
+          .isInstanceOf(KvException.class).isNotInstanceOf(KvUnavailableException.class);
+    }
+  }
+
+  @Test
   void closedBackendRefusesCalls() {
     EtcdKv kv = EtcdKv.connect(EtcdKvConfig.of(etcd.endpoint()), KvLimits.DEFAULT);
     kv.close();
@@ -458,6 +486,18 @@ class EtcdKvTest {
 
   private static List<String> keys(RangeResponse response) {
     return response.kvs().stream().map(kv -> utf8(kv.key())).toList();
+  }
+
+  private static void enableAuth(String endpoint, String user, String password)
+      throws Exception {
+    ByteSequence name = ByteSequence.from(user, StandardCharsets.UTF_8);
+    try (Client client = Client.builder().endpoints(endpoint).build()) {
+      Auth auth = client.getAuthClient();
+      auth.userAdd(name, ByteSequence.from(password, StandardCharsets.UTF_8)).get();
+      auth.roleAdd(name).get();
+      auth.userGrantRole(name, name).get();
+      auth.authEnable().get();
+    }
   }
 
   private static int unusedPort() throws Exception {
