@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -38,16 +39,27 @@ public final class EtcdProcess implements AutoCloseable {
 
   private final int clientPort;
   private final int peerPort;
+  private final int metricsPort;
   private final Path dir;
+  private final ServerTls tls;
   private final HttpClient http = HttpClient.newBuilder()
       .connectTimeout(Duration.ofSeconds(1))
       .build();
   private Process process;
 
-  private EtcdProcess(int clientPort, int peerPort, Path dir) {
-    this.clientPort = clientPort;
-    this.peerPort = peerPort;
+  /**
+   * Server-side TLS for the client port.
+   *
+   * @param clientCa when set, clients must present a certificate signed by it
+   */
+  public record ServerTls(Path cert, Path key, Path clientCa) {}
+
+  private EtcdProcess(Path dir, ServerTls tls) throws IOException {
+    this.clientPort = freePort();
+    this.peerPort = freePort();
+    this.metricsPort = freePort();
     this.dir = dir;
+    this.tls = tls;
   }
 
   /** The per-JVM etcd, started on first use. Do not stop it. */
@@ -62,10 +74,18 @@ public final class EtcdProcess implements AutoCloseable {
 
   /** A fresh etcd of its own; the caller closes it. */
   public static EtcdProcess start() {
+    return start(null);
+  }
+
+  /** A fresh etcd whose client port speaks TLS only ({@code https://}); the caller closes it. */
+  public static EtcdProcess startWithTls(ServerTls tls) {
+    return start(tls);
+  }
+
+  private static EtcdProcess start(ServerTls tls) {
     requireBinary();
     try {
-      EtcdProcess etcd = new EtcdProcess(freePort(), freePort(),
-          Files.createTempDirectory("metasrv-etcd-"));
+      EtcdProcess etcd = new EtcdProcess(Files.createTempDirectory("metasrv-etcd-"), tls);
       etcd.launch();
       return etcd;
     } catch (IOException e) {
@@ -86,9 +106,9 @@ public final class EtcdProcess implements AutoCloseable {
     Assumptions.abort(message);
   }
 
-  /** The client URL, e.g. {@code http://127.0.0.1:40123}. */
+  /** The client URL, e.g. {@code http://127.0.0.1:40123}, or {@code https://} with TLS. */
   public String endpoint() {
-    return "http://127.0.0.1:" + clientPort;
+    return (tls == null ? "http" : "https") + "://127.0.0.1:" + clientPort;
   }
 
   public int clientPort() {
@@ -127,9 +147,9 @@ public final class EtcdProcess implements AutoCloseable {
   }
 
   private void launch() {
-    String client = "http://127.0.0.1:" + clientPort;
+    String client = endpoint();
     String peer = "http://127.0.0.1:" + peerPort;
-    List<String> command = List.of(BINARY.toString(),
+    List<String> command = new ArrayList<>(List.of(BINARY.toString(),
         "--name", "metasrv-test",
         "--data-dir", dir.resolve("data").toString(),
         "--listen-client-urls", client,
@@ -138,8 +158,18 @@ public final class EtcdProcess implements AutoCloseable {
         "--initial-advertise-peer-urls", peer,
         "--initial-cluster", "metasrv-test=" + peer,
         "--initial-cluster-state", "new",
+        // plain HTTP /health even when the client port needs TLS
+        "--listen-metrics-urls", "http://127.0.0.1:" + metricsPort,
         "--logger", "zap",
-        "--log-level", "warn");
+        "--log-level", "warn"));
+    if (tls != null) {
+      command.addAll(List.of("--cert-file", tls.cert().toString(),
+          "--key-file", tls.key().toString()));
+      if (tls.clientCa() != null) {
+        command.addAll(List.of("--client-cert-auth",
+            "--trusted-ca-file", tls.clientCa().toString()));
+      }
+    }
     try {
       process = new ProcessBuilder(command)
           .redirectErrorStream(true)
@@ -149,7 +179,7 @@ public final class EtcdProcess implements AutoCloseable {
       throw new UncheckedIOException("cannot start " + BINARY, e);
     }
     Process started = process;
-    await("etcd on " + client + " to answer /health")
+    await("etcd on " + client + " to report itself healthy")
         .atMost(START_TIMEOUT)
         .pollInterval(Duration.ofMillis(50))
         .until(() -> {
@@ -162,7 +192,8 @@ public final class EtcdProcess implements AutoCloseable {
   }
 
   private boolean healthy() {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint() + "/health"))
+    HttpRequest request = HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + metricsPort + "/health"))
         .timeout(Duration.ofSeconds(1))
         .build();
     try {
