@@ -89,7 +89,8 @@ public final class EtcdStoreBench {
                 i -> jetcd.get(jetcdKeys[i]).get(),
                 i -> etcdKv.get(keys[i])),
             new Case("range100", threads,
-                i -> expect(RANGE_SIZE, jetcd.get(jetcdRangeStart, jetcdRange).get().getKvs().size()),
+                i -> expect(RANGE_SIZE,
+                    jetcd.get(jetcdRangeStart, jetcdRange).get().getKvs().size()),
                 i -> expect(RANGE_SIZE,
                     etcdKv.range(RangeRequest.prefix(rangePrefix)).kvs().size())));
         for (Case c : cases) {

@@ -46,6 +46,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -145,11 +146,13 @@ public final class EtcdKv implements KvBackend {
           ? pageSize
           : Math.min(pageSize, request.limit() - kvs.size());
       GetResponse page;
+      byte[] pageStart = from;
       try {
-        page = await("range " + Bytes.show(from),
-            kv.get(bytes(from), rangeOption(request, wanted, revision)));
+        page = await(() -> "range " + Bytes.show(pageStart),
+            kv.get(bytes(pageStart), rangeOption(request, wanted, revision)));
       } catch (KvException e) {
-        if (statusCode(e.getCause()) == Status.Code.RESOURCE_EXHAUSTED && wanted > 1) {
+        if (e.getCause() != null && wanted > 1
+            && statusCode(e.getCause()) == Status.Code.RESOURCE_EXHAUSTED) {
           pageSize = wanted / 2; // a page of large values outgrew maxResponseBytes
           continue;
         }
@@ -181,14 +184,14 @@ public final class EtcdKv implements KvBackend {
 
   @Override
   public Optional<KeyValue> get(byte[] key) {
-    GetResponse response = await("get " + Bytes.show(key), kv.get(bytes(key)));
+    GetResponse response = await(() -> "get " + Bytes.show(key), kv.get(bytes(key)));
     return response.getKvs().stream().findFirst().map(EtcdKv::keyValue);
   }
 
   @Override
   public Optional<KeyValue> put(byte[] key, byte[] value) {
     checkValueSize(key, value);
-    PutResponse response = await("put " + Bytes.show(key),
+    PutResponse response = await(() -> "put " + Bytes.show(key),
         kv.put(bytes(key), bytes(value), PUT_WITH_PREV));
     return response.hasPrevKv() ? Optional.of(keyValue(response.getPrevKv())) : Optional.empty();
   }
@@ -198,9 +201,11 @@ public final class EtcdKv implements KvBackend {
     List<byte[]> distinct = distinctKeys(keys);
     List<KeyValue> found = new ArrayList<>();
     for (List<byte[]> chunk : chunks(distinct)) {
-      Op[] gets = chunk.stream().map(key -> Op.get(bytes(key), GetOption.DEFAULT)).toArray(Op[]::new);
+      Op[] gets = chunk.stream()
+          .map(key -> Op.get(bytes(key), GetOption.DEFAULT))
+          .toArray(Op[]::new);
       io.etcd.jetcd.kv.TxnResponse response =
-          await("batch get of " + chunk.size() + " keys", kv.txn().Then(gets).commit());
+          await(() -> "batch get of " + chunk.size() + " keys", kv.txn().Then(gets).commit());
       response.getGetResponses().forEach(get -> get.getKvs().forEach(k -> found.add(keyValue(k))));
     }
     found.sort((a, b) -> Bytes.ORDER.compare(a.key(), b.key()));
@@ -223,7 +228,7 @@ public final class EtcdKv implements KvBackend {
           .map(entry -> Op.put(bytes(entry.key()), bytes(entry.value()), option))
           .toArray(Op[]::new);
       io.etcd.jetcd.kv.TxnResponse response =
-          await("batch put of " + chunk.size() + " keys", kv.txn().Then(puts).commit());
+          await(() -> "batch put of " + chunk.size() + " keys", kv.txn().Then(puts).commit());
       if (prevKv) {
         response.getPutResponses().stream()
             .filter(PutResponse::hasPrevKv)
@@ -240,7 +245,8 @@ public final class EtcdKv implements KvBackend {
     for (List<byte[]> chunk : chunks(distinctKeys(keys))) {
       Op[] deletes = chunk.stream().map(key -> Op.delete(bytes(key), option)).toArray(Op[]::new);
       io.etcd.jetcd.kv.TxnResponse response =
-          await("batch delete of " + chunk.size() + " keys", kv.txn().Then(deletes).commit());
+          await(() -> "batch delete of " + chunk.size() + " keys",
+              kv.txn().Then(deletes).commit());
       if (prevKv) {
         response.getDeleteResponses()
             .forEach(delete -> delete.getPrevKvs().forEach(k -> deleted.add(keyValue(k))));
@@ -255,7 +261,8 @@ public final class EtcdKv implements KvBackend {
     if (request.rangeEnd().length > 0) {
       option.withRange(bytes(request.rangeEnd()));
     }
-    io.etcd.jetcd.kv.DeleteResponse response = await("delete range " + Bytes.show(request.key()),
+    io.etcd.jetcd.kv.DeleteResponse response = await(
+        () -> "delete range " + Bytes.show(request.key()),
         kv.delete(bytes(request.key()), option.build()));
     List<KeyValue> deleted = prevKv
         ? response.getPrevKvs().stream().map(EtcdKv::keyValue).toList()
@@ -270,7 +277,7 @@ public final class EtcdKv implements KvBackend {
     Cmp condition = expect == null
         ? new Cmp(etcdKey, Cmp.Op.EQUAL, CmpTarget.createRevision(0))
         : new Cmp(etcdKey, Cmp.Op.EQUAL, CmpTarget.value(bytes(expect)));
-    io.etcd.jetcd.kv.TxnResponse response = await("compare and put " + Bytes.show(key),
+    io.etcd.jetcd.kv.TxnResponse response = await(() -> "compare and put " + Bytes.show(key),
         kv.txn()
             .If(condition)
             .Then(Op.put(etcdKey, bytes(value), PUT_WITH_PREV))
@@ -294,7 +301,7 @@ public final class EtcdKv implements KvBackend {
     checkValueSizes(txn.success());
     checkValueSizes(txn.failure());
     io.etcd.jetcd.kv.TxnResponse response = await(
-        "txn of " + txn.compares().size() + " compares and " + txn.opCount() + " operations",
+        () -> "txn of " + txn.compares().size() + " compares and " + txn.opCount() + " operations",
         kv.txn()
             .If(txn.compares().stream().map(EtcdKv::cmp).toArray(Cmp[]::new))
             .Then(ops(txn.success()))
@@ -416,20 +423,21 @@ public final class EtcdKv implements KvBackend {
 
   // ---- waiting and error mapping
 
-  private <T> T await(String operation, CompletableFuture<T> call) {
+  /** Waits for {@code call}; {@code operation} describes it in errors, built only on failure. */
+  private <T> T await(Supplier<String> operation, CompletableFuture<T> call) {
     try {
       return call.get(config.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       call.cancel(true);
-      throw new KvUnavailableException("etcd " + endpoints + ": " + operation
+      throw new KvUnavailableException("etcd " + endpoints + ": " + operation.get()
           + " did not complete within " + config.requestTimeout(), e);
     } catch (InterruptedException e) {
       call.cancel(true);
       Thread.currentThread().interrupt();
-      throw new KvException("interrupted while waiting for etcd " + endpoints + ": " + operation,
-          e);
+      throw new KvException(
+          "interrupted while waiting for etcd " + endpoints + ": " + operation.get(), e);
     } catch (ExecutionException e) {
-      throw failure(operation, e.getCause());
+      throw failure(operation.get(), e.getCause());
     }
   }
 

@@ -73,7 +73,8 @@ public record EtcdKvConfig(
     requirePositive("connect timeout", connectTimeout);
     requirePositive("request timeout", requestTimeout);
     if (rangePageSize < 1) {
-      throw new IllegalArgumentException("range page size must be at least 1, got " + rangePageSize);
+      throw new IllegalArgumentException(
+          "range page size must be at least 1, got " + rangePageSize);
     }
     if (maxResponseBytes < 1024) {
       throw new IllegalArgumentException(
