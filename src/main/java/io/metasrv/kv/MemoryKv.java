@@ -31,6 +31,8 @@ public final class MemoryKv implements KvBackend {
   private long revision;
   /** Whether the write running under the write lock has changed anything yet. */
   private boolean changed;
+  /** The entry the last {@link #store} replaced; only meaningful under the write lock. */
+  private KeyValue replaced;
 
   public MemoryKv(KvLimits limits) {
     this.limits = limits;
@@ -61,13 +63,26 @@ public final class MemoryKv implements KvBackend {
     KvLimits.checkKey(key);
     // A lone lookup could see the first key of a running transaction written and, in the
     // caller's next read, its second key not yet: reads validate against writes, as ranges do.
-    return read(() -> Optional.ofNullable(entries.get(key)));
+    // Spelled out rather than through read(), the hottest path allocates no lambda.
+    long stamp = lock.tryOptimisticRead();
+    KeyValue kv = entries.get(key);
+    if (stamp == 0 || !lock.validate(stamp)) {
+      stamp = lock.readLock();
+      try {
+        kv = entries.get(key);
+      } finally {
+        lock.unlockRead(stamp);
+      }
+    }
+    return Optional.ofNullable(kv);
   }
 
   @Override
   public Optional<KeyValue> put(byte[] key, byte[] value) {
     limits.checkPut(key, value);
-    return write(revision -> Optional.ofNullable(store(key, value, revision)));
+    byte[] ownKey = key.clone();
+    byte[] ownValue = value.clone();
+    return write(revision -> Optional.ofNullable(store(ownKey, ownValue, revision)));
   }
 
   @Override
@@ -99,7 +114,7 @@ public final class MemoryKv implements KvBackend {
     return write(revision -> {
       List<KeyValue> previous = new ArrayList<>();
       for (KeyValue kv : kvs) {
-        KeyValue prev = store(kv.key(), kv.value(), revision);
+        KeyValue prev = store(kv.key().clone(), kv.value().clone(), revision);
         if (prevKv && prev != null) {
           previous.add(prev);
         }
@@ -152,7 +167,7 @@ public final class MemoryKv implements KvBackend {
           ? current == null
           : current != null && Arrays.equals(current.value(), expect);
       if (matches) {
-        store(key, value, revision);
+        store(key.clone(), value.clone(), revision);
       }
       return new CompareAndPutResponse(matches, Optional.ofNullable(current));
     });
@@ -178,7 +193,8 @@ public final class MemoryKv implements KvBackend {
 
   private TxnOpResponse apply(TxnOp op, long revision) {
     if (op instanceof TxnOp.Put put) {
-      return new TxnOpResponse.Put(Optional.ofNullable(store(put.key(), put.value(), revision)));
+      KeyValue prev = store(put.key().clone(), put.value().clone(), revision);
+      return new TxnOpResponse.Put(Optional.ofNullable(prev));
     }
     if (op instanceof TxnOp.Get get) {
       return new TxnOpResponse.Get(Optional.ofNullable(entries.get(get.key())));
@@ -193,14 +209,18 @@ public final class MemoryKv implements KvBackend {
     return prev;
   }
 
-  /** Stores a copy of the key and value under the write lock; returns the previous entry. */
-  private KeyValue store(byte[] key, byte[] value, long revision) {
-    KeyValue prev = entries.get(key);
-    byte[] storedKey = prev == null ? key.clone() : prev.key();
-    long version = prev == null ? 1 : prev.version() + 1;
-    entries.put(storedKey, new KeyValue(storedKey, value.clone(), version, revision));
+  /**
+   * Stores a key and value that no caller holds under the write lock; returns the previous
+   * entry. One traversal of the map: compute reads the previous entry and replaces it in place.
+   */
+  private KeyValue store(byte[] ownKey, byte[] ownValue, long revision) {
+    replaced = null;
+    entries.compute(ownKey, (key, prev) -> {
+      replaced = prev;
+      return new KeyValue(key, ownValue, prev == null ? 1 : prev.version() + 1, revision);
+    });
     changed = true;
-    return prev;
+    return replaced;
   }
 
   private RangeResponse readRange(RangeRequest request) {

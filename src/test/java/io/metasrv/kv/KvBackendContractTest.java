@@ -16,6 +16,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -187,13 +188,20 @@ public abstract class KvBackendContractTest {
 
   @Test
   void storedDataIsNotChangedByCallersReusingTheirArrays() {
-    byte[] key = utf8("k");
-    byte[] value = utf8("v");
-    kv.put(key, value);
-    key[0] = 'x';
-    value[0] = 'x';
-    assertThat(kv.get(utf8("k"))).contains(kv("k", "v"));
-    assertThat(kv.get(utf8("x"))).isEmpty();
+    List<byte[]> callerArrays = new ArrayList<>();
+    Function<String, byte[]> reused = text -> {
+      byte[] array = utf8(text);
+      callerArrays.add(array);
+      return array;
+    };
+    kv.put(reused.apply("put"), reused.apply("v"));
+    kv.batchPut(List.of(KeyValue.of(reused.apply("batch"), reused.apply("v"))), false);
+    kv.compareAndPut(reused.apply("cas"), null, reused.apply("v"));
+    kv.txn(Txn.of(List.of(TxnOp.put(reused.apply("txn"), reused.apply("v")))));
+    callerArrays.forEach(array -> array[0] = 'x');
+
+    assertThat(kv.range(RangeRequest.all()).kvs())
+        .containsExactly(kv("batch", "v"), kv("cas", "v"), kv("put", "v"), kv("txn", "v"));
   }
 
   // ---- batches and deletes
