@@ -2,9 +2,9 @@ package io.metasrv.kv;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Collections;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -210,8 +210,8 @@ public final class MemoryKv implements KvBackend {
   }
 
   /**
-   * Stores a key and value that no caller holds under the write lock; returns the previous
-   * entry. One traversal of the map: compute reads the previous entry and replaces it in place.
+   * Stores, under the write lock, key and value arrays that no caller holds; returns the entry
+   * it replaced. One traversal of the map: compute reads the previous entry and replaces it.
    */
   private KeyValue store(byte[] ownKey, byte[] ownValue, long revision) {
     replaced = null;
