@@ -12,6 +12,15 @@ import java.util.Arrays;
  */
 public record Compare(byte[] key, Target target, Op op, byte[] value, long operand) {
 
+  public Compare {
+    if (key == null || target == null || op == null) {
+      throw new IllegalArgumentException("compare key, target and op must not be null");
+    }
+    if (target == Target.VALUE && value == null) {
+      throw new IllegalArgumentException("a value compare needs a value to compare with");
+    }
+  }
+
   public enum Target {
     VALUE,
     VERSION,

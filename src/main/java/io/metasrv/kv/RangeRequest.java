@@ -48,20 +48,24 @@ public record RangeRequest(byte[] key, byte[] rangeEnd, long limit, boolean keys
     return new RangeRequest(key, rangeEnd, limit, true);
   }
 
-  /** Whether {@code candidate} falls inside this range. */
-  public boolean contains(byte[] candidate) {
-    if (rangeEnd.length == 0) {
-      return Bytes.ORDER.compare(candidate, key) == 0;
-    }
-    boolean fromStart = isZero(key) && isZero(rangeEnd);
-    if (!fromStart && Bytes.ORDER.compare(candidate, key) < 0) {
-      return false;
-    }
-    return isZero(rangeEnd) || Bytes.ORDER.compare(candidate, rangeEnd) < 0;
+  /** Whether this range selects only {@code key} (an empty range end). */
+  public boolean isSingleKey() {
+    return rangeEnd.length == 0;
   }
 
-  private static boolean isZero(byte[] b) {
-    return b.length == 1 && b[0] == 0;
+  /** Whether this range runs to the end of the keyspace (a range end of {@code [0]}). */
+  public boolean isOpenEnded() {
+    return rangeEnd.length == 1 && rangeEnd[0] == 0;
+  }
+
+  /** Whether {@code candidate} falls inside this range. */
+  public boolean contains(byte[] candidate) {
+    if (isSingleKey()) {
+      return Bytes.ORDER.compare(candidate, key) == 0;
+    }
+    // Every non-empty key is >= [0], so "all keys" ([0], [0]) needs no case of its own.
+    return Bytes.ORDER.compare(candidate, key) >= 0
+        && (isOpenEnded() || Bytes.ORDER.compare(candidate, rangeEnd) < 0);
   }
 
   @Override

@@ -14,9 +14,12 @@ public record Txn(List<Compare> compares, List<TxnOp> success, List<TxnOp> failu
     failure = List.copyOf(failure);
   }
 
-  /** The number of operations that count against {@code max_txn_ops}: the larger branch. */
+  /**
+   * The number that counts against {@code max_txn_ops}, measured as etcd does: the longest of the
+   * compares, the success branch and the failure branch.
+   */
   public int opCount() {
-    return Math.max(success.size(), failure.size());
+    return Math.max(compares.size(), Math.max(success.size(), failure.size()));
   }
 
   public static Txn when(List<Compare> compares, List<TxnOp> success, List<TxnOp> failure) {

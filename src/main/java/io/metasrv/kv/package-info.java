@@ -4,10 +4,19 @@
  * <p>{@link io.metasrv.kv.KvBackend} is a small, synchronous, etcd-shaped key-value contract:
  * byte keys in lexicographic (unsigned) order, ranges with etcd's range-end rules, puts that
  * return the previous value, batch operations, compare-and-put and transactions with compares.
- * Every backend (memory, etcd, PostgreSQL, MySQL) passes one shared contract test suite.
- * Limits ({@link io.metasrv.kv.KvLimits}) are enforced by every backend the same way: a
- * transaction above {@code max_txn_ops} or a value above {@code max_metadata_value_size} is
- * refused with a typed exception, never split or truncated silently.
+ * Every backend (memory, etcd, PostgreSQL, MySQL) passes one shared contract test suite
+ * ({@code KvBackendContractTest}).
+ *
+ * <p>Every backend refuses bad input the same way by running the checks of
+ * {@link io.metasrv.kv.KvLimits} before it writes anything: a transaction above
+ * {@code max_txn_ops} ({@link io.metasrv.kv.TxnTooLargeException}), a value above
+ * {@code max_metadata_value_size} ({@link io.metasrv.kv.ValueTooLargeException}), an empty key or
+ * a key written twice in one transaction branch or batch
+ * ({@link io.metasrv.kv.InvalidKeyException}) are refused, never split or truncated silently.
+ *
+ * <p>Backends: {@link io.metasrv.kv.MemoryKv} (in-process). Decorators over any backend:
+ * {@link io.metasrv.kv.ChrootKv} ({@code store_key_prefix}) and {@link io.metasrv.kv.MeteredKv}
+ * (operation timers).
  *
  * <p>The contract is synchronous on purpose: callers are gRPC and HTTP handlers and leader
  * services that already run on their own threads, and JDBC backends are blocking anyway.

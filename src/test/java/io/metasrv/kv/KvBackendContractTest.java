@@ -1,0 +1,613 @@
+package io.metasrv.kv;
+
+import static io.metasrv.kv.Bytes.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.metasrv.kv.Compare.Op;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The behaviour every {@link KvBackend} must have. A backend passes by extending this class and
+ * returning a fresh, empty keyspace from {@link #newBackend}; other tests' keys may still exist
+ * in the same server (a subclass can give each test its own prefix or table).
+ */
+@Timeout(60)
+public abstract class KvBackendContractTest {
+
+  /** Small limits, so that the limit tests stay small; every backend gets the same. */
+  protected static final KvLimits LIMITS = new KvLimits(8, 1024);
+
+  protected KvBackend kv;
+
+  /** A backend over a fresh, empty keyspace, enforcing {@code limits}. */
+  protected abstract KvBackend newBackend(KvLimits limits);
+
+  /** Releases what {@link #newBackend} set up, after the backend is closed. */
+  protected void cleanUp() {}
+
+  @BeforeEach
+  void openBackend() {
+    kv = newBackend(LIMITS);
+  }
+
+  @AfterEach
+  void closeBackend() {
+    try {
+      kv.close();
+    } finally {
+      cleanUp();
+    }
+  }
+
+  // ---- put, get, range
+
+  @Test
+  void putReturnsThePreviousValue() {
+    assertThat(kv.put(utf8("k"), utf8("v1"))).isEmpty();
+    assertThat(kv.put(utf8("k"), utf8("v2"))).contains(kv("k", "v1"));
+    assertThat(kv.get(utf8("k"))).contains(kv("k", "v2"));
+  }
+
+  @Test
+  void getReadsOneKey() {
+    putAll("a", "ab", "b");
+    assertThat(kv.get(utf8("ab"))).contains(kv("ab", "ab"));
+    assertThat(kv.get(utf8("abc"))).isEmpty();
+  }
+
+  @Test
+  void rangeOfOneKeySelectsOnlyThatKey() {
+    putAll("a", "ab", "b");
+    assertThat(kv.range(RangeRequest.single(utf8("a"))).kvs()).containsExactly(kv("a", "a"));
+    assertThat(kv.range(RangeRequest.single(utf8("c"))).kvs()).isEmpty();
+  }
+
+  @Test
+  void rangeOfPrefixSelectsTheKeysStartingWithIt() {
+    putAll("a", "a/", "a/x", "a/y/z", "a0", "b");
+    assertThat(keys(kv.range(RangeRequest.prefix(utf8("a/"))))).containsExactly("a/", "a/x", "a/y/z");
+  }
+
+  @Test
+  void rangeBetweenTwoKeysIsHalfOpen() {
+    putAll("a", "b", "c", "d");
+    assertThat(keys(kv.range(RangeRequest.between(utf8("b"), utf8("d"))))).containsExactly("b", "c");
+    assertThat(kv.range(RangeRequest.between(utf8("c"), utf8("b"))).kvs()).isEmpty();
+  }
+
+  @Test
+  void rangeEndOfZeroByteRunsToTheEndOfTheKeyspace() {
+    putAll("a", "b", "c");
+    RangeRequest fromB = new RangeRequest(utf8("b"), Bytes.ZERO, 0, false);
+    assertThat(keys(kv.range(fromB))).containsExactly("b", "c");
+  }
+
+  @Test
+  void rangeAllReturnsEveryKeyInOrder() {
+    putAll("c", "a", "b/1", "b");
+    assertThat(keys(kv.range(RangeRequest.all()))).containsExactly("a", "b", "b/1", "c");
+  }
+
+  @Test
+  void keysAreOrderedAsUnsignedBytes() {
+    byte[][] inOrder = {
+      {0x01}, {0x01, 0x00}, {0x01, 0x00, 0x00}, {0x01, 0x01}, {0x7f}, {(byte) 0x80}, {(byte) 0xff},
+      {(byte) 0xff, 0x00}, {(byte) 0xff, (byte) 0xff}
+    };
+    for (int i = inOrder.length - 1; i >= 0; i--) {
+      kv.put(inOrder[i], new byte[] {(byte) i});
+    }
+    assertThat(kv.range(RangeRequest.all()).kvs())
+        .extracting(KeyValue::key)
+        .containsExactly(inOrder);
+    assertThat(kv.get(new byte[] {0x01, 0x00})).map(KeyValue::value).contains(new byte[] {1});
+    assertThat(kv.range(RangeRequest.prefix(new byte[] {(byte) 0xff})).kvs())
+        .extracting(KeyValue::key)
+        .containsExactly(inOrder[6], inOrder[7], inOrder[8]);
+  }
+
+  @Test
+  void prefixEndingInFfStopsBeforeTheNextPrefix() {
+    byte[] prefix = {'p', (byte) 0xff};
+    byte[][] inside = {{'p', (byte) 0xff}, {'p', (byte) 0xff, 0x00}, {'p', (byte) 0xff, (byte) 0xff}};
+    for (byte[] key : inside) {
+      kv.put(key, key);
+    }
+    kv.put(new byte[] {'p', (byte) 0xfe}, Bytes.EMPTY);
+    kv.put(new byte[] {'q'}, Bytes.EMPTY);
+    assertThat(kv.range(RangeRequest.prefix(prefix)).kvs())
+        .extracting(KeyValue::key)
+        .containsExactly(inside);
+  }
+
+  @Test
+  void emptyKeysAreRefusedEverywhere() {
+    byte[] empty = Bytes.EMPTY;
+    List<Consumer<KvBackend>> calls = List.of(
+        b -> b.put(empty, utf8("v")),
+        b -> b.get(empty),
+        b -> b.range(RangeRequest.single(empty)),
+        b -> b.range(RangeRequest.between(empty, utf8("z"))),
+        b -> b.deleteRange(RangeRequest.between(empty, utf8("z")), false),
+        b -> b.batchGet(List.of(utf8("a"), empty)),
+        b -> b.batchPut(List.of(kv("a", "v"), KeyValue.of(empty, utf8("v"))), false),
+        b -> b.batchDelete(List.of(empty), false),
+        b -> b.compareAndPut(empty, null, utf8("v")),
+        b -> b.txn(Txn.of(List.of(TxnOp.put(utf8("a"), utf8("v")), TxnOp.put(empty, utf8("v"))))),
+        b -> b.txn(Txn.when(List.of(Compare.absent(empty)), List.of(TxnOp.put(utf8("a"), utf8("v"))),
+            List.of())));
+    for (Consumer<KvBackend> call : calls) {
+      assertThatThrownBy(() -> call.accept(kv))
+          .isInstanceOf(InvalidKeyException.class)
+          .hasMessageContaining("key is not provided");
+    }
+    assertThat(kv.range(RangeRequest.all()).kvs()).isEmpty();
+  }
+
+  @Test
+  void limitTruncatesTheRangeAndSaysThereIsMore() {
+    putAll("a", "b", "c", "d", "e");
+    RangeResponse two = kv.range(RangeRequest.all().withLimit(2));
+    assertThat(keys(two)).containsExactly("a", "b");
+    assertThat(two.more()).isTrue();
+    RangeResponse exact = kv.range(RangeRequest.prefix(utf8("c")).withLimit(1));
+    assertThat(keys(exact)).containsExactly("c");
+    assertThat(exact.more()).isFalse();
+    RangeResponse five = kv.range(RangeRequest.all().withLimit(5));
+    assertThat(five.kvs()).hasSize(5);
+    assertThat(five.more()).isFalse();
+    RangeResponse unlimited = kv.range(RangeRequest.all().withLimit(0));
+    assertThat(unlimited.kvs()).hasSize(5);
+    assertThat(unlimited.more()).isFalse();
+  }
+
+  @Test
+  void keysOnlyReturnsEmptyValues() {
+    putAll("a", "b");
+    List<KeyValue> kvs = kv.range(RangeRequest.all().withKeysOnly()).kvs();
+    assertThat(kvs).extracting(kv -> utf8(kv.key())).containsExactly("a", "b");
+    assertThat(kvs).allSatisfy(kv -> assertThat(kv.value()).isEmpty());
+  }
+
+  @Test
+  void storedDataIsNotChangedByCallersReusingTheirArrays() {
+    List<byte[]> callerArrays = new ArrayList<>();
+    Function<String, byte[]> reused = text -> {
+      byte[] array = utf8(text);
+      callerArrays.add(array);
+      return array;
+    };
+    kv.put(reused.apply("put"), reused.apply("v"));
+    kv.batchPut(List.of(KeyValue.of(reused.apply("batch"), reused.apply("v"))), false);
+    kv.compareAndPut(reused.apply("cas"), null, reused.apply("v"));
+    kv.txn(Txn.of(List.of(TxnOp.put(reused.apply("txn"), reused.apply("v")))));
+    callerArrays.forEach(array -> array[0] = 'x');
+
+    assertThat(kv.range(RangeRequest.all()).kvs())
+        .containsExactly(kv("batch", "v"), kv("cas", "v"), kv("put", "v"), kv("txn", "v"));
+  }
+
+  // ---- batches and deletes
+
+  @Test
+  void batchGetLeavesOutMissingKeysAndReturnsKeyOrder() {
+    putAll("a", "b", "c");
+    assertThat(kv.batchGet(List.of(utf8("c"), utf8("missing"), utf8("a"))))
+        .containsExactly(kv("a", "a"), kv("c", "c"));
+    assertThat(kv.batchGet(List.of())).isEmpty();
+  }
+
+  @Test
+  void batchPutReturnsPreviousValuesOnlyWhenAsked() {
+    kv.put(utf8("a"), utf8("old"));
+    assertThat(kv.batchPut(List.of(kv("a", "1"), kv("b", "1")), false)).isEmpty();
+    assertThat(kv.batchPut(List.of(kv("a", "2"), kv("b", "2"), kv("c", "2")), true))
+        .containsExactlyInAnyOrder(kv("a", "1"), kv("b", "1"));
+    assertThat(kv.range(RangeRequest.all()).kvs())
+        .containsExactly(kv("a", "2"), kv("b", "2"), kv("c", "2"));
+  }
+
+  @Test
+  void batchPutRefusesAKeyTwice() {
+    assertThatThrownBy(() -> kv.batchPut(List.of(kv("a", "1"), kv("b", "1"), kv("a", "2")), false))
+        .isInstanceOf(InvalidKeyException.class)
+        .hasMessageContaining("\"a\"");
+    assertThat(kv.range(RangeRequest.all()).kvs()).isEmpty();
+  }
+
+  @Test
+  void batchDeleteReturnsTheDeletedValuesWhenAsked() {
+    putAll("a", "b", "c", "d");
+    assertThat(kv.batchDelete(List.of(utf8("a"), utf8("missing")), false)).isEmpty();
+    assertThat(kv.batchDelete(List.of(utf8("b"), utf8("c"), utf8("missing")), true))
+        .containsExactlyInAnyOrder(kv("b", "b"), kv("c", "c"));
+    assertThat(keys(kv.range(RangeRequest.all()))).containsExactly("d");
+  }
+
+  @Test
+  void batchesLargerThanMaxTxnOpsAreWrittenInChunks() {
+    int size = LIMITS.maxTxnOps() * 3 + 1;
+    List<KeyValue> kvs = IntStream.range(0, size)
+        .mapToObj(i -> kv(String.format("batch/%03d", i), "v" + i))
+        .toList();
+    List<byte[]> keys = kvs.stream().map(KeyValue::key).toList();
+
+    kv.batchPut(kvs, false);
+    assertThat(kv.range(RangeRequest.prefix(utf8("batch/"))).kvs()).containsExactlyElementsOf(kvs);
+    assertThat(kv.batchGet(keys)).containsExactlyElementsOf(kvs);
+    assertThat(kv.batchPut(kvs, true)).containsExactlyInAnyOrderElementsOf(kvs);
+
+    assertThat(kv.batchDelete(keys, true)).containsExactlyInAnyOrderElementsOf(kvs);
+    assertThat(kv.range(RangeRequest.all()).kvs()).isEmpty();
+  }
+
+  @Test
+  void deleteRangeDeletesAndCountsTheSelectedKeys() {
+    putAll("a", "p/1", "p/2", "p/3", "q");
+    DeleteRangeResponse withoutPrev = kv.deleteRange(RangeRequest.single(utf8("p/1")), false);
+    assertThat(withoutPrev.deleted()).isEqualTo(1);
+    assertThat(withoutPrev.prevKvs()).isEmpty();
+
+    DeleteRangeResponse withPrev = kv.deleteRange(RangeRequest.prefix(utf8("p/")), true);
+    assertThat(withPrev.deleted()).isEqualTo(2);
+    assertThat(withPrev.prevKvs()).containsExactly(kv("p/2", "p/2"), kv("p/3", "p/3"));
+    assertThat(keys(kv.range(RangeRequest.all()))).containsExactly("a", "q");
+
+    assertThat(kv.deleteRange(RangeRequest.prefix(utf8("p/")), true).deleted()).isZero();
+    assertThat(kv.deleteRange(RangeRequest.all(), false).deleted()).isEqualTo(2);
+    assertThat(kv.range(RangeRequest.all()).kvs()).isEmpty();
+  }
+
+  // ---- compare-and-put
+
+  @Test
+  void compareAndPutWithNullExpectationCreatesOnlyAMissingKey() {
+    CompareAndPutResponse created = kv.compareAndPut(utf8("k"), null, utf8("v1"));
+    assertThat(created.success()).isTrue();
+    assertThat(created.prev()).isEmpty();
+
+    CompareAndPutResponse refused = kv.compareAndPut(utf8("k"), null, utf8("v2"));
+    assertThat(refused.success()).isFalse();
+    assertThat(refused.prev()).contains(kv("k", "v1"));
+    assertThat(kv.get(utf8("k"))).contains(kv("k", "v1"));
+  }
+
+  @Test
+  void compareAndPutReplacesAnEqualValue() {
+    kv.put(utf8("k"), utf8("v1"));
+    CompareAndPutResponse response = kv.compareAndPut(utf8("k"), utf8("v1"), utf8("v2"));
+    assertThat(response.success()).isTrue();
+    assertThat(response.prev()).contains(kv("k", "v1"));
+    assertThat(kv.get(utf8("k"))).contains(kv("k", "v2"));
+  }
+
+  @Test
+  void compareAndPutWithAWrongValueReturnsTheCurrentOne() {
+    kv.put(utf8("k"), utf8("current"));
+    CompareAndPutResponse response = kv.compareAndPut(utf8("k"), utf8("stale"), utf8("new"));
+    assertThat(response.success()).isFalse();
+    assertThat(response.prev()).contains(kv("k", "current"));
+    assertThat(kv.get(utf8("k"))).contains(kv("k", "current"));
+
+    CompareAndPutResponse missing = kv.compareAndPut(utf8("missing"), utf8("any"), utf8("new"));
+    assertThat(missing.success()).isFalse();
+    assertThat(missing.prev()).isEmpty();
+    assertThat(kv.get(utf8("missing"))).isEmpty();
+  }
+
+  // ---- transactions
+
+  @Test
+  void txnComparesValuesAsUnsignedBytes() {
+    kv.put(utf8("k"), utf8("5"));
+    kv.put(utf8("high"), new byte[] {(byte) 0x80});
+    assertThat(holds(Compare.value(utf8("k"), Op.EQUAL, utf8("5")))).isTrue();
+    assertThat(holds(Compare.value(utf8("k"), Op.EQUAL, utf8("6")))).isFalse();
+    assertThat(holds(Compare.value(utf8("k"), Op.NOT_EQUAL, utf8("6")))).isTrue();
+    assertThat(holds(Compare.value(utf8("k"), Op.NOT_EQUAL, utf8("5")))).isFalse();
+    assertThat(holds(Compare.value(utf8("k"), Op.GREATER, utf8("4")))).isTrue();
+    assertThat(holds(Compare.value(utf8("k"), Op.GREATER, utf8("5")))).isFalse();
+    assertThat(holds(Compare.value(utf8("k"), Op.LESS, utf8("6")))).isTrue();
+    assertThat(holds(Compare.value(utf8("k"), Op.LESS, utf8("5")))).isFalse();
+    assertThat(holds(Compare.value(utf8("high"), Op.GREATER, new byte[] {0x7f}))).isTrue();
+    // A value compare on a missing key never holds, whatever the operator.
+    assertThat(holds(Compare.value(utf8("missing"), Op.NOT_EQUAL, utf8("5")))).isFalse();
+  }
+
+  @Test
+  void txnComparesVersionsAndExistence() {
+    kv.put(utf8("k"), utf8("1"));
+    kv.put(utf8("k"), utf8("2"));
+    assertThat(holds(Compare.version(utf8("k"), Op.EQUAL, 2))).isTrue();
+    assertThat(holds(Compare.version(utf8("k"), Op.GREATER, 1))).isTrue();
+    assertThat(holds(Compare.version(utf8("k"), Op.LESS, 2))).isFalse();
+    assertThat(holds(Compare.version(utf8("missing"), Op.EQUAL, 0))).isTrue();
+    assertThat(holds(Compare.exists(utf8("k")))).isTrue();
+    assertThat(holds(Compare.absent(utf8("k")))).isFalse();
+    assertThat(holds(Compare.exists(utf8("missing")))).isFalse();
+    assertThat(holds(Compare.absent(utf8("missing")))).isTrue();
+  }
+
+  @Test
+  void txnRunsTheSuccessBranchWhenEveryCompareHolds() {
+    putAll("a", "b");
+    TxnResponse response = kv.txn(Txn.when(
+        List.of(Compare.exists(utf8("a")), Compare.valueEquals(utf8("b"), utf8("b"))),
+        List.of(TxnOp.put(utf8("a"), utf8("a2")), TxnOp.get(utf8("a")), TxnOp.delete(utf8("b")),
+            TxnOp.get(utf8("missing")), TxnOp.delete(utf8("missing"))),
+        List.of(TxnOp.put(utf8("failure"), utf8("ran")))));
+
+    assertThat(response.succeeded()).isTrue();
+    assertThat(response.responses()).containsExactly(
+        new TxnOpResponse.Put(Optional.of(kv("a", "a"))),
+        new TxnOpResponse.Get(Optional.of(kv("a", "a2"))),
+        new TxnOpResponse.Delete(Optional.of(kv("b", "b"))),
+        new TxnOpResponse.Get(Optional.empty()),
+        new TxnOpResponse.Delete(Optional.empty()));
+    assertThat(kv.range(RangeRequest.all()).kvs()).containsExactly(kv("a", "a2"));
+  }
+
+  @Test
+  void txnRunsTheFailureBranchWhenAnyCompareFails() {
+    putAll("a");
+    TxnResponse response = kv.txn(Txn.when(
+        List.of(Compare.exists(utf8("a")), Compare.exists(utf8("missing"))),
+        List.of(TxnOp.put(utf8("success"), utf8("ran"))),
+        List.of(TxnOp.get(utf8("a")), TxnOp.put(utf8("failure"), utf8("ran")))));
+
+    assertThat(response.succeeded()).isFalse();
+    assertThat(response.responses()).containsExactly(
+        new TxnOpResponse.Get(Optional.of(kv("a", "a"))),
+        new TxnOpResponse.Put(Optional.empty()));
+    assertThat(keys(kv.range(RangeRequest.all()))).containsExactly("a", "failure");
+  }
+
+  @Test
+  void txnOfMaxTxnOpsRunsAndOneMoreIsRefusedWithNothingWritten() {
+    int max = LIMITS.maxTxnOps();
+    assertThat(kv.txn(Txn.of(puts("ok/", max))).succeeded()).isTrue();
+    assertThat(kv.range(RangeRequest.prefix(utf8("ok/"))).kvs()).hasSize(max);
+
+    assertThatThrownBy(() -> kv.txn(Txn.of(puts("big/", max + 1))))
+        .isInstanceOfSatisfying(TxnTooLargeException.class, e -> {
+          assertThat(e.ops()).isEqualTo(max + 1);
+          assertThat(e.maxTxnOps()).isEqualTo(max);
+        });
+    List<Compare> tooManyCompares = IntStream.rangeClosed(0, max)
+        .mapToObj(i -> Compare.absent(utf8("c" + i)))
+        .toList();
+    assertThatThrownBy(() -> kv.txn(Txn.when(tooManyCompares, puts("big/", 1), List.of())))
+        .isInstanceOf(TxnTooLargeException.class);
+    assertThatThrownBy(() -> kv.txn(Txn.when(List.of(), List.of(), puts("big/", max + 1))))
+        .isInstanceOf(TxnTooLargeException.class);
+    assertThat(kv.range(RangeRequest.prefix(utf8("big/"))).kvs()).isEmpty();
+  }
+
+  @Test
+  void txnRefusesABranchWritingAKeyTwice() {
+    assertThatThrownBy(() -> kv.txn(Txn.of(List.of(
+            TxnOp.put(utf8("a"), utf8("1")), TxnOp.put(utf8("b"), utf8("1")),
+            TxnOp.put(utf8("a"), utf8("2"))))))
+        .isInstanceOf(InvalidKeyException.class)
+        .hasMessageContaining("\"a\"");
+    assertThatThrownBy(() -> kv.txn(Txn.of(List.of(
+            TxnOp.delete(utf8("a")), TxnOp.put(utf8("a"), utf8("1"))))))
+        .isInstanceOf(InvalidKeyException.class);
+    assertThat(kv.range(RangeRequest.all()).kvs()).isEmpty();
+
+    TxnResponse readThenWrite = kv.txn(Txn.of(List.of(
+        TxnOp.get(utf8("a")), TxnOp.put(utf8("a"), utf8("1")), TxnOp.get(utf8("a")))));
+    assertThat(readThenWrite.responses().get(2))
+        .isEqualTo(new TxnOpResponse.Get(Optional.of(kv("a", "1"))));
+  }
+
+  // ---- value size
+
+  @Test
+  void valuesAboveTheMaximumSizeAreRefusedWithNothingWritten() {
+    byte[] largest = new byte[(int) LIMITS.maxValueSize()];
+    byte[] tooLarge = new byte[largest.length + 1];
+    kv.put(utf8("largest"), largest);
+    assertThat(kv.get(utf8("largest"))).map(KeyValue::value).contains(largest);
+
+    assertTooLarge(() -> kv.put(utf8("put"), tooLarge), "put");
+    assertTooLarge(
+        () -> kv.batchPut(List.of(kv("batch/ok", "v"), KeyValue.of(utf8("batch/big"), tooLarge)),
+            false),
+        "batch/big");
+    assertTooLarge(() -> kv.compareAndPut(utf8("cas"), null, tooLarge), "cas");
+    assertTooLarge(
+        () -> kv.txn(Txn.of(List.of(TxnOp.put(utf8("txn/ok"), utf8("v")),
+            TxnOp.put(utf8("txn/big"), tooLarge)))),
+        "txn/big");
+    assertThat(keys(kv.range(RangeRequest.all()))).containsExactly("largest");
+  }
+
+  // ---- bookkeeping
+
+  @Test
+  void versionCountsPutsSinceCreationAndModRevisionGrows() {
+    kv.put(utf8("k"), utf8("1"));
+    KeyValue created = kv.get(utf8("k")).orElseThrow();
+    assertThat(created.version()).isEqualTo(1);
+
+    kv.put(utf8("other"), utf8("x"));
+    kv.put(utf8("k"), utf8("2"));
+    KeyValue updated = kv.get(utf8("k")).orElseThrow();
+    assertThat(updated.version()).isEqualTo(2);
+    assertThat(updated.modRevision()).isGreaterThan(created.modRevision());
+
+    kv.deleteRange(RangeRequest.single(utf8("k")), false);
+    kv.put(utf8("k"), utf8("3"));
+    KeyValue recreated = kv.get(utf8("k")).orElseThrow();
+    assertThat(recreated.version()).isEqualTo(1);
+    assertThat(recreated.modRevision()).isGreaterThan(updated.modRevision());
+  }
+
+  // ---- atomicity
+
+  @Test
+  void concurrentCompareAndSwapIncrementsLoseNoUpdate() throws Exception {
+    int threads = 4;
+    int incrementsPerThread = 25;
+    byte[] counter = utf8("counter");
+    kv.put(counter, utf8("0"));
+
+    runConcurrently(threads, () -> {
+      for (int i = 0; i < incrementsPerThread; i++) {
+        boolean done = false;
+        while (!done) {
+          byte[] current = kv.get(counter).orElseThrow().value();
+          byte[] next = utf8(Long.toString(Long.parseLong(utf8(current)) + 1));
+          done = kv.txn(Txn.when(List.of(Compare.valueEquals(counter, current)),
+              List.of(TxnOp.put(counter, next)), List.of())).succeeded();
+        }
+      }
+      return null;
+    });
+
+    assertThat(utf8(kv.get(counter).orElseThrow().value()))
+        .isEqualTo(Integer.toString(threads * incrementsPerThread));
+  }
+
+  @Test
+  void readersNeverSeeAHalfDoneTransfer() throws Exception {
+    byte[] left = utf8("account/left");
+    byte[] right = utf8("account/right");
+    int total = 100;
+    kv.batchPut(List.of(KeyValue.of(left, utf8(Integer.toString(total))),
+        KeyValue.of(right, utf8("0"))), false);
+    AtomicBoolean writing = new AtomicBoolean(true);
+    List<Long> sums = new ArrayList<>();
+
+    Callable<Void> transfers = () -> {
+      try {
+        for (int i = 0; i < 100; i++) {
+          boolean leftToRight = ThreadLocalRandom.current().nextBoolean();
+          transferOne(leftToRight ? left : right, leftToRight ? right : left);
+        }
+      } finally {
+        writing.set(false);
+      }
+      return null;
+    };
+    Callable<Void> reader = () -> {
+      do {
+        long sum = sumOf(kv.range(RangeRequest.prefix(utf8("account/"))).kvs());
+        synchronized (sums) {
+          sums.add(sum);
+        }
+      } while (writing.get());
+      return null;
+    };
+    runConcurrently(List.of(transfers, reader, reader));
+
+    assertThat(sums).containsOnly((long) total);
+    assertThat(sumOf(kv.batchGet(List.of(left, right)))).isEqualTo(total);
+  }
+
+  private static long sumOf(List<KeyValue> kvs) {
+    return kvs.stream().mapToLong(kv -> Long.parseLong(utf8(kv.value()))).sum();
+  }
+
+  /** Moves one unit from {@code from} to {@code to} (when {@code from} has one) atomically. */
+  private void transferOne(byte[] from, byte[] to) {
+    while (true) {
+      byte[] fromValue = kv.get(from).orElseThrow().value();
+      byte[] toValue = kv.get(to).orElseThrow().value();
+      long fromAmount = Long.parseLong(utf8(fromValue));
+      if (fromAmount == 0) {
+        return;
+      }
+      long toAmount = Long.parseLong(utf8(toValue));
+      boolean done = kv.txn(Txn.when(
+          List.of(Compare.valueEquals(from, fromValue), Compare.valueEquals(to, toValue)),
+          List.of(TxnOp.put(from, utf8(Long.toString(fromAmount - 1))),
+              TxnOp.put(to, utf8(Long.toString(toAmount + 1)))),
+          List.of())).succeeded();
+      if (done) {
+        return;
+      }
+    }
+  }
+
+  // ---- helpers
+
+  protected static KeyValue kv(String key, String value) {
+    return KeyValue.of(utf8(key), utf8(value));
+  }
+
+  /** Puts each key with itself as value. */
+  protected void putAll(String... keys) {
+    for (String key : keys) {
+      kv.put(utf8(key), utf8(key));
+    }
+  }
+
+  protected static List<String> keys(RangeResponse response) {
+    return response.kvs().stream().map(kv -> utf8(kv.key())).toList();
+  }
+
+  private static List<TxnOp> puts(String prefix, int count) {
+    return IntStream.range(0, count)
+        .mapToObj(i -> TxnOp.put(utf8(prefix + i), utf8("v")))
+        .toList();
+  }
+
+  /** Whether {@code compare} holds, judged by which branch of a read-only txn ran. */
+  private boolean holds(Compare compare) {
+    return kv.txn(Txn.when(List.of(compare), List.of(), List.of())).succeeded();
+  }
+
+  private void assertTooLarge(Runnable call, String key) {
+    assertThatThrownBy(call::run)
+        .isInstanceOfSatisfying(ValueTooLargeException.class, e -> {
+          assertThat(e.key()).isEqualTo(utf8(key));
+          assertThat(e.size()).isEqualTo(LIMITS.maxValueSize() + 1);
+          assertThat(e.maxSize()).isEqualTo(LIMITS.maxValueSize());
+        })
+        .hasMessageContaining("\"" + key + "\"");
+  }
+
+  private static void runConcurrently(int threads, Callable<Void> task) throws Exception {
+    runConcurrently(IntStream.range(0, threads).mapToObj(i -> task).toList());
+  }
+
+  /** Starts every task at once and rethrows the first failure. */
+  private static void runConcurrently(List<Callable<Void>> tasks) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(tasks.size());
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<Void>> futures = new ArrayList<>();
+      for (Callable<Void> task : tasks) {
+        futures.add(pool.submit(() -> {
+          start.await();
+          return task.call();
+        }));
+      }
+      start.countDown();
+      for (Future<Void> future : futures) {
+        future.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}
