@@ -25,11 +25,10 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link EtcdKv} against a real etcd. Every backend from {@link #newBackend} starts from an empty
  * etcd, so the tests of this class must run one at a time (JUnit's default).
- *
- * <p>When the shared {@code KvBackendContractTest} exists this class extends it; {@link
- * #newBackend} is already its factory.
+ * The shared contract runs first; the tests here are etcd's own (pagination, reconnects,
+ * several endpoints, etcd's request rules).
  */
-class EtcdKvTest {
+class EtcdKvTest extends KvBackendContractTest {
   private static EtcdProcess etcd;
 
   private final List<KvBackend> opened = new ArrayList<>();
@@ -44,6 +43,7 @@ class EtcdKvTest {
     opened.forEach(KvBackend::close);
   }
 
+  @Override
   protected KvBackend newBackend(KvLimits limits) {
     return open(EtcdKvConfig.of(etcd.endpoint()), limits);
   }
@@ -205,16 +205,6 @@ class EtcdKvTest {
 
     assertThat(previous).containsExactly(KeyValue.of(utf8("k0"), utf8("old")));
     assertThat(kv.range(RangeRequest.prefix(utf8("k"))).kvs()).containsExactlyElementsOf(kvs);
-  }
-
-  @Test
-  void batchPutWritesTheLastValueOfARepeatedKey() {
-    KvBackend kv = newBackend(KvLimits.DEFAULT);
-
-    kv.batchPut(List.of(KeyValue.of(utf8("k"), utf8("first")),
-        KeyValue.of(utf8("k"), utf8("second"))), false);
-
-    assertThat(kv.get(utf8("k")).orElseThrow().value()).isEqualTo(utf8("second"));
   }
 
   @Test
@@ -482,10 +472,6 @@ class EtcdKvTest {
 
   private static boolean holds(KvBackend kv, Compare compare) {
     return kv.txn(Txn.when(List.of(compare), List.of(), List.of())).succeeded();
-  }
-
-  private static List<String> keys(RangeResponse response) {
-    return response.kvs().stream().map(kv -> utf8(kv.key())).toList();
   }
 
   private static void enableAuth(String endpoint, String user, String password)

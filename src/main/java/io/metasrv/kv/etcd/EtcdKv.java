@@ -31,14 +31,11 @@ import io.metasrv.kv.Txn;
 import io.metasrv.kv.TxnOp;
 import io.metasrv.kv.TxnOpResponse;
 import io.metasrv.kv.TxnResponse;
-import io.metasrv.kv.TxnTooLargeException;
-import io.metasrv.kv.ValueTooLargeException;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -137,6 +134,7 @@ public final class EtcdKv implements KvBackend {
 
   @Override
   public RangeResponse range(RangeRequest request) {
+    KvLimits.checkRange(request);
     List<KeyValue> kvs = new ArrayList<>();
     byte[] from = request.key();
     long pageSize = config.rangePageSize();
@@ -184,13 +182,14 @@ public final class EtcdKv implements KvBackend {
 
   @Override
   public Optional<KeyValue> get(byte[] key) {
+    KvLimits.checkKey(key);
     GetResponse response = await(() -> "get " + Bytes.show(key), kv.get(bytes(key)));
     return response.getKvs().stream().findFirst().map(EtcdKv::keyValue);
   }
 
   @Override
   public Optional<KeyValue> put(byte[] key, byte[] value) {
-    checkValueSize(key, value);
+    limits.checkPut(key, value);
     PutResponse response = await(() -> "put " + Bytes.show(key),
         kv.put(bytes(key), bytes(value), PUT_WITH_PREV));
     return response.hasPrevKv() ? Optional.of(keyValue(response.getPrevKv())) : Optional.empty();
@@ -198,6 +197,7 @@ public final class EtcdKv implements KvBackend {
 
   @Override
   public List<KeyValue> batchGet(List<byte[]> keys) {
+    KvLimits.checkKeys(keys);
     List<byte[]> distinct = distinctKeys(keys);
     List<KeyValue> found = new ArrayList<>();
     for (List<byte[]> chunk : chunks(distinct)) {
@@ -212,18 +212,12 @@ public final class EtcdKv implements KvBackend {
     return found;
   }
 
-  /**
-   * etcd refuses a txn that writes one key twice, so a key given twice is written once, with its
-   * last value: the same end state as writing the batch in order.
-   */
   @Override
   public List<KeyValue> batchPut(List<KeyValue> kvs, boolean prevKv) {
-    kvs.forEach(entry -> checkValueSize(entry.key(), entry.value()));
-    Map<byte[], KeyValue> lastWrite = new TreeMap<>(Bytes.ORDER);
-    kvs.forEach(entry -> lastWrite.put(entry.key(), entry));
+    limits.checkBatchPut(kvs);
     PutOption option = prevKv ? PUT_WITH_PREV : PutOption.DEFAULT;
     List<KeyValue> previous = new ArrayList<>();
-    for (List<KeyValue> chunk : chunks(List.copyOf(lastWrite.values()))) {
+    for (List<KeyValue> chunk : chunks(kvs)) {
       Op[] puts = chunk.stream()
           .map(entry -> Op.put(bytes(entry.key()), bytes(entry.value()), option))
           .toArray(Op[]::new);
@@ -240,6 +234,7 @@ public final class EtcdKv implements KvBackend {
 
   @Override
   public List<KeyValue> batchDelete(List<byte[]> keys, boolean prevKv) {
+    KvLimits.checkKeys(keys);
     DeleteOption option = prevKv ? DELETE_WITH_PREV : DeleteOption.DEFAULT;
     List<KeyValue> deleted = new ArrayList<>();
     for (List<byte[]> chunk : chunks(distinctKeys(keys))) {
@@ -257,6 +252,7 @@ public final class EtcdKv implements KvBackend {
 
   @Override
   public DeleteRangeResponse deleteRange(RangeRequest request, boolean prevKv) {
+    KvLimits.checkRange(request);
     DeleteOption.Builder option = DeleteOption.builder().withPrevKV(prevKv);
     if (request.rangeEnd().length > 0) {
       option.withRange(bytes(request.rangeEnd()));
@@ -272,7 +268,7 @@ public final class EtcdKv implements KvBackend {
 
   @Override
   public CompareAndPutResponse compareAndPut(byte[] key, byte[] expect, byte[] value) {
-    checkValueSize(key, value);
+    limits.checkPut(key, value);
     ByteSequence etcdKey = bytes(key);
     Cmp condition = expect == null
         ? new Cmp(etcdKey, Cmp.Op.EQUAL, CmpTarget.createRevision(0))
@@ -295,11 +291,7 @@ public final class EtcdKv implements KvBackend {
 
   @Override
   public TxnResponse txn(Txn txn) {
-    if (txn.opCount() > limits.maxTxnOps()) {
-      throw new TxnTooLargeException(txn.opCount(), limits.maxTxnOps());
-    }
-    checkValueSizes(txn.success());
-    checkValueSizes(txn.failure());
+    limits.checkTxn(txn);
     io.etcd.jetcd.kv.TxnResponse response = await(
         () -> "txn of " + txn.compares().size() + " compares and " + txn.opCount() + " operations",
         kv.txn()
@@ -397,21 +389,7 @@ public final class EtcdKv implements KvBackend {
     return "EtcdKv" + endpoints;
   }
 
-  // ---- limits (to be replaced by the shared limit checks of the kv package)
-
-  private void checkValueSizes(List<TxnOp> ops) {
-    for (TxnOp op : ops) {
-      if (op instanceof TxnOp.Put put) {
-        checkValueSize(put.key(), put.value());
-      }
-    }
-  }
-
-  private void checkValueSize(byte[] key, byte[] value) {
-    if (limits.maxValueSize() > 0 && value.length > limits.maxValueSize()) {
-      throw new ValueTooLargeException(key, value.length, limits.maxValueSize());
-    }
-  }
+  // ---- chunking
 
   private <T> List<List<T>> chunks(List<T> items) {
     List<List<T>> chunks = new ArrayList<>();
