@@ -1,0 +1,17 @@
+package io.metasrv.http;
+
+import java.util.Optional;
+
+/** What the admin HTTP API asks of the server. */
+public interface AdminBackend {
+
+  NodeHealth health();
+
+  /** The leader's {@code server_addr}, when one is known. */
+  Optional<String> leaderAddr();
+
+  boolean maintenanceEnabled();
+
+  /** Turns maintenance on or off and returns the state now in force. */
+  boolean setMaintenance(boolean enabled);
+}

@@ -1,0 +1,228 @@
+package io.metasrv.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.metasrv.kv.KvException;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin HTTP server (JDK {@link HttpServer}).
+ *
+ * <p>Routes: {@code GET /health}; the seed's {@code GET /admin/health} and {@code GET
+ * /admin/leader}; {@code GET|PUT /admin/maintenance} (the seed's {@code ?enable=true|false}
+ * form) and {@code POST /admin/maintenance/enable|disable} (the newer form), all answering
+ * {@code {"enabled": bool}}; {@code GET /metrics} in Prometheus text format.
+ */
+public final class AdminHttpServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AdminHttpServer.class);
+  private static final String TEXT = "text/plain; charset=utf-8";
+  private static final String JSON = "application/json";
+
+  private final AdminBackend backend;
+  private final PrometheusMeterRegistry registry;
+  private final HttpServer server;
+  private final ExecutorService executor;
+
+  private AdminHttpServer(AdminBackend backend, PrometheusMeterRegistry registry, HttpServer server,
+      ExecutorService executor) {
+    this.backend = backend;
+    this.registry = registry;
+    this.server = server;
+    this.executor = executor;
+  }
+
+  /** Binds {@code address} and starts serving on a small pool of named threads. */
+  public static AdminHttpServer start(InetSocketAddress address, AdminBackend backend,
+      PrometheusMeterRegistry registry) throws IOException {
+    HttpServer server = HttpServer.create(address, 64);
+    AtomicInteger threads = new AtomicInteger();
+    ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
+      Thread t = new Thread(r, "metasrv-http-" + threads.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    AdminHttpServer admin = new AdminHttpServer(backend, registry, server, executor);
+    server.createContext("/", admin::handle);
+    server.setExecutor(executor);
+    server.start();
+    return admin;
+  }
+
+  public InetSocketAddress address() {
+    return server.getAddress();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void handle(HttpExchange exchange) {
+    long start = System.nanoTime();
+    String method = exchange.getRequestMethod();
+    String path = exchange.getRequestURI().getPath();
+    Route route = Route.of(path);
+    int status;
+    try (exchange; InputStream body = exchange.getRequestBody()) {
+      body.transferTo(OutputStream.nullOutputStream());
+      status = respond(exchange, route, method);
+    } catch (IOException e) {
+      log.debug("admin http: client went away during {} {}: {}", method, path, e.toString());
+      status = 499;
+    }
+    Timer.builder("metasrv.http.requests")
+        .description("Admin HTTP requests by route, method and status")
+        .tags("method", method, "route", route.template, "status", Integer.toString(status))
+        .register(registry)
+        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+  }
+
+  private int respond(HttpExchange exchange, Route route, String method) throws IOException {
+    try {
+      if (!route.methods.contains(method)) {
+        if (route == Route.NOT_FOUND) {
+          throw new HttpError(404, "no such path: " + exchange.getRequestURI().getPath());
+        }
+        exchange.getResponseHeaders().set("Allow", String.join(", ", route.methods));
+        throw new HttpError(405, "method " + method + " not allowed on " + route.template
+            + "; allowed: " + String.join(", ", route.methods));
+      }
+      return switch (route) {
+        case HEALTH -> health(exchange);
+        case ADMIN_HEALTH -> send(exchange, 200, TEXT, "OK\n");
+        case LEADER -> send(exchange, 200, TEXT, backend.leaderAddr()
+            .orElseThrow(() -> new HttpError(503, "no leader is known")));
+        case MAINTENANCE -> maintenance(exchange, method);
+        case MAINTENANCE_ENABLE -> sendMaintenance(exchange, backend.setMaintenance(true));
+        case MAINTENANCE_DISABLE -> sendMaintenance(exchange, backend.setMaintenance(false));
+        case METRICS -> send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",
+            registry.scrape());
+        case NOT_FOUND -> throw new IllegalStateException("unreachable");
+      };
+    } catch (HttpError e) {
+      return send(exchange, e.status(), TEXT, e.getMessage() + "\n");
+    } catch (KvException e) {
+      log.warn("admin http: {} {} failed: store error: {}", method, route.template, e.getMessage());
+      return send(exchange, 503, TEXT, "store unavailable: " + e.getMessage() + "\n");
+    } catch (RuntimeException e) {
+      log.error("admin http: {} {} failed", method, route.template, e);
+      return send(exchange, 500, TEXT, "internal error: " + e + "\n");
+    }
+  }
+
+  private int health(HttpExchange exchange) throws IOException {
+    NodeHealth health = backend.health();
+    return send(exchange, health.serving() ? 200 : 503, JSON,
+        "{\"status\":\"" + health.wireName() + "\"}");
+  }
+
+  private int maintenance(HttpExchange exchange, String method) throws IOException {
+    if (method.equals("GET")) {
+      return sendMaintenance(exchange, backend.maintenanceEnabled());
+    }
+    String enable = queryParams(exchange.getRequestURI()).get("enable");
+    if (enable == null) {
+      throw new HttpError(400, "missing required parameter 'enable'");
+    }
+    if (!enable.equals("true") && !enable.equals("false")) {
+      throw new HttpError(400, "'enable' must be 'true' or 'false', got '" + enable + "'");
+    }
+    return sendMaintenance(exchange, backend.setMaintenance(Boolean.parseBoolean(enable)));
+  }
+
+  private static int sendMaintenance(HttpExchange exchange, boolean enabled) throws IOException {
+    return send(exchange, 200, JSON, "{\"enabled\":" + enabled + "}");
+  }
+
+  private static int send(HttpExchange exchange, int status, String contentType, String body)
+      throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", contentType);
+    if (exchange.getRequestMethod().equals("HEAD")) {
+      exchange.sendResponseHeaders(status, -1);
+      return status;
+    }
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+    return status;
+  }
+
+  private static Map<String, String> queryParams(URI uri) {
+    Map<String, String> params = new HashMap<>();
+    String query = uri.getRawQuery();
+    if (query == null || query.isEmpty()) {
+      return params;
+    }
+    for (String pair : query.split("&")) {
+      int eq = pair.indexOf('=');
+      String name = eq < 0 ? pair : pair.substring(0, eq);
+      String value = eq < 0 ? "" : pair.substring(eq + 1);
+      try {
+        params.put(URLDecoder.decode(name, StandardCharsets.UTF_8),
+            URLDecoder.decode(value, StandardCharsets.UTF_8));
+      } catch (IllegalArgumentException e) {
+        throw new HttpError(400, "malformed query string: " + e.getMessage());
+      }
+    }
+    return params;
+  }
+
+  /** The routes; {@code template} is the metric label, so unknown paths share one label. */
+  private enum Route {
+    HEALTH("/health", "GET", "HEAD"),
+    ADMIN_HEALTH("/admin/health", "GET", "HEAD"),
+    LEADER("/admin/leader", "GET"),
+    MAINTENANCE("/admin/maintenance", "GET", "PUT"),
+    MAINTENANCE_ENABLE("/admin/maintenance/enable", "POST"),
+    MAINTENANCE_DISABLE("/admin/maintenance/disable", "POST"),
+    METRICS("/metrics", "GET"),
+    NOT_FOUND("other");
+
+    private final String template;
+    private final List<String> methods;
+
+    Route(String template, String... methods) {
+      this.template = template;
+      this.methods = List.of(methods);
+    }
+
+    static Route of(String path) {
+      String trimmed = path.length() > 1 && path.endsWith("/")
+          ? path.substring(0, path.length() - 1) : path;
+      for (Route route : values()) {
+        if (route.template.equals(trimmed)) {
+          return route;
+        }
+      }
+      return NOT_FOUND;
+    }
+  }
+}

@@ -1,0 +1,168 @@
+package io.metasrv.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.metasrv.kv.KvBackend;
+import io.metasrv.kv.KvLimits;
+import io.metasrv.kv.KvUnavailableException;
+import io.metasrv.kv.MemoryKv;
+import io.metasrv.metadata.MaintenanceMode;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class AdminHttpServerTest {
+  private final HttpClient client = HttpClient.newHttpClient();
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final StoreBackedAdmin backend = new StoreBackedAdmin(new MemoryKv(KvLimits.DEFAULT));
+  private AdminHttpServer server;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = AdminHttpServer.start(new InetSocketAddress("127.0.0.1", 0), backend, registry);
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  @Test
+  void healthTellsLeaderFollowerAndNotServingApart() throws Exception {
+    backend.health = NodeHealth.LEADER;
+    assertThat(call("GET", "/health")).extracting(HttpResponse::statusCode, HttpResponse::body)
+        .containsExactly(200, "{\"status\":\"leader\"}");
+    backend.health = NodeHealth.FOLLOWER;
+    assertThat(call("GET", "/health")).extracting(HttpResponse::statusCode, HttpResponse::body)
+        .containsExactly(200, "{\"status\":\"follower\"}");
+    backend.health = NodeHealth.NOT_SERVING;
+    assertThat(call("GET", "/health")).extracting(HttpResponse::statusCode, HttpResponse::body)
+        .containsExactly(503, "{\"status\":\"not_serving\"}");
+    assertThat(call("HEAD", "/health").statusCode()).isEqualTo(503);
+    assertThat(call("GET", "/admin/health").body()).isEqualTo("OK\n");
+  }
+
+  @Test
+  void leaderAnswersTheAddressOrUnavailable() throws Exception {
+    backend.leader = Optional.of("10.0.0.7:3002");
+    HttpResponse<String> response = call("GET", "/admin/leader");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo("10.0.0.7:3002");
+    backend.leader = Optional.empty();
+    assertThat(call("GET", "/admin/leader").statusCode()).isEqualTo(503);
+  }
+
+  @Test
+  void maintenanceInBothFormsChangesTheStoredFlag() throws Exception {
+    assertThat(call("GET", "/admin/maintenance").body()).isEqualTo("{\"enabled\":false}");
+    assertThat(call("PUT", "/admin/maintenance?enable=true").body())
+        .isEqualTo("{\"enabled\":true}");
+    assertThat(backend.maintenance.isEnabled()).isTrue();
+    assertThat(call("POST", "/admin/maintenance/disable").body())
+        .isEqualTo("{\"enabled\":false}");
+    assertThat(backend.maintenance.isEnabled()).isFalse();
+    assertThat(call("POST", "/admin/maintenance/enable/").body())
+        .isEqualTo("{\"enabled\":true}");
+    assertThat(call("GET", "/admin/maintenance").headers().firstValue("Content-Type"))
+        .contains("application/json");
+  }
+
+  @Test
+  void badRequestsGetTheRightStatusAndChangeNothing() throws Exception {
+    HttpResponse<String> missing = call("PUT", "/admin/maintenance");
+    assertThat(missing.statusCode()).isEqualTo(400);
+    assertThat(missing.body()).contains("missing required parameter 'enable'");
+    HttpResponse<String> bad = call("PUT", "/admin/maintenance?enable=TRUE1");
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.body()).contains("'enable' must be 'true' or 'false'");
+
+    HttpResponse<String> wrongMethod = call("GET", "/admin/maintenance/enable");
+    assertThat(wrongMethod.statusCode()).isEqualTo(405);
+    assertThat(wrongMethod.headers().firstValue("Allow")).contains("POST");
+    assertThat(call("POST", "/health").statusCode()).isEqualTo(405);
+    assertThat(call("GET", "/admin/nothing").statusCode()).isEqualTo(404);
+    assertThat(backend.maintenance.isEnabled()).isFalse();
+  }
+
+  @Test
+  void storeFailureIsServiceUnavailableAndTheServerKeepsServing() throws Exception {
+    backend.storeDown = true;
+    HttpResponse<String> response = call("GET", "/admin/maintenance");
+    assertThat(response.statusCode()).isEqualTo(503);
+    assertThat(response.body()).contains("store unavailable");
+    backend.storeDown = false;
+    assertThat(call("GET", "/admin/maintenance").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void metricsCountRequestsByRouteMethodAndStatus() throws Exception {
+    call("GET", "/admin/health");
+    call("GET", "/admin/health");
+    call("GET", "/no/such/path");
+    HttpResponse<String> metrics = call("GET", "/metrics");
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(
+        type -> assertThat(type).startsWith("text/plain"));
+    assertThat(metrics.body())
+        .contains("metasrv_http_requests_seconds_count{method=\"GET\",route=\"/admin/health\","
+            + "status=\"200\"} 2")
+        .contains("metasrv_http_requests_seconds_count{method=\"GET\",route=\"other\","
+            + "status=\"404\"} 1");
+  }
+
+  private HttpResponse<String> call(String method, String path) throws Exception {
+    URI uri = URI.create("http://127.0.0.1:" + server.address().getPort() + path);
+    return client.send(HttpRequest.newBuilder(uri)
+        .method(method, HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The admin backend over a real store, with health and leader set by the test. */
+  private static final class StoreBackedAdmin implements AdminBackend {
+    final MaintenanceMode maintenance;
+    volatile NodeHealth health = NodeHealth.LEADER;
+    volatile Optional<String> leader = Optional.empty();
+    volatile boolean storeDown;
+
+    StoreBackedAdmin(KvBackend kv) {
+      this.maintenance = new MaintenanceMode(kv);
+    }
+
+    @Override
+    public NodeHealth health() {
+      return health;
+    }
+
+    @Override
+    public Optional<String> leaderAddr() {
+      return leader;
+    }
+
+    @Override
+    public boolean maintenanceEnabled() {
+      failIfStoreDown();
+      return maintenance.isEnabled();
+    }
+
+    @Override
+    public boolean setMaintenance(boolean enabled) {
+      failIfStoreDown();
+      return maintenance.set(enabled);
+    }
+
+    private void failIfStoreDown() {
+      if (storeDown) {
+        throw new KvUnavailableException("store is down", null);
+      }
+    }
+  }
+}
