@@ -1,0 +1,139 @@
+package io.metasrv.server;
+
+import io.metasrv.config.MetasrvOptions;
+import io.metasrv.election.Election;
+import io.metasrv.election.MetasrvNodeInfo;
+import io.metasrv.election.StandaloneElection;
+import io.metasrv.http.AdminHttpServer;
+import io.metasrv.kv.KvBackend;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running metasrv process: the {@link Metasrv} node, the admin HTTP server and the metrics
+ * registry, wired from validated options. Closing it stops them in the safe order: resign
+ * and stop leader-only work first, then stop answering HTTP.
+ */
+public final class MetasrvServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(MetasrvServer.class);
+
+  private final Metasrv metasrv;
+  private final AdminHttpServer http;
+  private final PrometheusMeterRegistry registry;
+  private final JvmGcMetrics gcMetrics;
+
+  private MetasrvServer(Metasrv metasrv, AdminHttpServer http, PrometheusMeterRegistry registry,
+      JvmGcMetrics gcMetrics) {
+    this.metasrv = metasrv;
+    this.http = http;
+    this.registry = registry;
+    this.gcMetrics = gcMetrics;
+  }
+
+  /**
+   * Starts a node from validated options.
+   *
+   * @throws StartupException when a resource the node needs cannot be had (data home, port)
+   */
+  public static MetasrvServer start(MetasrvOptions options, Clock clock) {
+    long startedAt = clock.millis();
+    BuildInfo build = BuildInfo.current();
+    MetasrvNodeInfo nodeInfo = new MetasrvNodeInfo(options.serverAddr(), build.version(),
+        build.gitCommit(), startedAt);
+    log.info("metasrv starting: version={} commit={} server_addr={} backend={}",
+        build.version(), build.gitCommit(), options.serverAddr(), options.backend().configName());
+    createDataHome(Path.of(options.dataHome()));
+
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    JvmGcMetrics gcMetrics = bindProcessMetrics(registry);
+    KvBackend kv = KvBackends.open(options, registry);
+    Election election = new StandaloneElection();
+    Metasrv metasrv = new Metasrv(nodeInfo, kv, election);
+    Gauge.builder("metasrv.leader", metasrv, m -> m.state() == ServingState.LEADER ? 1 : 0)
+        .description("1 while this node is the leader, 0 otherwise")
+        .register(registry);
+    Gauge.builder("metasrv.build.info", () -> 1)
+        .description("Build of this node")
+        .tags("version", build.version(), "git_commit", build.gitCommit())
+        .register(registry);
+
+    AdminHttpServer http;
+    try {
+      http = AdminHttpServer.start(HostPort.parse("http.addr", options.http().addr()), metasrv,
+          registry);
+    } catch (IOException e) {
+      kv.close();
+      gcMetrics.close();
+      throw new StartupException("cannot serve admin HTTP on http.addr = "
+          + options.http().addr() + ": " + e.getMessage(), e);
+    }
+    log.info("admin http serving on {}", options.http().addr());
+    metasrv.start();
+    log.info("metasrv started in {} ms: server_addr={}", clock.millis() - startedAt,
+        options.serverAddr());
+    return new MetasrvServer(metasrv, http, registry, gcMetrics);
+  }
+
+  public Metasrv metasrv() {
+    return metasrv;
+  }
+
+  public InetSocketAddress httpAddress() {
+    return http.address();
+  }
+
+  @Override
+  public void close() {
+    metasrv.shutdown();
+    http.close();
+    gcMetrics.close();
+    registry.close();
+    log.info("metasrv stopped: addr={}", metasrv.nodeInfo().addr());
+  }
+
+  private static void createDataHome(Path dataHome) {
+    try {
+      if (!Files.isDirectory(dataHome)) {
+        Files.createDirectories(dataHome);
+        log.info("data home created: {}", dataHome.toAbsolutePath());
+      }
+    } catch (IOException e) {
+      throw new StartupException("cannot create data_home " + dataHome.toAbsolutePath() + ": "
+          + e, e);
+    }
+  }
+
+  private static JvmGcMetrics bindProcessMetrics(PrometheusMeterRegistry registry) {
+    new ClassLoaderMetrics().bindTo(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
+    JvmGcMetrics gcMetrics = new JvmGcMetrics();
+    gcMetrics.bindTo(registry);
+    return gcMetrics;
+  }
+
+  /** A resource the node needs at start could not be had; the message says which and why. */
+  public static final class StartupException extends RuntimeException {
+    public StartupException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

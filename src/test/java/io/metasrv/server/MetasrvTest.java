@@ -1,0 +1,176 @@
+package io.metasrv.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.metasrv.election.Election;
+import io.metasrv.election.LeaderChange;
+import io.metasrv.election.MetasrvNodeInfo;
+import io.metasrv.election.StandaloneElection;
+import io.metasrv.http.NodeHealth;
+import io.metasrv.kv.KvLimits;
+import io.metasrv.kv.MemoryKv;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+class MetasrvTest {
+  private static final MetasrvNodeInfo NODE = new MetasrvNodeInfo("127.0.0.1:3002", "1.0", "abc",
+      1L);
+  private final List<String> events = new CopyOnWriteArrayList<>();
+
+  @Test
+  void standaloneNodeLeadsAfterStartAndStepsDownOnShutdown() {
+    Metasrv metasrv = new Metasrv(NODE, new MemoryKv(KvLimits.DEFAULT), new StandaloneElection());
+    metasrv.addLeaderStateHandler(new Recording("cache"));
+    metasrv.addLeaderStateHandler(new Recording("procedures"));
+    assertThat(metasrv.health()).isEqualTo(NodeHealth.NOT_SERVING);
+
+    metasrv.start();
+    await().until(() -> metasrv.state() == ServingState.LEADER);
+    assertThat(metasrv.health()).isEqualTo(NodeHealth.LEADER);
+    assertThat(metasrv.leaderAddr()).contains("127.0.0.1:3002");
+    assertThat(events).containsExactly("cache started", "procedures started");
+
+    metasrv.shutdown();
+    assertThat(metasrv.state()).isEqualTo(ServingState.STOPPED);
+    assertThat(metasrv.health()).isEqualTo(NodeHealth.NOT_SERVING);
+    assertThat(events).containsExactly("cache started", "procedures started",
+        "procedures stopped", "cache stopped");
+  }
+
+  @Test
+  void leadershipFollowsElectionEventsInOrder() {
+    ManualElection election = new ManualElection();
+    Metasrv metasrv = new Metasrv(NODE, new MemoryKv(KvLimits.DEFAULT), election);
+    metasrv.addLeaderStateHandler(new Recording("a"));
+    metasrv.start();
+    assertThat(metasrv.state()).isEqualTo(ServingState.FOLLOWER);
+    assertThat(metasrv.health()).isEqualTo(NodeHealth.FOLLOWER);
+
+    for (int round = 0; round < 3; round++) {
+      election.fire(new LeaderChange.Elected(NODE.addr(), 0));
+      election.fire(new LeaderChange.StepDown(NODE.addr()));
+    }
+    election.fire(new LeaderChange.Elected(NODE.addr(), 0));
+    await().until(() -> metasrv.state() == ServingState.LEADER);
+    assertThat(events).containsExactly("a started", "a stopped", "a started", "a stopped",
+        "a started", "a stopped", "a started");
+    metasrv.shutdown();
+  }
+
+  @Test
+  void handlerThatFailsToStartMakesTheNodeResign() {
+    ManualElection election = new ManualElection();
+    Metasrv metasrv = new Metasrv(NODE, new MemoryKv(KvLimits.DEFAULT), election);
+    metasrv.addLeaderStateHandler(new Recording("first"));
+    metasrv.addLeaderStateHandler(new Recording("broken") {
+      @Override
+      public void onLeaderStart() {
+        throw new IllegalStateException("cannot load cache");
+      }
+    });
+    metasrv.addLeaderStateHandler(new Recording("never"));
+    metasrv.start();
+    election.fire(new LeaderChange.Elected(NODE.addr(), 0));
+
+    await().until(() -> election.resigned);
+    await().until(() -> events.size() == 2);
+    assertThat(events).containsExactly("first started", "first stopped");
+    assertThat(metasrv.state()).isEqualTo(ServingState.FOLLOWER);
+    metasrv.shutdown();
+  }
+
+  @Test
+  void handlersCannotBeAddedAfterStart() {
+    Metasrv metasrv = new Metasrv(NODE, new MemoryKv(KvLimits.DEFAULT), new ManualElection());
+    metasrv.start();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> metasrv.addLeaderStateHandler(new Recording("late")))
+        .isInstanceOf(IllegalStateException.class);
+    metasrv.shutdown();
+  }
+
+  @Test
+  void maintenanceIsStoredUnderGreptimeDbsKey() {
+    MemoryKv kv = new MemoryKv(KvLimits.DEFAULT);
+    Metasrv metasrv = new Metasrv(NODE, kv, new StandaloneElection());
+    assertThat(metasrv.maintenanceEnabled()).isFalse();
+    assertThat(metasrv.setMaintenance(true)).isTrue();
+    assertThat(kv.get("__maintenance".getBytes())).isPresent();
+    assertThat(metasrv.maintenanceEnabled()).isTrue();
+    assertThat(metasrv.setMaintenance(false)).isFalse();
+    assertThat(kv.get("__maintenance".getBytes())).isEmpty();
+    assertThat(metasrv.maintenanceEnabled()).isFalse();
+  }
+
+  private class Recording implements LeaderStateHandler {
+    private final String name;
+
+    Recording(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public void onLeaderStart() {
+      events.add(name + " started");
+    }
+
+    @Override
+    public void onLeaderStop() {
+      events.add(name + " stopped");
+    }
+  }
+
+  /** An election the test drives by hand. */
+  private static final class ManualElection implements Election {
+    private volatile Consumer<LeaderChange> listener;
+    private volatile boolean leading;
+    private volatile boolean resigned;
+
+    void fire(LeaderChange change) {
+      leading = change instanceof LeaderChange.Elected;
+      listener.accept(change);
+    }
+
+    @Override
+    public void start(MetasrvNodeInfo self, Consumer<LeaderChange> listener) {
+      this.listener = listener;
+    }
+
+    @Override
+    public Optional<String> leader() {
+      return leading ? Optional.of(NODE.addr()) : Optional.empty();
+    }
+
+    @Override
+    public boolean isLeader() {
+      return leading;
+    }
+
+    @Override
+    public void resign() {
+      resigned = true;
+      if (leading) {
+        fire(new LeaderChange.StepDown(NODE.addr()));
+      }
+    }
+
+    @Override
+    public List<MetasrvNodeInfo> allCandidates() {
+      return List.of(NODE);
+    }
+
+    @Override
+    public void close() {
+      resign();
+    }
+  }
+}
