@@ -7,7 +7,6 @@ import io.metasrv.kv.MemoryKv;
 import io.metasrv.kv.RangeRequest;
 import io.metasrv.kv.RangeResponse;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -108,24 +107,29 @@ public class KvMemoryBench {
     return values;
   }
 
+  /**
+   * Runs each MemoryKv benchmark right after its plain counterpart, so that both see the same
+   * machine load: on a shared machine the load drifts between benchmarks minutes apart.
+   */
   public static void main(String[] args) throws RunnerException {
     Map<String, Double> scores = new TreeMap<>();
-    for (int threads : THREADS) {
-      Options options = new OptionsBuilder()
-          .include(KvMemoryBench.class.getName() + "\\.")
-          .mode(Mode.Throughput)
-          .timeUnit(TimeUnit.SECONDS)
-          .threads(threads)
-          .forks(setting("BENCH_FORKS", 1))
-          .warmupIterations(setting("BENCH_WARMUP_ITERATIONS", 3))
-          .warmupTime(TimeValue.seconds(setting("BENCH_ITERATION_SECONDS", 1)))
-          .measurementIterations(setting("BENCH_ITERATIONS", 3))
-          .measurementTime(TimeValue.seconds(setting("BENCH_ITERATION_SECONDS", 1)))
-          .build();
-      Collection<RunResult> results = new Runner(options).run();
-      for (RunResult result : results) {
-        String method = result.getParams().getBenchmark().replaceAll(".*\\.", "");
-        scores.put(method + "@" + threads, result.getPrimaryResult().getScore());
+    for (String op : OPERATIONS) {
+      for (int threads : THREADS) {
+        Options options = new OptionsBuilder()
+            .include(KvMemoryBench.class.getName() + "\\.(memory|plain)" + capitalized(op) + "$")
+            .mode(Mode.Throughput)
+            .timeUnit(TimeUnit.SECONDS)
+            .threads(threads)
+            .forks(setting("BENCH_FORKS", 1))
+            .warmupIterations(setting("BENCH_WARMUP_ITERATIONS", 3))
+            .warmupTime(TimeValue.seconds(setting("BENCH_ITERATION_SECONDS", 1)))
+            .measurementIterations(setting("BENCH_ITERATIONS", 3))
+            .measurementTime(TimeValue.seconds(setting("BENCH_ITERATION_SECONDS", 1)))
+            .build();
+        for (RunResult result : new Runner(options).run()) {
+          String method = result.getParams().getBenchmark().replaceAll(".*\\.", "");
+          scores.put(method + "@" + threads, result.getPrimaryResult().getScore());
+        }
       }
     }
     printRatios(scores);
@@ -138,15 +142,18 @@ public class KvMemoryBench {
     System.out.printf("%-10s %7s %14s %14s %7s%n", "operation", "threads", "MemoryKv", "plain",
         "ratio");
     for (String op : OPERATIONS) {
-      String capitalized = Character.toUpperCase(op.charAt(0)) + op.substring(1);
       for (int threads : THREADS) {
-        double memory = scores.get("memory" + capitalized + "@" + threads);
-        double plain = scores.get("plain" + capitalized + "@" + threads);
+        double memory = scores.get("memory" + capitalized(op) + "@" + threads);
+        double plain = scores.get("plain" + capitalized(op) + "@" + threads);
         double ratio = memory / plain;
         System.out.printf("%-10s %7d %14.0f %14.0f %7.2f%s%n", op, threads, memory, plain, ratio,
             ratio >= 0.5 ? "" : "  below target");
       }
     }
+  }
+
+  private static String capitalized(String op) {
+    return Character.toUpperCase(op.charAt(0)) + op.substring(1);
   }
 
   private static int setting(String name, int defaultValue) {
