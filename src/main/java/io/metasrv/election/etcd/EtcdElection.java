@@ -102,12 +102,13 @@ public final class EtcdElection implements Election {
   // confined to the election thread (and to close() once that thread has ended)
   private long abandonedLease;
   private long campaignNotBefore;
+  private long followingCheckedAt;
   private int keepAliveFailures;
 
   // set once by start()
   private volatile MetasrvNodeInfo self;
   private Consumer<LeaderChange> listener;
-  private Thread electionThread;
+  private volatile Thread electionThread;
   private volatile Thread eventThread;
   private ExecutorService events;
   private CandidateRegistration candidate;
@@ -161,6 +162,9 @@ public final class EtcdElection implements Election {
     this.candidate = new CandidateRegistration(client, candidatesRoot + self.addr(),
         ByteSequence.from(toJson(self)), config);
     candidate.start();
+    // nanoTime values are only comparable with each other, so the clocks start from now
+    campaignNotBefore = nanoTime.getAsLong();
+    followingCheckedAt = campaignNotBefore;
     this.electionThread = new Thread(this::runElection, "metasrv-election");
     electionThread.setDaemon(true);
     electionThread.start();
@@ -343,8 +347,13 @@ public final class EtcdElection implements Election {
     }
     LeaderKeyWatch.View view = leaderWatch.view();
     if (view.current() && view.holder().isPresent()) {
-      // the watch wakes this thread when the key goes; the bound only re-checks the watch
-      awaitWakeUp(now + config.leaderLeaseTtl().toNanos(), () -> closing);
+      if (now - followingCheckedAt >= config.leaderLeaseTtl().toNanos()) {
+        followingCheckedAt = now;
+        leaderWatch.refresh();
+        return;
+      }
+      // the watch wakes this thread when the key goes
+      awaitWakeUp(followingCheckedAt + config.leaderLeaseTtl().toNanos(), () -> closing);
       return;
     }
     campaign();

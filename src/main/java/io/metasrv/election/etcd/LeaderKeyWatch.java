@@ -125,6 +125,18 @@ final class LeaderKeyWatch implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads the key and takes in what it shows: a watch whose connection died without an error
+   * would otherwise hide a deleted key until gRPC notices.
+   *
+   * @throws ElectionException when etcd cannot be read
+   */
+  void refresh() {
+    GetResponse read = EtcdCalls.await("read leader key", client.getKVClient().get(key),
+        requestTimeout);
+    observed(read.getHeader().getRevision(), read.getKvs().stream().findFirst());
+  }
+
   /** The leader's address: from the watch when it runs, otherwise read now; empty when unknown. */
   Optional<String> leaderAddr() {
     synchronized (this) {
