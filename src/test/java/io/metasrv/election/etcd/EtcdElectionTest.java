@@ -129,6 +129,24 @@ class EtcdElectionTest extends ElectionContractTest {
   }
 
   @Test
+  void candidateRegistersAgainWhenItsLeaseIsLost() throws Exception {
+    startNode("10.0.0.8:3002");
+    Client client = testClient();
+    ByteSequence key = bytes(prefix + "__metasrv_election_candidates/10.0.0.8:3002");
+    await("candidate key").atMost(Duration.ofSeconds(5))
+        .until(() -> client.getKVClient().get(key).get().getCount() == 1);
+    long lostLease = client.getKVClient().get(key).get(5, TimeUnit.SECONDS).getKvs().get(0)
+        .getLease();
+
+    client.getLeaseClient().revoke(lostLease).get(5, TimeUnit.SECONDS);
+
+    await("candidate key on a new lease")
+        .atMost(FAST.candidateKeepAliveInterval().plusSeconds(2))
+        .until(() -> client.getKVClient().get(key).get().getKvs().stream()
+            .anyMatch(kv -> kv.getLease() != lostLease));
+  }
+
+  @Test
   void leaderWhoseRenewalsFailStepsDownBeforeItsLeaseCanExpire() {
     startNodes(3);
     Node cutOff = awaitSingleLeader(Duration.ofSeconds(10));
