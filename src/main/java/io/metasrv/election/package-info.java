@@ -4,6 +4,7 @@
  * <p>{@link io.metasrv.election.Election} is the one contract every implementation follows
  * (etcd, Kubernetes Lease, PostgreSQL, MySQL, and {@link io.metasrv.election.StandaloneElection}
  * for a single node): the leader value is the leader's {@code server_addr}, leader changes
- * arrive in order, and {@code resign()} gives leadership up at once.
+ * arrive in order, and {@code resign()} gives leadership up at once. Implementations live in
+ * subpackages ({@code io.metasrv.election.etcd}).
  */
 package io.metasrv.election;
