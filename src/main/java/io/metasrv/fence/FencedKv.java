@@ -114,6 +114,7 @@ public final class FencedKv implements KvBackend {
 
   @Override
   public DeleteRangeResponse deleteRange(RangeRequest request, boolean prevKv) {
+    epochHeld(); // refuse a follower even when the range turns out empty
     List<byte[]> keys = inner.range(new RangeRequest(request.key(), request.rangeEnd(), 0, true))
         .kvs().stream().map(KeyValue::key).toList();
     List<KeyValue> prevs = new ArrayList<>();
@@ -145,15 +146,49 @@ public final class FencedKv implements KvBackend {
         ((TxnOpResponse.Get) response.responses().get(0)).kv());
   }
 
+  /**
+   * Runs the transaction only while the epoch is held.
+   *
+   * <p>The failure branch cannot simply ride along: in one store transaction it would also run
+   * when it is the epoch compare that fails. So a transaction whose failure branch writes runs
+   * in two steps: first with the success branch alone; when that fails and the epoch still
+   * holds, the failure branch runs guarded by the epoch and by the compared keys being exactly
+   * as read (value, version, existence: all a compare can see), so the caller's compares still
+   * fail when it runs. If a compared key moved in between, both steps start again.
+   */
   @Override
   public TxnResponse txn(Txn txn) {
+    boolean failureWrites = txn.failure().stream().anyMatch(op -> !(op instanceof TxnOp.Get));
     List<Compare> compares = new ArrayList<>(txn.compares());
     compares.add(epochHeld());
-    TxnResponse response = inner.txn(Txn.when(compares, txn.success(), txn.failure()));
-    if (!response.succeeded()) {
+    while (true) {
+      TxnResponse response = inner.txn(
+          Txn.when(compares, txn.success(), failureWrites ? List.of() : txn.failure()));
+      if (response.succeeded()) {
+        return response;
+      }
+      checkStillHeld();
+      if (!failureWrites) {
+        return response;
+      }
+      List<Compare> guards = new ArrayList<>();
+      guards.add(epochHeld());
+      for (Compare compare : txn.compares()) {
+        guards.addAll(unchanged(compare.key()));
+      }
+      TxnResponse failure = inner.txn(Txn.when(guards, txn.failure(), List.of()));
+      if (failure.succeeded()) {
+        return new TxnResponse(false, failure.responses());
+      }
       checkStillHeld();
     }
-    return response;
+  }
+
+  private List<Compare> unchanged(byte[] key) {
+    return inner.get(key)
+        .map(kv -> List.of(Compare.valueEquals(key, kv.value()),
+            Compare.version(key, Compare.Op.EQUAL, kv.version())))
+        .orElse(List.of(Compare.absent(key)));
   }
 
   @Override

@@ -12,6 +12,10 @@ public interface AdminBackend {
 
   boolean maintenanceEnabled();
 
-  /** Turns maintenance on or off and returns the state now in force. */
+  /**
+   * Turns maintenance on or off and returns the state now in force.
+   *
+   * @throws NotLeaderException on a node that does not lead: only the leader writes the flag
+   */
   boolean setMaintenance(boolean enabled);
 }

@@ -127,6 +127,8 @@ public final class AdminHttpServer implements AutoCloseable {
       };
     } catch (HttpError e) {
       return send(exchange, e.status(), TEXT, e.getMessage() + "\n");
+    } catch (NotLeaderException e) {
+      return send(exchange, 503, TEXT, e.getMessage() + "\n");
     } catch (KvException e) {
       log.warn("admin http: {} {} failed: store error: {}", method, route.template, e.getMessage());
       return send(exchange, 503, TEXT, "store unavailable: " + e.getMessage() + "\n");

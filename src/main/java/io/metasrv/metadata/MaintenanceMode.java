@@ -3,6 +3,7 @@ package io.metasrv.metadata;
 import io.metasrv.kv.Bytes;
 import io.metasrv.kv.KvBackend;
 import io.metasrv.kv.RangeRequest;
+import java.util.List;
 
 /**
  * The cluster-wide maintenance flag: while it is on, the leader makes no automatic changes to
@@ -30,7 +31,7 @@ public final class MaintenanceMode {
     if (enabled) {
       kv.put(KEY_BYTES, Bytes.EMPTY);
     } else {
-      kv.deleteRange(RangeRequest.single(KEY_BYTES), false);
+      kv.batchDelete(List.of(KEY_BYTES), false);
     }
     return enabled;
   }

@@ -3,9 +3,13 @@ package io.metasrv.server;
 import io.metasrv.election.Election;
 import io.metasrv.election.LeaderChange;
 import io.metasrv.election.MetasrvNodeInfo;
+import io.metasrv.fence.FencedException;
+import io.metasrv.fence.FencedKv;
 import io.metasrv.http.AdminBackend;
 import io.metasrv.http.NodeHealth;
+import io.metasrv.http.NotLeaderException;
 import io.metasrv.kv.KvBackend;
+import io.metasrv.kv.KvException;
 import io.metasrv.metadata.MaintenanceMode;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,16 +27,20 @@ import org.slf4j.LoggerFactory;
  * election's events.
  *
  * <p>Leader changes are handled one at a time, in order, on the {@code metasrv-leader-events}
- * thread: on {@link LeaderChange.Elected} the {@link LeaderStateHandler}s start in
- * registration order; on {@link LeaderChange.StepDown} they stop in reverse order. A handler
- * that fails to start makes the node give leadership up rather than lead half-started.
+ * thread. On {@link LeaderChange.Elected} the node first stores its leader epoch (see {@link
+ * FencedKv}), then starts the {@link LeaderStateHandler}s in registration order; on {@link
+ * LeaderChange.StepDown} it gives the epoch up before anything else, then stops the handlers in
+ * reverse order. A node that cannot take the epoch, or whose handler fails to start, resigns
+ * rather than lead half-started; a node whose fenced write finds a newer epoch resigns too.
  */
 public final class Metasrv implements AdminBackend {
   private static final Logger log = LoggerFactory.getLogger(Metasrv.class);
 
   private final MetasrvNodeInfo nodeInfo;
   private final KvBackend kv;
+  private final FencedKv leaderKv;
   private final Election election;
+  private final BooleanSupplier storeReachable;
   private final MaintenanceMode maintenance;
   private final List<LeaderStateHandler> handlers = new CopyOnWriteArrayList<>();
   private final List<LeaderStateHandler> started = new ArrayList<>();
@@ -42,11 +51,18 @@ public final class Metasrv implements AdminBackend {
   });
   private volatile ServingState state = ServingState.STARTING;
 
-  public Metasrv(MetasrvNodeInfo nodeInfo, KvBackend kv, Election election) {
+  /**
+   * @param storeReachable whether the store answered lately; a node that cannot reach its store
+   *     does not report itself healthy
+   */
+  public Metasrv(MetasrvNodeInfo nodeInfo, KvBackend kv, Election election,
+      BooleanSupplier storeReachable) {
     this.nodeInfo = nodeInfo;
     this.kv = kv;
     this.election = election;
-    this.maintenance = new MaintenanceMode(kv);
+    this.storeReachable = storeReachable;
+    this.leaderKv = new FencedKv(kv, this::onFenced);
+    this.maintenance = new MaintenanceMode(leaderKv);
   }
 
   /** Adds leader-only work; call before {@link #start()}. */
@@ -71,8 +87,18 @@ public final class Metasrv implements AdminBackend {
     return state;
   }
 
+  /** The store as anyone reads and writes it. */
   public KvBackend kv() {
     return kv;
+  }
+
+  /** The store as leader-only work writes it: every write checks this node's leader epoch. */
+  public FencedKv leaderKv() {
+    return leaderKv;
+  }
+
+  public Election election() {
+    return election;
   }
 
   /**
@@ -109,7 +135,17 @@ public final class Metasrv implements AdminBackend {
   }
 
   private void becomeLeader(LeaderChange.Elected elected) {
-    log.info("leader elected: addr={}", elected.leaderAddr());
+    long epoch;
+    try {
+      epoch = leaderKv.acquire(elected.term());
+    } catch (KvException e) {
+      log.warn("elected but cannot take the leader epoch (term={}): {}; resigning",
+          elected.term(), e.getMessage());
+      election.resign();
+      return;
+    }
+    log.info("leader elected: addr={} term={} epoch={}", elected.leaderAddr(), elected.term(),
+        epoch);
     for (LeaderStateHandler handler : handlers) {
       try {
         handler.onLeaderStart();
@@ -117,6 +153,7 @@ public final class Metasrv implements AdminBackend {
       } catch (Exception e) {
         log.error("leader state handler {} failed to start; giving up leadership",
             handler.name(), e);
+        leaderKv.release();
         stopStartedHandlers();
         election.resign();
         return;
@@ -128,11 +165,13 @@ public final class Metasrv implements AdminBackend {
   }
 
   private void becomeFollower(LeaderChange.StepDown stepDown) {
+    long epoch = leaderKv.heldEpoch();
+    leaderKv.release();
     if (state == ServingState.LEADER) {
       state = ServingState.FOLLOWER;
     }
     stopStartedHandlers();
-    log.info("leader stepped down: addr={}", stepDown.leaderAddr());
+    log.info("leader stepped down: addr={} epoch={}", stepDown.leaderAddr(), epoch);
   }
 
   private void stopStartedHandlers() {
@@ -147,9 +186,18 @@ public final class Metasrv implements AdminBackend {
     started.clear();
   }
 
+  /** A fenced write found a newer epoch: another node leads now, so this one must not. */
+  private void onFenced(long currentEpoch) {
+    log.warn("fenced: epoch {} was superseded by {}; stepping down", leaderKv.heldEpoch(),
+        currentEpoch);
+    leaderKv.release();
+    election.resign();
+  }
+
   @Override
   public NodeHealth health() {
-    return state.health();
+    NodeHealth health = state.health();
+    return health.serving() && !storeReachable.getAsBoolean() ? NodeHealth.NOT_SERVING : health;
   }
 
   @Override
@@ -164,7 +212,12 @@ public final class Metasrv implements AdminBackend {
 
   @Override
   public boolean setMaintenance(boolean enabled) {
-    boolean now = maintenance.set(enabled);
+    boolean now;
+    try {
+      now = maintenance.set(enabled);
+    } catch (FencedException e) {
+      throw new NotLeaderException(election.leader().filter(addr -> !addr.equals(nodeInfo.addr())));
+    }
     log.info("maintenance mode {}", now ? "enabled" : "disabled");
     return now;
   }

@@ -1,11 +1,8 @@
 package io.metasrv.server;
 
 import io.metasrv.config.MetasrvOptions;
-import io.metasrv.election.Election;
 import io.metasrv.election.MetasrvNodeInfo;
-import io.metasrv.election.StandaloneElection;
 import io.metasrv.http.AdminHttpServer;
-import io.metasrv.kv.KvBackend;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -21,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,16 +29,19 @@ import org.slf4j.LoggerFactory;
  */
 public final class MetasrvServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MetasrvServer.class);
+  private static final Duration STORE_PROBE_INTERVAL = Duration.ofSeconds(2);
 
   private final Metasrv metasrv;
   private final AdminHttpServer http;
+  private final StoreProbe storeProbe;
   private final PrometheusMeterRegistry registry;
   private final JvmGcMetrics gcMetrics;
 
-  private MetasrvServer(Metasrv metasrv, AdminHttpServer http, PrometheusMeterRegistry registry,
-      JvmGcMetrics gcMetrics) {
+  private MetasrvServer(Metasrv metasrv, AdminHttpServer http, StoreProbe storeProbe,
+      PrometheusMeterRegistry registry, JvmGcMetrics gcMetrics) {
     this.metasrv = metasrv;
     this.http = http;
+    this.storeProbe = storeProbe;
     this.registry = registry;
     this.gcMetrics = gcMetrics;
   }
@@ -61,11 +62,14 @@ public final class MetasrvServer implements AutoCloseable {
 
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     JvmGcMetrics gcMetrics = bindProcessMetrics(registry);
-    KvBackend kv = KvBackends.open(options, registry);
-    Election election = new StandaloneElection();
-    Metasrv metasrv = new Metasrv(nodeInfo, kv, election);
+    Backends backends = Backends.open(options, registry);
+    StoreProbe storeProbe = new StoreProbe(backends.kv(), STORE_PROBE_INTERVAL);
+    Metasrv metasrv = new Metasrv(nodeInfo, backends.kv(), backends.election(), storeProbe);
     Gauge.builder("metasrv.leader", metasrv, m -> m.state() == ServingState.LEADER ? 1 : 0)
         .description("1 while this node is the leader, 0 otherwise")
+        .register(registry);
+    Gauge.builder("metasrv.leader.epoch", metasrv, m -> m.leaderKv().heldEpoch())
+        .description("The leader epoch this node holds, 0 when it does not lead")
         .register(registry);
     Gauge.builder("metasrv.build.info", () -> 1)
         .description("Build of this node")
@@ -77,7 +81,9 @@ public final class MetasrvServer implements AutoCloseable {
       http = AdminHttpServer.start(HostPort.parse("http.addr", options.http().addr()), metasrv,
           registry);
     } catch (IOException e) {
-      kv.close();
+      storeProbe.close();
+      backends.election().close();
+      backends.kv().close();
       gcMetrics.close();
       throw new StartupException("cannot serve admin HTTP on http.addr = "
           + options.http().addr() + ": " + e.getMessage(), e);
@@ -86,7 +92,7 @@ public final class MetasrvServer implements AutoCloseable {
     metasrv.start();
     log.info("metasrv started in {} ms: server_addr={}", clock.millis() - startedAt,
         options.serverAddr());
-    return new MetasrvServer(metasrv, http, registry, gcMetrics);
+    return new MetasrvServer(metasrv, http, storeProbe, registry, gcMetrics);
   }
 
   public Metasrv metasrv() {
@@ -99,6 +105,7 @@ public final class MetasrvServer implements AutoCloseable {
 
   @Override
   public void close() {
+    storeProbe.close();
     metasrv.shutdown();
     http.close();
     gcMetrics.close();

@@ -1,18 +1,22 @@
 package io.metasrv.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.metasrv.election.Election;
 import io.metasrv.election.LeaderChange;
 import io.metasrv.election.MetasrvNodeInfo;
 import io.metasrv.election.StandaloneElection;
+import io.metasrv.fence.LeaderEpoch;
 import io.metasrv.http.NodeHealth;
+import io.metasrv.http.NotLeaderException;
 import io.metasrv.kv.KvLimits;
 import io.metasrv.kv.MemoryKv;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +27,8 @@ class MetasrvTest {
 
   @Test
   void standaloneNodeLeadsAfterStartAndStepsDownOnShutdown() {
-    Metasrv metasrv = new Metasrv(NODE, new MemoryKv(KvLimits.DEFAULT), new StandaloneElection());
+    Metasrv metasrv = new Metasrv(NODE, new MemoryKv(KvLimits.DEFAULT), new StandaloneElection(),
+        () -> true);
     metasrv.addLeaderStateHandler(new Recording("cache"));
     metasrv.addLeaderStateHandler(new Recording("procedures"));
     assertThat(metasrv.health()).isEqualTo(NodeHealth.NOT_SERVING);
@@ -44,7 +49,7 @@ class MetasrvTest {
   @Test
   void leadershipFollowsElectionEventsInOrder() {
     ManualElection election = new ManualElection();
-    Metasrv metasrv = new Metasrv(NODE, new MemoryKv(KvLimits.DEFAULT), election);
+    Metasrv metasrv = new Metasrv(NODE, new MemoryKv(KvLimits.DEFAULT), election, () -> true);
     metasrv.addLeaderStateHandler(new Recording("a"));
     metasrv.start();
     assertThat(metasrv.state()).isEqualTo(ServingState.FOLLOWER);
@@ -64,7 +69,7 @@ class MetasrvTest {
   @Test
   void handlerThatFailsToStartMakesTheNodeResign() {
     ManualElection election = new ManualElection();
-    Metasrv metasrv = new Metasrv(NODE, new MemoryKv(KvLimits.DEFAULT), election);
+    Metasrv metasrv = new Metasrv(NODE, new MemoryKv(KvLimits.DEFAULT), election, () -> true);
     metasrv.addLeaderStateHandler(new Recording("first"));
     metasrv.addLeaderStateHandler(new Recording("broken") {
       @Override
@@ -85,9 +90,10 @@ class MetasrvTest {
 
   @Test
   void handlersCannotBeAddedAfterStart() {
-    Metasrv metasrv = new Metasrv(NODE, new MemoryKv(KvLimits.DEFAULT), new ManualElection());
+    Metasrv metasrv = new Metasrv(NODE, new MemoryKv(KvLimits.DEFAULT), new ManualElection(),
+        () -> true);
     metasrv.start();
-    org.assertj.core.api.Assertions.assertThatThrownBy(
+    assertThatThrownBy(
             () -> metasrv.addLeaderStateHandler(new Recording("late")))
         .isInstanceOf(IllegalStateException.class);
     metasrv.shutdown();
@@ -96,7 +102,9 @@ class MetasrvTest {
   @Test
   void maintenanceIsStoredUnderGreptimeDbsKey() {
     MemoryKv kv = new MemoryKv(KvLimits.DEFAULT);
-    Metasrv metasrv = new Metasrv(NODE, kv, new StandaloneElection());
+    Metasrv metasrv = new Metasrv(NODE, kv, new StandaloneElection(), () -> true);
+    metasrv.start();
+    await().until(() -> metasrv.state() == ServingState.LEADER);
     assertThat(metasrv.maintenanceEnabled()).isFalse();
     assertThat(metasrv.setMaintenance(true)).isTrue();
     assertThat(kv.get("__maintenance".getBytes())).isPresent();
@@ -104,6 +112,93 @@ class MetasrvTest {
     assertThat(metasrv.setMaintenance(false)).isFalse();
     assertThat(kv.get("__maintenance".getBytes())).isEmpty();
     assertThat(metasrv.maintenanceEnabled()).isFalse();
+  }
+
+  @Test
+  void electedNodeRaisesTheStoredEpochAndHoldsIt() {
+    MemoryKv kv = new MemoryKv(KvLimits.DEFAULT);
+    new LeaderEpoch(kv).acquire(5);
+    ManualElection election = new ManualElection();
+    Metasrv metasrv = new Metasrv(NODE, kv, election, () -> true);
+    metasrv.start();
+
+    election.fire(new LeaderChange.Elected(NODE.addr(), 0));
+    await().until(() -> metasrv.state() == ServingState.LEADER);
+    assertThat(metasrv.leaderKv().heldEpoch()).isEqualTo(6);
+    election.fire(new LeaderChange.StepDown(NODE.addr()));
+    await().until(() -> metasrv.state() == ServingState.FOLLOWER);
+    assertThat(metasrv.leaderKv().heldEpoch()).isZero();
+    election.fire(new LeaderChange.Elected(NODE.addr(), 42));
+    await().until(() -> metasrv.state() == ServingState.LEADER);
+    assertThat(metasrv.leaderKv().heldEpoch()).isEqualTo(42);
+    assertThat(new LeaderEpoch(kv).current()).isEqualTo(42);
+    metasrv.shutdown();
+  }
+
+  @Test
+  void electionWithATermBelowTheStoredEpochIsRefused() {
+    MemoryKv kv = new MemoryKv(KvLimits.DEFAULT);
+    new LeaderEpoch(kv).acquire(100);
+    ManualElection election = new ManualElection();
+    Metasrv metasrv = new Metasrv(NODE, kv, election, () -> true);
+    metasrv.addLeaderStateHandler(new Recording("a"));
+    metasrv.start();
+
+    election.fire(new LeaderChange.Elected(NODE.addr(), 99));
+    await().until(() -> election.resigned);
+    assertThat(metasrv.state()).isEqualTo(ServingState.FOLLOWER);
+    assertThat(events).isEmpty();
+    assertThat(new LeaderEpoch(kv).current()).isEqualTo(100);
+    metasrv.shutdown();
+  }
+
+  @Test
+  void aDeposedLeaderCannotWriteAndStepsDown() {
+    MemoryKv kv = new MemoryKv(KvLimits.DEFAULT);
+    ManualElection election = new ManualElection();
+    Metasrv metasrv = new Metasrv(NODE, kv, election, () -> true);
+    metasrv.addLeaderStateHandler(new Recording("a"));
+    metasrv.start();
+    election.fire(new LeaderChange.Elected(NODE.addr(), 7));
+    await().until(() -> metasrv.state() == ServingState.LEADER);
+    assertThat(metasrv.setMaintenance(true)).isTrue();
+
+    new LeaderEpoch(kv).acquire(8); // a newer leader, unknown to this node's election
+    assertThatThrownBy(() -> metasrv.setMaintenance(false))
+        .isInstanceOf(NotLeaderException.class);
+    assertThat(metasrv.maintenanceEnabled()).as("the stale write did not land").isTrue();
+    await().until(() -> metasrv.state() == ServingState.FOLLOWER);
+    assertThat(election.resigned).isTrue();
+    assertThat(events).containsExactly("a started", "a stopped");
+    metasrv.shutdown();
+  }
+
+  @Test
+  void aFollowerRefusesMaintenanceWritesAndNamesTheLeader() {
+    MemoryKv kv = new MemoryKv(KvLimits.DEFAULT);
+    ManualElection election = new ManualElection();
+    election.otherLeader = "10.0.0.9:3002";
+    Metasrv metasrv = new Metasrv(NODE, kv, election, () -> true);
+    metasrv.start();
+    assertThatThrownBy(() -> metasrv.setMaintenance(true))
+        .isInstanceOf(NotLeaderException.class)
+        .hasMessageContaining("the leader is 10.0.0.9:3002");
+    assertThat(metasrv.maintenanceEnabled()).isFalse();
+    metasrv.shutdown();
+  }
+
+  @Test
+  void aNodeThatCannotReachItsStoreIsNotServing() {
+    AtomicBoolean reachable = new AtomicBoolean(true);
+    Metasrv metasrv = new Metasrv(NODE, new MemoryKv(KvLimits.DEFAULT), new ManualElection(),
+        reachable::get);
+    metasrv.start();
+    assertThat(metasrv.health()).isEqualTo(NodeHealth.FOLLOWER);
+    reachable.set(false);
+    assertThat(metasrv.health()).isEqualTo(NodeHealth.NOT_SERVING);
+    reachable.set(true);
+    assertThat(metasrv.health()).isEqualTo(NodeHealth.FOLLOWER);
+    metasrv.shutdown();
   }
 
   private class Recording implements LeaderStateHandler {
@@ -134,6 +229,7 @@ class MetasrvTest {
     private volatile Consumer<LeaderChange> listener;
     private volatile boolean leading;
     private volatile boolean resigned;
+    private volatile String otherLeader;
 
     void fire(LeaderChange change) {
       leading = change instanceof LeaderChange.Elected;
@@ -147,7 +243,7 @@ class MetasrvTest {
 
     @Override
     public Optional<String> leader() {
-      return leading ? Optional.of(NODE.addr()) : Optional.empty();
+      return leading ? Optional.of(NODE.addr()) : Optional.ofNullable(otherLeader);
     }
 
     @Override

@@ -132,6 +132,14 @@ public final class EtcdKv implements KvBackend {
     return config;
   }
 
+  /**
+   * The jetcd client, for the etcd election to share this connection; it is closed with this
+   * store, so close its other users first.
+   */
+  public Client client() {
+    return client;
+  }
+
   @Override
   public RangeResponse range(RangeRequest request) {
     KvLimits.checkRange(request);

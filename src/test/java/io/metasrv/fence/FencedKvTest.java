@@ -1,0 +1,143 @@
+package io.metasrv.fence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.metasrv.kv.Bytes;
+import io.metasrv.kv.ChrootKv;
+import io.metasrv.kv.Compare;
+import io.metasrv.kv.KeyValue;
+import io.metasrv.kv.KvBackend;
+import io.metasrv.kv.KvBackendContractTest;
+import io.metasrv.kv.KvLimits;
+import io.metasrv.kv.MemoryKv;
+import io.metasrv.kv.RangeRequest;
+import io.metasrv.kv.Txn;
+import io.metasrv.kv.TxnOp;
+import io.metasrv.kv.TxnResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A leader's fenced store behaves as any store while its epoch is current (the whole contract,
+ * run under a chroot so the epoch key stays out of sight), and refuses every write once it is not.
+ */
+class FencedKvTest extends KvBackendContractTest {
+  private static final byte[] K = Bytes.utf8("k");
+  private static final byte[] V = Bytes.utf8("v");
+
+  private final MemoryKv store = new MemoryKv(new KvLimits(16, 1024));
+  private final AtomicLong fencedBy = new AtomicLong();
+  private final FencedKv leader = new FencedKv(store, fencedBy::set);
+
+  @Override
+  protected KvBackend newBackend(KvLimits limits) {
+    FencedKv fenced = new FencedKv(new MemoryKv(limits), epoch -> { });
+    fenced.acquire(0);
+    return ChrootKv.wrap(Bytes.utf8("data/"), fenced);
+  }
+
+  @Test
+  void everyWriteCarriesTheEpochWhileItIsCurrent() {
+    assertThat(leader.acquire(0)).isEqualTo(1);
+    leader.put(K, V);
+    assertThat(leader.compareAndPut(K, V, Bytes.utf8("w")).success()).isTrue();
+    assertThat(leader.compareAndPut(K, V, Bytes.utf8("x")).success()).isFalse();
+    assertThat(fencedBy.get()).as("a failed compare of the caller's is no fencing").isZero();
+    assertThat(store.get(K).orElseThrow().value()).isEqualTo(Bytes.utf8("w"));
+  }
+
+  @Test
+  void aNewerEpochFencesEveryKindOfWrite() {
+    leader.acquire(3);
+    leader.put(K, V);
+    new LeaderEpoch(store).acquire(4); // another node became leader
+
+    List<Consumer<FencedKv>> writes = List.of(
+        kv -> kv.put(K, Bytes.utf8("stale")),
+        kv -> kv.batchPut(List.of(KeyValue.of(K, Bytes.utf8("stale"))), false),
+        kv -> kv.batchDelete(List.of(K), false),
+        kv -> kv.deleteRange(RangeRequest.prefix(K), false),
+        kv -> kv.compareAndPut(K, V, Bytes.utf8("stale")),
+        kv -> kv.txn(Txn.of(List.of(TxnOp.put(K, Bytes.utf8("stale"))))),
+        kv -> kv.txn(Txn.when(List.of(Compare.valueEquals(K, Bytes.utf8("no"))),
+            List.of(TxnOp.delete(K)), List.of(TxnOp.get(K)))));
+    for (Consumer<FencedKv> write : writes) {
+      assertThatThrownBy(() -> write.accept(leader))
+          .isInstanceOf(FencedException.class)
+          .hasMessageContaining("epoch 3 is no longer current (current 4)");
+    }
+    assertThat(fencedBy.get()).isEqualTo(4);
+    assertThat(store.get(K).orElseThrow().value()).isEqualTo(V);
+  }
+
+  @Test
+  void aNodeWithoutAnEpochCannotWriteEvenAnEmptyDelete() {
+    assertThatThrownBy(() -> leader.put(K, V)).isInstanceOf(FencedException.class)
+        .hasMessageContaining("not the leader");
+    assertThatThrownBy(() -> leader.deleteRange(RangeRequest.prefix(K), false))
+        .isInstanceOf(FencedException.class);
+    leader.acquire(0);
+    leader.release();
+    assertThatThrownBy(() -> leader.batchDelete(List.of(K), false))
+        .isInstanceOf(FencedException.class);
+    assertThat(store.get(K)).isEmpty();
+  }
+
+  @Test
+  void aFailureBranchThatWritesRunsOnlyUnderTheEpoch() {
+    leader.acquire(0);
+    leader.put(K, V);
+    TxnResponse response = leader.txn(Txn.when(List.of(Compare.absent(K)), List.of(),
+        List.of(TxnOp.put(K, Bytes.utf8("failure")))));
+    assertThat(response.succeeded()).isFalse();
+    assertThat(store.get(K).orElseThrow().value()).isEqualTo(Bytes.utf8("failure"));
+
+    new LeaderEpoch(store).acquire(0);
+    assertThatThrownBy(() -> leader.txn(Txn.when(List.of(Compare.absent(K)), List.of(),
+        List.of(TxnOp.delete(K))))).isInstanceOf(FencedException.class);
+    assertThat(store.get(K)).isPresent();
+  }
+
+  @Test
+  void epochsOnlyGrow() {
+    LeaderEpoch epochs = new LeaderEpoch(store);
+    assertThat(epochs.current()).isZero();
+    assertThat(epochs.acquire(0)).isEqualTo(1);
+    assertThat(epochs.acquire(10)).isEqualTo(10);
+    assertThat(epochs.acquire(0)).isEqualTo(11);
+    assertThatThrownBy(() -> epochs.acquire(11)).isInstanceOf(FencedException.class);
+    assertThatThrownBy(() -> epochs.acquire(5)).isInstanceOf(FencedException.class);
+    assertThat(epochs.current()).isEqualTo(11);
+    assertThat(Bytes.utf8(store.get(Bytes.utf8(LeaderEpoch.KEY)).orElseThrow().value()))
+        .isEqualTo("00000000000000000011");
+  }
+
+  @Test
+  void concurrentCandidatesForOneTermGetItOnce() throws Exception {
+    LeaderEpoch epochs = new LeaderEpoch(store);
+    List<Thread> threads = new ArrayList<>();
+    AtomicInteger wins = new AtomicInteger();
+    for (int i = 0; i < 8; i++) {
+      Thread t = new Thread(() -> {
+        try {
+          epochs.acquire(77);
+          wins.incrementAndGet();
+        } catch (FencedException expected) {
+          // lost the race for the same term
+        }
+      });
+      threads.add(t);
+      t.start();
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    assertThat(wins.get()).isEqualTo(1);
+    assertThat(epochs.current()).isEqualTo(77);
+  }
+}
