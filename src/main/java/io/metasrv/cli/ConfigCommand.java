@@ -1,8 +1,8 @@
 package io.metasrv.cli;
 
-import io.metasrv.config.ConfigException;
 import io.metasrv.config.ConfigPrinter;
 import io.metasrv.config.MetasrvOptions;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,13 +23,11 @@ final class ConfigCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    MetasrvOptions options;
-    try {
-      options = sources.load(System.getenv());
-    } catch (ConfigException e) {
-      System.err.println("error: " + e.getMessage());
+    Optional<MetasrvOptions> loaded = sources.loadOrExplain();
+    if (loaded.isEmpty()) {
       return ExitCodes.BAD_CONFIG;
     }
+    MetasrvOptions options = loaded.get();
     if (check) {
       System.out.println("configuration is valid (backend in force: "
           + options.backend().configName() + ")");

@@ -1,5 +1,6 @@
 package io.metasrv.cli;
 
+import io.metasrv.config.ConfigException;
 import io.metasrv.config.ConfigLoader;
 import io.metasrv.config.MetasrvOptions;
 import java.nio.file.Path;
@@ -7,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
@@ -86,6 +88,19 @@ final class OptionSources {
   /** Loads, overlays and validates; throws {@code ConfigException} naming the key. */
   MetasrvOptions load(Map<String, String> environment) {
     return ConfigLoader.load(configFile, configEnvironment(environment), flagOverrides());
+  }
+
+  /**
+   * Loads from this process's environment; on invalid configuration prints why to stderr and
+   * answers empty, so the command exits {@link ExitCodes#BAD_CONFIG}.
+   */
+  Optional<MetasrvOptions> loadOrExplain() {
+    try {
+      return Optional.of(load(System.getenv()));
+    } catch (ConfigException e) {
+      System.err.println("error: " + e.getMessage());
+      return Optional.empty();
+    }
   }
 
   /**

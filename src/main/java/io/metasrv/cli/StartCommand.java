@@ -1,10 +1,10 @@
 package io.metasrv.cli;
 
-import io.metasrv.config.ConfigException;
 import io.metasrv.config.MetasrvOptions;
 import io.metasrv.server.MetasrvServer;
 import io.metasrv.server.ServerAddressDetector;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -23,13 +23,11 @@ final class StartCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    MetasrvOptions options;
-    try {
-      options = sources.load(System.getenv());
-    } catch (ConfigException e) {
-      System.err.println("error: " + e.getMessage());
+    Optional<MetasrvOptions> loaded = sources.loadOrExplain();
+    if (loaded.isEmpty()) {
       return ExitCodes.BAD_CONFIG;
     }
+    MetasrvOptions options = loaded.get();
     LoggingSetup.apply(options.logging());
     if (options.serverAddr().isEmpty()) {
       options = options.withServerAddr(ServerAddressDetector.detect(options.bindAddr()));
