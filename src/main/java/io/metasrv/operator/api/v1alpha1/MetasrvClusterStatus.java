@@ -36,6 +36,24 @@ public class MetasrvClusterStatus {
   @JsonPropertyDescription("Label selector of the pods, for the scale subresource.")
   public String selector;
 
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof MetasrvClusterStatus other
+        && Objects.equals(observedGeneration, other.observedGeneration)
+        && Objects.equals(conditions, other.conditions)
+        && Objects.equals(replicas, other.replicas)
+        && Objects.equals(readyReplicas, other.readyReplicas)
+        && Objects.equals(leader, other.leader)
+        && Objects.equals(maintenance, other.maintenance)
+        && Objects.equals(backend, other.backend)
+        && Objects.equals(selector, other.selector);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(observedGeneration, conditions, replicas, readyReplicas, leader);
+  }
+
   /** The elected leader. */
   public static class Leader {
     @JsonPropertyDescription("The leader's server_addr.")
