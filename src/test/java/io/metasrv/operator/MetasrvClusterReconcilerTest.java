@@ -147,7 +147,6 @@ class MetasrvClusterReconcilerTest {
   void invalidOptionStallsNamingTheFieldUntilFixed() {
     apply(etcdCluster("bad"));
     StatefulSet applied = awaitObject(StatefulSet.class, "bad");
-    MetasrvClusterSpec specBefore = harness.client.resources(MetasrvCluster.class).withName("bad").get().getSpec();
 
     edit("bad", c -> {
       c.getSpec().options = new MetasrvClusterSpec.Options();
@@ -166,7 +165,13 @@ class MetasrvClusterReconcilerTest {
     awaitCondition("bad", "Stalled", "False");
     await().atMost(WAIT).untilAsserted(() ->
         assertThat(get(StatefulSet.class, "bad").orElseThrow().getSpec().getReplicas()).isEqualTo(4));
-    assertThat(specBefore.image).isEqualTo("metasrv:test");
+    // The spec is the user's alone: no defaults written back, nothing rewritten.
+    MetasrvClusterSpec stored =
+        harness.client.resources(MetasrvCluster.class).withName("bad").get().getSpec();
+    assertThat(stored.ports).isNull();
+    assertThat(stored.election).isNull();
+    assertThat(stored.replicas).isEqualTo(4);
+    assertThat(stored.options.overrides).containsExactly(Map.entry("procedure.max_retry_times", "7"));
   }
 
   @Test

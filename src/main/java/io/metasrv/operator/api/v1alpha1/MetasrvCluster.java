@@ -17,7 +17,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
 @AdditionalPrinterColumn(
     name = "Replicas",
-    type = AdditionalPrinterColumn.Type.STRING,
+    type = AdditionalPrinterColumn.Type.INTEGER,
     jsonPath = ".status.readyReplicas",
     getDescription = "replicas answering /health")
 @AdditionalPrinterColumn(
