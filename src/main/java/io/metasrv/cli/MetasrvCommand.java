@@ -1,5 +1,6 @@
 package io.metasrv.cli;
 
+import io.metasrv.operator.OperatorCommand;
 import io.metasrv.server.BuildInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -10,7 +11,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = MetasrvCommand.Version.class,
     description = "Metadata server for GreptimeDB-style clusters.",
-    subcommands = {StartCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      StartCommand.class,
+      ConfigCommand.class,
+      OperatorCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class MetasrvCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,42 @@
+package io.metasrv.operator;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.metasrv.operator.admin.PodAdminAddresses;
+import io.metasrv.operator.admin.PodAdminApi;
+import io.metasrv.operator.cluster.ClusterObserver;
+import io.metasrv.operator.cluster.MetasrvClusterReconciler;
+import java.time.Clock;
+
+/** Builds the JOSDK operator with this project's controllers; the caller starts and stops it. */
+public final class MetasrvOperator {
+  private MetasrvOperator() {}
+
+  public static Operator create(
+      KubernetesClient client,
+      OperatorSettings settings,
+      PodAdminApi admin,
+      PodAdminAddresses addresses,
+      Clock clock) {
+    Operator operator =
+        new Operator(
+            overrider ->
+                overrider
+                    .withKubernetesClient(client)
+                    .withCloseClientOnStop(false)
+                    .withUseSSAToPatchPrimaryResource(settings.serverSideApply())
+                    .withSSABasedCreateUpdateMatchForDependentResources(
+                        settings.serverSideApply()));
+    operator.register(
+        new MetasrvClusterReconciler(
+            new ClusterObserver(admin, addresses), settings.observeInterval(), clock),
+        controller -> {
+          if (settings.namespaces().isEmpty()) {
+            controller.watchingAllNamespaces();
+          } else {
+            controller.settingNamespaces(settings.namespaces());
+          }
+        });
+    return operator;
+  }
+}

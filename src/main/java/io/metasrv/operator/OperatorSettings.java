@@ -1,0 +1,21 @@
+package io.metasrv.operator;
+
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * How the operator runs.
+ *
+ * @param namespaces namespaces to watch; empty means all
+ * @param serverSideApply patch the custom resources' status and apply the owned objects with
+ *     server-side apply, and match owned objects by their managed fields; off for API servers
+ *     without it (fabric8's mock server), where objects are updated and matched whole
+ * @param observeInterval how often each cluster's pods are asked who leads: leadership changes
+ *     without any Kubernetes event
+ */
+public record OperatorSettings(
+    Set<String> namespaces, boolean serverSideApply, Duration observeInterval) {
+  public OperatorSettings {
+    namespaces = Set.copyOf(namespaces);
+  }
+}

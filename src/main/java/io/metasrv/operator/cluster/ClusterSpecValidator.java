@@ -1,0 +1,278 @@
+package io.metasrv.operator.cluster;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.metasrv.config.ConfigException;
+import io.metasrv.config.ConfigLoader;
+import io.metasrv.config.ConfigPrinter;
+import io.metasrv.config.MetasrvOptions;
+import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
+import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
+import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec.ElectionKind;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiFunction;
+
+/**
+ * Checks a spec before anything is applied: the rules of the CRD schema again (an API server may
+ * run an older CRD, and the schema cannot see Secrets), the referenced Secrets, and the options,
+ * which go through the same {@link ConfigLoader} as {@code metasrv config --check}.
+ */
+public final class ClusterSpecValidator {
+  /** Keys the operator derives from spec fields; setting them in options would fight the fields. */
+  private static final Map<String, String> OPERATOR_KEYS =
+      Map.of(
+          "bind_addr", "spec.ports.rpc",
+          "server_addr", "spec.ports.rpc (each pod advertises its own DNS name)",
+          "http.addr", "spec.ports.http",
+          "store_addrs", "spec.backend",
+          "backend", "spec.backend",
+          "use_memory_store", "spec.backend",
+          "store_key_prefix", "spec.backend.keyPrefix",
+          "meta_table_name", "spec.backend.<kind>.table",
+          "enable_region_failover", "spec.enableRegionFailover");
+
+  /** Looks up a Secret by namespace and name; empty when it does not exist. */
+  private final BiFunction<String, String, Optional<Secret>> secrets;
+
+  public ClusterSpecValidator(BiFunction<String, String, Optional<Secret>> secrets) {
+    this.secrets = secrets;
+  }
+
+  public ValidCluster validate(MetasrvCluster cluster) throws InvalidSpecException {
+    MetasrvClusterSpec spec = cluster.getSpec();
+    if (spec == null) {
+      throw new InvalidSpecException("spec", "is required");
+    }
+    ClusterNames names = ClusterNames.of(cluster);
+    int replicas = orDefault(spec.replicas, MetasrvClusterSpec.DEFAULT_REPLICAS);
+    if (replicas < 1) {
+      throw new InvalidSpecException("spec.replicas", "must be at least 1, got " + replicas);
+    }
+    if (spec.image == null || spec.image.isBlank() || spec.image.matches(".*\\s.*")) {
+      throw new InvalidSpecException("spec.image", "must be an image reference without spaces");
+    }
+    MetasrvClusterSpec.Ports ports =
+        spec.ports != null ? spec.ports : new MetasrvClusterSpec.Ports();
+    int rpcPort = port("spec.ports.rpc", ports.rpc, MetasrvClusterSpec.DEFAULT_RPC_PORT);
+    int httpPort = port("spec.ports.http", ports.http, MetasrvClusterSpec.DEFAULT_HTTP_PORT);
+    if (rpcPort == httpPort) {
+      throw new InvalidSpecException("spec.ports.http", "must differ from spec.ports.rpc");
+    }
+    StoreConnection store = store(spec.backend, names.namespace());
+    if (spec.tls != null) {
+      requireSecret("spec.tls.secretName", names.namespace(), spec.tls.secretName, List.of());
+    }
+    RenderedConfig config = renderConfig(spec, store, rpcPort, httpPort);
+    ElectionKind election = spec.election != null ? spec.election : ElectionKind.BACKEND;
+    return new ValidCluster(
+        cluster, names, replicas, rpcPort, httpPort, election, store, config);
+  }
+
+  private StoreConnection store(MetasrvClusterSpec.Backend backend, String namespace)
+      throws InvalidSpecException {
+    if (backend == null) {
+      throw new InvalidSpecException("spec.backend", "is required");
+    }
+    List<StoreKind> chosen = new ArrayList<>();
+    if (backend.etcd != null) {
+      chosen.add(StoreKind.ETCD);
+    }
+    if (backend.postgres != null) {
+      chosen.add(StoreKind.POSTGRES);
+    }
+    if (backend.mysql != null) {
+      chosen.add(StoreKind.MYSQL);
+    }
+    if (chosen.size() != 1) {
+      throw new InvalidSpecException(
+          "spec.backend", "exactly one of etcd, postgres and mysql must be set, got " + chosen);
+    }
+    StoreKind kind = chosen.get(0);
+    if (kind == StoreKind.ETCD) {
+      List<String> endpoints = backend.etcd.endpoints;
+      if (endpoints == null || endpoints.isEmpty()) {
+        throw new InvalidSpecException("spec.backend.etcd.endpoints", "must list at least one");
+      }
+      for (int i = 0; i < endpoints.size(); i++) {
+        String endpoint = endpoints.get(i);
+        if (endpoint == null || endpoint.isBlank() || endpoint.matches(".*[,\\s].*")) {
+          throw new InvalidSpecException(
+              "spec.backend.etcd.endpoints[" + i + "]",
+              "must be a host:port without commas or spaces");
+        }
+      }
+      return new StoreConnection(kind, List.copyOf(endpoints), null);
+    }
+    MetasrvClusterSpec.Sql sql = kind == StoreKind.POSTGRES ? backend.postgres : backend.mysql;
+    String field = "spec.backend." + kind.specName();
+    requireWord(field + ".host", sql.host);
+    requireWord(field + ".database", sql.database);
+    if (sql.port != null && (sql.port < 1 || sql.port > 65535)) {
+      throw new InvalidSpecException(field + ".port", "must be 1-65535, got " + sql.port);
+    }
+    MetasrvClusterSpec.CredentialsSecret credentials = sql.credentialsSecret;
+    if (credentials == null) {
+      throw new InvalidSpecException(field + ".credentialsSecret", "is required");
+    }
+    requireSecret(
+        field + ".credentialsSecret.name",
+        namespace,
+        credentials.name,
+        List.of(usernameKey(credentials), passwordKey(credentials)));
+    return new StoreConnection(kind, List.of(), sql);
+  }
+
+  public static String usernameKey(MetasrvClusterSpec.CredentialsSecret credentials) {
+    return credentials.usernameKey != null ? credentials.usernameKey : "username";
+  }
+
+  public static String passwordKey(MetasrvClusterSpec.CredentialsSecret credentials) {
+    return credentials.passwordKey != null ? credentials.passwordKey : "password";
+  }
+
+  private void requireSecret(String field, String namespace, String name, List<String> keys)
+      throws InvalidSpecException {
+    if (name == null || name.isBlank()) {
+      throw new InvalidSpecException(field, "is required");
+    }
+    Secret secret =
+        secrets
+            .apply(namespace, name)
+            .orElseThrow(
+                () -> new InvalidSpecException(field, "Secret " + name + " does not exist"));
+    for (String key : keys) {
+      boolean present =
+          (secret.getData() != null && secret.getData().containsKey(key))
+              || (secret.getStringData() != null && secret.getStringData().containsKey(key));
+      if (!present) {
+        throw new InvalidSpecException(field, "Secret " + name + " has no key " + key);
+      }
+    }
+  }
+
+  /**
+   * Renders the options the way a pod will load them: the user's TOML as the file, the keys the
+   * operator derives as overrides on top. Only {@code server_addr} is left to the pod's flag.
+   */
+  private static RenderedConfig renderConfig(
+      MetasrvClusterSpec spec, StoreConnection store, int rpcPort, int httpPort)
+      throws InvalidSpecException {
+    MetasrvClusterSpec.Options options =
+        spec.options != null ? spec.options : new MetasrvClusterSpec.Options();
+    Map<String, String> userOverrides = options.overrides != null ? options.overrides : Map.of();
+    refuseOperatorKeys(options.toml, userOverrides);
+
+    Map<String, String> overrides = new LinkedHashMap<>(userOverrides);
+    overrides.put("bind_addr", "0.0.0.0:" + rpcPort);
+    overrides.put("http.addr", "0.0.0.0:" + httpPort);
+    overrides.put("backend", store.kind().backend().configName());
+    overrides.put("store_addrs", String.join(",", store.addressesWithoutCredentials()));
+    if (spec.backend.keyPrefix != null) {
+      overrides.put("store_key_prefix", spec.backend.keyPrefix);
+    }
+    if (store.sql() != null && store.sql().table != null) {
+      overrides.put("meta_table_name", store.sql().table);
+    }
+    if (spec.enableRegionFailover != null) {
+      overrides.put("enable_region_failover", spec.enableRegionFailover.toString());
+    }
+    Path tomlFile = options.toml != null ? writeTemporary(options.toml) : null;
+    try {
+      MetasrvOptions loaded = ConfigLoader.load(tomlFile, Map.of(), overrides);
+      return new RenderedConfig(ConfigPrinter.toUnredactedToml(loaded));
+    } catch (ConfigException e) {
+      throw new InvalidSpecException(fieldOf(e, tomlFile, userOverrides), e.reason());
+    } finally {
+      deleteTemporary(tomlFile);
+    }
+  }
+
+  private static void refuseOperatorKeys(String toml, Map<String, String> overrides)
+      throws InvalidSpecException {
+    for (String key : overrides.keySet()) {
+      if (OPERATOR_KEYS.containsKey(key)) {
+        throw new InvalidSpecException(
+            "spec.options.overrides[" + key + "]",
+            "is set by the operator from " + OPERATOR_KEYS.get(key));
+      }
+    }
+    if (toml == null) {
+      return;
+    }
+    JsonNode document;
+    try {
+      document = new TomlMapper().readTree(toml);
+    } catch (JacksonException e) {
+      throw new InvalidSpecException("spec.options.toml", "malformed TOML: " + e.getOriginalMessage());
+    }
+    for (Map.Entry<String, String> key : OPERATOR_KEYS.entrySet()) {
+      if (!document.at("/" + key.getKey().replace('.', '/')).isMissingNode()) {
+        throw new InvalidSpecException(
+            "spec.options.toml",
+            key.getKey() + " is set by the operator from " + key.getValue());
+      }
+    }
+  }
+
+  /** The spec field behind a configuration error: the TOML, one override, or the options. */
+  private static String fieldOf(ConfigException e, Path tomlFile, Map<String, String> overrides) {
+    String key = e.keyPath();
+    if (tomlFile != null && e.source().equals(tomlFile.toString())) {
+      return key.isEmpty() ? "spec.options.toml" : "spec.options.toml: " + key;
+    }
+    if (overrides.containsKey(key)) {
+      return "spec.options.overrides[" + key + "]";
+    }
+    return key.isEmpty() ? "spec.options" : "spec.options: " + key;
+  }
+
+  private static Path writeTemporary(String toml) {
+    try {
+      Path file = Files.createTempFile("metasrv-options-", ".toml");
+      Files.writeString(file, toml);
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write a temporary file to check the options", e);
+    }
+  }
+
+  private static void deleteTemporary(Path file) {
+    if (file == null) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static int port(String field, Integer value, int defaultPort)
+      throws InvalidSpecException {
+    int port = orDefault(value, defaultPort);
+    if (port < 1 || port > 65535) {
+      throw new InvalidSpecException(field, "must be 1-65535, got " + port);
+    }
+    return port;
+  }
+
+  private static void requireWord(String field, String value) throws InvalidSpecException {
+    if (value == null || value.isBlank() || value.matches(".*[\\s/@:,].*")) {
+      throw new InvalidSpecException(field, "must be set, without spaces, '/', '@', ':' or ','");
+    }
+  }
+
+  private static int orDefault(Integer value, int defaultValue) {
+    return value != null ? value : defaultValue;
+  }
+}

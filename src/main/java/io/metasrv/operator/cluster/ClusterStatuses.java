@@ -1,0 +1,82 @@
+package io.metasrv.operator.cluster;
+
+import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
+import io.metasrv.operator.api.v1alpha1.MetasrvClusterStatus;
+import java.time.Clock;
+import java.util.List;
+
+/** The status a cluster should have, from what validation and observation found. */
+public final class ClusterStatuses {
+  public static final String READY = "Ready";
+  public static final String RECONCILING = "Reconciling";
+  public static final String STALLED = "Stalled";
+
+  private ClusterStatuses() {}
+
+  /** The spec cannot be applied: Stalled until it changes; the rest of the status is kept. */
+  public static MetasrvClusterStatus stalled(
+      MetasrvCluster cluster, InvalidSpecException invalid, Clock clock) {
+    long generation = cluster.getMetadata().getGeneration();
+    MetasrvClusterStatus status = copyOf(cluster.getStatus());
+    status.observedGeneration = generation;
+    String message = "invalid spec: " + invalid.getMessage();
+    status.conditions =
+        Conditions.merge(
+            status.conditions,
+            List.of(
+                Conditions.of(READY, false, "InvalidSpec", message, generation),
+                Conditions.of(RECONCILING, false, "InvalidSpec", "waiting for a spec change", generation),
+                Conditions.of(STALLED, true, "InvalidSpec", message, generation)),
+            clock);
+    return status;
+  }
+
+  /** The spec was applied; readiness is what the pods report. */
+  public static MetasrvClusterStatus observed(
+      ValidCluster cluster, ClusterObservation observation, Clock clock) {
+    MetasrvCluster resource = cluster.resource();
+    long generation = resource.getMetadata().getGeneration();
+    MetasrvClusterStatus status = new MetasrvClusterStatus();
+    status.observedGeneration = generation;
+    status.replicas = observation.pods();
+    status.readyReplicas = observation.servingPods();
+    status.leader = observation.leader().orElse(null);
+    status.maintenance = observation.maintenance().orElse(null);
+    status.backend = cluster.store().kind().specName();
+    status.selector = cluster.names().selector();
+
+    boolean allServing =
+        observation.pods() == cluster.replicas() && observation.servingPods() == cluster.replicas();
+    boolean ready = allServing && observation.leader().isPresent();
+    String progress =
+        observation.servingPods() + " of " + cluster.replicas() + " pods serving; "
+            + observation.leader().map(l -> "leader " + l.pod).orElse("no leader");
+    status.conditions =
+        Conditions.merge(
+            resource.getStatus() != null ? resource.getStatus().conditions : null,
+            List.of(
+                ready
+                    ? Conditions.of(READY, true, "LeaderElected", progress, generation)
+                    : Conditions.of(READY, false, allServing ? "NoLeader" : "PodsNotReady", progress, generation),
+                ready
+                    ? Conditions.of(RECONCILING, false, "UpToDate", progress, generation)
+                    : Conditions.of(RECONCILING, true, "RollingOut", progress, generation),
+                Conditions.of(STALLED, false, "SpecValid", "the spec is applied", generation)),
+            clock);
+    return status;
+  }
+
+  private static MetasrvClusterStatus copyOf(MetasrvClusterStatus status) {
+    MetasrvClusterStatus copy = new MetasrvClusterStatus();
+    if (status != null) {
+      copy.conditions = status.conditions;
+      copy.replicas = status.replicas;
+      copy.readyReplicas = status.readyReplicas;
+      copy.leader = status.leader;
+      copy.maintenance = status.maintenance;
+      copy.backend = status.backend;
+      copy.selector = status.selector;
+    }
+    return copy;
+  }
+}

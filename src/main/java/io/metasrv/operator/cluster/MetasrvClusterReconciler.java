@@ -1,0 +1,161 @@
+package io.metasrv.operator.cluster;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.metasrv.operator.ClusterEvents;
+import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
+import io.metasrv.operator.api.v1alpha1.MetasrvClusterStatus;
+import io.metasrv.operator.cluster.dependents.ClientServiceDependent;
+import io.metasrv.operator.cluster.dependents.ConfigMapDependent;
+import io.metasrv.operator.cluster.dependents.ElectionRoleBindingDependent;
+import io.metasrv.operator.cluster.dependents.ElectionRoleDependent;
+import io.metasrv.operator.cluster.dependents.PeerServiceDependent;
+import io.metasrv.operator.cluster.dependents.PodDisruptionBudgetDependent;
+import io.metasrv.operator.cluster.dependents.ServiceAccountDependent;
+import io.metasrv.operator.cluster.dependents.StatefulSetDependent;
+import io.metasrv.operator.cluster.dependents.UsesLeaseElection;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Validate, then apply, then observe. An invalid spec is never applied: the cluster is marked
+ * Stalled naming the field and nothing is retried until the spec (or the Secret it refers to)
+ * changes. A valid one runs the dependents' workflow, then asks the pods how they serve.
+ */
+@Workflow(
+    explicitInvocation = true,
+    dependents = {
+      @Dependent(name = "config", type = ConfigMapDependent.class),
+      @Dependent(name = "service-account", type = ServiceAccountDependent.class),
+      @Dependent(
+          name = "election-role",
+          type = ElectionRoleDependent.class,
+          reconcilePrecondition = UsesLeaseElection.class),
+      @Dependent(
+          name = "election-role-binding",
+          type = ElectionRoleBindingDependent.class,
+          reconcilePrecondition = UsesLeaseElection.class),
+      @Dependent(name = "peer-service", type = PeerServiceDependent.class),
+      @Dependent(name = "client-service", type = ClientServiceDependent.class),
+      @Dependent(
+          name = "pods",
+          type = StatefulSetDependent.class,
+          dependsOn = {"config", "service-account", "peer-service"}),
+      @Dependent(name = "disruption-budget", type = PodDisruptionBudgetDependent.class)
+    })
+@ControllerConfiguration(name = MetasrvClusterReconciler.NAME)
+public class MetasrvClusterReconciler implements Reconciler<MetasrvCluster> {
+  public static final String NAME = "metasrvcluster";
+
+  private final ClusterObserver observer;
+  private final Duration observeInterval;
+  private final Clock clock;
+
+  /**
+   * @param observeInterval how often the pods are asked again: leadership changes without any
+   *     Kubernetes event
+   */
+  public MetasrvClusterReconciler(ClusterObserver observer, Duration observeInterval, Clock clock) {
+    this.observer = observer;
+    this.observeInterval = observeInterval;
+    this.clock = clock;
+  }
+
+  @Override
+  public List<EventSource<?, MetasrvCluster>> prepareEventSources(
+      EventSourceContext<MetasrvCluster> context) {
+    // Pods belong to the StatefulSet, not to the cluster: map them back by their instance label.
+    var pods =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Pod.class, MetasrvCluster.class)
+                .withLabelSelector(ClusterNames.MANAGED_BY_LABEL + "=" + ClusterNames.MANAGED_BY)
+                .withSecondaryToPrimaryMapper(
+                    pod ->
+                        Set.of(
+                            new ResourceID(
+                                pod.getMetadata().getLabels().get(ClusterNames.INSTANCE_LABEL),
+                                pod.getMetadata().getNamespace())))
+                .build(),
+            context);
+    return List.of(pods);
+  }
+
+  @Override
+  public UpdateControl<MetasrvCluster> reconcile(
+      MetasrvCluster cluster, Context<MetasrvCluster> context) {
+    ValidCluster valid;
+    try {
+      valid = validator(context).validate(cluster);
+    } catch (InvalidSpecException invalid) {
+      if (!isStalledOnThisGeneration(cluster)) {
+        ClusterEvents.warning(context.getClient(), cluster, "InvalidSpec", invalid.getMessage());
+      }
+      return withStatus(cluster, ClusterStatuses.stalled(cluster, invalid, clock));
+    }
+    valid.putInto(context);
+    context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+
+    ClusterObservation observation =
+        observer.observe(valid, context.getSecondaryResources(Pod.class));
+    announceLeaderChange(cluster, observation, context);
+    return withStatus(cluster, ClusterStatuses.observed(valid, observation, clock))
+        .rescheduleAfter(observeInterval);
+  }
+
+  private static ClusterSpecValidator validator(Context<MetasrvCluster> context) {
+    return new ClusterSpecValidator(
+        (namespace, name) ->
+            Optional.ofNullable(
+                context.getClient().secrets().inNamespace(namespace).withName(name).get()));
+  }
+
+  /** Writes the status only when it changed, so that reconciling never feeds itself. */
+  private static UpdateControl<MetasrvCluster> withStatus(
+      MetasrvCluster cluster, MetasrvClusterStatus status) {
+    if (Objects.equals(cluster.getStatus(), status)) {
+      return UpdateControl.noUpdate();
+    }
+    cluster.setStatus(status);
+    return UpdateControl.patchStatus(cluster);
+  }
+
+  private static boolean isStalledOnThisGeneration(MetasrvCluster cluster) {
+    MetasrvClusterStatus status = cluster.getStatus();
+    return status != null
+        && status.conditions.stream()
+            .anyMatch(
+                c ->
+                    ClusterStatuses.STALLED.equals(c.getType())
+                        && Conditions.TRUE.equals(c.getStatus())
+                        && Objects.equals(c.getObservedGeneration(), cluster.getMetadata().getGeneration()));
+  }
+
+  private static void announceLeaderChange(
+      MetasrvCluster cluster, ClusterObservation observation, Context<MetasrvCluster> context) {
+    String before =
+        cluster.getStatus() != null && cluster.getStatus().leader != null
+            ? cluster.getStatus().leader.pod
+            : null;
+    String now = observation.leader().map(l -> l.pod).orElse(null);
+    if (now != null && !now.equals(before)) {
+      ClusterEvents.normal(
+          context.getClient(), cluster, "LeaderChanged",
+          "leader is now " + now + (before != null ? " (was " + before + ")" : ""));
+    }
+  }
+}

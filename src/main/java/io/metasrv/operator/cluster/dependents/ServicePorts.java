@@ -1,0 +1,28 @@
+package io.metasrv.operator.cluster.dependents;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.metasrv.operator.cluster.ValidCluster;
+import java.util.List;
+
+/** The two ports every metasrv pod serves, named as the container names them. */
+final class ServicePorts {
+  static final String RPC = "rpc";
+  static final String HTTP = "http";
+
+  private ServicePorts() {}
+
+  static List<ServicePort> of(ValidCluster cluster) {
+    return List.of(port(RPC, cluster.rpcPort()), port(HTTP, cluster.httpPort()));
+  }
+
+  private static ServicePort port(String name, int port) {
+    return new ServicePortBuilder()
+        .withName(name)
+        .withProtocol("TCP")
+        .withPort(port)
+        .withTargetPort(new IntOrString(name))
+        .build();
+  }
+}

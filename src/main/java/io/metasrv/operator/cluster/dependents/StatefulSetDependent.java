@@ -1,0 +1,213 @@
+package io.metasrv.operator.cluster.dependents;
+
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
+import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec.PodTemplateOverlay;
+import io.metasrv.operator.cluster.ClusterNames;
+import io.metasrv.operator.cluster.ClusterSpecValidator;
+import io.metasrv.operator.cluster.StoreConnection;
+import io.metasrv.operator.cluster.ValidCluster;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The metasrv pods. A StatefulSet, for stable pod names: each pod advertises {@code
+ * <pod>.<peer-service>.<namespace>.svc:<rpc>} as its server_addr, which survives restarts, so
+ * peers and datanodes keep reaching the node they knew. The config hash on the pod template rolls
+ * the pods when the rendered configuration changes.
+ */
+@KubernetesDependent(informer = @Informer(labelSelector = OwnedObjects.SELECTOR))
+public class StatefulSetDependent extends ClusterDependent<StatefulSet> {
+  static final String CONTAINER = "metasrv";
+  static final String POD_NAME_ENV = "POD_NAME";
+  static final String POD_NAMESPACE_ENV = "POD_NAMESPACE";
+  private static final String CONFIG_VOLUME = "config";
+  private static final String TLS_VOLUME = "tls";
+
+  public StatefulSetDependent() {
+    super(StatefulSet.class);
+  }
+
+  @Override
+  StatefulSet desired(ValidCluster cluster) {
+    ClusterNames names = cluster.names();
+    PodTemplateOverlay overlay =
+        cluster.spec().podTemplate != null ? cluster.spec().podTemplate : new PodTemplateOverlay();
+
+    Map<String, String> podLabels = new LinkedHashMap<>(orEmpty(overlay.labels));
+    podLabels.putAll(names.labels());
+    Map<String, String> podAnnotations = new LinkedHashMap<>(orEmpty(overlay.annotations));
+    podAnnotations.put(ClusterNames.CONFIG_HASH_ANNOTATION, cluster.config().sha256());
+
+    return new StatefulSetBuilder()
+        .withMetadata(metadata(cluster, names.statefulSet()))
+        .withNewSpec()
+        .withReplicas(cluster.replicas())
+        .withServiceName(names.peerService())
+        // Replicas elect among themselves; none waits for another to start.
+        .withPodManagementPolicy("Parallel")
+        .withNewSelector()
+        .withMatchLabels(names.selectorLabels())
+        .endSelector()
+        .withNewTemplate()
+        .withNewMetadata()
+        .withLabels(podLabels)
+        .withAnnotations(podAnnotations)
+        .endMetadata()
+        .withSpec(podSpec(cluster, overlay))
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  private static PodSpec podSpec(
+      ValidCluster cluster, PodTemplateOverlay overlay) {
+    ClusterNames names = cluster.names();
+    List<VolumeMount> mounts = new ArrayList<>();
+    List<Volume> volumes = new ArrayList<>();
+    mounts.add(
+        new VolumeMountBuilder()
+            .withName(CONFIG_VOLUME)
+            .withMountPath(ClusterNames.CONFIG_DIR)
+            .withReadOnly(true)
+            .build());
+    volumes.add(
+        new VolumeBuilder()
+            .withName(CONFIG_VOLUME)
+            .withNewConfigMap()
+            .withName(names.configMap())
+            .endConfigMap()
+            .build());
+    MetasrvClusterSpec.Tls tls = cluster.spec().tls;
+    if (tls != null) {
+      mounts.add(
+          new VolumeMountBuilder()
+              .withName(TLS_VOLUME)
+              .withMountPath(ClusterNames.TLS_DIR)
+              .withReadOnly(true)
+              .build());
+      volumes.add(
+          new VolumeBuilder()
+              .withName(TLS_VOLUME)
+              .withNewSecret()
+              .withSecretName(tls.secretName)
+              .endSecret()
+              .build());
+    }
+
+    var container =
+        new ContainerBuilder()
+            .withName(CONTAINER)
+            .withImage(cluster.spec().image)
+            .withArgs(
+                "start",
+                "--config-file",
+                ClusterNames.CONFIG_DIR + "/" + ClusterNames.CONFIG_FILE_KEY,
+                "--server-addr",
+                names.podServerAddress("$(" + POD_NAME_ENV + ")", cluster.rpcPort()))
+            .withEnv(env(cluster))
+            .addNewPort()
+            .withName(ServicePorts.RPC)
+            .withContainerPort(cluster.rpcPort())
+            .withProtocol("TCP")
+            .endPort()
+            .addNewPort()
+            .withName(ServicePorts.HTTP)
+            .withContainerPort(cluster.httpPort())
+            .withProtocol("TCP")
+            .endPort()
+            // Leaders and followers answer 200 (followers serve reads and name the leader);
+            // a node that is starting, stopping or has lost its store answers 503.
+            .withReadinessProbe(
+                new ProbeBuilder()
+                    .withNewHttpGet()
+                    .withPath("/health")
+                    .withPort(new IntOrString(ServicePorts.HTTP))
+                    .endHttpGet()
+                    .withPeriodSeconds(5)
+                    .withFailureThreshold(3)
+                    .build())
+            .withResources(cluster.spec().resources)
+            .withSecurityContext(overlay.containerSecurityContext)
+            .withVolumeMounts(mounts)
+            .build();
+
+    return new PodSpecBuilder()
+        .withServiceAccountName(names.serviceAccount())
+        .withContainers(container)
+        .withVolumes(volumes)
+        .withNodeSelector(overlay.nodeSelector)
+        .withTolerations(overlay.tolerations)
+        .withAffinity(overlay.affinity)
+        .withSecurityContext(overlay.securityContext)
+        .build();
+  }
+
+  /**
+   * The pod's name and namespace from the downward API (the name is part of server_addr; both
+   * identify a Lease candidate), and for SQL stores the credentials from their Secret, followed by
+   * the connection string that refers to them.
+   */
+  private static List<EnvVar> env(ValidCluster cluster) {
+    List<EnvVar> env = new ArrayList<>();
+    env.add(fieldRef(POD_NAME_ENV, "metadata.name"));
+    env.add(fieldRef(POD_NAMESPACE_ENV, "metadata.namespace"));
+    StoreConnection store = cluster.store();
+    if (store.hasCredentials()) {
+      MetasrvClusterSpec.CredentialsSecret secret = store.sql().credentialsSecret;
+      env.add(secretRef(StoreConnection.USERNAME_ENV, secret.name,
+          ClusterSpecValidator.usernameKey(secret)));
+      env.add(secretRef(StoreConnection.PASSWORD_ENV, secret.name,
+          ClusterSpecValidator.passwordKey(secret)));
+      env.add(
+          new EnvVarBuilder()
+              .withName("GREPTIMEDB_METASRV__STORE_ADDRS")
+              .withValue(store.addressWithCredentialReferences())
+              .build());
+    }
+    return env;
+  }
+
+  private static EnvVar fieldRef(String name, String fieldPath) {
+    return new EnvVarBuilder()
+        .withName(name)
+        .withNewValueFrom()
+        .withNewFieldRef()
+        .withFieldPath(fieldPath)
+        .endFieldRef()
+        .endValueFrom()
+        .build();
+  }
+
+  private static EnvVar secretRef(String name, String secret, String key) {
+    return new EnvVarBuilder()
+        .withName(name)
+        .withNewValueFrom()
+        .withNewSecretKeyRef()
+        .withName(secret)
+        .withKey(key)
+        .endSecretKeyRef()
+        .endValueFrom()
+        .build();
+  }
+
+  private static Map<String, String> orEmpty(Map<String, String> map) {
+    return map != null ? map : Map.of();
+  }
+}

@@ -1,0 +1,334 @@
+package io.metasrv.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
+import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
+import io.metasrv.operator.api.v1alpha1.MetasrvClusterStatus;
+import io.metasrv.operator.cluster.ClusterNames;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class MetasrvClusterReconcilerTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private OperatorHarness harness;
+
+  @BeforeEach
+  void start() throws Exception {
+    harness = new OperatorHarness();
+  }
+
+  @AfterEach
+  void stop() {
+    harness.close();
+  }
+
+  @Test
+  void appliedClusterGetsEveryDependentOwnedByIt() {
+    MetasrvCluster cluster = apply(etcdCluster("demo"));
+
+    StatefulSet sts = awaitObject(StatefulSet.class, "demo");
+    ConfigMap config = awaitObject(ConfigMap.class, "demo-config");
+    Service client = awaitObject(Service.class, "demo");
+    Service peers = awaitObject(Service.class, "demo-peers");
+    ServiceAccount account = awaitObject(ServiceAccount.class, "demo");
+    PodDisruptionBudget pdb = awaitObject(PodDisruptionBudget.class, "demo");
+    for (HasMetadata owned : List.of(sts, config, client, peers, account, pdb)) {
+      assertThat(owned.getMetadata().getOwnerReferences())
+          .singleElement()
+          .satisfies(ref -> {
+            assertThat(ref.getKind()).isEqualTo("MetasrvCluster");
+            assertThat(ref.getUid()).isEqualTo(cluster.getMetadata().getUid());
+          });
+    }
+
+    assertThat(config.getData().get("config.toml"))
+        .contains("bind_addr = \"0.0.0.0:3002\"")
+        .contains("store_addrs = [\"etcd-0.etcd:2379\", \"etcd-1.etcd:2379\"]")
+        .contains("backend = \"etcd_store\"")
+        .contains("addr = \"0.0.0.0:4000\"");
+    var pod = sts.getSpec().getTemplate();
+    var container = pod.getSpec().getContainers().get(0);
+    assertThat(sts.getSpec().getReplicas()).isEqualTo(3);
+    assertThat(sts.getSpec().getServiceName()).isEqualTo("demo-peers");
+    assertThat(container.getImage()).isEqualTo("metasrv:test");
+    assertThat(container.getArgs())
+        .containsSubsequence(
+            "--server-addr", "$(POD_NAME).demo-peers." + harness.namespace() + ".svc:3002");
+    assertThat(container.getEnv())
+        .anySatisfy(e -> {
+          assertThat(e.getName()).isEqualTo("POD_NAME");
+          assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
+        });
+    assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/health");
+    assertThat(pod.getMetadata().getAnnotations()).containsKey(ClusterNames.CONFIG_HASH_ANNOTATION);
+    assertThat(peers.getSpec().getClusterIP()).isEqualTo("None");
+    assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+    // Backend-native election: the pods get no API access.
+    assertThat(get(Role.class, "demo-election")).isEmpty();
+  }
+
+  @Test
+  void leaseElectionGetsExactlyLeaseAccess() {
+    MetasrvCluster cluster = etcdCluster("lease");
+    cluster.getSpec().election = MetasrvClusterSpec.ElectionKind.KUBERNETES_LEASE;
+    apply(cluster);
+
+    Role role = awaitObject(Role.class, "lease-election");
+    assertThat(role.getRules()).singleElement().satisfies(rule -> {
+      assertThat(rule.getApiGroups()).containsExactly("coordination.k8s.io");
+      assertThat(rule.getResources()).containsExactly("leases");
+    });
+    RoleBinding binding = awaitObject(RoleBinding.class, "lease-election");
+    assertThat(binding.getSubjects()).singleElement()
+        .satisfies(s -> assertThat(s.getName()).isEqualTo("lease"));
+  }
+
+  @Test
+  void changingOptionsRollsThePodsAndReplicasScale() {
+    apply(etcdCluster("roll"));
+    String hashBefore = configHash(awaitObject(StatefulSet.class, "roll"));
+
+    edit("roll", c -> {
+      c.getSpec().options = new MetasrvClusterSpec.Options();
+      c.getSpec().options.overrides = Map.of("procedure.max_retry_times", "7");
+      c.getSpec().replicas = 5;
+    });
+
+    await().atMost(WAIT).untilAsserted(() -> {
+      StatefulSet sts = get(StatefulSet.class, "roll").orElseThrow();
+      assertThat(sts.getSpec().getReplicas()).isEqualTo(5);
+      assertThat(configHash(sts)).isNotEqualTo(hashBefore);
+      assertThat(get(ConfigMap.class, "roll-config").orElseThrow().getData().get("config.toml"))
+          .contains("max_retry_times = 7");
+    });
+  }
+
+  @Test
+  void deletedOrEditedDependentsAreRestored() {
+    apply(etcdCluster("drift"));
+    awaitObject(Service.class, "drift");
+    ConfigMap config = awaitObject(ConfigMap.class, "drift-config");
+
+    harness.client.services().withName("drift").delete();
+    harness.client.configMaps().withName("drift-config")
+        .edit(cm -> { cm.getData().put("config.toml", "tampered"); return cm; });
+
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(get(Service.class, "drift")).isPresent();
+      assertThat(get(ConfigMap.class, "drift-config").orElseThrow().getData())
+          .isEqualTo(config.getData());
+    });
+  }
+
+  @Test
+  void invalidOptionStallsNamingTheFieldUntilFixed() {
+    apply(etcdCluster("bad"));
+    StatefulSet applied = awaitObject(StatefulSet.class, "bad");
+
+    edit("bad", c -> {
+      c.getSpec().options = new MetasrvClusterSpec.Options();
+      c.getSpec().options.overrides = Map.of("procedure.max_retry_tims", "7");
+      c.getSpec().replicas = 4;
+    });
+    MetasrvClusterStatus stalled = awaitCondition("bad", "Stalled", "True");
+    assertThat(condition(stalled, "Stalled").getMessage())
+        .contains("spec.options.overrides[procedure.max_retry_tims]");
+    assertThat(condition(stalled, "Ready").getStatus()).isEqualTo("False");
+    // Nothing of the invalid spec reached the StatefulSet, not even the valid replicas change.
+    assertThat(get(StatefulSet.class, "bad").orElseThrow().getSpec())
+        .isEqualTo(applied.getSpec());
+
+    edit("bad", c -> c.getSpec().options.overrides = Map.of("procedure.max_retry_times", "7"));
+    awaitCondition("bad", "Stalled", "False");
+    await().atMost(WAIT).untilAsserted(() ->
+        assertThat(get(StatefulSet.class, "bad").orElseThrow().getSpec().getReplicas()).isEqualTo(4));
+    // The spec is the user's alone: no defaults written back, nothing rewritten.
+    MetasrvClusterSpec stored =
+        harness.client.resources(MetasrvCluster.class).withName("bad").get().getSpec();
+    assertThat(stored.ports).isNull();
+    assertThat(stored.election).isNull();
+    assertThat(stored.replicas).isEqualTo(4);
+    assertThat(stored.options.overrides).containsExactly(Map.entry("procedure.max_retry_times", "7"));
+  }
+
+  @Test
+  void replicasBelowOneStall() {
+    MetasrvCluster cluster = etcdCluster("zero");
+    cluster.getSpec().replicas = 0;
+    apply(cluster);
+
+    MetasrvClusterStatus status = awaitCondition("zero", "Stalled", "True");
+    assertThat(condition(status, "Stalled").getMessage()).contains("spec.replicas");
+    assertThat(status.observedGeneration).isEqualTo(1L);
+    assertThat(get(StatefulSet.class, "zero")).isEmpty();
+    assertThat(get(ConfigMap.class, "zero-config")).isEmpty();
+  }
+
+  @Test
+  void postgresCredentialsComeFromTheSecretOnly() {
+    MetasrvCluster cluster = etcdCluster("pg");
+    cluster.getSpec().backend = new MetasrvClusterSpec.Backend();
+    cluster.getSpec().backend.postgres = new MetasrvClusterSpec.Sql();
+    cluster.getSpec().backend.postgres.host = "db";
+    cluster.getSpec().backend.postgres.database = "meta";
+    cluster.getSpec().backend.postgres.credentialsSecret = new MetasrvClusterSpec.CredentialsSecret();
+    cluster.getSpec().backend.postgres.credentialsSecret.name = "pg-login";
+    apply(cluster);
+
+    MetasrvClusterStatus stalled = awaitCondition("pg", "Stalled", "True");
+    assertThat(condition(stalled, "Stalled").getMessage())
+        .contains("spec.backend.postgres.credentialsSecret.name")
+        .contains("pg-login does not exist");
+
+    // Fixing the spec: point it at a Secret that exists.
+    harness.client.secrets().resource(new SecretBuilder()
+        .withMetadata(new ObjectMetaBuilder().withName("pg-login-2").build())
+        .withStringData(Map.of("username", "meta", "password", "s3cret"))
+        .build()).create();
+    edit("pg", c -> c.getSpec().backend.postgres.credentialsSecret.name = "pg-login-2");
+    awaitCondition("pg", "Stalled", "False");
+
+    ConfigMap config = awaitObject(ConfigMap.class, "pg-config");
+    assertThat(config.getData().get("config.toml"))
+        .contains("host=db port=5432 dbname=meta")
+        .doesNotContain("s3cret");
+    var env = awaitObject(StatefulSet.class, "pg").getSpec().getTemplate().getSpec().getContainers().get(0).getEnv();
+    assertThat(env).anySatisfy(e -> {
+      assertThat(e.getName()).isEqualTo("METASRV_STORE_PASSWORD");
+      assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("pg-login-2");
+      assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("password");
+    });
+    assertThat(env).anySatisfy(e -> {
+      assertThat(e.getName()).isEqualTo("GREPTIMEDB_METASRV__STORE_ADDRS");
+      assertThat(e.getValue()).contains("password=$(METASRV_STORE_PASSWORD)");
+    });
+  }
+
+  @Test
+  void statusReportsReadinessAndLeaderFromThePods() throws Exception {
+    apply(etcdCluster("live"));
+    awaitObject(StatefulSet.class, "live");
+    FakeMetasrvPod[] pods = new FakeMetasrvPod[3];
+    for (int i = 0; i < 3; i++) {
+      String name = "live-" + i;
+      pods[i] = new FakeMetasrvPod(name + ".live-peers." + harness.namespace() + ".svc:3002");
+      harness.fakePods.put(name, pods[i]);
+    }
+    pods[0].lead(pods[1], pods[2]);
+    pods[2].breakDown();
+    for (int i = 0; i < 3; i++) {
+      createPod("live", "live-" + i);
+    }
+
+    MetasrvClusterStatus partial = awaitStatus(
+        "live", s -> Integer.valueOf(3).equals(s.replicas) && Integer.valueOf(2).equals(s.readyReplicas));
+    assertThat(condition(partial, "Ready").getStatus()).isEqualTo("False");
+    assertThat(condition(partial, "Reconciling").getStatus()).isEqualTo("True");
+    assertThat(partial.leader.pod).isEqualTo("live-0");
+    assertThat(partial.replicas).isEqualTo(3);
+
+    pods[1].lead(pods[0], pods[2]);
+    MetasrvClusterStatus ready = awaitStatus("live", s -> "live-1".equals(s.leader == null ? null : s.leader.pod)
+        && s.readyReplicas == 3);
+    assertThat(condition(ready, "Ready").getStatus()).isEqualTo("True");
+    assertThat(condition(ready, "Reconciling").getStatus()).isEqualTo("False");
+    assertThat(ready.leader.address).isEqualTo("live-1.live-peers." + harness.namespace() + ".svc:3002");
+    assertThat(ready.maintenance).isFalse();
+    assertThat(ready.selector).isEqualTo("app.kubernetes.io/name=metasrv,app.kubernetes.io/instance=live");
+    assertThat(ready.backend).isEqualTo("etcd");
+    String readySince = condition(ready, "Ready").getLastTransitionTime();
+
+    // Nothing changes: nothing is written, and the transition time stays.
+    Thread.sleep(3 * OperatorHarness.OBSERVE_INTERVAL.toMillis());
+    MetasrvCluster later = harness.client.resources(MetasrvCluster.class).withName("live").get();
+    assertThat(condition(later.getStatus(), "Ready").getLastTransitionTime()).isEqualTo(readySince);
+    assertThat(later.getStatus()).isEqualTo(ready);
+  }
+
+  private void createPod(String cluster, String name) {
+    ClusterNames names = new ClusterNames(cluster, harness.namespace());
+    harness.client.pods().resource(new PodBuilder()
+        .withNewMetadata().withName(name).withLabels(names.labels()).endMetadata()
+        .withNewSpec().addNewContainer().withName("metasrv").withImage("metasrv:test").endContainer().endSpec()
+        .withNewStatus().withPodIP("10.0.0.1").endStatus()
+        .build()).create();
+  }
+
+  private static String configHash(StatefulSet sts) {
+    return sts.getSpec().getTemplate().getMetadata().getAnnotations().get(ClusterNames.CONFIG_HASH_ANNOTATION);
+  }
+
+  private static MetasrvCluster etcdCluster(String name) {
+    MetasrvCluster cluster = new MetasrvCluster();
+    cluster.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    MetasrvClusterSpec spec = new MetasrvClusterSpec();
+    spec.image = "metasrv:test";
+    spec.backend = new MetasrvClusterSpec.Backend();
+    spec.backend.etcd = new MetasrvClusterSpec.Etcd();
+    spec.backend.etcd.endpoints = List.of("etcd-0.etcd:2379", "etcd-1.etcd:2379");
+    cluster.setSpec(spec);
+    return cluster;
+  }
+
+  private MetasrvCluster apply(MetasrvCluster cluster) {
+    return harness.client.resource(cluster).create();
+  }
+
+  /** Edits the spec as a user would, trying again when the operator wrote status meanwhile. */
+  private void edit(String name, Consumer<MetasrvCluster> change) {
+    await().atMost(WAIT).ignoreException(KubernetesClientException.class).until(() -> {
+      harness.client.resources(MetasrvCluster.class).withName(name).edit(c -> {
+        change.accept(c);
+        return c;
+      });
+      return true;
+    });
+  }
+
+  private <T extends HasMetadata> Optional<T> get(Class<T> type, String name) {
+    Resource<T> resource = harness.client.resources(type).withName(name);
+    return Optional.ofNullable(resource.get());
+  }
+
+  private <T extends HasMetadata> T awaitObject(Class<T> type, String name) {
+    return await().atMost(WAIT).until(() -> get(type, name), Optional::isPresent).get();
+  }
+
+  private MetasrvClusterStatus awaitStatus(String name, java.util.function.Predicate<MetasrvClusterStatus> test) {
+    return await().atMost(WAIT)
+        .until(() -> harness.client.resources(MetasrvCluster.class).withName(name).get().getStatus(),
+            s -> s != null && test.test(s));
+  }
+
+  private MetasrvClusterStatus awaitCondition(String name, String type, String status) {
+    return awaitStatus(name, s -> s.conditions.stream()
+        .anyMatch(c -> c.getType().equals(type) && c.getStatus().equals(status)));
+  }
+
+  private static Condition condition(MetasrvClusterStatus status, String type) {
+    return status.conditions.stream().filter(c -> c.getType().equals(type)).findFirst().orElseThrow();
+  }
+}
