@@ -7,6 +7,9 @@ public interface AdminBackend {
 
   NodeHealth health();
 
+  /** The leader epoch this node holds, 0 when it does not lead. */
+  long leaderEpoch();
+
   /** The leader's {@code server_addr}, when one is known. */
   Optional<String> leaderAddr();
 

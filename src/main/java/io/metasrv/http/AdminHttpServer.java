@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The admin HTTP server (JDK {@link HttpServer}).
  *
- * <p>Routes: {@code GET /health}; the seed's {@code GET /admin/health} and {@code GET
+ * <p>Routes: {@code GET /health} ({@code {"status":"leader","epoch":N}}, {@code
+ * {"status":"follower"}}, or 503 {@code {"status":"not_serving"}}); the seed's {@code GET /admin/health} and {@code GET
  * /admin/leader}; {@code GET|PUT /admin/maintenance} (the seed's {@code ?enable=true|false}
  * form) and {@code POST /admin/maintenance/enable|disable} (the newer form), all answering
  * {@code {"enabled": bool}}; {@code GET /metrics} in Prometheus text format.
@@ -140,8 +141,9 @@ public final class AdminHttpServer implements AutoCloseable {
 
   private int health(HttpExchange exchange) throws IOException {
     NodeHealth health = backend.health();
+    String epoch = health == NodeHealth.LEADER ? ",\"epoch\":" + backend.leaderEpoch() : "";
     return send(exchange, health.serving() ? 200 : 503, JSON,
-        "{\"status\":\"" + health.wireName() + "\"}");
+        "{\"status\":\"" + health.wireName() + "\"" + epoch + "}");
   }
 
   private int maintenance(HttpExchange exchange, String method) throws IOException {

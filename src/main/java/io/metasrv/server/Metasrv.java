@@ -201,6 +201,11 @@ public final class Metasrv implements AdminBackend {
   }
 
   @Override
+  public long leaderEpoch() {
+    return leaderKv.heldEpoch();
+  }
+
+  @Override
   public Optional<String> leaderAddr() {
     return election.leader();
   }

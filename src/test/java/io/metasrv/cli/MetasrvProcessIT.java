@@ -49,7 +49,7 @@ class MetasrvProcessIT {
 
     await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
         .until(() -> get(base + "/health").statusCode() == 200);
-    assertThat(get(base + "/health").body()).contains("\"leader\"");
+    assertThat(get(base + "/health").body()).isEqualTo("{\"status\":\"leader\",\"epoch\":1}");
     assertThat(dataHome).isDirectory();
     assertThat(get(base + "/admin/health").body()).isEqualTo("OK\n");
     assertThat(get(base + "/admin/leader").body()).isEqualTo("127.0.0.1:" + rpcPort);

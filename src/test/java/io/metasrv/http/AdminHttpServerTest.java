@@ -40,7 +40,7 @@ class AdminHttpServerTest {
   void healthTellsLeaderFollowerAndNotServingApart() throws Exception {
     backend.health = NodeHealth.LEADER;
     assertThat(call("GET", "/health")).extracting(HttpResponse::statusCode, HttpResponse::body)
-        .containsExactly(200, "{\"status\":\"leader\"}");
+        .containsExactly(200, "{\"status\":\"leader\",\"epoch\":12}");
     backend.health = NodeHealth.FOLLOWER;
     assertThat(call("GET", "/health")).extracting(HttpResponse::statusCode, HttpResponse::body)
         .containsExactly(200, "{\"status\":\"follower\"}");
@@ -140,6 +140,11 @@ class AdminHttpServerTest {
     @Override
     public NodeHealth health() {
       return health;
+    }
+
+    @Override
+    public long leaderEpoch() {
+      return health == NodeHealth.LEADER ? 12 : 0;
     }
 
     @Override
