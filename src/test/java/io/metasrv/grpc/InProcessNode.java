@@ -29,6 +29,11 @@ final class InProcessNode implements AutoCloseable {
   }
 
   static InProcessNode start(KvBackend store, Election election, MeterRegistry registry) {
+    return start(store, election, registry, HeartbeatHandler.ACKNOWLEDGE, Optional.empty());
+  }
+
+  static InProcessNode start(KvBackend store, Election election, MeterRegistry registry,
+      HeartbeatHandler heartbeatHandler, Optional<GrpcTls> tls) {
     int port = FreePorts.next();
     String addr = "127.0.0.1:" + port;
     Metasrv metasrv = new Metasrv(new MetasrvNodeInfo(addr, "0.1.0-test", "abcdef0123", 42L),
@@ -36,12 +41,13 @@ final class InProcessNode implements AutoCloseable {
     GrpcServer server;
     try {
       server = GrpcServer.start(new InetSocketAddress("127.0.0.1", port), metasrv,
-          HeartbeatHandler.ACKNOWLEDGE, registry, Optional.empty());
+          heartbeatHandler, registry, tls);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     metasrv.start();
-    return new InProcessNode(metasrv, server, channelTo(addr));
+    return new InProcessNode(metasrv, server,
+        tls.isPresent() ? null : channelTo(addr));
   }
 
   /** A channel that, like GreptimeDB's clients, reads and writes zstd and gzip. */
@@ -66,7 +72,9 @@ final class InProcessNode implements AutoCloseable {
 
   @Override
   public void close() {
-    channel.shutdownNow();
+    if (channel != null) {
+      channel.shutdownNow();
+    }
     metasrv.shutdown();
     server.close();
   }

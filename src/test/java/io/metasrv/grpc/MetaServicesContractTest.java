@@ -236,6 +236,16 @@ abstract class MetaServicesContractTest {
   }
 
   @Test
+  void askLeaderWithoutALeaderIsUnavailable() {
+    leader.metasrv.election().resign();
+    leader.awaitLeading(false);
+    StatusRuntimeException noLeader = failure(() -> HeartbeatGrpc.newBlockingStub(
+        follower.channel).askLeader(AskLeaderRequest.newBuilder().setHeader(DATANODE_7).build()));
+    assertThat(noLeader.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(greptimeCode(noLeader)).isEqualTo("1006");
+  }
+
+  @Test
   void askLeaderFollowsAnElection() {
     elections.elect(follower.addr());
     follower.awaitLeading(true);
