@@ -5,11 +5,13 @@ import io.metasrv.election.LeaderChange;
 import io.metasrv.election.MetasrvNodeInfo;
 import io.metasrv.fence.FencedException;
 import io.metasrv.fence.FencedKv;
+import io.metasrv.grpc.GrpcBackend;
 import io.metasrv.http.AdminBackend;
 import io.metasrv.http.NodeHealth;
 import io.metasrv.http.NotLeaderException;
 import io.metasrv.kv.KvBackend;
 import io.metasrv.kv.KvException;
+import io.metasrv.kv.MemoryKv;
 import io.metasrv.metadata.MaintenanceMode;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * reverse order. A node that cannot take the epoch, or whose handler fails to start, resigns
  * rather than lead half-started; a node whose fenced write finds a newer epoch resigns too.
  */
-public final class Metasrv implements AdminBackend {
+public final class Metasrv implements AdminBackend, GrpcBackend {
   private static final Logger log = LoggerFactory.getLogger(Metasrv.class);
 
   private final MetasrvNodeInfo nodeInfo;
@@ -50,6 +52,7 @@ public final class Metasrv implements AdminBackend {
     return t;
   });
   private volatile ServingState state = ServingState.STARTING;
+  private volatile MemoryKv inMemoryView = new MemoryKv();
 
   /**
    * @param storeReachable whether the store answered lately; a node that cannot reach its store
@@ -146,6 +149,7 @@ public final class Metasrv implements AdminBackend {
     }
     log.info("leader elected: addr={} term={} epoch={}", elected.leaderAddr(), elected.term(),
         epoch);
+    inMemoryView = new MemoryKv();
     for (LeaderStateHandler handler : handlers) {
       try {
         handler.onLeaderStart();
@@ -170,6 +174,7 @@ public final class Metasrv implements AdminBackend {
     if (state == ServingState.LEADER) {
       state = ServingState.FOLLOWER;
     }
+    inMemoryView = new MemoryKv();
     stopStartedHandlers();
     log.info("leader stepped down: addr={} epoch={}", stepDown.leaderAddr(), epoch);
   }
@@ -225,5 +230,28 @@ public final class Metasrv implements AdminBackend {
     }
     log.info("maintenance mode {}", now ? "enabled" : "disabled");
     return now;
+  }
+
+  // ---- GrpcBackend
+
+  @Override
+  public boolean isLeader() {
+    return state == ServingState.LEADER && election.isLeader();
+  }
+
+  @Override
+  public List<MetasrvNodeInfo> candidates() {
+    return election.allCandidates();
+  }
+
+  @Override
+  public KvBackend store() {
+    return kv;
+  }
+
+  /** Replaced by an empty one on every leader change: a new leader rebuilds it from heartbeats. */
+  @Override
+  public KvBackend inMemoryView() {
+    return inMemoryView;
   }
 }

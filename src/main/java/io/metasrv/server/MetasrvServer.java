@@ -2,6 +2,8 @@ package io.metasrv.server;
 
 import io.metasrv.config.MetasrvOptions;
 import io.metasrv.election.MetasrvNodeInfo;
+import io.metasrv.grpc.GrpcServer;
+import io.metasrv.grpc.HeartbeatHandler;
 import io.metasrv.http.AdminHttpServer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -19,13 +21,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A running metasrv process: the {@link Metasrv} node, the admin HTTP server and the metrics
  * registry, wired from validated options. Closing it stops them in the safe order: resign
- * and stop leader-only work first, then stop answering HTTP.
+ * and stop leader-only work first, then stop answering gRPC and HTTP.
  */
 public final class MetasrvServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MetasrvServer.class);
@@ -33,14 +36,16 @@ public final class MetasrvServer implements AutoCloseable {
 
   private final Metasrv metasrv;
   private final AdminHttpServer http;
+  private final GrpcServer grpc;
   private final StoreProbe storeProbe;
   private final PrometheusMeterRegistry registry;
   private final JvmGcMetrics gcMetrics;
 
-  private MetasrvServer(Metasrv metasrv, AdminHttpServer http, StoreProbe storeProbe,
-      PrometheusMeterRegistry registry, JvmGcMetrics gcMetrics) {
+  private MetasrvServer(Metasrv metasrv, AdminHttpServer http, GrpcServer grpc,
+      StoreProbe storeProbe, PrometheusMeterRegistry registry, JvmGcMetrics gcMetrics) {
     this.metasrv = metasrv;
     this.http = http;
+    this.grpc = grpc;
     this.storeProbe = storeProbe;
     this.registry = registry;
     this.gcMetrics = gcMetrics;
@@ -89,10 +94,25 @@ public final class MetasrvServer implements AutoCloseable {
           + options.http().addr() + ": " + e.getMessage(), e);
     }
     log.info("admin http serving on {}", options.http().addr());
+
+    GrpcServer grpc;
+    try {
+      // No gRPC TLS options yet (GreptimeDB's metasrv has none either): plaintext.
+      grpc = GrpcServer.start(HostPort.parse("bind_addr", options.bindAddr()), metasrv,
+          HeartbeatHandler.ACKNOWLEDGE, registry, Optional.empty());
+    } catch (IOException e) {
+      http.close();
+      storeProbe.close();
+      backends.election().close();
+      backends.kv().close();
+      gcMetrics.close();
+      throw new StartupException("cannot serve gRPC on bind_addr = " + options.bindAddr() + ": "
+          + e.getMessage(), e);
+    }
     metasrv.start();
     log.info("metasrv started in {} ms: server_addr={}", clock.millis() - startedAt,
         options.serverAddr());
-    return new MetasrvServer(metasrv, http, storeProbe, registry, gcMetrics);
+    return new MetasrvServer(metasrv, http, grpc, storeProbe, registry, gcMetrics);
   }
 
   public Metasrv metasrv() {
@@ -103,10 +123,15 @@ public final class MetasrvServer implements AutoCloseable {
     return http.address();
   }
 
+  public InetSocketAddress grpcAddress() {
+    return grpc.address();
+  }
+
   @Override
   public void close() {
     storeProbe.close();
     metasrv.shutdown();
+    grpc.close();
     http.close();
     gcMetrics.close();
     registry.close();

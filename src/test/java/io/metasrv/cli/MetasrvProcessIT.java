@@ -90,10 +90,12 @@ class MetasrvProcessIT {
 
   @Test
   void sigintStopsCleanlyToo() throws Exception {
+    int rpcPort = FreePorts.next();
     int httpPort = FreePorts.next();
     Path log = tmp.resolve("server.log");
     Process server = start(log, Map.of(), "start", "--use-memory-store",
-        "--server-addr", "127.0.0.1:3002", "--http-addr", "127.0.0.1:" + httpPort,
+        "--bind-addr", "127.0.0.1:" + rpcPort, "--server-addr", "127.0.0.1:" + rpcPort,
+        "--http-addr", "127.0.0.1:" + httpPort,
         "--data-home", tmp.resolve("home").toString());
     await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
         .until(() -> get("http://127.0.0.1:" + httpPort + "/health").statusCode() == 200);

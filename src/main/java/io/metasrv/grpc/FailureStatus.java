@@ -1,0 +1,104 @@
+package io.metasrv.grpc;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
+import io.metasrv.election.ElectionException;
+import io.metasrv.kv.InvalidKeyException;
+import io.metasrv.kv.KvException;
+import io.metasrv.kv.KvUnavailableException;
+import io.metasrv.kv.TxnTooLargeException;
+import io.metasrv.kv.ValueTooLargeException;
+
+/**
+ * The gRPC status, and the GreptimeDB status code trailer, that a failure is answered with.
+ *
+ * <table>
+ *   <caption>mapping</caption>
+ *   <tr><th>failure</th><th>gRPC</th><th>x-greptime-err-code</th></tr>
+ *   <tr><td>unparsable body, missing header, bad argument, empty or duplicate key</td>
+ *       <td>INVALID_ARGUMENT</td><td>1004 InvalidArguments</td></tr>
+ *   <tr><td>{@link TxnTooLargeException}, {@link ValueTooLargeException}</td>
+ *       <td>INVALID_ARGUMENT (retrying the same request cannot succeed)</td>
+ *       <td>1004 InvalidArguments</td></tr>
+ *   <tr><td>{@link KvUnavailableException}, {@link ElectionException}</td><td>UNAVAILABLE
+ *       (GreptimeDB's clients retry it on another node)</td><td>5000 StorageUnavailable</td></tr>
+ *   <tr><td>{@link NoLeaderException}</td><td>UNAVAILABLE</td><td>1006 IllegalState</td></tr>
+ *   <tr><td>{@link UnsupportedOperationException}</td><td>UNIMPLEMENTED</td>
+ *       <td>1001 Unsupported</td></tr>
+ *   <tr><td>other {@link KvException}: the store refused it as too large or invalid</td>
+ *       <td>INVALID_ARGUMENT</td><td>1004 InvalidArguments</td></tr>
+ *   <tr><td>anything else</td><td>INTERNAL</td><td>1003 Internal</td></tr>
+ * </table>
+ */
+final class FailureStatus {
+  static final Metadata.Key<String> GREPTIME_ERROR_CODE =
+      Metadata.Key.of("x-greptime-err-code", Metadata.ASCII_STRING_MARSHALLER);
+
+  /**
+   * @param status what the client sees
+   * @param code the GreptimeDB status code, also in the trailers
+   * @param expected whether the failure is the request's or the environment's doing, not a bug
+   */
+  record Answer(Status status, Metadata trailers, GreptimeStatusCode code, boolean expected) {}
+
+  private FailureStatus() {}
+
+  static Answer of(Throwable failure) {
+    if (failure instanceof StatusRuntimeException || failure instanceof StatusException) {
+      Status status = Status.fromThrowable(failure);
+      if (status.getCause() instanceof InvalidProtocolBufferException malformed) {
+        // The request marshaller could not parse the body (grpc-java reports that as INTERNAL).
+        return answer(Status.Code.INVALID_ARGUMENT, GreptimeStatusCode.INVALID_ARGUMENTS,
+            "malformed request: " + malformed.getMessage(), failure, true);
+      }
+      Metadata trailers = Status.trailersFromThrowable(failure);
+      return new Answer(status, trailers == null ? new Metadata() : trailers,
+          GreptimeStatusCode.INTERNAL, true);
+    }
+    if (failure instanceof InvalidRequestException || failure instanceof InvalidKeyException
+        || failure instanceof TxnTooLargeException || failure instanceof ValueTooLargeException
+        || failure instanceof IllegalArgumentException) {
+      return answer(Status.Code.INVALID_ARGUMENT, GreptimeStatusCode.INVALID_ARGUMENTS,
+          failure.getMessage(), failure, true);
+    }
+    if (failure instanceof KvUnavailableException || failure instanceof ElectionException) {
+      return answer(Status.Code.UNAVAILABLE, GreptimeStatusCode.STORAGE_UNAVAILABLE,
+          failure.getMessage(), failure, true);
+    }
+    if (failure instanceof NoLeaderException) {
+      return answer(Status.Code.UNAVAILABLE, GreptimeStatusCode.ILLEGAL_STATE,
+          failure.getMessage(), failure, true);
+    }
+    if (failure instanceof UnsupportedOperationException) {
+      return answer(Status.Code.UNIMPLEMENTED, GreptimeStatusCode.UNSUPPORTED,
+          failure.getMessage(), failure, true);
+    }
+    if (failure instanceof KvException && refusedAsInvalid(failure.getCause())) {
+      return answer(Status.Code.INVALID_ARGUMENT, GreptimeStatusCode.INVALID_ARGUMENTS,
+          failure.getMessage(), failure, true);
+    }
+    return answer(Status.Code.INTERNAL, GreptimeStatusCode.INTERNAL,
+        "internal error: " + failure, failure, false);
+  }
+
+  /** Whether a store said, in its own gRPC status, that the request itself was at fault. */
+  private static boolean refusedAsInvalid(Throwable cause) {
+    if (cause == null) {
+      return false;
+    }
+    Status.Code code = Status.fromThrowable(cause).getCode();
+    return code == Status.Code.INVALID_ARGUMENT || code == Status.Code.RESOURCE_EXHAUSTED
+        || code == Status.Code.OUT_OF_RANGE;
+  }
+
+  private static Answer answer(Status.Code code, GreptimeStatusCode greptimeCode,
+      String message, Throwable cause, boolean expected) {
+    Metadata trailers = new Metadata();
+    trailers.put(GREPTIME_ERROR_CODE, Integer.toString(greptimeCode.code));
+    return new Answer(Status.fromCode(code).withDescription(message).withCause(cause), trailers,
+        greptimeCode, expected);
+  }
+}

@@ -1,0 +1,36 @@
+package io.metasrv.grpc;
+
+import io.metasrv.election.MetasrvNodeInfo;
+import io.metasrv.kv.KvBackend;
+import java.util.List;
+import java.util.Optional;
+
+/** What the gRPC services ask of the server node. */
+public interface GrpcBackend {
+
+  /** This node, as it advertises itself; its {@code addr} is the leader value when it leads. */
+  MetasrvNodeInfo nodeInfo();
+
+  /** Whether this node leads and serves leader-only requests now. */
+  boolean isLeader();
+
+  /** The leader's {@code server_addr}, when one is known. */
+  Optional<String> leaderAddr();
+
+  /**
+   * The live metasrv nodes, this one and the leader included.
+   *
+   * @throws io.metasrv.election.ElectionException when the election backend cannot be read
+   */
+  List<MetasrvNodeInfo> candidates();
+
+  /** The metadata store, served by every node. */
+  KvBackend store();
+
+  /**
+   * The leader's in-memory view of the cluster (node leases, stats, node info), which the
+   * Cluster service reads. It lives only while this node leads and starts empty on every
+   * election.
+   */
+  KvBackend inMemoryView();
+}

@@ -1,0 +1,178 @@
+package io.metasrv.grpc;
+
+import io.grpc.BindableService;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.TlsServerCredentials;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gRPC server on {@code bind_addr} (grpc-java over shaded Netty): the four {@code
+ * greptime.v1.meta} services, {@code ProcedureService} also under its older name {@code
+ * greptime.v1.meta.Procedure}, {@code grpc.health.v1.Health} and server reflection.
+ *
+ * <p>Requests may come zstd- or gzip-compressed and are answered in the same encoding. Every
+ * exception becomes a status ({@link FailureStatus}); every call is timed in {@value
+ * RequestMetricsInterceptor#METER}. Handlers run on the server's own named threads, which may
+ * block on the store.
+ */
+public final class GrpcServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
+
+  /** The service name older GreptimeDB clients call the procedure service by. */
+  static final String LEGACY_PROCEDURE_SERVICE = "greptime.v1.meta.Procedure";
+
+  /** GreptimeDB's clients ping every 30 s even when idle; grpc-java's default would refuse. */
+  private static final long PERMIT_KEEP_ALIVE_SECONDS = 10;
+
+  /** As GreptimeDB's metasrv (tonic's default): larger requests are refused. */
+  static final int MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+
+  private final Server server;
+  private final HealthStatusManager health;
+  private final ExecutorService executor;
+
+  private GrpcServer(Server server, HealthStatusManager health, ExecutorService executor) {
+    this.server = server;
+    this.health = health;
+    this.executor = executor;
+  }
+
+  /**
+   * Binds {@code address} and starts serving.
+   *
+   * @param tls server TLS, or plaintext when empty
+   * @throws IOException when the address cannot be bound or the TLS material cannot be read
+   */
+  public static GrpcServer start(InetSocketAddress address, GrpcBackend backend,
+      HeartbeatHandler heartbeatHandler, MeterRegistry registry, Optional<GrpcTls> tls)
+      throws IOException {
+    AtomicInteger threads = new AtomicInteger();
+    ExecutorService executor = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "metasrv-grpc-" + threads.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    HealthStatusManager health = new HealthStatusManager();
+    List<ServerServiceDefinition> metaServices = List.of(
+        new HeartbeatService(backend, heartbeatHandler).bindService(),
+        new StoreService(backend).bindService(),
+        new ClusterService(backend).bindService(),
+        new ProcedureService(backend).bindService(),
+        renamed(new ProcedureService(backend), LEGACY_PROCEDURE_SERVICE));
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(address, credentials(tls))
+        .executor(executor)
+        .compressorRegistry(MessageCompression.compressors())
+        .decompressorRegistry(MessageCompression.decompressors())
+        .maxInboundMessageSize(MAX_REQUEST_BYTES)
+        .permitKeepAliveTime(PERMIT_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true)
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance());
+    RequestMetricsInterceptor metrics = new RequestMetricsInterceptor(registry);
+    for (ServerServiceDefinition service : metaServices) {
+      // Bodies are parsed inside the interceptors, so an unparsable one is a failure they
+      // answer (INVALID_ARGUMENT) rather than grpc-java's UNKNOWN. Interceptors listed later run
+      // first: metrics see the final status.
+      builder.addService(ServerInterceptors.intercept(
+          ServerInterceptors.useInputStreamMessages(service),
+          new FailureMappingInterceptor(), new ResponseCompressionInterceptor(), metrics));
+      health.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING);
+    }
+    Server server;
+    try {
+      server = builder.build().start();
+    } catch (IOException | RuntimeException e) {
+      executor.shutdownNow();
+      throw e;
+    }
+    log.info("grpc serving on {} (tls={})", server.getListenSockets().get(0), tls.isPresent());
+    return new GrpcServer(server, health, executor);
+  }
+
+  public InetSocketAddress address() {
+    return (InetSocketAddress) server.getListenSockets().get(0);
+  }
+
+  /**
+   * Stops accepting calls and gives running ones a moment: heartbeat streams are cut, and the
+   * nodes reconnect to whichever node leads.
+   */
+  @Override
+  public void close() {
+    health.enterTerminalState();
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+        server.awaitTermination(2, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    log.info("grpc stopped");
+  }
+
+  private static ServerCredentials credentials(Optional<GrpcTls> tls) throws IOException {
+    if (tls.isEmpty()) {
+      return InsecureServerCredentials.create();
+    }
+    GrpcTls config = tls.get();
+    TlsServerCredentials.Builder credentials = TlsServerCredentials.newBuilder()
+        .keyManager(config.certChain().toFile(), config.privateKey().toFile());
+    if (config.clientCa().isPresent()) {
+      credentials.trustManager(config.clientCa().get().toFile())
+          .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
+    }
+    return credentials.build();
+  }
+
+  /** The same handlers under another service name, for clients that still use that name. */
+  private static ServerServiceDefinition renamed(BindableService service, String serviceName) {
+    ServerServiceDefinition original = service.bindService();
+    ServerServiceDefinition.Builder renamed = ServerServiceDefinition.builder(serviceName);
+    for (ServerMethodDefinition<?, ?> method : original.getMethods()) {
+      addRenamed(renamed, method, serviceName);
+    }
+    return renamed.build();
+  }
+
+  private static <Q, R> void addRenamed(ServerServiceDefinition.Builder builder,
+      ServerMethodDefinition<Q, R> method, String serviceName) {
+    MethodDescriptor<Q, R> descriptor = method.getMethodDescriptor().toBuilder()
+        .setFullMethodName(MethodDescriptor.generateFullMethodName(serviceName,
+            method.getMethodDescriptor().getBareMethodName()))
+        .setSchemaDescriptor(null)
+        .build();
+    builder.addMethod(descriptor, method.getServerCallHandler());
+  }
+}

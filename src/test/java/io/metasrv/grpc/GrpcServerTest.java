@@ -1,0 +1,159 @@
+package io.metasrv.grpc;
+
+import static io.metasrv.grpc.MetaServicesContractTest.failure;
+import static io.metasrv.grpc.MetaServicesContractTest.header;
+import static io.metasrv.grpc.MetaServicesContractTest.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.reflection.v1.ServiceResponse;
+import io.grpc.stub.StreamObserver;
+import io.metasrv.election.StandaloneElection;
+import io.metasrv.grpc.MetaServicesContractTest.HeartbeatSession;
+import io.metasrv.grpc.proto.AskLeaderRequest;
+import io.metasrv.grpc.proto.HeartbeatGrpc;
+import io.metasrv.grpc.proto.HeartbeatRequest;
+import io.metasrv.grpc.proto.HeartbeatResponse;
+import io.metasrv.grpc.proto.PutRequest;
+import io.metasrv.grpc.proto.Role;
+import io.metasrv.grpc.proto.StoreGrpc;
+import io.metasrv.kv.KvLimits;
+import io.metasrv.kv.KvUnavailableException;
+import io.metasrv.kv.MemoryKv;
+import io.metasrv.testing.TestCertificates;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The server around the services: reflection, TLS, handler failures, cancelled calls. */
+class GrpcServerTest {
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+  @Test
+  void reflectionListsTheMetaServices() throws Exception {
+    try (InProcessNode node = standalone(HeartbeatHandler.ACKNOWLEDGE)) {
+      CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
+      StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc
+          .newStub(node.channel).serverReflectionInfo(new StreamObserver<>() {
+            @Override
+            public void onNext(ServerReflectionResponse response) {
+              answer.complete(response);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              answer.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {}
+          });
+      requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+      List<String> services = answer.get(10, TimeUnit.SECONDS).getListServicesResponse()
+          .getServiceList().stream().map(ServiceResponse::getName).toList();
+      requests.onCompleted();
+      assertThat(services).contains("greptime.v1.meta.Heartbeat", "greptime.v1.meta.Store",
+          "greptime.v1.meta.Cluster", "greptime.v1.meta.ProcedureService", "grpc.health.v1.Health");
+    }
+  }
+
+  @Test
+  void aFailingHeartbeatHandlerStillAnswersEveryRequestAndKeepsTheStream() throws Exception {
+    HeartbeatHandler failing = request -> {
+      if (request.getNodeEpoch() == 2) {
+        throw new KvUnavailableException("store down", null);
+      }
+      if (request.getNodeEpoch() == 3) {
+        throw new IllegalStateException("a bug");
+      }
+      return HeartbeatHandler.ACKNOWLEDGE.handle(request);
+    };
+    try (InProcessNode node = standalone(failing)) {
+      HeartbeatSession session = HeartbeatSession.open(node);
+      for (long epoch = 1; epoch <= 4; epoch++) {
+        session.send(HeartbeatRequest.newBuilder().setHeader(header(Role.DATANODE, 1))
+            .setNodeEpoch(epoch).build());
+      }
+      assertThat(session.next().getHeader().hasError()).isFalse();
+      HeartbeatResponse unavailable = session.next();
+      assertThat(unavailable.getHeader().getError().getCode()).isEqualTo(5000);
+      assertThat(unavailable.getHeader().getError().getErrMsg()).contains("store down");
+      HeartbeatResponse bug = session.next();
+      assertThat(bug.getHeader().getError().getCode()).isEqualTo(1003);
+      assertThat(bug.getHeader().getError().getErrMsg()).contains("a bug");
+      assertThat(session.next().getHeader().hasError()).isFalse();
+      session.finish();
+      assertThat(session.completed.get(5, TimeUnit.SECONDS)).isNull();
+    }
+  }
+
+  @Test
+  void aStreamTheClientCancelsIsCountedAsCancelled() throws Exception {
+    try (InProcessNode node = standalone(HeartbeatHandler.ACKNOWLEDGE)) {
+      HeartbeatSession session = HeartbeatSession.open(node);
+      session.send(HeartbeatRequest.newBuilder().setHeader(header(Role.FRONTEND, 0)).build());
+      assertThat(session.next().getHeader().hasError()).isFalse();
+      node.channel.shutdownNow();
+      await().atMost(Duration.ofSeconds(10)).until(() -> {
+        Timer cancelled = registry.find(RequestMetricsInterceptor.METER)
+            .tags("method", "greptime.v1.meta.Heartbeat/Heartbeat", "status", "CANCELLED")
+            .timer();
+        return cancelled != null && cancelled.count() == 1;
+      });
+    }
+  }
+
+  @Test
+  void servesTlsAndRequiresAClientCertificateSignedByTheClientCa(@TempDir Path dir)
+      throws IOException {
+    TestCertificates certs = TestCertificates.issue(dir);
+    GrpcTls tls = new GrpcTls(certs.serverCert(), certs.serverKey(),
+        Optional.of(certs.caCert()));
+    try (InProcessNode node = InProcessNode.start(new MemoryKv(KvLimits.DEFAULT),
+        new StandaloneElection(), registry, HeartbeatHandler.ACKNOWLEDGE, Optional.of(tls))) {
+      node.awaitLeading(true);
+      ManagedChannel withCertificate = Grpc.newChannelBuilder(node.addr(),
+          TlsChannelCredentials.newBuilder().trustManager(certs.caCert().toFile())
+              .keyManager(certs.clientCert().toFile(), certs.clientKey().toFile()).build())
+          .build();
+      ManagedChannel without = Grpc.newChannelBuilder(node.addr(),
+          TlsChannelCredentials.newBuilder().trustManager(certs.caCert().toFile()).build())
+          .build();
+      try {
+        assertThat(HeartbeatGrpc.newBlockingStub(withCertificate)
+            .askLeader(AskLeaderRequest.getDefaultInstance()).getLeader().getAddr())
+            .isEqualTo(node.addr());
+        StatusRuntimeException refused = failure(() -> StoreGrpc.newBlockingStub(without)
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .put(PutRequest.newBuilder().setKey(utf8("k")).build()));
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      } finally {
+        withCertificate.shutdownNow();
+        without.shutdownNow();
+      }
+    }
+  }
+
+  private InProcessNode standalone(HeartbeatHandler handler) {
+    InProcessNode node = InProcessNode.start(new MemoryKv(KvLimits.DEFAULT),
+        new StandaloneElection(), registry, handler, Optional.empty());
+    node.awaitLeading(true);
+    return node;
+  }
+}

@@ -1,0 +1,81 @@
+package io.metasrv.grpc;
+
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.metasrv.election.Election;
+import io.metasrv.election.MetasrvNodeInfo;
+import io.metasrv.kv.KvBackend;
+import io.metasrv.server.Metasrv;
+import io.metasrv.testing.FreePorts;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Optional;
+
+/** A {@link Metasrv} node serving gRPC on a free loopback port, and a channel to it. */
+final class InProcessNode implements AutoCloseable {
+  final Metasrv metasrv;
+  final GrpcServer server;
+  final ManagedChannel channel;
+
+  private InProcessNode(Metasrv metasrv, GrpcServer server, ManagedChannel channel) {
+    this.metasrv = metasrv;
+    this.server = server;
+    this.channel = channel;
+  }
+
+  static InProcessNode start(KvBackend store, Election election, MeterRegistry registry) {
+    return start(store, election, registry, HeartbeatHandler.ACKNOWLEDGE, Optional.empty());
+  }
+
+  static InProcessNode start(KvBackend store, Election election, MeterRegistry registry,
+      HeartbeatHandler heartbeatHandler, Optional<GrpcTls> tls) {
+    int port = FreePorts.next();
+    String addr = "127.0.0.1:" + port;
+    Metasrv metasrv = new Metasrv(new MetasrvNodeInfo(addr, "0.1.0-test", "abcdef0123", 42L),
+        store, election, () -> true);
+    GrpcServer server;
+    try {
+      server = GrpcServer.start(new InetSocketAddress("127.0.0.1", port), metasrv,
+          heartbeatHandler, registry, tls);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    metasrv.start();
+    return new InProcessNode(metasrv, server,
+        tls.isPresent() ? null : channelTo(addr));
+  }
+
+  /** A channel that, like GreptimeDB's clients, reads and writes zstd and gzip. */
+  static ManagedChannel channelTo(String addr) {
+    int colon = addr.lastIndexOf(':');
+    return NettyChannelBuilder.forAddress(addr.substring(0, colon),
+            Integer.parseInt(addr.substring(colon + 1)))
+        .usePlaintext()
+        .compressorRegistry(MessageCompression.compressors())
+        .decompressorRegistry(MessageCompression.decompressors())
+        .maxInboundMessageSize(64 * 1024 * 1024)
+        .build();
+  }
+
+  String addr() {
+    return metasrv.nodeInfo().addr();
+  }
+
+  void awaitLeading(boolean leading) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> metasrv.isLeader() == leading);
+  }
+
+  @Override
+  public void close() {
+    if (channel != null) {
+      channel.shutdownNow();
+    }
+    metasrv.shutdown();
+    server.close();
+  }
+}

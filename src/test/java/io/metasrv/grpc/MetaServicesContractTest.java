@@ -1,0 +1,643 @@
+package io.metasrv.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ClientInterceptors;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import io.metasrv.grpc.proto.AskLeaderRequest;
+import io.metasrv.grpc.proto.BatchDeleteRequest;
+import io.metasrv.grpc.proto.BatchGetRequest;
+import io.metasrv.grpc.proto.BatchPutRequest;
+import io.metasrv.grpc.proto.BatchPutResponse;
+import io.metasrv.grpc.proto.ClusterGrpc;
+import io.metasrv.grpc.proto.CompareAndPutRequest;
+import io.metasrv.grpc.proto.CompareAndPutResponse;
+import io.metasrv.grpc.proto.DdlTaskRequest;
+import io.metasrv.grpc.proto.DeleteRangeRequest;
+import io.metasrv.grpc.proto.DeleteRangeResponse;
+import io.metasrv.grpc.proto.HeartbeatGrpc;
+import io.metasrv.grpc.proto.HeartbeatRequest;
+import io.metasrv.grpc.proto.HeartbeatResponse;
+import io.metasrv.grpc.proto.KeyValue;
+import io.metasrv.grpc.proto.MetasrvPeersRequest;
+import io.metasrv.grpc.proto.MetasrvPeersResponse;
+import io.metasrv.grpc.proto.MigrateRegionRequest;
+import io.metasrv.grpc.proto.Peer;
+import io.metasrv.grpc.proto.ProcedureDetailRequest;
+import io.metasrv.grpc.proto.ProcedureId;
+import io.metasrv.grpc.proto.ProcedureServiceGrpc;
+import io.metasrv.grpc.proto.PutRequest;
+import io.metasrv.grpc.proto.PutResponse;
+import io.metasrv.grpc.proto.QueryProcedureRequest;
+import io.metasrv.grpc.proto.RangeRequest;
+import io.metasrv.grpc.proto.RangeResponse;
+import io.metasrv.grpc.proto.RequestHeader;
+import io.metasrv.grpc.proto.Role;
+import io.metasrv.grpc.proto.StoreGrpc;
+import io.metasrv.kv.Bytes;
+import io.metasrv.kv.KvBackend;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every method of the four {@code greptime.v1.meta} services, called as a GreptimeDB node calls
+ * them (zstd on), against a leader and a follower that share one store. Subclasses choose the
+ * store.
+ */
+abstract class MetaServicesContractTest {
+  private static final RequestHeader DATANODE_7 = header(Role.DATANODE, 7);
+
+  protected final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final ManualElections elections = new ManualElections();
+  protected InProcessNode leader;
+  protected InProcessNode follower;
+
+  /** A store for one node; every node of a test sees the same data through its own store. */
+  protected abstract KvBackend openStore();
+
+  @BeforeEach
+  void startTwoNodes() {
+    leader = InProcessNode.start(openStore(), elections.member(), registry);
+    follower = InProcessNode.start(openStore(), elections.member(), registry);
+    elections.elect(leader.addr());
+    leader.awaitLeading(true);
+  }
+
+  @AfterEach
+  void stopNodes() {
+    follower.close();
+    leader.close();
+  }
+
+  // ---- Store
+
+  @Test
+  void putHonoursPrevKvOnEveryNode() {
+    for (InProcessNode node : List.of(leader, follower)) {
+      StoreGrpc.StoreBlockingStub store = store(node);
+      ByteString key = utf8("put/" + node.addr());
+      PutResponse first = store.put(PutRequest.newBuilder().setHeader(DATANODE_7)
+          .setKey(key).setValue(utf8("v1")).setPrevKv(true).build());
+      assertThat(first.getHeader().hasError()).isFalse();
+      assertThat(first.hasPrevKv()).isFalse();
+
+      PutResponse second = store.put(PutRequest.newBuilder().setKey(key).setValue(utf8("v2"))
+          .setPrevKv(true).build());
+      assertThat(second.getPrevKv()).isEqualTo(kv("put/" + node.addr(), "v1"));
+
+      PutResponse third = store.put(PutRequest.newBuilder().setKey(key).setValue(utf8("v3"))
+          .build());
+      assertThat(third.hasPrevKv()).as("prev_kv not asked for").isFalse();
+    }
+  }
+
+  @Test
+  void rangeHonoursRangeEndLimitAndKeysOnly() {
+    StoreGrpc.StoreBlockingStub store = store(follower);
+    for (String key : List.of("r/a", "r/b", "r/c", "r/d", "s/a")) {
+      store.put(PutRequest.newBuilder().setKey(utf8(key)).setValue(utf8("value-" + key)).build());
+    }
+    RangeResponse prefix = store(leader).range(RangeRequest.newBuilder().setHeader(DATANODE_7)
+        .setKey(utf8("r/")).setRangeEnd(ByteString.copyFrom(Bytes.prefixEnd(Bytes.utf8("r/"))))
+        .build());
+    assertThat(keys(prefix.getKvsList())).containsExactly("r/a", "r/b", "r/c", "r/d");
+    assertThat(prefix.getKvs(0).getValue()).isEqualTo(utf8("value-r/a"));
+    assertThat(prefix.getMore()).isFalse();
+
+    RangeResponse limited = store.range(RangeRequest.newBuilder().setKey(utf8("r/b"))
+        .setRangeEnd(utf8("s/")).setLimit(2).setKeysOnly(true).build());
+    assertThat(keys(limited.getKvsList())).containsExactly("r/b", "r/c");
+    assertThat(limited.getKvsList()).allMatch(kv -> kv.getValue().isEmpty());
+    assertThat(limited.getMore()).isTrue();
+
+    RangeResponse single = store.range(RangeRequest.newBuilder().setKey(utf8("s/a")).build());
+    assertThat(single.getKvsList()).containsExactly(kv("s/a", "value-s/a"));
+  }
+
+  @Test
+  void batchCallsHonourPrevKv() {
+    StoreGrpc.StoreBlockingStub store = store(follower);
+    BatchPutResponse put = store.batchPut(BatchPutRequest.newBuilder()
+        .addKvs(kv("b/1", "one")).addKvs(kv("b/2", "two")).setPrevKv(true).build());
+    assertThat(put.getPrevKvsList()).isEmpty();
+    BatchPutResponse overwrite = store.batchPut(BatchPutRequest.newBuilder()
+        .addKvs(kv("b/1", "uno")).addKvs(kv("b/3", "tres")).setPrevKv(true).build());
+    assertThat(overwrite.getPrevKvsList()).containsExactly(kv("b/1", "one"));
+
+    assertThat(store(leader).batchGet(BatchGetRequest.newBuilder().addKeys(utf8("b/3"))
+        .addKeys(utf8("b/missing")).addKeys(utf8("b/1")).build()).getKvsList())
+        .containsExactly(kv("b/1", "uno"), kv("b/3", "tres"));
+
+    assertThat(store.batchDelete(BatchDeleteRequest.newBuilder().addKeys(utf8("b/1"))
+        .addKeys(utf8("b/missing")).setPrevKv(true).build()).getPrevKvsList())
+        .containsExactly(kv("b/1", "uno"));
+    assertThat(store.batchDelete(BatchDeleteRequest.newBuilder().addKeys(utf8("b/2"))
+        .build()).getPrevKvsList()).as("prev_kv not asked for").isEmpty();
+    assertThat(store.batchGet(BatchGetRequest.newBuilder().addKeys(utf8("b/1"))
+        .addKeys(utf8("b/2")).addKeys(utf8("b/3")).build()).getKvsList())
+        .containsExactly(kv("b/3", "tres"));
+  }
+
+  @Test
+  void compareAndPutTreatsAnEmptyExpectAsAbsent() {
+    StoreGrpc.StoreBlockingStub store = store(follower);
+    CompareAndPutResponse created = store.compareAndPut(CompareAndPutRequest.newBuilder()
+        .setKey(utf8("cas")).setValue(utf8("1")).build());
+    assertThat(created.getSuccess()).isTrue();
+
+    CompareAndPutResponse exists = store.compareAndPut(CompareAndPutRequest.newBuilder()
+        .setKey(utf8("cas")).setValue(utf8("x")).build());
+    assertThat(exists.getSuccess()).isFalse();
+    assertThat(exists.getPrevKv()).isEqualTo(kv("cas", "1"));
+
+    CompareAndPutResponse wrong = store.compareAndPut(CompareAndPutRequest.newBuilder()
+        .setKey(utf8("cas")).setExpect(utf8("0")).setValue(utf8("2")).build());
+    assertThat(wrong.getSuccess()).isFalse();
+    assertThat(wrong.getPrevKv()).isEqualTo(kv("cas", "1"));
+
+    CompareAndPutResponse right = store(leader).compareAndPut(CompareAndPutRequest.newBuilder()
+        .setKey(utf8("cas")).setExpect(utf8("1")).setValue(utf8("2")).build());
+    assertThat(right.getSuccess()).isTrue();
+    assertThat(store.range(RangeRequest.newBuilder().setKey(utf8("cas")).build()).getKvsList())
+        .containsExactly(kv("cas", "2"));
+  }
+
+  @Test
+  void deleteRangeCountsAndHonoursPrevKv() {
+    StoreGrpc.StoreBlockingStub store = store(follower);
+    for (String key : List.of("d/1", "d/2", "d/3", "e/1")) {
+      store.put(PutRequest.newBuilder().setKey(utf8(key)).setValue(utf8(key)).build());
+    }
+    DeleteRangeResponse deleted = store.deleteRange(DeleteRangeRequest.newBuilder()
+        .setKey(utf8("d/1")).setRangeEnd(utf8("d/3")).setPrevKv(true).build());
+    assertThat(deleted.getDeleted()).isEqualTo(2);
+    assertThat(deleted.getPrevKvsList()).containsExactly(kv("d/1", "d/1"), kv("d/2", "d/2"));
+
+    DeleteRangeResponse rest = store.deleteRange(DeleteRangeRequest.newBuilder()
+        .setKey(utf8("d/")).setRangeEnd(ByteString.copyFrom(Bytes.prefixEnd(Bytes.utf8("d/"))))
+        .build());
+    assertThat(rest.getDeleted()).isEqualTo(1);
+    assertThat(rest.getPrevKvsList()).isEmpty();
+    assertThat(keys(store.range(RangeRequest.newBuilder().setKey(utf8("d/"))
+        .setRangeEnd(utf8("f/")).build()).getKvsList())).containsExactly("e/1");
+  }
+
+  @Test
+  void answersInTheEncodingTheClientSent() {
+    for (String encoding : List.of("zstd", "gzip")) {
+      AtomicReference<Metadata> headers = new AtomicReference<>();
+      StoreGrpc.StoreBlockingStub store = StoreGrpc.newBlockingStub(ClientInterceptors.intercept(
+              leader.channel, MetadataUtils.newCaptureMetadataInterceptor(headers,
+                  new AtomicReference<>())))
+          .withCompression(encoding);
+      byte[] value = new byte[64 * 1024];
+      Arrays.fill(value, (byte) 'z');
+      store.put(PutRequest.newBuilder().setKey(utf8("enc/" + encoding))
+          .setValue(ByteString.copyFrom(value)).build());
+      RangeResponse read = store.range(RangeRequest.newBuilder()
+          .setKey(utf8("enc/" + encoding)).build());
+      assertThat(read.getKvs(0).getValue().toByteArray()).isEqualTo(value);
+      assertThat(headers.get().get(Metadata.Key.of("grpc-encoding",
+          Metadata.ASCII_STRING_MARSHALLER))).isEqualTo(encoding);
+    }
+  }
+
+  // ---- leadership
+
+  @Test
+  void everyNodeAnswersAskLeaderWithTheLeader() {
+    for (InProcessNode node : List.of(leader, follower)) {
+      var answer = HeartbeatGrpc.newBlockingStub(node.channel).withCompression("zstd")
+          .askLeader(AskLeaderRequest.newBuilder().setHeader(DATANODE_7).build());
+      assertThat(answer.getHeader().hasError()).isFalse();
+      assertThat(answer.getLeader()).isEqualTo(Peer.newBuilder().setAddr(leader.addr()).build());
+    }
+  }
+
+  @Test
+  void askLeaderWithoutALeaderIsUnavailable() {
+    leader.metasrv.election().resign();
+    leader.awaitLeading(false);
+    StatusRuntimeException noLeader = failure(() -> HeartbeatGrpc.newBlockingStub(
+        follower.channel).askLeader(AskLeaderRequest.newBuilder().setHeader(DATANODE_7).build()));
+    assertThat(noLeader.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(greptimeCode(noLeader)).isEqualTo("1006");
+  }
+
+  @Test
+  void askLeaderFollowsAnElection() {
+    elections.elect(follower.addr());
+    follower.awaitLeading(true);
+    leader.awaitLeading(false);
+    var answer = HeartbeatGrpc.newBlockingStub(leader.channel)
+        .askLeader(AskLeaderRequest.newBuilder().setHeader(DATANODE_7).build());
+    assertThat(answer.getLeader().getAddr()).isEqualTo(follower.addr());
+    assertThat(clusterRange(follower).getHeader().hasError()).isFalse();
+    assertThat(clusterRange(leader).getHeader().getError().getCode())
+        .isEqualTo(ResponseHeaders.NOT_LEADER);
+  }
+
+  @Test
+  void followerAnswersNotLeaderToClusterAndProcedureCalls() {
+    ClusterGrpc.ClusterBlockingStub cluster = ClusterGrpc.newBlockingStub(follower.channel)
+        .withCompression("zstd");
+    ProcedureServiceGrpc.ProcedureServiceBlockingStub procedures =
+        ProcedureServiceGrpc.newBlockingStub(follower.channel).withCompression("zstd");
+    List<io.metasrv.grpc.proto.ResponseHeader> headers = List.of(
+        cluster.range(RangeRequest.newBuilder().setHeader(DATANODE_7).setKey(utf8("a")).build())
+            .getHeader(),
+        cluster.batchGet(BatchGetRequest.newBuilder().setHeader(DATANODE_7).build()).getHeader(),
+        cluster.metasrvPeers(MetasrvPeersRequest.newBuilder().setHeader(DATANODE_7).build())
+            .getHeader(),
+        procedures.query(QueryProcedureRequest.newBuilder().setHeader(DATANODE_7).build())
+            .getHeader(),
+        procedures.ddl(DdlTaskRequest.newBuilder().setHeader(DATANODE_7).build()).getHeader(),
+        procedures.migrate(MigrateRegionRequest.newBuilder().setHeader(DATANODE_7).build())
+            .getHeader(),
+        procedures.details(ProcedureDetailRequest.newBuilder().setHeader(DATANODE_7).build())
+            .getHeader());
+    assertThat(headers).allSatisfy(header -> {
+      assertThat(header.getProtocolVersion()).isEqualTo(1);
+      assertThat(header.getError().getCode()).isEqualTo(2);
+      assertThat(header.getError().getErrMsg()).isEqualTo("Current server is not leader");
+    });
+  }
+
+  @Test
+  void leaderServesClusterReadsFromItsInMemoryView() {
+    leader.metasrv.inMemoryView().put(Bytes.utf8("__meta_datanode_lease-0-7"),
+        Bytes.utf8("{\"node_addr\":\"10.0.0.7:4001\"}"));
+    leader.metasrv.inMemoryView().put(Bytes.utf8("__meta_datanode_lease-0-8"),
+        Bytes.utf8("{}"));
+    ClusterGrpc.ClusterBlockingStub cluster = ClusterGrpc.newBlockingStub(leader.channel)
+        .withCompression("zstd");
+    RangeResponse leases = cluster.range(RangeRequest.newBuilder().setHeader(DATANODE_7)
+        .setKey(utf8("__meta_datanode_lease-")).setRangeEnd(utf8("__meta_datanode_lease."))
+        .setLimit(1).build());
+    assertThat(leases.getHeader().hasError()).isFalse();
+    assertThat(leases.getKvsList())
+        .containsExactly(kv("__meta_datanode_lease-0-7", "{\"node_addr\":\"10.0.0.7:4001\"}"));
+    assertThat(leases.getMore()).isTrue();
+    assertThat(keys(cluster.batchGet(BatchGetRequest.newBuilder().setHeader(DATANODE_7)
+        .addKeys(utf8("__meta_datanode_lease-0-8")).build()).getKvsList()))
+        .containsExactly("__meta_datanode_lease-0-8");
+    assertThat(store(leader).range(RangeRequest.newBuilder()
+        .setKey(utf8("__meta_datanode_lease-0-7")).build()).getKvsList())
+        .as("the view is not the store").isEmpty();
+  }
+
+  @Test
+  void inMemoryViewStartsEmptyOnEveryElection() {
+    leader.metasrv.inMemoryView().put(Bytes.utf8("stat"), Bytes.utf8("old"));
+    elections.elect(follower.addr());
+    follower.awaitLeading(true);
+    elections.elect(leader.addr());
+    leader.awaitLeading(true);
+    assertThat(clusterRange(leader).getKvsList()).isEmpty();
+  }
+
+  @Test
+  void metasrvPeersListsTheLeaderAndTheFollowers() {
+    MetasrvPeersResponse peers = ClusterGrpc.newBlockingStub(leader.channel)
+        .metasrvPeers(MetasrvPeersRequest.newBuilder().setHeader(DATANODE_7).build());
+    assertThat(peers.getHeader().hasError()).isFalse();
+    assertThat(peers.getLeader().getPeer().getAddr()).isEqualTo(leader.addr());
+    assertThat(peers.getLeader().getVersion()).isEqualTo("0.1.0-test");
+    assertThat(peers.getLeader().getGitCommit()).isEqualTo("abcdef0123");
+    assertThat(peers.getLeader().getStartTimeMs()).isEqualTo(42);
+    assertThat(peers.getFollowersList()).extracting(node -> node.getPeer().getAddr())
+        .containsExactly(follower.addr());
+  }
+
+  // ---- Heartbeat
+
+  @Test
+  void leaderAnswersEveryHeartbeatOnceAndInOrder() throws Exception {
+    HeartbeatSession session = HeartbeatSession.open(leader);
+    for (int i = 0; i < 200; i++) {
+      session.send(heartbeat(DATANODE_7, i));
+    }
+    for (int i = 0; i < 200; i++) {
+      HeartbeatResponse response = session.next();
+      assertThat(response.getHeader().getProtocolVersion()).isEqualTo(1);
+      assertThat(response.getHeader().hasError()).isFalse();
+    }
+    session.finish();
+    assertThat(session.completed.get(5, TimeUnit.SECONDS)).isNull();
+    assertThat(session.responses).isEmpty();
+  }
+
+  @Test
+  void badHeadersAreAnsweredWithAnErrorAndTheStreamStaysOpen() throws Exception {
+    HeartbeatSession session = HeartbeatSession.open(leader);
+    session.send(HeartbeatRequest.newBuilder().setNodeEpoch(1).build());
+    assertThat(session.next().getHeader().getError().getErrMsg())
+        .isEqualTo("missing request header");
+
+    session.send(heartbeat(RequestHeader.newBuilder().setProtocolVersion(1).setMemberId(7)
+        .setRoleValue(9).build(), 1));
+    HeartbeatResponse unknownRole = session.next();
+    assertThat(unknownRole.getHeader().getError().getCode()).isEqualTo(1004);
+    assertThat(unknownRole.getHeader().getError().getErrMsg()).contains("unknown role 9");
+
+    session.send(heartbeat(header(Role.DATANODE, 7).toBuilder().setProtocolVersion(2).build(), 1));
+    assertThat(session.next().getHeader().getError().getErrMsg())
+        .contains("protocol version 2");
+
+    session.send(heartbeat(DATANODE_7, 1));
+    assertThat(session.next().getHeader().hasError()).isFalse();
+
+    session.send(heartbeat(header(Role.FRONTEND, 7), 2));
+    assertThat(session.next().getHeader().getError().getErrMsg())
+        .contains("this stream belongs to DATANODE 7");
+    session.send(heartbeat(header(Role.DATANODE, 8), 3));
+    assertThat(session.next().getHeader().getError().getCode()).isEqualTo(1004);
+
+    session.send(heartbeat(DATANODE_7, 4));
+    assertThat(session.next().getHeader().hasError()).isFalse();
+    session.finish();
+    assertThat(session.completed.get(5, TimeUnit.SECONDS)).isNull();
+  }
+
+  @Test
+  void followerAnswersNotLeaderAndClosesTheStream() throws Exception {
+    HeartbeatSession session = HeartbeatSession.open(follower);
+    session.send(heartbeat(DATANODE_7, 1));
+    HeartbeatResponse response = session.next();
+    assertThat(response.getHeader().getError().getCode()).isEqualTo(2);
+    assertThat(session.completed.get(5, TimeUnit.SECONDS)).as("closed by the server").isNull();
+    assertThat(session.responses).isEmpty();
+  }
+
+  @Test
+  void aLeaderThatStepsDownAnswersNotLeaderOnOpenStreams() throws Exception {
+    HeartbeatSession session = HeartbeatSession.open(leader);
+    session.send(heartbeat(DATANODE_7, 1));
+    assertThat(session.next().getHeader().hasError()).isFalse();
+    elections.elect(follower.addr());
+    leader.awaitLeading(false);
+    session.send(heartbeat(DATANODE_7, 2));
+    assertThat(session.next().getHeader().getError().getCode()).isEqualTo(2);
+    assertThat(session.completed.get(5, TimeUnit.SECONDS)).isNull();
+  }
+
+  // ---- Procedure
+
+  @Test
+  void leaderRefusesProceduresAsNotSupportedYetUnderBothServiceNames() {
+    ProcedureServiceGrpc.ProcedureServiceBlockingStub procedures =
+        ProcedureServiceGrpc.newBlockingStub(leader.channel).withCompression("zstd");
+    List<ThrowingCallable> calls = List.of(
+        () -> procedures.query(QueryProcedureRequest.newBuilder().setHeader(DATANODE_7)
+            .setPid(ProcedureId.newBuilder().setKey(utf8("pid"))).build()),
+        () -> procedures.ddl(DdlTaskRequest.newBuilder().setHeader(DATANODE_7)
+            .setCreateTableTask(utf8("task")).build()),
+        () -> procedures.migrate(MigrateRegionRequest.newBuilder().setHeader(DATANODE_7)
+            .setRegionId(1).build()),
+        () -> procedures.details(ProcedureDetailRequest.newBuilder().setHeader(DATANODE_7)
+            .build()),
+        () -> RawCalls.call(leader.channel, GrpcServer.LEGACY_PROCEDURE_SERVICE + "/ddl",
+            DdlTaskRequest.newBuilder().setHeader(DATANODE_7).build().toByteArray()));
+    for (ThrowingCallable call : calls) {
+      StatusRuntimeException refused = failure(call);
+      assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+      assertThat(refused.getStatus().getDescription()).contains("not supported yet");
+      assertThat(greptimeCode(refused)).isEqualTo("1001");
+    }
+    assertThat(failure(() -> procedures.details(ProcedureDetailRequest.getDefaultInstance()))
+        .getStatus().getCode()).as("missing header").isEqualTo(Status.Code.INVALID_ARGUMENT);
+  }
+
+  @Test
+  void legacyProcedureServiceNameAnswersNotLeaderOnFollowers() throws Exception {
+    byte[] answer = RawCalls.call(follower.channel,
+        GrpcServer.LEGACY_PROCEDURE_SERVICE + "/query",
+        QueryProcedureRequest.newBuilder().setHeader(DATANODE_7).build().toByteArray());
+    assertThat(io.metasrv.grpc.proto.ProcedureStateResponse.parseFrom(answer).getHeader()
+        .getError().getCode()).isEqualTo(2);
+  }
+
+  // ---- bad input
+
+  @Test
+  void emptyKeysAndNegativeLimitsAreInvalidArguments() {
+    StoreGrpc.StoreBlockingStub store = store(follower);
+    for (ThrowingCallable call : List.<ThrowingCallable>of(
+        () -> store.put(PutRequest.newBuilder().setValue(utf8("v")).build()),
+        () -> store.range(RangeRequest.getDefaultInstance()),
+        () -> store.batchPut(BatchPutRequest.newBuilder().addKvs(kv("", "v")).build()),
+        () -> store.batchPut(BatchPutRequest.newBuilder().addKvs(kv("k", "1"))
+            .addKvs(kv("k", "2")).build()),
+        () -> store.range(RangeRequest.newBuilder().setKey(utf8("k")).setLimit(-1).build()))) {
+      StatusRuntimeException refused = failure(call);
+      assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(greptimeCode(refused)).isEqualTo("1004");
+    }
+    assertStillServing();
+  }
+
+  @Test
+  void oversizedValuesAndRequestsAreRefused() {
+    StoreGrpc.StoreBlockingStub store = store(follower);
+    byte[] tooLargeValue = new byte[1500 * 1024 + 1];
+    StatusRuntimeException valueTooLarge = failure(() -> store.put(PutRequest.newBuilder()
+        .setKey(utf8("big")).setValue(ByteString.copyFrom(tooLargeValue)).build()));
+    assertThat(valueTooLarge.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(valueTooLarge.getStatus().getDescription()).contains("max_metadata_value_size");
+
+    // Uncompressed, so that the body on the wire is as large as the key.
+    byte[] hugeKey = new byte[GrpcServer.MAX_REQUEST_BYTES + 1];
+    Arrays.fill(hugeKey, (byte) 'k');
+    StatusRuntimeException requestTooLarge = failure(() -> StoreGrpc.newBlockingStub(
+        follower.channel).put(PutRequest.newBuilder().setKey(ByteString.copyFrom(hugeKey))
+        .setValue(utf8("v")).build()));
+    assertThat(requestTooLarge.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertStillServing();
+  }
+
+  @Test
+  void unparsableBodiesAreInvalidArguments() {
+    // Field 2 (key) announces 127 bytes and ends after none.
+    byte[] truncated = {0x12, 0x7f};
+    for (String method : List.of("greptime.v1.meta.Store/Put", "greptime.v1.meta.Store/Range",
+        "greptime.v1.meta.Cluster/MetasrvPeers", "greptime.v1.meta.Heartbeat/AskLeader",
+        "greptime.v1.meta.ProcedureService/query")) {
+      StatusRuntimeException refused = failure(() -> RawCalls.call(leader.channel, method,
+          truncated));
+      assertThat(refused.getStatus().getCode()).as(method)
+          .isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(refused.getStatus().getDescription()).startsWith("malformed request");
+    }
+    assertStillServing();
+  }
+
+  @Test
+  void randomBytesNeverBreakTheServer() {
+    Random random = new Random(20260125);
+    List<String> methods = List.of("Range", "Put", "BatchGet", "BatchPut", "BatchDelete",
+        "CompareAndPut", "DeleteRange");
+    for (int i = 0; i < 300; i++) {
+      byte[] body = new byte[random.nextInt(64)];
+      random.nextBytes(body);
+      String method = "greptime.v1.meta.Store/" + methods.get(i % methods.size());
+      try {
+        RawCalls.call(follower.channel, method, body);
+      } catch (StatusRuntimeException refused) {
+        assertThat(refused.getStatus().getCode()).as(method + " with random bytes")
+            .isIn(Status.Code.INVALID_ARGUMENT);
+      }
+    }
+    assertStillServing();
+  }
+
+  // ---- health, metrics
+
+  @Test
+  void healthReportsTheMetaServicesServing() {
+    HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(follower.channel);
+    for (String service : List.of("", "greptime.v1.meta.Heartbeat", "greptime.v1.meta.Store",
+        "greptime.v1.meta.Cluster", "greptime.v1.meta.ProcedureService",
+        "greptime.v1.meta.Procedure")) {
+      assertThat(health.check(HealthCheckRequest.newBuilder().setService(service).build())
+          .getStatus()).as(service).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    }
+  }
+
+  @Test
+  void requestsAreCountedAndTimedByMethodAndStatus() {
+    StoreGrpc.StoreBlockingStub store = store(leader);
+    store.put(PutRequest.newBuilder().setKey(utf8("m")).setValue(utf8("v")).build());
+    store.put(PutRequest.newBuilder().setKey(utf8("m")).setValue(utf8("v")).build());
+    failure(() -> store.put(PutRequest.getDefaultInstance()));
+    Timer ok = registry.find(RequestMetricsInterceptor.METER)
+        .tags("method", "greptime.v1.meta.Store/Put", "status", "OK").timer();
+    Timer invalid = registry.find(RequestMetricsInterceptor.METER)
+        .tags("method", "greptime.v1.meta.Store/Put", "status", "INVALID_ARGUMENT").timer();
+    assertThat(ok).isNotNull();
+    assertThat(ok.count()).isEqualTo(2);
+    assertThat(ok.totalTime(TimeUnit.NANOSECONDS)).isPositive();
+    assertThat(invalid).isNotNull();
+    assertThat(invalid.count()).isEqualTo(1);
+  }
+
+  // ---- helpers
+
+  private void assertStillServing() {
+    for (InProcessNode node : List.of(leader, follower)) {
+      store(node).put(PutRequest.newBuilder().setKey(utf8("alive")).setValue(utf8("yes"))
+          .build());
+      assertThat(store(node).range(RangeRequest.newBuilder().setKey(utf8("alive")).build())
+          .getKvsList()).containsExactly(kv("alive", "yes"));
+    }
+  }
+
+  private static RangeResponse clusterRange(InProcessNode node) {
+    return ClusterGrpc.newBlockingStub(node.channel).range(RangeRequest.newBuilder()
+        .setHeader(DATANODE_7).setKey(ByteString.copyFrom(Bytes.ZERO))
+        .setRangeEnd(ByteString.copyFrom(Bytes.ZERO)).build());
+  }
+
+  private static StoreGrpc.StoreBlockingStub store(InProcessNode node) {
+    return StoreGrpc.newBlockingStub(node.channel).withCompression("zstd")
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  static StatusRuntimeException failure(ThrowingCallable call) {
+    StatusRuntimeException failure = catchThrowableOfType(StatusRuntimeException.class, call);
+    assertThat(failure).as("the call should have failed").isNotNull();
+    return failure;
+  }
+
+  static String greptimeCode(StatusRuntimeException failure) {
+    return failure.getTrailers().get(FailureStatus.GREPTIME_ERROR_CODE);
+  }
+
+  static RequestHeader header(Role role, long memberId) {
+    return RequestHeader.newBuilder().setProtocolVersion(1).setMemberId(memberId).setRole(role)
+        .build();
+  }
+
+  private static HeartbeatRequest heartbeat(RequestHeader header, long epoch) {
+    return HeartbeatRequest.newBuilder().setHeader(header).setNodeEpoch(epoch)
+        .setPeer(Peer.newBuilder().setId(header.getMemberId()).setAddr("10.0.0.7:4001"))
+        .build();
+  }
+
+  static ByteString utf8(String s) {
+    return ByteString.copyFromUtf8(s);
+  }
+
+  static KeyValue kv(String key, String value) {
+    return KeyValue.newBuilder().setKey(utf8(key)).setValue(utf8(value)).build();
+  }
+
+  private static List<String> keys(List<KeyValue> kvs) {
+    List<String> keys = new ArrayList<>();
+    kvs.forEach(kv -> keys.add(kv.getKey().toStringUtf8()));
+    return keys;
+  }
+
+  /** One heartbeat stream seen from the node's side. */
+  static final class HeartbeatSession implements StreamObserver<HeartbeatResponse> {
+    final LinkedBlockingQueue<HeartbeatResponse> responses = new LinkedBlockingQueue<>();
+    final CompletableFuture<Void> completed = new CompletableFuture<>();
+    private StreamObserver<HeartbeatRequest> requests;
+
+    static HeartbeatSession open(InProcessNode node) {
+      HeartbeatSession session = new HeartbeatSession();
+      session.requests = HeartbeatGrpc.newStub(node.channel).withCompression("zstd")
+          .heartbeat(session);
+      return session;
+    }
+
+    void send(HeartbeatRequest request) {
+      requests.onNext(request);
+    }
+
+    HeartbeatResponse next() throws InterruptedException {
+      HeartbeatResponse response = responses.poll(10, TimeUnit.SECONDS);
+      assertThat(response).as("a heartbeat response within 10 s").isNotNull();
+      return response;
+    }
+
+    void finish() {
+      requests.onCompleted();
+    }
+
+    @Override
+    public void onNext(HeartbeatResponse response) {
+      responses.add(response);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      completed.completeExceptionally(t);
+    }
+
+    @Override
+    public void onCompleted() {
+      completed.complete(null);
+    }
+  }
+}
