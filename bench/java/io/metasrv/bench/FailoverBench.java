@@ -52,7 +52,7 @@ public final class FailoverBench {
   private static List<Duration> run(MetasrvCluster cluster, Fault fault, int rounds) {
     List<Duration> times = new ArrayList<>();
     for (int round = 1; round <= rounds; round++) {
-      MetasrvNode leader = cluster.awaitSingleLeader(Duration.ofSeconds(30));
+      MetasrvNode leader = cluster.awaitSettled(Duration.ofSeconds(60));
       long faultAt = System.nanoTime();
       if (fault == Fault.KILL_9) {
         leader.kill9();

@@ -28,7 +28,7 @@ public final class MetasrvCluster implements AutoCloseable {
 
   /**
    * Starts {@code size} nodes on the etcd at {@code storeAddr} ({@code host:port}), each under
-   * {@code dir/node-i}, and waits until every one serves and one of them leads.
+   * {@code dir/node-i}, and waits until they have settled ({@link #awaitSettled}).
    */
   public static MetasrvCluster start(int size, String storeAddr, Path dir) {
     List<MetasrvNode> nodes = new ArrayList<>();
@@ -37,12 +37,7 @@ public final class MetasrvCluster implements AutoCloseable {
     }
     MetasrvCluster cluster = new MetasrvCluster(nodes);
     try {
-      await("every node serving and one leading").atMost(START_TIMEOUT).pollInterval(POLL)
-          .until(() -> {
-            List<String> health = nodes.stream().map(MetasrvNode::health).toList();
-            return health.stream().allMatch(h -> h.equals("leader") || h.equals("follower"))
-                && health.stream().filter("leader"::equals).count() == 1;
-          });
+      cluster.awaitSettled(START_TIMEOUT);
     } catch (RuntimeException | AssertionError e) {
       String state = cluster.describe();
       cluster.close();
@@ -67,6 +62,29 @@ public final class MetasrvCluster implements AutoCloseable {
   /** Nodes that are running and not stopped, so that they answer HTTP. */
   public List<MetasrvNode> responsive() {
     return nodes.stream().filter(n -> n.isAlive() && !n.isStopped()).toList();
+  }
+
+  /**
+   * Waits until every node is running, exactly one says it leads, the others say they follow,
+   * and every node names that leader on {@code /admin/leader}: a node says "follower" as soon as
+   * it starts, before it has reached etcd, so health alone does not show that it could take
+   * over yet. Returns the leader.
+   */
+  public MetasrvNode awaitSettled(Duration timeout) {
+    AtomicReference<MetasrvNode> leader = new AtomicReference<>();
+    await("every node serving, one leading, all naming it").atMost(timeout).pollInterval(POLL)
+        .until(() -> {
+          List<String> health = nodes.stream().map(MetasrvNode::health).toList();
+          if (!health.stream().allMatch(h -> h.equals("leader") || h.equals("follower"))
+              || health.stream().filter("leader"::equals).count() != 1) {
+            return false;
+          }
+          MetasrvNode leading = nodes.get(health.indexOf("leader"));
+          leader.set(leading);
+          return nodes.stream().allMatch(
+              n -> n.leaderAddr().equals(Optional.of(leading.serverAddr())));
+        });
+    return leader.get();
   }
 
   /** Waits (up to {@code timeout}) until exactly one responsive node says it leads, and returns it. */
