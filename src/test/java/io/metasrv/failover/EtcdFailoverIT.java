@@ -59,7 +59,17 @@ class EtcdFailoverIT {
     @Override
     public void testFailed(ExtensionContext context, Throwable cause) {
       if (cluster != null) {
-        System.out.println("[" + context.getDisplayName() + "] node logs:" + cluster.describe());
+        System.out.println("[" + context.getDisplayName() + "] node logs:" + cluster.describe()
+            + "\n(all logs kept under " + dir + ")");
+      }
+    }
+
+    @Override
+    public void testSuccessful(ExtensionContext context) {
+      try (var files = Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException e) {
+        System.out.println("could not delete " + dir + ": " + e);
       }
     }
   };
