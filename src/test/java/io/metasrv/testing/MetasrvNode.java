@@ -1,0 +1,284 @@
+package io.metasrv.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One {@code metasrv start} process of the built jar on etcd, on free loopback ports, as an
+ * operator runs it: for tests and benchmarks that kill, stop and signal real processes.
+ *
+ * <p>Its console output (and the output of every later {@link #restart()}) is appended to
+ * {@code console.log} in its directory; {@link #logTail} shows the end of it. HTTP helpers use
+ * short timeouts and never throw for a node that does not answer. {@link #close()} kills the
+ * process whatever state it is in, a SIGSTOPped one included.
+ */
+public final class MetasrvNode implements AutoCloseable {
+  /** The jar under test: {@code -Dmetasrv.jar}, as failsafe sets it, or {@code target/metasrv.jar}. */
+  public static final Path JAR = Path.of(System.getProperty("metasrv.jar", "target/metasrv.jar"));
+  private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(2);
+  private static final Pattern EPOCH = Pattern.compile("(?m)^metasrv_leader_epoch\\s+(\\S+)$");
+
+  private final String name;
+  private final String storeAddr;
+  private final Path dir;
+  private final int rpcPort = FreePorts.next();
+  private final int httpPort = FreePorts.next();
+  private final HttpClient http = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(1)).build();
+  private Process process;
+  private volatile boolean stopped;
+
+  private MetasrvNode(String name, String storeAddr, Path dir) {
+    this.name = name;
+    this.storeAddr = storeAddr;
+    this.dir = dir;
+  }
+
+  /**
+   * Starts a node named {@code name} on the etcd at {@code storeAddr} ({@code host:port}),
+   * with its data, logs and console output under {@code parent/name}. Does not wait for it.
+   */
+  public static MetasrvNode start(String name, String storeAddr, Path parent) {
+    MetasrvNode node = new MetasrvNode(name, storeAddr, parent.resolve(name));
+    node.launch();
+    return node;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** The address it advertises and elects with ({@code server_addr}). */
+  public String serverAddr() {
+    return "127.0.0.1:" + rpcPort;
+  }
+
+  public int httpPort() {
+    return httpPort;
+  }
+
+  public String baseUrl() {
+    return "http://127.0.0.1:" + httpPort;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public Process process() {
+    return process;
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Whether it was SIGSTOPped and not SIGCONTinued since. */
+  public boolean isStopped() {
+    return stopped;
+  }
+
+  /** Starts the process again (after it exited) on the same ports and directories. */
+  public synchronized void restart() {
+    if (process.isAlive()) {
+      throw new IllegalStateException(name + " is still running (pid " + pid() + ")");
+    }
+    launch();
+  }
+
+  public void kill9() {
+    signal("KILL");
+    awaitExit(Duration.ofSeconds(10));
+  }
+
+  public void sigterm() {
+    signal("TERM");
+  }
+
+  public void sigstop() {
+    signal("STOP");
+    stopped = true;
+  }
+
+  public void sigcont() {
+    signal("CONT");
+    stopped = false;
+  }
+
+  /** Waits for the process to exit and returns its exit code. */
+  public int awaitExit(Duration timeout) {
+    try {
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new AssertionError(name + " (pid " + pid() + ") still running after " + timeout
+            + "; log tail:\n" + logTail(40));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    return process.exitValue();
+  }
+
+  /** {@code leader}, {@code follower} or {@code not_serving} as {@code /health} says, or {@code down}. */
+  public String health() {
+    return health(HTTP_TIMEOUT);
+  }
+
+  public String health(Duration timeout) {
+    Optional<HttpResponse<String>> response = send("GET", "/health", timeout);
+    if (response.isEmpty()) {
+      return "down";
+    }
+    Matcher status = Pattern.compile("\"status\"\\s*:\\s*\"([a-z_]+)\"")
+        .matcher(response.get().body());
+    return status.find() ? status.group(1) : "unreadable: " + response.get().body();
+  }
+
+  /** What {@code GET /admin/leader} names, empty when it answers no leader or does not answer. */
+  public Optional<String> leaderAddr() {
+    return send("GET", "/admin/leader", HTTP_TIMEOUT)
+        .filter(r -> r.statusCode() == 200)
+        .map(r -> r.body().trim());
+  }
+
+  /** {@code metasrv_leader_epoch} from {@code /metrics}: the epoch held, 0 when not leading; -1 when down. */
+  public long epoch() {
+    return send("GET", "/metrics", HTTP_TIMEOUT)
+        .filter(r -> r.statusCode() == 200)
+        .map(r -> epochIn(r.body()))
+        .orElse(-1L);
+  }
+
+  /** The value of {@code metasrv_leader_epoch} in a Prometheus scrape, -1 when absent. */
+  public static long epochIn(String metrics) {
+    Matcher m = EPOCH.matcher(metrics);
+    return m.find() ? (long) Double.parseDouble(m.group(1)) : -1;
+  }
+
+  /** {@code GET /admin/maintenance} as true/false, empty when it does not answer 200. */
+  public Optional<Boolean> maintenance() {
+    return send("GET", "/admin/maintenance", HTTP_TIMEOUT)
+        .filter(r -> r.statusCode() == 200)
+        .map(r -> r.body().contains("\"enabled\":true"));
+  }
+
+  /** {@code POST /admin/maintenance/enable|disable}; empty when it does not answer in time. */
+  public Optional<HttpResponse<String>> setMaintenance(boolean enabled, Duration timeout) {
+    return send("POST", "/admin/maintenance/" + (enabled ? "enable" : "disable"), timeout);
+  }
+
+  /** Sends a request with no body; empty when the node does not answer within {@code timeout}. */
+  public Optional<HttpResponse<String>> send(String method, String path, Duration timeout) {
+    try {
+      return Optional.of(sendOrThrow(method, path, timeout));
+    } catch (IOException e) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+  }
+
+  /** Like {@link #send} but lets the caller see why a request got no answer. */
+  public HttpResponse<String> sendOrThrow(String method, String path, Duration timeout)
+      throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(timeout)
+            .method(method, HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+  }
+
+  /** The last {@code lines} lines of its console output. */
+  public String logTail(int lines) {
+    try {
+      List<String> all = Files.readAllLines(dir.resolve("console.log"));
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(no console log: " + e.getMessage() + ")";
+    }
+  }
+
+  /** Kills the process (continuing it first if it was stopped) and waits for it to go. */
+  @Override
+  public synchronized void close() {
+    if (process == null || !process.isAlive()) {
+      return;
+    }
+    if (stopped) {
+      signalQuietly("CONT");
+      stopped = false;
+    }
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return name + " (" + serverAddr() + ", http " + httpPort + ", pid "
+        + (process == null ? "-" : Long.toString(process.pid())) + ")";
+  }
+
+  private void launch() {
+    try {
+      Files.createDirectories(dir);
+      List<String> command = new ArrayList<>(List.of(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          // three JVMs, a test JVM and etcd share two cores in CI: keep each one small
+          "-Xmx256m", "-XX:+UseSerialGC",
+          "-jar", JAR.toAbsolutePath().toString(), "start",
+          "--backend", "etcd_store", "--store-addrs", storeAddr,
+          "--bind-addr", serverAddr(), "--server-addr", serverAddr(),
+          "--http-addr", "127.0.0.1:" + httpPort,
+          "--data-home", dir.resolve("data").toString(),
+          "--log-dir", dir.resolve("logs").toString()));
+      ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("console.log").toFile()));
+      builder.environment().keySet().removeIf(key -> key.startsWith("GREPTIMEDB_METASRV"));
+      process = builder.start();
+      stopped = false;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start metasrv node " + name + " from " + JAR, e);
+    }
+  }
+
+  private void signal(String signal) {
+    if (!process.isAlive()) {
+      throw new IllegalStateException("cannot send SIG" + signal + " to " + this
+          + ": it exited with " + process.exitValue());
+    }
+    if (!signalQuietly(signal)) {
+      throw new IllegalStateException("kill -" + signal + " " + pid() + " failed");
+    }
+  }
+
+  private boolean signalQuietly(String signal) {
+    try {
+      return new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+          .redirectErrorStream(true).start().waitFor() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+}
