@@ -105,8 +105,8 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   }
 
   /**
-   * Stops serving: resigns leadership first so a peer takes over at once, then stops the
-   * leader-only work and closes the store.
+   * Stops being a node: resigns leadership first so a peer takes over at once, then stops the
+   * leader-only work. The store stays open for whoever owns it to close once nothing serves.
    */
   public void shutdown() {
     if (state == ServingState.STOPPING || state == ServingState.STOPPED) {
@@ -125,7 +125,6 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
       leaderEvents.shutdownNow();
       Thread.currentThread().interrupt();
     }
-    kv.close();
     state = ServingState.STOPPED;
   }
 

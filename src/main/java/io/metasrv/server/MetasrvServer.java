@@ -21,14 +21,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running metasrv process: the {@link Metasrv} node, the admin HTTP server and the metrics
- * registry, wired from validated options. Closing it stops them in the safe order: resign
- * and stop leader-only work first, then stop answering gRPC and HTTP.
+ * A running metasrv process: the {@link Metasrv} node, its store and election, the gRPC and
+ * admin HTTP servers and the metrics registry, wired from validated options.
+ *
+ * <p>Closing it stops them in the safe order: resign and stop leader-only work first (a peer
+ * takes over at once), then stop answering gRPC and HTTP, and only then close the store, so
+ * that no request still being served finds it closed.
  */
 public final class MetasrvServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MetasrvServer.class);
@@ -37,18 +42,15 @@ public final class MetasrvServer implements AutoCloseable {
   private final Metasrv metasrv;
   private final AdminHttpServer http;
   private final GrpcServer grpc;
-  private final StoreProbe storeProbe;
-  private final PrometheusMeterRegistry registry;
-  private final JvmGcMetrics gcMetrics;
+  /** What close() releases after the node has stopped, in this order. */
+  private final Deque<AutoCloseable> resources;
 
   private MetasrvServer(Metasrv metasrv, AdminHttpServer http, GrpcServer grpc,
-      StoreProbe storeProbe, PrometheusMeterRegistry registry, JvmGcMetrics gcMetrics) {
+      Deque<AutoCloseable> resources) {
     this.metasrv = metasrv;
     this.http = http;
     this.grpc = grpc;
-    this.storeProbe = storeProbe;
-    this.registry = registry;
-    this.gcMetrics = gcMetrics;
+    this.resources = resources;
   }
 
   /**
@@ -65,54 +67,38 @@ public final class MetasrvServer implements AutoCloseable {
         build.version(), build.gitCommit(), options.serverAddr(), options.backend().configName());
     createDataHome(Path.of(options.dataHome()));
 
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    JvmGcMetrics gcMetrics = bindProcessMetrics(registry);
-    Backends backends = Backends.open(options, registry);
-    StoreProbe storeProbe = new StoreProbe(backends.kv(), STORE_PROBE_INTERVAL);
-    Metasrv metasrv = new Metasrv(nodeInfo, backends.kv(), backends.election(), storeProbe);
-    Gauge.builder("metasrv.leader", metasrv, m -> m.state() == ServingState.LEADER ? 1 : 0)
-        .description("1 while this node is the leader, 0 otherwise")
-        .register(registry);
-    Gauge.builder("metasrv.leader.epoch", metasrv, m -> m.leaderKv().heldEpoch())
-        .description("The leader epoch this node holds, 0 when it does not lead")
-        .register(registry);
-    Gauge.builder("metasrv.build.info", () -> 1)
-        .description("Build of this node")
-        .tags("version", build.version(), "git_commit", build.gitCommit())
-        .register(registry);
-
-    AdminHttpServer http;
+    // Opened resources, last first: closed in that order on a failed start and on close().
+    Deque<AutoCloseable> opened = new ArrayDeque<>();
     try {
-      http = AdminHttpServer.start(HostPort.parse("http.addr", options.http().addr()), metasrv,
-          registry);
-    } catch (IOException e) {
-      storeProbe.close();
-      backends.election().close();
-      backends.kv().close();
-      gcMetrics.close();
-      throw new StartupException("cannot serve admin HTTP on http.addr = "
-          + options.http().addr() + ": " + e.getMessage(), e);
-    }
-    log.info("admin http serving on {}", options.http().addr());
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      opened.push(registry::close);
+      opened.push(bindProcessMetrics(registry));
+      Backends backends = Backends.open(options, registry);
+      opened.push(backends.kv());
+      StoreProbe storeProbe = new StoreProbe(backends.kv(), STORE_PROBE_INTERVAL);
+      opened.push(storeProbe);
+      Metasrv metasrv = new Metasrv(nodeInfo, backends.kv(), backends.election(), storeProbe);
+      registerNodeGauges(registry, metasrv, build);
 
-    GrpcServer grpc;
-    try {
+      AdminHttpServer http = serve("http.addr", options.http().addr(),
+          address -> AdminHttpServer.start(address, metasrv, registry));
+      opened.push(http);
+      log.info("admin http serving on {}", options.http().addr());
       // No gRPC TLS options yet (GreptimeDB's metasrv has none either): plaintext.
-      grpc = GrpcServer.start(HostPort.parse("bind_addr", options.bindAddr()), metasrv,
-          HeartbeatHandler.ACKNOWLEDGE, registry, Optional.empty());
-    } catch (IOException e) {
-      http.close();
-      storeProbe.close();
-      backends.election().close();
-      backends.kv().close();
-      gcMetrics.close();
-      throw new StartupException("cannot serve gRPC on bind_addr = " + options.bindAddr() + ": "
-          + e.getMessage(), e);
+      GrpcServer grpc = serve("bind_addr", options.bindAddr(),
+          address -> GrpcServer.start(address, metasrv, HeartbeatHandler.ACKNOWLEDGE, registry,
+              Optional.empty()));
+      opened.push(grpc);
+      log.info("grpc serving on {}", options.bindAddr());
+
+      metasrv.start();
+      log.info("metasrv started in {} ms: server_addr={}", clock.millis() - startedAt,
+          options.serverAddr());
+      return new MetasrvServer(metasrv, http, grpc, opened);
+    } catch (RuntimeException e) {
+      closeAll(opened);
+      throw e;
     }
-    metasrv.start();
-    log.info("metasrv started in {} ms: server_addr={}", clock.millis() - startedAt,
-        options.serverAddr());
-    return new MetasrvServer(metasrv, http, grpc, storeProbe, registry, gcMetrics);
   }
 
   public Metasrv metasrv() {
@@ -129,13 +115,49 @@ public final class MetasrvServer implements AutoCloseable {
 
   @Override
   public void close() {
-    storeProbe.close();
     metasrv.shutdown();
-    grpc.close();
-    http.close();
-    gcMetrics.close();
-    registry.close();
+    closeAll(resources);
     log.info("metasrv stopped: addr={}", metasrv.nodeInfo().addr());
+  }
+
+  private static void closeAll(Deque<AutoCloseable> resources) {
+    while (!resources.isEmpty()) {
+      AutoCloseable resource = resources.pop();
+      try {
+        resource.close();
+      } catch (Exception e) {
+        log.warn("closing {} failed: {}", resource.getClass().getSimpleName(), e.toString());
+      }
+    }
+  }
+
+  /** A server bound to an option's address; a bind failure names the option. */
+  private static <T> T serve(String keyPath, String addr, Binder<T> binder) {
+    try {
+      return binder.bind(HostPort.parse(keyPath, addr));
+    } catch (IOException e) {
+      throw new StartupException("cannot serve on " + keyPath + " = " + addr + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  @FunctionalInterface
+  private interface Binder<T> {
+    T bind(InetSocketAddress address) throws IOException;
+  }
+
+  private static void registerNodeGauges(PrometheusMeterRegistry registry, Metasrv metasrv,
+      BuildInfo build) {
+    Gauge.builder("metasrv.leader", metasrv, m -> m.state() == ServingState.LEADER ? 1 : 0)
+        .description("1 while this node is the leader, 0 otherwise")
+        .register(registry);
+    Gauge.builder("metasrv.leader.epoch", metasrv, m -> m.leaderKv().heldEpoch())
+        .description("The leader epoch this node holds, 0 when it does not lead")
+        .register(registry);
+    Gauge.builder("metasrv.build.info", () -> 1)
+        .description("Build of this node")
+        .tags("version", build.version(), "git_commit", build.gitCommit())
+        .register(registry);
   }
 
   private static void createDataHome(Path dataHome) {

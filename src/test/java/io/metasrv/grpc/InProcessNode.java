@@ -77,5 +77,6 @@ final class InProcessNode implements AutoCloseable {
     }
     metasrv.shutdown();
     server.close();
+    metasrv.kv().close(); // the node was handed its store; nothing else closes it
   }
 }
