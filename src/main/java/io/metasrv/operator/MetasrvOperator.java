@@ -2,10 +2,12 @@ package io.metasrv.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.metasrv.operator.admin.PodAdminAddresses;
 import io.metasrv.operator.admin.PodAdminApi;
 import io.metasrv.operator.cluster.ClusterObserver;
 import io.metasrv.operator.cluster.MetasrvClusterReconciler;
+import io.metasrv.operator.maintenance.MaintenanceModeReconciler;
 import java.time.Clock;
 
 /** Builds the JOSDK operator with this project's controllers; the caller starts and stops it. */
@@ -30,13 +32,18 @@ public final class MetasrvOperator {
     operator.register(
         new MetasrvClusterReconciler(
             new ClusterObserver(admin, addresses), settings.observeInterval(), clock),
-        controller -> {
-          if (settings.namespaces().isEmpty()) {
-            controller.watchingAllNamespaces();
-          } else {
-            controller.settingNamespaces(settings.namespaces());
-          }
-        });
+        controller -> watch(controller, settings));
+    operator.register(
+        new MaintenanceModeReconciler(admin, addresses, settings.observeInterval(), clock),
+        controller -> watch(controller, settings));
     return operator;
+  }
+
+  private static void watch(ControllerConfigurationOverrider<?> controller, OperatorSettings settings) {
+    if (settings.namespaces().isEmpty()) {
+      controller.watchingAllNamespaces();
+    } else {
+      controller.settingNamespaces(settings.namespaces());
+    }
   }
 }

@@ -1,5 +1,7 @@
 package io.metasrv.operator;
 
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -9,6 +11,9 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.javaoperatorsdk.operator.Operator;
 import io.metasrv.operator.admin.HttpPodAdminApi;
 import io.metasrv.operator.admin.PodAdminAddresses;
+import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
+import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
+import io.metasrv.operator.cluster.ClusterNames;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -16,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -61,6 +67,40 @@ final class OperatorHarness implements AutoCloseable {
 
   String namespace() {
     return client.getNamespace();
+  }
+
+  /** A valid cluster on etcd with the schema's defaults left out, as a user would write it. */
+  static MetasrvCluster etcdCluster(String name) {
+    MetasrvCluster cluster = new MetasrvCluster();
+    cluster.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    MetasrvClusterSpec spec = new MetasrvClusterSpec();
+    spec.image = "metasrv:test";
+    spec.backend = new MetasrvClusterSpec.Backend();
+    spec.backend.etcd = new MetasrvClusterSpec.Etcd();
+    spec.backend.etcd.endpoints = List.of("etcd-0.etcd:2379", "etcd-1.etcd:2379");
+    cluster.setSpec(spec);
+    return cluster;
+  }
+
+  /** A pod of the cluster as its StatefulSet would make it; there is no kubelet here. */
+  void createPod(String cluster, String name) {
+    ClusterNames names = new ClusterNames(cluster, namespace());
+    client.pods().resource(new PodBuilder()
+        .withNewMetadata().withName(name).withLabels(names.labels()).endMetadata()
+        .withNewSpec().addNewContainer().withName("metasrv").withImage("metasrv:test").endContainer().endSpec()
+        .withNewStatus().withPodIP("10.0.0.1").endStatus()
+        .build()).create();
+  }
+
+  /** Pods named {@code cluster-0..n-1}, each with a fake admin API and its pod object. */
+  FakeMetasrvPod[] startPods(String cluster, int count) throws IOException {
+    FakeMetasrvPod[] pods = new FakeMetasrvPod[count];
+    for (int i = 0; i < count; i++) {
+      String name = cluster + "-" + i;
+      pods[i] = new FakeMetasrvPod(name + "." + cluster + "-peers." + namespace() + ".svc:3002");
+      fakePods.put(name, pods[i]);
+    }
+    return pods;
   }
 
 
