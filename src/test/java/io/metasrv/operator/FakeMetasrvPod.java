@@ -49,6 +49,11 @@ final class FakeMetasrvPod implements AutoCloseable {
     return maintenance;
   }
 
+  /** Someone else flips the flag, behind the operator's back. */
+  void setMaintenance(boolean enabled) {
+    maintenance = enabled;
+  }
+
   private void handle(HttpExchange exchange) throws IOException {
     String path = exchange.getRequestURI().getPath();
     String method = exchange.getRequestMethod();

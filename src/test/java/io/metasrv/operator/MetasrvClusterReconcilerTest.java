@@ -1,5 +1,6 @@
 package io.metasrv.operator;
 
+import static io.metasrv.operator.OperatorHarness.etcdCluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -7,8 +8,6 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -231,16 +230,11 @@ class MetasrvClusterReconcilerTest {
   void statusReportsReadinessAndLeaderFromThePods() throws Exception {
     apply(etcdCluster("live"));
     awaitObject(StatefulSet.class, "live");
-    FakeMetasrvPod[] pods = new FakeMetasrvPod[3];
-    for (int i = 0; i < 3; i++) {
-      String name = "live-" + i;
-      pods[i] = new FakeMetasrvPod(name + ".live-peers." + harness.namespace() + ".svc:3002");
-      harness.fakePods.put(name, pods[i]);
-    }
+    FakeMetasrvPod[] pods = harness.startPods("live", 3);
     pods[0].lead(pods[1], pods[2]);
     pods[2].breakDown();
     for (int i = 0; i < 3; i++) {
-      createPod("live", "live-" + i);
+      harness.createPod("live", "live-" + i);
     }
 
     MetasrvClusterStatus partial = awaitStatus(
@@ -268,29 +262,8 @@ class MetasrvClusterReconcilerTest {
     assertThat(later.getStatus()).isEqualTo(ready);
   }
 
-  private void createPod(String cluster, String name) {
-    ClusterNames names = new ClusterNames(cluster, harness.namespace());
-    harness.client.pods().resource(new PodBuilder()
-        .withNewMetadata().withName(name).withLabels(names.labels()).endMetadata()
-        .withNewSpec().addNewContainer().withName("metasrv").withImage("metasrv:test").endContainer().endSpec()
-        .withNewStatus().withPodIP("10.0.0.1").endStatus()
-        .build()).create();
-  }
-
   private static String configHash(StatefulSet sts) {
     return sts.getSpec().getTemplate().getMetadata().getAnnotations().get(ClusterNames.CONFIG_HASH_ANNOTATION);
-  }
-
-  private static MetasrvCluster etcdCluster(String name) {
-    MetasrvCluster cluster = new MetasrvCluster();
-    cluster.setMetadata(new ObjectMetaBuilder().withName(name).build());
-    MetasrvClusterSpec spec = new MetasrvClusterSpec();
-    spec.image = "metasrv:test";
-    spec.backend = new MetasrvClusterSpec.Backend();
-    spec.backend.etcd = new MetasrvClusterSpec.Etcd();
-    spec.backend.etcd.endpoints = List.of("etcd-0.etcd:2379", "etcd-1.etcd:2379");
-    cluster.setSpec(spec);
-    return cluster;
   }
 
   private MetasrvCluster apply(MetasrvCluster cluster) {

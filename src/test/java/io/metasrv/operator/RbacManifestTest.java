@@ -1,0 +1,108 @@
+package io.metasrv.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesList;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResource;
+import io.metasrv.operator.api.v1alpha1.MaintenanceMode;
+import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
+import io.metasrv.operator.cluster.MetasrvClusterReconciler;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The operator's RBAC grants what its code uses, and no kind it does not: the owned kinds are
+ * taken from the cluster workflow's dependents, so a new dependent without a grant fails here.
+ */
+class RbacManifestTest {
+  private static final List<String> OWN = List.of("get", "list", "watch", "create", "update", "patch", "delete");
+
+  @Test
+  void clusterRoleGrantsExactlyWhatTheOperatorUses() throws Exception {
+    List<HasMetadata> objects = load(Path.of("manifests/operator/rbac.yaml"));
+    ClusterRole role = only(objects, ClusterRole.class);
+    ClusterRoleBinding binding = only(objects, ClusterRoleBinding.class);
+    ServiceAccount account = only(objects, ServiceAccount.class);
+    assertThat(binding.getRoleRef().getName()).isEqualTo(role.getMetadata().getName());
+    assertThat(binding.getSubjects()).singleElement().satisfies(s -> {
+      assertThat(s.getName()).isEqualTo(account.getMetadata().getName());
+      assertThat(s.getNamespace()).isEqualTo(account.getMetadata().getNamespace());
+    });
+
+    List<Grant> needed = new ArrayList<>();
+    for (Dependent dependent : MetasrvClusterReconciler.class.getAnnotation(Workflow.class).dependents()) {
+      var resource = (KubernetesDependentResource<?, ?>) dependent.type().getDeclaredConstructor().newInstance();
+      needed.add(Grant.of(resource.resourceType(), "", OWN));
+    }
+    for (Class<? extends HasMetadata> primary : List.of(MetasrvCluster.class, MaintenanceMode.class)) {
+      needed.add(Grant.of(primary, "", List.of("get", "list", "watch", "patch", "update")));
+      needed.add(Grant.of(primary, "/status", List.of("patch", "update")));
+      needed.add(Grant.of(primary, "/finalizers", List.of("update")));
+    }
+    needed.add(Grant.of(Pod.class, "", List.of("get", "list", "watch")));
+    needed.add(Grant.of(Secret.class, "", List.of("get")));
+    needed.add(new Grant("", "events", List.of("create")));
+    needed.add(Grant.of(Lease.class, "", List.of("get", "create", "update")));
+
+    for (Grant grant : needed) {
+      for (String verb : grant.verbs()) {
+        assertThat(role.getRules())
+            .as("%s %s in group '%s'", verb, grant.resource(), grant.group())
+            .anyMatch(rule -> rule.getApiGroups().contains(grant.group())
+                && rule.getResources().contains(grant.resource())
+                && rule.getVerbs().contains(verb));
+      }
+    }
+    Set<String> neededKinds = new LinkedHashSet<>();
+    needed.forEach(g -> neededKinds.add(g.group() + "/" + g.resource()));
+    for (PolicyRule rule : role.getRules()) {
+      assertThat(rule.getVerbs()).doesNotContain("*", "escalate", "bind", "impersonate");
+      for (String group : rule.getApiGroups()) {
+        for (String resource : rule.getResources()) {
+          assertThat(neededKinds).as("granted but not used").contains(group + "/" + resource);
+        }
+      }
+    }
+  }
+
+  private static List<HasMetadata> load(Path file) throws Exception {
+    try (InputStream yaml = Files.newInputStream(file)) {
+      Object parsed = Serialization.unmarshal(yaml);
+      return parsed instanceof KubernetesList list ? list.getItems() : castList(parsed);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<HasMetadata> castList(Object parsed) {
+    return parsed instanceof List<?> list ? (List<HasMetadata>) list : List.of((HasMetadata) parsed);
+  }
+
+  private static <T> T only(List<HasMetadata> objects, Class<T> type) {
+    List<T> found = objects.stream().filter(type::isInstance).map(type::cast).toList();
+    assertThat(found).as(type.getSimpleName()).hasSize(1);
+    return found.get(0);
+  }
+
+  private record Grant(String group, String resource, List<String> verbs) {
+    static Grant of(Class<? extends HasMetadata> type, String subresource, List<String> verbs) {
+      return new Grant(HasMetadata.getGroup(type), HasMetadata.getPlural(type) + subresource, verbs);
+    }
+  }
+}
