@@ -16,9 +16,9 @@ import java.util.Optional;
  *     over; whole seconds, as the Lease stores it
  * @param renewDeadline a leader that could not renew for this long steps down
  * @param retryPeriod how often the leader renews and followers check the Lease
- * @param kubeconfig kubeconfig file to reach the API server with; when not set, the pod's
- *     service account (in-cluster), or else fabric8's usual lookup ({@code KUBECONFIG}, {@code
- *     ~/.kube/config})
+ * @param kubeconfig kubeconfig file to reach the API server with; when not set, fabric8's
+ *     auto-configuration: {@code KUBECONFIG} or {@code ~/.kube/config} when there is one, else
+ *     the pod's service account (in-cluster)
  */
 public record ElectionOptions(
     ElectionKind kind,

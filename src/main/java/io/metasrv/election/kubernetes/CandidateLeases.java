@@ -54,10 +54,10 @@ final class CandidateLeases {
    * address with what a Kubernetes name cannot hold replaced by {@code -}, so that the name is
    * predictable for RBAC ({@code 10.0.0.7:3002} gives {@code <lease>-candidate-10.0.0.7-3002}).
    */
-  String nameOf(String addr) {
+  static String nameOf(String leaseName, String addr) {
     String cleaned = addr.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.-]", "-")
         .replaceAll("^[-.]+|[-.]+$", "");
-    String name = config.leaseName() + "-candidate-" + cleaned;
+    String name = leaseName + "-candidate-" + cleaned;
     return name.length() <= MAX_NAME_LENGTH ? name
         : name.substring(0, MAX_NAME_LENGTH).replaceAll("[-.]+$", "");
   }
@@ -67,7 +67,7 @@ final class CandidateLeases {
     LeaseBuilder builder = existing == null ? new LeaseBuilder() : new LeaseBuilder(existing);
     return builder
         .editOrNewMetadata()
-          .withName(nameOf(self.addr()))
+          .withName(nameOf(config.leaseName(), self.addr()))
           .withNamespace(calls.namespace())
           .addToLabels(ELECTION_LABEL, config.leaseName())
           .addToLabels(MANAGED_BY_LABEL, "metasrv")

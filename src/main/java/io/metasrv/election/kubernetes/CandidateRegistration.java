@@ -35,7 +35,7 @@ final class CandidateRegistration implements AutoCloseable {
     this.candidates = candidates;
     this.config = config;
     this.self = self;
-    this.name = candidates.nameOf(self.addr());
+    this.name = CandidateLeases.nameOf(config.leaseName(), self.addr());
     this.renewer = new ScheduledThreadPoolExecutor(1, runnable -> {
       Thread thread = new Thread(runnable, "metasrv-election-candidate");
       thread.setDaemon(true);

@@ -14,7 +14,8 @@ final class KubernetesClients {
 
   /**
    * A client configured from {@code kubeconfig} when given, else by fabric8's
-   * auto-configuration (in a pod: its service account).
+   * auto-configuration ({@code KUBECONFIG} or {@code ~/.kube/config} when there is one, else
+   * the pod's service account).
    *
    * @param requestTimeout the longest one call may take; fabric8's own retries are turned off,
    *     as the election retries every retry period and must see each failure in time

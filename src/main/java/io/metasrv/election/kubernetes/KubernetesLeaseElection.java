@@ -83,6 +83,8 @@ public final class KubernetesLeaseElection implements Election {
 
   // confined to the election thread
   private long campaignNotBefore;
+  /** The version of the Lease this process last wrote as its holder, or null. */
+  private String versionWrittenBySelf;
   private int apiFailures;
 
   // set once by start()
@@ -332,7 +334,7 @@ public final class KubernetesLeaseElection implements Election {
     apiReachable();
     if (!seen.exists()) {
       create();
-    } else if (seen.mayBeTakenBy(self.addr(), nanoTime.getAsLong())) {
+    } else if (seen.mayBeTakenBy(self.addr(), versionWrittenBySelf, nanoTime.getAsLong())) {
       acquire(seen);
     }
     if (leadership != null) {
@@ -369,6 +371,7 @@ public final class KubernetesLeaseElection implements Election {
     } catch (KubernetesClientException e) {
       if (LeaseCalls.isConflict(e)) {
         log.debug("lost the race to create the election Lease: addr={}", self.addr());
+        observeWinner();
         return;
       }
       throw e;
@@ -395,6 +398,7 @@ public final class KubernetesLeaseElection implements Election {
       if (LeaseCalls.isConflict(e)) {
         log.debug("lost the race for the election Lease: addr={} version={}", self.addr(),
             seen.resourceVersion());
+        observeWinner();
         return;
       }
       throw e;
@@ -404,7 +408,17 @@ public final class KubernetesLeaseElection implements Election {
     won(observe(written), sentAt);
   }
 
+  /**
+   * Reads the Lease a peer has just written, so that its expiry counts from now rather than
+   * from the next read a retry period later: a winner that crashes at once is replaced a lease
+   * duration after it won, not a lease duration and a retry period.
+   */
+  private void observeWinner() {
+    observe(calls.get(config.leaseName()));
+  }
+
   private void won(ObservedLease written, long sentAt) {
+    versionWrittenBySelf = written.resourceVersion();
     Leadership won = new Leadership(written.transitions(), written.lease(), sentAt,
         config.renewDeadline().toNanos(), config.retryPeriod().toNanos());
     if (nanoTime.getAsLong() - won.validUntil >= 0) {
@@ -447,6 +461,7 @@ public final class KubernetesLeaseElection implements Election {
           .build());
       renewTimer.record(nanoTime.getAsLong() - sentAt, TimeUnit.NANOSECONDS);
       observe(written);
+      versionWrittenBySelf = written.getMetadata().getResourceVersion();
       held.renewed(written, sentAt);
       if (held.failures > 0) {
         log.info("leader Lease renewed again after {} failed attempts: addr={} term={}",

@@ -69,12 +69,25 @@ record ObservedLease(Lease lease, long changedAtNanos, int defaultDurationSecond
   }
 
   /**
-   * Whether {@code self} may try to take the Lease at {@code nowNanos}: it is free, held by
-   * {@code self} from an earlier leadership (this node knows it does not lead now), or expired.
+   * Whether {@code self} may try to take the Lease at {@code nowNanos}: it is free, or expired,
+   * or it is still the version this very process wrote when it last led (nobody wrote since, so
+   * nobody else can lead). A Lease naming {@code self} that this process did not write was
+   * written by an earlier process at the same address, which may still think it leads: it has
+   * to expire like any other.
+   *
+   * @param versionWrittenBySelf the {@code resourceVersion} of this process's last write, or
+   *     null
    */
-  boolean mayBeTakenBy(String self, long nowNanos) {
+  boolean mayBeTakenBy(String self, String versionWrittenBySelf, long nowNanos) {
     Optional<String> holder = holder();
-    return holder.isEmpty() || holder.get().equals(self) || nowNanos - expiresAtNanos() >= 0;
+    if (holder.isEmpty()) {
+      return true;
+    }
+    if (holder.get().equals(self) && versionWrittenBySelf != null
+        && versionWrittenBySelf.equals(resourceVersion())) {
+      return true;
+    }
+    return nowNanos - expiresAtNanos() >= 0;
   }
 
   /** The holder, while it may still think it leads. */

@@ -73,11 +73,11 @@ class CandidateLeasesTest {
 
   @Test
   void candidateLeaseNamesArePredictableKubernetesNames() {
-    assertThat(candidates.nameOf("10.0.0.7:3002"))
+    assertThat(CandidateLeases.nameOf(CONFIG.leaseName(), "10.0.0.7:3002"))
         .isEqualTo("metasrv-election-candidate-10.0.0.7-3002");
-    assertThat(candidates.nameOf("metasrv-0.metasrv.greptime.svc:3002"))
+    assertThat(CandidateLeases.nameOf(CONFIG.leaseName(), "metasrv-0.metasrv.greptime.svc:3002"))
         .isEqualTo("metasrv-election-candidate-metasrv-0.metasrv.greptime.svc-3002");
-    assertThat(candidates.nameOf("[fd00::1]:3002"))
+    assertThat(CandidateLeases.nameOf(CONFIG.leaseName(), "[fd00::1]:3002"))
         .isEqualTo("metasrv-election-candidate-fd00--1--3002");
   }
 }

@@ -37,11 +37,11 @@ class ObservedLeaseTest {
 
     clock += 14 * SECOND;
     seen = seen.next(lease("1", "10.0.0.1:3002", NOW), clock);
-    assertThat(seen.mayBeTakenBy("10.0.0.2:3002", clock)).isFalse();
+    assertThat(seen.mayBeTakenBy("10.0.0.2:3002", null, clock)).isFalse();
     assertThat(seen.liveHolder(clock)).contains("10.0.0.1:3002");
 
     clock += SECOND;
-    assertThat(seen.mayBeTakenBy("10.0.0.2:3002", clock)).isTrue();
+    assertThat(seen.mayBeTakenBy("10.0.0.2:3002", null, clock)).isTrue();
     assertThat(seen.liveHolder(clock)).isEmpty();
   }
 
@@ -52,33 +52,37 @@ class ObservedLeaseTest {
     seen = seen.next(lease("2", "10.0.0.1:3002", NOW.plusSeconds(10)), clock);
 
     clock += 14 * SECOND;
-    assertThat(seen.mayBeTakenBy("10.0.0.2:3002", clock)).isFalse();
+    assertThat(seen.mayBeTakenBy("10.0.0.2:3002", null, clock)).isFalse();
     clock += SECOND;
-    assertThat(seen.mayBeTakenBy("10.0.0.2:3002", clock)).isTrue();
+    assertThat(seen.mayBeTakenBy("10.0.0.2:3002", null, clock)).isTrue();
   }
 
   @Test
   void renewTimeWrittenByAnotherClockIsNeverComparedWithOurs() {
     // minutes in the past (holder's clock behind) must not look expired ...
     ObservedLease behind = firstSight(lease("1", "10.0.0.1:3002", NOW.minusMinutes(5)));
-    assertThat(behind.mayBeTakenBy("10.0.0.2:3002", clock)).isFalse();
+    assertThat(behind.mayBeTakenBy("10.0.0.2:3002", null, clock)).isFalse();
     // ... nor minutes in the future (holder's clock ahead) keep it valid once it stops changing
     ObservedLease ahead = firstSight(lease("1", "10.0.0.1:3002", NOW.plusMinutes(5)));
-    assertThat(ahead.mayBeTakenBy("10.0.0.2:3002", clock + 15 * SECOND)).isTrue();
+    assertThat(ahead.mayBeTakenBy("10.0.0.2:3002", null, clock + 15 * SECOND)).isTrue();
   }
 
   @Test
   void releasedLeaseMayBeTakenAtOnce() {
     ObservedLease seen = firstSight(lease("1", null, NOW));
     assertThat(seen.holder()).isEmpty();
-    assertThat(seen.mayBeTakenBy("10.0.0.2:3002", clock)).isTrue();
-    assertThat(firstSight(lease("1", "", NOW)).mayBeTakenBy("10.0.0.2:3002", clock)).isTrue();
+    assertThat(seen.mayBeTakenBy("10.0.0.2:3002", null, clock)).isTrue();
+    assertThat(firstSight(lease("1", "", NOW)).mayBeTakenBy("10.0.0.2:3002", null, clock)).isTrue();
   }
 
   @Test
-  void aLeaseStillNamingThisNodeMayBeTakenBackAtOnce() {
-    ObservedLease seen = firstSight(lease("1", "10.0.0.1:3002", NOW));
-    assertThat(seen.mayBeTakenBy("10.0.0.1:3002", clock)).isTrue();
+  void aLeaseStillNamingThisNodeIsTakenBackAtOnceOnlyWhenThisProcessWroteItLast() {
+    ObservedLease seen = firstSight(lease("7", "10.0.0.1:3002", NOW));
+    assertThat(seen.mayBeTakenBy("10.0.0.1:3002", "7", clock)).isTrue();
+    // written by an earlier process at this address, or rewritten since: wait for expiry
+    assertThat(seen.mayBeTakenBy("10.0.0.1:3002", null, clock)).isFalse();
+    assertThat(seen.mayBeTakenBy("10.0.0.1:3002", "6", clock)).isFalse();
+    assertThat(seen.mayBeTakenBy("10.0.0.1:3002", null, clock + 15 * SECOND)).isTrue();
     assertThat(seen.transitions()).isEqualTo(4);
   }
 
@@ -87,7 +91,7 @@ class ObservedLeaseTest {
     Lease noDuration = lease("1", "10.0.0.1:3002", NOW);
     noDuration.getSpec().setLeaseDurationSeconds(null);
     ObservedLease seen = ObservedLease.none(clock, 3).next(noDuration, clock);
-    assertThat(seen.mayBeTakenBy("10.0.0.2:3002", clock + 3 * SECOND - 1)).isFalse();
-    assertThat(seen.mayBeTakenBy("10.0.0.2:3002", clock + 3 * SECOND)).isTrue();
+    assertThat(seen.mayBeTakenBy("10.0.0.2:3002", null, clock + 3 * SECOND - 1)).isFalse();
+    assertThat(seen.mayBeTakenBy("10.0.0.2:3002", null, clock + 3 * SECOND)).isTrue();
   }
 }

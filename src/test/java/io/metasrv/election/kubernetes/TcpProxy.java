@@ -81,9 +81,14 @@ public final class TcpProxy implements AutoCloseable {
       while (!server.isClosed()) {
         try {
           Socket client = server.accept();
+          if (!register(server, client)) {
+            return;
+          }
           Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
-          open.add(client);
-          open.add(upstream);
+          if (!register(server, upstream)) {
+            closeQuietly(client);
+            return;
+          }
           threads.execute(() -> pump(client, upstream));
           threads.execute(() -> pump(upstream, client));
         } catch (IOException e) {
@@ -91,6 +96,19 @@ public final class TcpProxy implements AutoCloseable {
         }
       }
     });
+  }
+
+  /**
+   * Keeps {@code socket} open unless a cut came since {@code server} accepted it: a connection
+   * accepted just before a cut must not outlive it.
+   */
+  private synchronized boolean register(ServerSocket server, Socket socket) {
+    if (listening != server) {
+      closeQuietly(socket);
+      return false;
+    }
+    open.add(socket);
+    return true;
   }
 
   private void pump(Socket from, Socket to) {
