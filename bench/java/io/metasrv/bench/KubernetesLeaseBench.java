@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -30,10 +31,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * Takeover times of {@link KubernetesLeaseElection} beside fabric8's own {@code LeaderElector},
  * in the same run, on the same in-JVM mock API server (CRUD mode), with the same timings.
  *
- * <p>Each round starts three electors on a fresh Lease, waits for one to lead, then either
- * releases it (graceful: ours closes, which resigns; fabric8's is cancelled with release on
- * cancel) or crashes it (its connection to the API server is cut first, so it releases
- * nothing), and measures until another elector says it leads. Both implementations run their
+ * <p>Each round starts three electors on a fresh Lease, waits for one to lead and then for a
+ * random one to three retry periods (so the event falls at any point of the renewal and polling
+ * cycles), then either releases it (graceful: ours closes, which resigns; fabric8's is
+ * cancelled with release on cancel) or crashes it (its connection to the API server is cut
+ * first, so it releases nothing), and measures until another elector says it leads. Both implementations run their
  * rounds at the same time, each on its own Lease. "two holders" counts the times an elector
  * started leading while another one still said it led.
  */
@@ -154,6 +156,12 @@ public final class KubernetesLeaseBench {
           ? electors.stream().filter(Elector::leads).findFirst().orElse(null) : null,
           startDeadline, "a first leader on " + leaseName);
 
+      // let the release or crash fall at a random point of the renewal and polling cycles
+      Thread.sleep(timings.retry().toMillis()
+          + ThreadLocalRandom.current().nextLong(timings.retry().multipliedBy(2).toMillis()));
+      if (!leader.leads()) {
+        throw new IllegalStateException("the first leader lost its Lease on " + leaseName);
+      }
       long eventAt = System.nanoTime();
       if (crash) {
         leader.crash();

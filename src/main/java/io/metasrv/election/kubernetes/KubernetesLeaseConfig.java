@@ -30,9 +30,10 @@ public record KubernetesLeaseConfig(
           "leaseDuration must be whole seconds, at least 1 s, got " + leaseDuration);
     }
     if (retryPeriod.isNegative() || retryPeriod.isZero()
-        || retryPeriod.compareTo(renewDeadline) >= 0 || renewDeadline.compareTo(leaseDuration) >= 0) {
-      throw new IllegalArgumentException("need 0 < retryPeriod < renewDeadline < leaseDuration, got "
-          + retryPeriod + " / " + renewDeadline + " / " + leaseDuration);
+        || retryPeriod.compareTo(renewDeadline) >= 0
+        || renewDeadline.compareTo(leaseDuration) >= 0) {
+      throw new IllegalArgumentException("need 0 < retryPeriod < renewDeadline < leaseDuration, "
+          + "got " + retryPeriod + " / " + renewDeadline + " / " + leaseDuration);
     }
   }
 
