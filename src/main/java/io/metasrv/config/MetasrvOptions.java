@@ -35,6 +35,7 @@ import java.util.Optional;
  * @param metaTableName table holding metadata on PostgreSQL and MySQL
  * @param metaElectionLockId PostgreSQL advisory lock id used for the election
  * @param nodeMaxIdleTime node info not refreshed for this long is dropped from memory
+ * @param election how the leader is elected
  * @param replacedBackend the backend the configuration asked for that {@code use_memory_store =
  *     true} replaced, if they disagreed
  */
@@ -62,6 +63,7 @@ public record MetasrvOptions(
     String metaTableName,
     long metaElectionLockId,
     Duration nodeMaxIdleTime,
+    ElectionOptions election,
     @Derived Optional<BackendKind> replacedBackend) {
 
   public MetasrvOptions {
@@ -94,6 +96,7 @@ public record MetasrvOptions(
         "greptime_metakv",
         1,
         Duration.ofHours(24),
+        ElectionOptions.defaults(),
         Optional.empty());
   }
 
@@ -123,6 +126,7 @@ public record MetasrvOptions(
         metaTableName,
         metaElectionLockId,
         nodeMaxIdleTime,
+        election,
         replacedBackend);
   }
 
@@ -155,6 +159,7 @@ public record MetasrvOptions(
         metaTableName,
         metaElectionLockId,
         nodeMaxIdleTime,
+        election,
         replacedBackend);
   }
 }

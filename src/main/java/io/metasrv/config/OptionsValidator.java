@@ -19,6 +19,17 @@ final class OptionsValidator {
   /** Kafka's legal topic characters; topics are named {@code <prefix>_<n>}. */
   private static final Pattern KAFKA_TOPIC_PREFIX = Pattern.compile("[A-Za-z0-9._-]{1,240}");
 
+  /**
+   * A Kubernetes object name (RFC 1123 subdomain) that is also a label value (at most 63
+   * characters), as the candidates' Leases carry it in a label.
+   */
+  private static final Pattern LEASE_NAME =
+      Pattern.compile(
+          "(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+
+  /** A Kubernetes namespace (RFC 1123 label). */
+  private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+
   /** An HTTP header name (RFC 9110 token). */
   private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
@@ -39,6 +50,7 @@ final class OptionsValidator {
     validator.validateProcedureAndDetector(options);
     validator.validateWal(options.wal(), options.enableRegionFailover());
     validator.validateExportMetrics(options.exportMetrics());
+    validator.validateElection(options.election());
   }
 
   private void validateServer(MetasrvOptions options) {
@@ -173,6 +185,50 @@ final class OptionsValidator {
           "export_metrics.remote_write.headers." + header,
           "is not a valid HTTP header name");
     }
+  }
+
+  /**
+   * The Lease timings must nest as client-go's do: a leader gives up (renew deadline) before
+   * followers may take over (lease duration), and tries to renew more than once before giving
+   * up (retry period).
+   */
+  private void validateElection(ElectionOptions election) {
+    require(
+        LEASE_NAME.matcher(election.leaseName()).matches(),
+        "election.lease_name",
+        "must be a Kubernetes object name (lowercase letters, digits, '-' and '.', starting and"
+            + " ending with a letter or digit) of at most 63 characters, got \""
+            + election.leaseName()
+            + "\"");
+    election
+        .namespace()
+        .ifPresent(
+            namespace ->
+                require(
+                    NAMESPACE.matcher(namespace).matches(),
+                    "election.namespace",
+                    "must be a Kubernetes namespace name (at most 63 lowercase letters, digits"
+                        + " and '-'), got \""
+                        + namespace
+                        + "\""));
+    Duration lease = election.leaseDuration();
+    require(
+        lease.compareTo(Duration.ofSeconds(1)) >= 0 && lease.toMillis() % 1000 == 0,
+        "election.lease_duration",
+        "must be whole seconds, at least 1s (the Lease stores it in seconds), got "
+            + HumanDuration.format(lease));
+    requirePositive("election.renew_deadline", election.renewDeadline());
+    require(
+        election.renewDeadline().compareTo(lease) < 0,
+        "election.renew_deadline",
+        "must be shorter than election.lease_duration, or a leader that cannot renew would"
+            + " still lead when followers take over");
+    requirePositive("election.retry_period", election.retryPeriod());
+    require(
+        election.retryPeriod().compareTo(election.renewDeadline()) < 0,
+        "election.retry_period",
+        "must be shorter than election.renew_deadline, or a leader steps down after a single"
+            + " failed renewal");
   }
 
   /** Checks {@code host:port} (IPv6 hosts in brackets) and returns the host. */

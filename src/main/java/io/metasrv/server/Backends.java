@@ -1,10 +1,12 @@
 package io.metasrv.server;
 
+import io.metasrv.config.ElectionKind;
 import io.metasrv.config.MetasrvOptions;
 import io.metasrv.election.Election;
 import io.metasrv.election.StandaloneElection;
 import io.metasrv.election.etcd.EtcdElection;
 import io.metasrv.election.etcd.EtcdElectionConfig;
+import io.metasrv.election.kubernetes.KubernetesLeaseElection;
 import io.metasrv.kv.Bytes;
 import io.metasrv.kv.ChrootKv;
 import io.metasrv.kv.KvBackend;
@@ -14,11 +16,13 @@ import io.metasrv.kv.MeteredKv;
 import io.metasrv.kv.etcd.EtcdKv;
 import io.metasrv.kv.etcd.EtcdKvConfig;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Optional;
 
 /**
  * The store and the election the options name. The store sits under {@code store_key_prefix}
- * and is metered; the election runs on the same backend (the memory store has none: a single
- * node leads alone).
+ * and is metered. The election runs on the same backend (the memory store has none: a single
+ * node leads alone), unless {@code [election] kind = "kubernetes-lease"} elects through a
+ * Kubernetes Lease instead, whatever the store.
  *
  * @param kv the store
  * @param election the leader election
@@ -29,19 +33,47 @@ record Backends(KvBackend kv, Election election) {
     KvLimits limits = new KvLimits(options.maxTxnOps(),
         options.procedure().maxMetadataValueSize().bytes());
     byte[] prefix = Bytes.utf8(options.storeKeyPrefix());
+    Optional<Election> leaseElection = kubernetesLeaseElection(options, registry);
+    try {
+      return openStore(options, registry, limits, prefix, leaseElection);
+    } catch (RuntimeException e) {
+      leaseElection.ifPresent(Election::close);
+      throw e;
+    }
+  }
+
+  private static Backends openStore(MetasrvOptions options, MeterRegistry registry,
+      KvLimits limits, byte[] prefix, Optional<Election> leaseElection) {
     return switch (options.backend()) {
       case MEMORY_STORE -> new Backends(metered(new MemoryKv(limits), prefix, registry),
-          new StandaloneElection());
+          leaseElection.orElseGet(StandaloneElection::new));
       case ETCD_STORE -> {
         EtcdKv etcd = EtcdKv.connect(EtcdKvConfig.of(options.storeAddrs()), limits);
         yield new Backends(metered(etcd, prefix, registry),
-            new EtcdElection(etcd.client(), options.storeKeyPrefix(),
-                EtcdElectionConfig.defaults(), System::nanoTime, registry));
+            leaseElection.orElseGet(() -> new EtcdElection(etcd.client(),
+                options.storeKeyPrefix(), EtcdElectionConfig.defaults(), System::nanoTime,
+                registry)));
       }
       case POSTGRES_STORE, MYSQL_STORE -> throw new MetasrvServer.StartupException(
           "backend = \"" + options.backend().configName() + "\" is not available in this build;"
               + " use etcd_store or memory_store", null);
     };
+  }
+
+  // ---- [election]: the Kubernetes Lease election replaces the store's own ----
+
+  private static Optional<Election> kubernetesLeaseElection(MetasrvOptions options,
+      MeterRegistry registry) {
+    if (options.election().kind() != ElectionKind.KUBERNETES_LEASE) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(KubernetesLeaseElection.connect(options.election(), System.getenv(),
+          registry));
+    } catch (IllegalArgumentException e) {
+      throw new MetasrvServer.StartupException(
+          "cannot set up the Kubernetes Lease election: " + e.getMessage(), e);
+    }
   }
 
   private static KvBackend metered(KvBackend backend, byte[] prefix, MeterRegistry registry) {

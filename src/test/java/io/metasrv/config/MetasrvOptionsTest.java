@@ -144,6 +144,7 @@ class MetasrvOptionsTest {
             defaults.metaTableName(),
             1,
             defaults.nodeMaxIdleTime(),
+            defaults.election(),
             Optional.empty());
     addrs.add("b:2");
     assertThat(options.storeAddrs()).containsExactly("a:1");

@@ -1,0 +1,677 @@
+package io.metasrv.election.kubernetes;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.metasrv.config.ElectionOptions;
+import io.metasrv.election.Election;
+import io.metasrv.election.LeaderChange;
+import io.metasrv.election.MetasrvNodeInfo;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Leader election over a Kubernetes {@code coordination.k8s.io/v1} Lease, with client-go's
+ * timings (lease duration, renew deadline, retry period).
+ *
+ * <p>The Lease's {@code holderIdentity} is the leader's {@code server_addr}, and its {@code
+ * leaseTransitions} is the term: every acquisition, by any node and even by the last holder,
+ * increments it, and every write names the {@code resourceVersion} it replaces, so two nodes
+ * cannot both acquire from the same version (the loser gets a 409, which is a lost race, not an
+ * error). Terms therefore only grow, one per leadership.
+ *
+ * <p>Followers read the Lease every retry period and take it when it is released (no holder),
+ * or when they have seen it unchanged for its lease duration, counted on the local monotonic
+ * clock (see {@link ObservedLease}); the timestamps in the Lease are written for people and for
+ * other tools, never compared with this node's wall clock. The leader renews every retry period;
+ * once its renewals have not succeeded for the renew deadline, counted from when the last
+ * successful one was sent, {@link #isLeader()} is false and a {@link LeaderChange.StepDown}
+ * follows, before any follower can have seen the Lease unchanged for a lease duration. Resigning
+ * clears the holder with a full update, so a peer takes over at its next read.
+ *
+ * <p>One thread ({@code metasrv-election}) campaigns and holds leadership; the listener is called
+ * on another ({@code metasrv-election-events}), in order, so a slow listener never delays a
+ * renewal. This node's candidate Lease is kept by a third ({@code metasrv-election-candidate}).
+ */
+public final class KubernetesLeaseElection implements Election {
+  private static final Logger log = LoggerFactory.getLogger(KubernetesLeaseElection.class);
+
+  private final KubernetesLeaseConfig config;
+  private final LeaseCalls calls;
+  private final CandidateLeases candidates;
+  private final LongSupplier nanoTime;
+  private final KubernetesClient ownedClient;
+
+  private final Counter electedCount;
+  private final Counter stepDownCount;
+  private final AtomicLong heldTerm = new AtomicLong();
+  private final Timer renewTimer;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition wakeUp = lock.newCondition();
+  private boolean woken; // guarded by lock
+  private ResignRequest pendingResign; // guarded by lock
+  private volatile boolean closing;
+
+  /** Set and cleared only by the election thread; read by anyone. */
+  private volatile Leadership leadership;
+  /** Written only by the election thread; read by {@link #leader()}. */
+  private volatile ObservedLease observed;
+
+  // confined to the election thread
+  private long campaignNotBefore;
+  /** The version of the Lease this process last wrote as its holder, or null. */
+  private String versionWrittenBySelf;
+  private int apiFailures;
+
+  // set once by start()
+  private volatile MetasrvNodeInfo self;
+  private Consumer<LeaderChange> listener;
+  private volatile Thread electionThread;
+  private volatile Thread eventThread;
+  private ExecutorService events;
+  private CandidateRegistration candidate;
+  private boolean closed; // guarded by this
+
+  /**
+   * @param client the Kubernetes client; the caller owns it and closes it after {@link #close()}
+   * @param nanoTime the monotonic clock that judges expiry and the renew deadline
+   * @param wallClock only writes the Lease's {@code acquireTime} and {@code renewTime}
+   */
+  public KubernetesLeaseElection(KubernetesClient client, KubernetesLeaseConfig config,
+      LongSupplier nanoTime, Clock wallClock, MeterRegistry metrics) {
+    this(client, config, nanoTime, wallClock, metrics, null);
+  }
+
+  private KubernetesLeaseElection(KubernetesClient client, KubernetesLeaseConfig config,
+      LongSupplier nanoTime, Clock wallClock, MeterRegistry metrics,
+      KubernetesClient ownedClient) {
+    this.config = config;
+    this.calls = new LeaseCalls(client, config.namespace(), wallClock);
+    this.candidates = new CandidateLeases(calls, config, nanoTime);
+    this.nanoTime = nanoTime;
+    this.ownedClient = ownedClient;
+    this.observed = ObservedLease.none(nanoTime.getAsLong(), config.leaseDurationSeconds());
+    this.electedCount = Counter.builder("metasrv.election.leader.changes")
+        .description("Times this node became leader or stopped being leader")
+        .tag("event", "elected")
+        .register(metrics);
+    this.stepDownCount = Counter.builder("metasrv.election.leader.changes")
+        .description("Times this node became leader or stopped being leader")
+        .tag("event", "step_down")
+        .register(metrics);
+    Gauge.builder("metasrv.election.term", heldTerm, AtomicLong::get)
+        .description("The election term this node leads in, 0 when it does not lead")
+        .strongReference(true)
+        .register(metrics);
+    this.renewTimer = Timer.builder("metasrv.election.renew")
+        .description("Round trip of the leader's Lease renewals")
+        .register(metrics);
+  }
+
+  /**
+   * The election the options configure, on a client of its own (from the kubeconfig file, else
+   * in-cluster credentials) that {@link #close()} closes.
+   *
+   * @param environment the process environment, for {@code POD_NAMESPACE}
+   * @throws IllegalArgumentException when no client can be configured or no namespace found
+   */
+  public static KubernetesLeaseElection connect(ElectionOptions options,
+      Map<String, String> environment, MeterRegistry metrics) {
+    KubernetesClient client = KubernetesClients.connect(options.kubeconfig(),
+        options.retryPeriod());
+    try {
+      String namespace = PodNamespace.resolve(options.namespace(), environment,
+          PodNamespace.SERVICE_ACCOUNT_FILE,
+          Optional.ofNullable(client.getConfiguration().getNamespace()));
+      return new KubernetesLeaseElection(client, KubernetesLeaseConfig.of(options, namespace),
+          System::nanoTime, Clock.systemUTC(), metrics, client);
+    } catch (RuntimeException e) {
+      client.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public synchronized void start(MetasrvNodeInfo self, Consumer<LeaderChange> listener) {
+    if (this.self != null || closed) {
+      throw new IllegalStateException("election already started or closed");
+    }
+    this.self = self;
+    this.listener = listener;
+    this.events = Executors.newSingleThreadExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "metasrv-election-events");
+      thread.setDaemon(true);
+      eventThread = thread;
+      return thread;
+    });
+    this.candidate = new CandidateRegistration(calls, candidates, config, self);
+    candidate.start();
+    campaignNotBefore = nanoTime.getAsLong();
+    this.electionThread = new Thread(this::runElection, "metasrv-election");
+    electionThread.setDaemon(true);
+    electionThread.start();
+    log.info("election started: addr={} lease={}/{} leaseDuration={} renewDeadline={} "
+        + "retryPeriod={}", self.addr(), config.namespace(), config.leaseName(),
+        config.leaseDuration(), config.renewDeadline(), config.retryPeriod());
+  }
+
+  @Override
+  public Optional<String> leader() {
+    if (isLeader()) {
+      return Optional.of(self.addr());
+    }
+    MetasrvNodeInfo me = self;
+    return observed.liveHolder(nanoTime.getAsLong())
+        .filter(holder -> me == null || !holder.equals(me.addr()));
+  }
+
+  @Override
+  public boolean isLeader() {
+    Leadership held = leadership;
+    return held != null && nanoTime.getAsLong() - held.validUntil < 0;
+  }
+
+  /**
+   * Clears the Lease's holder, then waits until the {@link LeaderChange.StepDown} has been
+   * delivered (called from the listener itself, it cannot wait for that, and returns once the
+   * Lease is released). Peers take over at their next read; this node stays out of the race for
+   * two retry periods.
+   */
+  @Override
+  public void resign() {
+    ResignRequest request;
+    lock.lock();
+    try {
+      if (electionThread == null || (leadership == null && pendingResign == null)) {
+        return;
+      }
+      if (pendingResign == null) {
+        pendingResign = new ResignRequest();
+      }
+      request = pendingResign;
+      woken = true;
+      wakeUp.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    boolean fromListener = Thread.currentThread() == eventThread;
+    CompletableFuture<Void> done = fromListener ? request.released : request.delivered;
+    Duration bound = callsBound();
+    try {
+      done.get(bound.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      log.warn("resign did not complete within {}: addr={}", bound, self.addr());
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("resign failed", e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * The candidates whose Leases are live, this node included once registered.
+   *
+   * @throws io.metasrv.election.ElectionException when the Leases cannot be listed
+   */
+  @Override
+  public List<MetasrvNodeInfo> allCandidates() {
+    return candidates.live();
+  }
+
+  /**
+   * Resigns when leading, stops campaigning and deletes this node's candidate Lease. The events
+   * thread is stopped last, after the final {@link LeaderChange.StepDown} has been delivered.
+   */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    if (electionThread != null) {
+      stopElection();
+    }
+    if (ownedClient != null) {
+      ownedClient.close();
+    }
+  }
+
+  private void stopElection() {
+    closing = true;
+    wake();
+    Duration bound = callsBound();
+    try {
+      electionThread.join(bound.toMillis());
+      if (electionThread.isAlive()) {
+        log.warn("election thread did not stop within {}: addr={}", bound, self.addr());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    candidate.close();
+    events.shutdown();
+    if (Thread.currentThread() != eventThread) {
+      try {
+        if (!events.awaitTermination(bound.toMillis(), TimeUnit.MILLISECONDS)) {
+          log.warn("leader change listener still busy after {}: addr={}", bound, self.addr());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    log.info("election closed: addr={}", self.addr());
+  }
+
+  /** Long enough for a release: a renewal in flight, then a conflict's read and retry. */
+  private Duration callsBound() {
+    return config.requestTimeout().multipliedBy(4).plus(config.retryPeriod()).plusSeconds(1);
+  }
+
+  // ---- the election thread ----
+
+  private void runElection() {
+    while (true) {
+      try {
+        Leadership held = leadership;
+        if (held != null) {
+          tendLeadership(held);
+          continue;
+        }
+        answerResign();
+        if (closing) {
+          return;
+        }
+        pursueLeadership();
+      } catch (KubernetesClientException e) {
+        if (apiFailures++ == 0) {
+          log.warn("election: API server call failed, retrying every {}: addr={} error={}",
+              config.retryPeriod(), self.addr(), LeaseCalls.describe(e));
+        }
+        awaitWakeUp(nanoTime.getAsLong() + config.retryPeriod().toNanos(), () -> closing);
+      } catch (RuntimeException e) {
+        if (apiFailures++ == 0) {
+          log.error("election: unexpected failure, retrying: addr={}", self.addr(), e);
+        }
+        awaitWakeUp(nanoTime.getAsLong() + config.retryPeriod().toNanos(), () -> closing);
+      }
+    }
+  }
+
+  /** One step while not leading: read the Lease, take it when it is free or expired, wait. */
+  private void pursueLeadership() {
+    long startedAt = nanoTime.getAsLong();
+    if (startedAt - campaignNotBefore < 0) {
+      awaitWakeUp(campaignNotBefore, () -> closing);
+      return;
+    }
+    ObservedLease seen = observe(calls.get(config.leaseName()));
+    apiReachable();
+    if (!seen.exists()) {
+      create();
+    } else if (seen.mayBeTakenBy(self.addr(), versionWrittenBySelf, nanoTime.getAsLong())) {
+      acquire(seen);
+    }
+    if (leadership != null) {
+      return;
+    }
+    long nextRead = startedAt + config.retryPeriod().toNanos();
+    long expiresAt = observed.expiresAtNanos();
+    if (observed.holder().isPresent() && expiresAt - nanoTime.getAsLong() > 0
+        && expiresAt - nextRead < 0) {
+      nextRead = expiresAt; // take over as soon as it expires, not up to a retry period later
+    }
+    awaitWakeUp(nextRead, () -> closing);
+  }
+
+  private void create() {
+    long sentAt = nanoTime.getAsLong();
+    ZonedDateTime now = calls.microTimeNow();
+    Lease lease = new LeaseBuilder()
+        .withNewMetadata()
+          .withName(config.leaseName())
+          .withNamespace(config.namespace())
+        .endMetadata()
+        .withNewSpec()
+          .withHolderIdentity(self.addr())
+          .withLeaseDurationSeconds(config.leaseDurationSeconds())
+          .withAcquireTime(now)
+          .withRenewTime(now)
+          .withLeaseTransitions(1)
+        .endSpec()
+        .build();
+    Lease created;
+    try {
+      created = calls.create(lease);
+    } catch (KubernetesClientException e) {
+      if (LeaseCalls.isConflict(e)) {
+        log.debug("lost the race to create the election Lease: addr={}", self.addr());
+        observeWinner();
+        return;
+      }
+      throw e;
+    }
+    won(observe(created), sentAt);
+  }
+
+  private void acquire(ObservedLease seen) {
+    long sentAt = nanoTime.getAsLong();
+    ZonedDateTime now = calls.microTimeNow();
+    Lease taken = new LeaseBuilder(seen.lease())
+        .editOrNewSpec()
+          .withHolderIdentity(self.addr())
+          .withLeaseDurationSeconds(config.leaseDurationSeconds())
+          .withAcquireTime(now)
+          .withRenewTime(now)
+          .withLeaseTransitions(Math.toIntExact(seen.transitions() + 1))
+        .endSpec()
+        .build();
+    Lease written;
+    try {
+      written = calls.update(taken);
+    } catch (KubernetesClientException e) {
+      if (LeaseCalls.isConflict(e)) {
+        log.debug("lost the race for the election Lease: addr={} version={}", self.addr(),
+            seen.resourceVersion());
+        observeWinner();
+        return;
+      }
+      throw e;
+    }
+    log.info("election Lease taken over: addr={} previousHolder={} transitions={}",
+        self.addr(), seen.holder().orElse("<released>"), seen.transitions() + 1);
+    won(observe(written), sentAt);
+  }
+
+  /**
+   * Reads the Lease a peer has just written, so that its expiry counts from now rather than
+   * from the next read a retry period later: a winner that crashes at once is replaced a lease
+   * duration after it won, not a lease duration and a retry period.
+   */
+  private void observeWinner() {
+    observe(calls.get(config.leaseName()));
+  }
+
+  private void won(ObservedLease written, long sentAt) {
+    versionWrittenBySelf = written.resourceVersion();
+    Leadership won = new Leadership(written.transitions(), written.lease(), sentAt,
+        config.renewDeadline().toNanos(), config.retryPeriod().toNanos());
+    if (nanoTime.getAsLong() - won.validUntil >= 0) {
+      log.warn("election Lease won too slowly to be sure of it, releasing it: addr={} term={}",
+          self.addr(), won.term);
+      clearHolder(won);
+      return;
+    }
+    leadership = won;
+    heldTerm.set(won.term);
+    electedCount.increment();
+    log.info("leader elected: addr={} term={}", self.addr(), won.term);
+    publish(new LeaderChange.Elected(self.addr(), won.term));
+  }
+
+  /** One step while leading: resign, step down, renew, or wait for the next renewal. */
+  private void tendLeadership(Leadership held) {
+    if (closing || resignRequested()) {
+      release(held, closing ? "closing" : "resigned");
+      return;
+    }
+    long now = nanoTime.getAsLong();
+    if (now - held.validUntil >= 0) {
+      stepDown(held, "Lease not renewed for " + millis(now - held.confirmedAt)
+          + " ms, past the renew deadline of " + config.renewDeadline());
+      return;
+    }
+    if (now - held.nextRenewAt >= 0) {
+      renew(held);
+      return;
+    }
+    awaitWakeUp(Math.min(held.nextRenewAt, held.validUntil), () -> false);
+  }
+
+  private void renew(Leadership held) {
+    long sentAt = nanoTime.getAsLong();
+    try {
+      Lease written = calls.update(new LeaseBuilder(held.lease)
+          .editSpec().withRenewTime(calls.microTimeNow()).endSpec()
+          .build());
+      renewTimer.record(nanoTime.getAsLong() - sentAt, TimeUnit.NANOSECONDS);
+      observe(written);
+      versionWrittenBySelf = written.getMetadata().getResourceVersion();
+      held.renewed(written, sentAt);
+      if (held.failures > 0) {
+        log.info("leader Lease renewed again after {} failed attempts: addr={} term={}",
+            held.failures, self.addr(), held.term);
+        held.failures = 0;
+      }
+    } catch (KubernetesClientException e) {
+      if (LeaseCalls.isConflict(e)) {
+        renewAfterConflict(held);
+        return;
+      }
+      if (held.failures++ == 0) {
+        log.warn("leader Lease renewal failed, retrying every {}; stepping down in {} ms unless "
+            + "one succeeds: addr={} term={} error={}", config.retryPeriod(),
+            millis(held.validUntil - nanoTime.getAsLong()), self.addr(), held.term,
+            LeaseCalls.describe(e));
+      }
+      held.nextRenewAt = sentAt + config.retryPeriod().toNanos();
+    }
+  }
+
+  /**
+   * Someone wrote the Lease since this node's last write: a renewal that timed out but landed,
+   * or another writer (a person with kubectl). Still ours when the holder and the transitions
+   * are: renew on the new version at once. Otherwise a peer took it over, so step down.
+   */
+  private void renewAfterConflict(Leadership held) {
+    ObservedLease seen;
+    try {
+      seen = observe(calls.get(config.leaseName()));
+    } catch (KubernetesClientException e) {
+      held.nextRenewAt = nanoTime.getAsLong() + config.retryPeriod().toNanos();
+      return;
+    }
+    if (seen.holder().equals(Optional.of(self.addr())) && seen.transitions() == held.term) {
+      log.info("election Lease changed by another writer, renewing on its new version: addr={} "
+          + "term={} version={}", self.addr(), held.term, seen.resourceVersion());
+      held.lease = seen.lease();
+      held.nextRenewAt = nanoTime.getAsLong();
+      return;
+    }
+    stepDown(held, "Lease taken over by " + seen.holder().orElse("<nobody>")
+        + " with transitions " + seen.transitions());
+  }
+
+  /** Stops leading first, then clears the holder so that a peer takes over at its next read. */
+  private void release(Leadership held, String reason) {
+    stepDown(held, reason);
+    clearHolder(held);
+    campaignNotBefore = nanoTime.getAsLong() + config.resignPause().toNanos();
+    answerResign();
+  }
+
+  /** Writes the Lease without a holder, if it is still this leadership's. */
+  private void clearHolder(Leadership held) {
+    Lease ours = held.lease;
+    for (int attempt = 0; attempt < 2; attempt++) {
+      try {
+        observe(calls.update(new LeaseBuilder(ours)
+            .editSpec().withHolderIdentity(null).withRenewTime(calls.microTimeNow()).endSpec()
+            .build()));
+        return;
+      } catch (KubernetesClientException e) {
+        if (!LeaseCalls.isConflict(e)) {
+          log.warn("could not release the election Lease, peers take over when it expires: "
+              + "addr={} term={} error={}", self.addr(), held.term, LeaseCalls.describe(e));
+          return;
+        }
+      }
+      try {
+        ObservedLease seen = observe(calls.get(config.leaseName()));
+        if (!seen.holder().equals(Optional.of(self.addr())) || seen.transitions() != held.term) {
+          return; // a peer holds it already
+        }
+        ours = seen.lease();
+      } catch (KubernetesClientException e) {
+        log.warn("could not release the election Lease, peers take over when it expires: "
+            + "addr={} term={} error={}", self.addr(), held.term, LeaseCalls.describe(e));
+        return;
+      }
+    }
+  }
+
+  private void stepDown(Leadership held, String reason) {
+    leadership = null;
+    heldTerm.set(0);
+    stepDownCount.increment();
+    log.info("leader stepped down: addr={} term={} reason={}", self.addr(), held.term, reason);
+    publish(new LeaderChange.StepDown(self.addr()));
+  }
+
+  private ObservedLease observe(Lease read) {
+    ObservedLease next = observed.next(read, nanoTime.getAsLong());
+    observed = next;
+    return next;
+  }
+
+  private void apiReachable() {
+    if (apiFailures > 0) {
+      log.info("election: API server reachable again after {} failed attempts: addr={}",
+          apiFailures, self.addr());
+      apiFailures = 0;
+    }
+  }
+
+  private void publish(LeaderChange change) {
+    events.execute(() -> {
+      try {
+        listener.accept(change);
+      } catch (RuntimeException e) {
+        log.error("leader change listener failed on {}: addr={}", change, self.addr(), e);
+      }
+    });
+  }
+
+  /** Answers a pending resign: released now, delivered once the events queued so far are. */
+  private void answerResign() {
+    ResignRequest request;
+    lock.lock();
+    try {
+      request = pendingResign;
+      pendingResign = null;
+    } finally {
+      lock.unlock();
+    }
+    if (request != null) {
+      request.released.complete(null);
+      events.execute(() -> request.delivered.complete(null));
+    }
+  }
+
+  private boolean resignRequested() {
+    lock.lock();
+    try {
+      return pendingResign != null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void wake() {
+    lock.lock();
+    try {
+      woken = true;
+      wakeUp.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Waits until {@code deadline}, {@code done}, or a wake-up (resign, close). */
+  private void awaitWakeUp(long deadline, BooleanSupplier done) {
+    lock.lock();
+    try {
+      while (!woken && !done.getAsBoolean()) {
+        long left = deadline - nanoTime.getAsLong();
+        if (left <= 0) {
+          break;
+        }
+        wakeUp.awaitNanos(left);
+      }
+      woken = false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      closing = true; // nothing interrupts this thread but a shutdown
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private static long millis(long nanos) {
+    return TimeUnit.NANOSECONDS.toMillis(nanos);
+  }
+
+  /** This node's hold on the election Lease. */
+  private static final class Leadership {
+    final long term;
+    final long renewDeadlineNanos;
+    final long retryPeriodNanos;
+    /** The Lease as this node last wrote it: the base (and version) of the next write. */
+    Lease lease;
+    volatile long confirmedAt;
+    /** Until when this node may say it leads: the renew deadline after the last renewal. */
+    volatile long validUntil;
+    long nextRenewAt;
+    int failures;
+
+    Leadership(long term, Lease lease, long sentAt, long renewDeadlineNanos,
+        long retryPeriodNanos) {
+      this.term = term;
+      this.renewDeadlineNanos = renewDeadlineNanos;
+      this.retryPeriodNanos = retryPeriodNanos;
+      renewed(lease, sentAt);
+    }
+
+    /**
+     * A write sent at {@code sentAt} succeeded: no follower saw that version before it was
+     * sent, so none can take the Lease over before {@code sentAt} plus the lease duration.
+     */
+    void renewed(Lease written, long sentAt) {
+      lease = written;
+      confirmedAt = sentAt;
+      validUntil = sentAt + renewDeadlineNanos;
+      nextRenewAt = sentAt + retryPeriodNanos;
+    }
+  }
+
+  /** A caller waiting in {@link #resign()}. */
+  private static final class ResignRequest {
+    final CompletableFuture<Void> released = new CompletableFuture<>();
+    final CompletableFuture<Void> delivered = new CompletableFuture<>();
+  }
+}
