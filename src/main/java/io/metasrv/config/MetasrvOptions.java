@@ -35,6 +35,9 @@ import java.util.Optional;
  * @param metaTableName table holding metadata on PostgreSQL and MySQL
  * @param metaElectionLockId PostgreSQL advisory lock id used for the election
  * @param nodeMaxIdleTime node info not refreshed for this long is dropped from memory
+ * @param backendTls TLS to the store (etcd: client certificate and CA; GreptimeDB's later
+ *     {@code [backend_tls]})
+ * @param grpc the gRPC server's TLS
  * @param election how the leader is elected
  * @param replacedBackend the backend the configuration asked for that {@code use_memory_store =
  *     true} replaced, if they disagreed
@@ -63,6 +66,8 @@ public record MetasrvOptions(
     String metaTableName,
     long metaElectionLockId,
     Duration nodeMaxIdleTime,
+    TlsOptions backendTls,
+    GrpcOptions grpc,
     ElectionOptions election,
     @Derived Optional<BackendKind> replacedBackend) {
 
@@ -96,6 +101,8 @@ public record MetasrvOptions(
         "greptime_metakv",
         1,
         Duration.ofHours(24),
+        TlsOptions.defaults(),
+        GrpcOptions.defaults(),
         ElectionOptions.defaults(),
         Optional.empty());
   }
@@ -126,6 +133,8 @@ public record MetasrvOptions(
         metaTableName,
         metaElectionLockId,
         nodeMaxIdleTime,
+        backendTls,
+        grpc,
         election,
         replacedBackend);
   }
@@ -159,6 +168,8 @@ public record MetasrvOptions(
         metaTableName,
         metaElectionLockId,
         nodeMaxIdleTime,
+        backendTls,
+        grpc,
         election,
         replacedBackend);
   }

@@ -51,6 +51,26 @@ final class OptionsValidator {
     validator.validateWal(options.wal(), options.enableRegionFailover());
     validator.validateExportMetrics(options.exportMetrics());
     validator.validateElection(options.election());
+    validator.validateTls("backend_tls", options.backendTls());
+    validator.validateTls("grpc.tls", options.grpc().tls());
+    validator.require(
+        !options.grpc().tls().mode().enabled() || !options.grpc().tls().certPath().isEmpty(),
+        "grpc.tls.cert_path",
+        "is required when grpc.tls.mode is not disable: the server needs a certificate");
+  }
+
+  /** Rules shared by every TLS section; {@code section} is its key path. */
+  private void validateTls(String section, TlsOptions tls) {
+    require(!tls.watch(), section + ".watch",
+        "reloading certificates when the files change is not supported; restart to load new ones");
+    if (tls.certPath().isEmpty() != tls.keyPath().isEmpty()) {
+      boolean certSet = !tls.certPath().isEmpty();
+      fail(section + (certSet ? ".cert_path" : ".key_path"), "is set but "
+          + (certSet ? "key_path" : "cert_path") + " is not: a certificate needs its key");
+    }
+    require(!tls.mode().verifiesPeer() || !tls.caCertPath().isEmpty(), section + ".ca_cert_path",
+        "is required when mode is " + tls.mode().configName() + ": it is what the peer is"
+            + " verified against");
   }
 
   private void validateServer(MetasrvOptions options) {

@@ -2,6 +2,7 @@ package io.metasrv.server;
 
 import io.metasrv.config.ElectionKind;
 import io.metasrv.config.MetasrvOptions;
+import io.metasrv.config.TlsOptions;
 import io.metasrv.election.Election;
 import io.metasrv.election.StandaloneElection;
 import io.metasrv.election.etcd.EtcdElection;
@@ -16,6 +17,7 @@ import io.metasrv.kv.MeteredKv;
 import io.metasrv.kv.etcd.EtcdKv;
 import io.metasrv.kv.etcd.EtcdKvConfig;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -48,7 +50,7 @@ record Backends(KvBackend kv, Election election) {
       case MEMORY_STORE -> new Backends(metered(new MemoryKv(limits), prefix, registry),
           leaseElection.orElseGet(StandaloneElection::new));
       case ETCD_STORE -> {
-        EtcdKv etcd = EtcdKv.connect(EtcdKvConfig.of(options.storeAddrs()), limits);
+        EtcdKv etcd = EtcdKv.connect(etcdConfig(options), limits);
         yield new Backends(metered(etcd, prefix, registry),
             leaseElection.orElseGet(() -> new EtcdElection(etcd.client(),
                 options.storeKeyPrefix(), EtcdElectionConfig.defaults(), System::nanoTime,
@@ -78,5 +80,20 @@ record Backends(KvBackend kv, Election election) {
 
   private static KvBackend metered(KvBackend backend, byte[] prefix, MeterRegistry registry) {
     return new MeteredKv(ChrootKv.wrap(prefix, backend), registry);
+  }
+
+  /** {@code store_addrs} and {@code [backend_tls]} as the etcd client takes them. */
+  private static EtcdKvConfig etcdConfig(MetasrvOptions options) {
+    EtcdKvConfig config = EtcdKvConfig.of(options.storeAddrs());
+    TlsOptions tls = options.backendTls();
+    if (!tls.mode().enabled()) {
+      return config;
+    }
+    return config.withTls(new EtcdKvConfig.Tls(pathOrNull(tls.caCertPath()),
+        pathOrNull(tls.certPath()), pathOrNull(tls.keyPath())));
+  }
+
+  private static Path pathOrNull(String path) {
+    return path.isEmpty() ? null : Path.of(path);
   }
 }

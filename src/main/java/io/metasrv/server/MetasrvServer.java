@@ -1,8 +1,10 @@
 package io.metasrv.server;
 
 import io.metasrv.config.MetasrvOptions;
+import io.metasrv.config.TlsOptions;
 import io.metasrv.election.MetasrvNodeInfo;
 import io.metasrv.grpc.GrpcServer;
+import io.metasrv.grpc.GrpcTls;
 import io.metasrv.grpc.HeartbeatHandler;
 import io.metasrv.http.AdminHttpServer;
 import io.micrometer.core.instrument.Gauge;
@@ -84,10 +86,9 @@ public final class MetasrvServer implements AutoCloseable {
           address -> AdminHttpServer.start(address, metasrv, registry));
       opened.push(http);
       log.info("admin http serving on {}", options.http().addr());
-      // No gRPC TLS options yet (GreptimeDB's metasrv has none either): plaintext.
       GrpcServer grpc = serve("bind_addr", options.bindAddr(),
           address -> GrpcServer.start(address, metasrv, HeartbeatHandler.ACKNOWLEDGE, registry,
-              Optional.empty()));
+              grpcTls(options.grpc().tls())));
       opened.push(grpc);
       log.info("grpc serving on {}", options.bindAddr());
 
@@ -144,6 +145,15 @@ public final class MetasrvServer implements AutoCloseable {
   @FunctionalInterface
   private interface Binder<T> {
     T bind(InetSocketAddress address) throws IOException;
+  }
+
+  /** {@code [grpc.tls]}: a certificate to serve with, and a CA to require clients' from. */
+  private static Optional<GrpcTls> grpcTls(TlsOptions tls) {
+    if (!tls.mode().enabled()) {
+      return Optional.empty();
+    }
+    return Optional.of(new GrpcTls(Path.of(tls.certPath()), Path.of(tls.keyPath()),
+        tls.mode().verifiesPeer() ? Optional.of(Path.of(tls.caCertPath())) : Optional.empty()));
   }
 
   private static void registerNodeGauges(PrometheusMeterRegistry registry, Metasrv metasrv,

@@ -144,6 +144,8 @@ class MetasrvOptionsTest {
             defaults.metaTableName(),
             1,
             defaults.nodeMaxIdleTime(),
+            defaults.backendTls(),
+            defaults.grpc(),
             defaults.election(),
             Optional.empty());
     addrs.add("b:2");
