@@ -47,8 +47,9 @@ class MetasrvProcessIT {
         "--log-dir", tmp.resolve("logs").toString());
     String base = "http://127.0.0.1:" + httpPort;
 
+    // a node serves (200) as a follower first, until its election makes it leader
     await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
-        .until(() -> get(base + "/health").statusCode() == 200);
+        .until(() -> get(base + "/health").body().contains("leader\""));
     assertThat(get(base + "/health").body()).isEqualTo("{\"status\":\"leader\",\"epoch\":1}");
     assertThat(dataHome).isDirectory();
     assertThat(get(base + "/admin/health").body()).isEqualTo("OK\n");

@@ -17,6 +17,7 @@ import io.metasrv.http.NodeHealth;
 import io.metasrv.testing.EtcdProcess;
 import io.metasrv.testing.FreePorts;
 import io.metasrv.testing.TestCertificates;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,7 +33,7 @@ class MetasrvServerTlsTest {
 
   @Test
   void grpcTlsServesOnlyClientsWithACertificateFromTheConfiguredCa() throws Exception {
-    TestCertificates certs = TestCertificates.issue(dir.resolve("certs"));
+    TestCertificates certs = TestCertificates.issue(Files.createDirectories(dir.resolve("certs")));
     int rpcPort = FreePorts.next();
     Map<String, String> overrides = node(rpcPort);
     overrides.put("use_memory_store", "true");
@@ -60,8 +61,8 @@ class MetasrvServerTlsTest {
   }
 
   @Test
-  void backendTlsReachesAnEtcdThatRequiresClientCertificates() {
-    TestCertificates certs = TestCertificates.issue(dir.resolve("certs"));
+  void backendTlsReachesAnEtcdThatRequiresClientCertificates() throws Exception {
+    TestCertificates certs = TestCertificates.issue(Files.createDirectories(dir.resolve("certs")));
     try (EtcdProcess etcd = EtcdProcess.startWithTls(new EtcdProcess.ServerTls(
         certs.serverCert(), certs.serverKey(), certs.caCert()))) {
       Map<String, String> overrides = node(FreePorts.next());
@@ -92,7 +93,7 @@ class MetasrvServerTlsTest {
 
   private static ManagedChannel channel(int port,
       io.grpc.netty.shaded.io.netty.handler.ssl.SslContext ssl) {
-    return NettyChannelBuilder.forAddress("localhost", port).sslContext(ssl).build();
+    return NettyChannelBuilder.forAddress("127.0.0.1", port).sslContext(ssl).build();
   }
 
   private static String askLeader(ManagedChannel channel) {
