@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -118,8 +120,9 @@ class InstallManifestTest {
   }
 
   static void assertMetricsServiceSelects(JsonNode service, JsonNode deployment) {
-    Map<String, String> podLabels = strings(deployment.at("/spec/template/metadata/labels"));
-    assertThat(podLabels).containsAllEntriesOf(strings(service.at("/spec/selector")));
+    Map<String, String> podLabels =
+        Manifests.stringMap(deployment.at("/spec/template/metadata/labels"));
+    assertThat(podLabels).containsAllEntriesOf(Manifests.stringMap(service.at("/spec/selector")));
     String healthPort = Manifests.container(deployment).at("/ports/0/name").asText();
     assertThat(service.at("/spec/ports/0/targetPort").asText()).isEqualTo(healthPort);
   }
@@ -128,13 +131,7 @@ class InstallManifestTest {
     return objects.stream().collect(Collectors.toMap(Manifests::name, Function.identity()));
   }
 
-  private static Map<String, String> strings(JsonNode map) {
-    Map<String, String> strings = new java.util.TreeMap<>();
-    map.fields().forEachRemaining(e -> strings.put(e.getKey(), e.getValue().asText()));
-    return strings;
-  }
-
-  private static java.util.stream.Stream<JsonNode> stream(JsonNode array) {
-    return java.util.stream.StreamSupport.stream(array.spliterator(), false);
+  private static Stream<JsonNode> stream(JsonNode array) {
+    return StreamSupport.stream(array.spliterator(), false);
   }
 }

@@ -8,6 +8,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /** Kubernetes objects read from multi-document YAML, as plain JSON trees. */
@@ -88,6 +90,13 @@ final class Manifests {
       throw new AssertionError("expected one container in " + id(deployment));
     }
     return containers.get(0);
+  }
+
+  /** A map of strings (labels, a selector) as a Java map. */
+  static Map<String, String> stringMap(JsonNode map) {
+    Map<String, String> strings = new TreeMap<>();
+    map.fields().forEachRemaining(e -> strings.put(e.getKey(), e.getValue().asText()));
+    return strings;
   }
 
   /** A copy of node with only the given fields (those present). */
