@@ -1,0 +1,149 @@
+package io.metasrv.packaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The samples in manifests/samples are valid for the CRDs in crds/ as the API server would judge
+ * them: the schema (unknown fields refused, see {@link CrdSchema}) and the CEL rules.
+ */
+class SampleSchemaTest {
+  private static final Map<String, CrdSchema> SCHEMAS = CrdSchema.of(Manifests.crds());
+
+  /**
+   * The CRDs' CEL rules, written again in Java: no JSON schema validator runs CEL. A rule added
+   * to the API classes fails {@link #everyCelRuleOfTheCrdsIsCheckedHere} until it is added here.
+   * Transition rules (oldSelf) always hold when the same object is applied again.
+   */
+  private static final String ONE_BACKEND =
+      "[has(self.etcd), has(self.postgres), has(self.mysql)].filter(x, x).size() == 1";
+
+  private static final Map<String, Predicate<JsonNode>> CEL = Map.of(
+      ONE_BACKEND,
+      self -> Stream.of("etcd", "postgres", "mysql").filter(self::has).count() == 1,
+      "self == oldSelf",
+      self -> true);
+
+  static Stream<Arguments> customResources() {
+    List<Arguments> resources = new ArrayList<>();
+    for (Path file : Manifests.yamlFiles(Manifests.SAMPLES)) {
+      for (JsonNode object : Manifests.read(file)) {
+        if (object.path("apiVersion").asText().startsWith("metasrv.io/")) {
+          resources.add(Arguments.of(file.getFileName() + ": " + Manifests.id(object), object));
+        }
+      }
+    }
+    return resources.stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("customResources")
+  void everySampleMatchesItsCrdSchema(String label, JsonNode resource) {
+    assertThat(CrdSchema.forObject(SCHEMAS, resource).violations(resource)).isEmpty();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("customResources")
+  void everySampleSatisfiesTheCelRules(String label, JsonNode resource) {
+    for (CrdSchema.CelRule rule : CrdSchema.forObject(SCHEMAS, resource).celRules()) {
+      JsonNode self = resource.at(rule.pointer());
+      if (!self.isMissingNode()) {
+        assertThat(CEL.get(rule.rule()).test(self)).as("%s at %s", rule.rule(), rule.pointer())
+            .isTrue();
+      }
+    }
+  }
+
+  @Test
+  void everyCelRuleOfTheCrdsIsCheckedHere() {
+    for (CrdSchema schema : SCHEMAS.values()) {
+      for (CrdSchema.CelRule rule : schema.celRules()) {
+        assertThat(CEL).as("CEL rule at %s", rule.pointer()).containsKey(rule.rule());
+        assertThat(rule.pointer()).as("rules inside lists or maps are not handled here")
+            .doesNotContain("*");
+      }
+    }
+  }
+
+  @Test
+  void aFieldTheCrdDoesNotKnowIsRefused() {
+    ObjectNode cluster = etcdCluster();
+    ((ObjectNode) cluster.get("spec")).put("replica", 3);
+    assertThat(violations(cluster)).anyMatch(m -> m.contains("replica"));
+  }
+
+  @Test
+  void aValueOfTheWrongTypeIsRefused() {
+    ObjectNode cluster = etcdCluster();
+    ((ObjectNode) cluster.get("spec")).put("replicas", "three");
+    assertThat(violations(cluster)).anyMatch(m -> m.contains("replicas"));
+  }
+
+  @Test
+  void twoBackendsBreakTheBackendCelRule() {
+    JsonNode backend = etcdCluster().at("/spec/backend");
+    ((ObjectNode) backend).putObject("mysql");
+    assertThat(CEL.get(ONE_BACKEND).test(backend)).isFalse();
+  }
+
+  @Test
+  void theEtcdSampleRunsThreeReplicasElectingWithALease() {
+    JsonNode spec = etcdCluster().get("spec");
+    assertThat(spec.path("replicas").asInt()).isEqualTo(3);
+    assertThat(spec.path("election").asText()).isEqualTo("kubernetes-lease");
+    assertThat(spec.at("/backend/etcd/endpoints")).isNotEmpty();
+  }
+
+  @Test
+  void thePostgresSampleNamesASecretThatItCarriesWithTheKeysItNames() {
+    List<JsonNode> objects = Manifests.read(Manifests.SAMPLES.resolve("postgres-cluster.yaml"));
+    JsonNode credentials = Manifests.only(objects, "MetasrvCluster")
+        .at("/spec/backend/postgres/credentialsSecret");
+    JsonNode secret = Manifests.only(objects, "Secret");
+    assertThat(Manifests.name(secret)).isEqualTo(credentials.path("name").asText());
+    // The keys default to username and password in the schema (the API server fills them in).
+    for (String key : List.of(credentials.path("usernameKey").asText("username"),
+        credentials.path("passwordKey").asText("password"))) {
+      assertThat(secret.at("/data/" + key).asText()).as("data.%s", key).isNotEmpty();
+      Base64.getDecoder().decode(secret.at("/data/" + key).asText());
+    }
+    // stringData is stored as data: applied again, a GitOps tool would see a difference.
+    assertThat(secret.has("stringData")).isFalse();
+  }
+
+  @Test
+  void theMaintenanceModeSampleNamesASampleCluster() {
+    JsonNode maintenance = Manifests.only(
+        Manifests.read(Manifests.SAMPLES.resolve("maintenance-mode.yaml")), "MaintenanceMode");
+    List<String> clusters = customResources()
+        .map(a -> (JsonNode) a.get()[1])
+        .filter(o -> Manifests.kind(o).equals("MetasrvCluster"))
+        .map(Manifests::name)
+        .toList();
+    assertThat(clusters).contains(maintenance.at("/spec/clusterRef/name").asText());
+  }
+
+  private static ObjectNode etcdCluster() {
+    return (ObjectNode) Manifests.only(
+        Manifests.read(Manifests.SAMPLES.resolve("etcd-lease-cluster.yaml")), "MetasrvCluster")
+        .deepCopy();
+  }
+
+  private static Set<String> violations(JsonNode resource) {
+    return CrdSchema.forObject(SCHEMAS, resource).violations(resource);
+  }
+}
