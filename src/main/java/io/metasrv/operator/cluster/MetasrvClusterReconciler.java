@@ -1,7 +1,7 @@
 package io.metasrv.operator.cluster;
 
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -29,7 +29,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -92,7 +91,7 @@ public class MetasrvClusterReconciler implements Reconciler<MetasrvCluster> {
                                 pod.getMetadata().getNamespace())))
                 .build(),
             context);
-    return List.of(pods);
+    return List.of(pods, ReferencedSecrets.eventSource(context));
   }
 
   @Override
@@ -113,15 +112,14 @@ public class MetasrvClusterReconciler implements Reconciler<MetasrvCluster> {
     ClusterObservation observation =
         observer.observe(valid, context.getSecondaryResources(Pod.class));
     announceLeaderChange(cluster, observation, context);
-    return withStatus(cluster, ClusterStatuses.observed(valid, observation, clock))
+    Rollout rollout = Rollout.of(context.getSecondaryResource(StatefulSet.class));
+    return withStatus(cluster, ClusterStatuses.observed(valid, observation, rollout, clock))
         .rescheduleAfter(observeInterval);
   }
 
   private static ClusterSpecValidator validator(Context<MetasrvCluster> context) {
     return new ClusterSpecValidator(
-        (namespace, name) ->
-            Optional.ofNullable(
-                context.getClient().secrets().inNamespace(namespace).withName(name).get()));
+        (namespace, name) -> ReferencedSecrets.lookup(context, namespace, name));
   }
 
   /** Writes the status only when it changed, so that reconciling never feeds itself. */
