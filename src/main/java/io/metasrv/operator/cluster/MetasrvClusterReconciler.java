@@ -14,6 +14,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.metasrv.operator.ClusterEvents;
+import io.metasrv.operator.StatusWriter;
 import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterStatus;
 import io.metasrv.operator.cluster.dependents.ClientServiceDependent;
@@ -104,7 +105,8 @@ public class MetasrvClusterReconciler implements Reconciler<MetasrvCluster> {
       if (!isStalledOnThisGeneration(cluster)) {
         ClusterEvents.warning(context.getClient(), cluster, "InvalidSpec", invalid.getMessage());
       }
-      return withStatus(cluster, ClusterStatuses.stalled(cluster, invalid, clock));
+      StatusWriter.writeIfChanged(cluster, ClusterStatuses.stalled(cluster, invalid, clock), context);
+      return UpdateControl.noUpdate();
     }
     valid.putInto(context);
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
@@ -113,23 +115,14 @@ public class MetasrvClusterReconciler implements Reconciler<MetasrvCluster> {
         observer.observe(valid, context.getSecondaryResources(Pod.class));
     announceLeaderChange(cluster, observation, context);
     Rollout rollout = Rollout.of(context.getSecondaryResource(StatefulSet.class));
-    return withStatus(cluster, ClusterStatuses.observed(valid, observation, rollout, clock))
-        .rescheduleAfter(observeInterval);
+    StatusWriter.writeIfChanged(
+        cluster, ClusterStatuses.observed(valid, observation, rollout, clock), context);
+    return UpdateControl.<MetasrvCluster>noUpdate().rescheduleAfter(observeInterval);
   }
 
   private static ClusterSpecValidator validator(Context<MetasrvCluster> context) {
     return new ClusterSpecValidator(
         (namespace, name) -> ReferencedSecrets.lookup(context, namespace, name));
-  }
-
-  /** Writes the status only when it changed, so that reconciling never feeds itself. */
-  private static UpdateControl<MetasrvCluster> withStatus(
-      MetasrvCluster cluster, MetasrvClusterStatus status) {
-    if (Objects.equals(cluster.getStatus(), status)) {
-      return UpdateControl.noUpdate();
-    }
-    cluster.setStatus(status);
-    return UpdateControl.patchStatus(cluster);
   }
 
   private static boolean isStalledOnThisGeneration(MetasrvCluster cluster) {
