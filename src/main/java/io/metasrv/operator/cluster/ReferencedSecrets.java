@@ -19,7 +19,8 @@ import java.util.stream.Collectors;
  * The Secrets that clusters' specs name (credentials, TLS). Users create them without our labels,
  * so they are watched by namespace, and each event is mapped by name to the clusters that name the
  * Secret: creating or fixing one re-validates a Stalled cluster without a spec change. Validation
- * reads them from this informer's cache rather than asking the API server on every reconciliation.
+ * reads them from this informer's cache rather than asking the API server on every reconciliation;
+ * the cache holds key names only ({@link SecretKeysStore}).
  */
 final class ReferencedSecrets {
   private static final String INDEX = "referenced-secrets";
@@ -39,6 +40,7 @@ final class ReferencedSecrets {
                         .map(ResourceID::fromResource)
                         .collect(Collectors.toSet()))
             .withPrimaryToSecondaryMapper(ReferencedSecrets::of)
+            .withItemStore(new SecretKeysStore())
             .build(),
         context);
   }
