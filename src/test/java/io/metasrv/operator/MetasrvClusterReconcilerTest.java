@@ -6,12 +6,14 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
@@ -87,6 +89,11 @@ class MetasrvClusterReconcilerTest {
     assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
     // Backend-native election: the pods get no API access.
     assertThat(get(Role.class, "demo-election")).isEmpty();
+
+    await().atMost(WAIT).untilAsserted(() -> assertThat(events(cluster, "Created"))
+        .extracting(Event::getMessage)
+        .contains("StatefulSet demo created", "ConfigMap demo-config created", "Service demo-peers created"));
+    assertThat(events(cluster, "Created")).allSatisfy(e -> assertThat(e.getType()).isEqualTo("Normal"));
   }
 
   @Test
@@ -123,6 +130,10 @@ class MetasrvClusterReconcilerTest {
       assertThat(get(ConfigMap.class, "roll-config").orElseThrow().getData().get("config.toml"))
           .contains("max_retry_times = 7");
     });
+    MetasrvCluster cluster = harness.client.resources(MetasrvCluster.class).withName("roll").get();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(events(cluster, "Updated"))
+        .extracting(Event::getMessage)
+        .contains("StatefulSet roll updated", "ConfigMap roll-config updated"));
   }
 
   @Test
@@ -177,10 +188,14 @@ class MetasrvClusterReconcilerTest {
   void replicasBelowOneStall() {
     MetasrvCluster cluster = etcdCluster("zero");
     cluster.getSpec().replicas = 0;
-    apply(cluster);
+    cluster = apply(cluster);
 
     MetasrvClusterStatus status = awaitCondition("zero", "Stalled", "True");
     assertThat(condition(status, "Stalled").getMessage()).contains("spec.replicas");
+    assertThat(events(cluster, "InvalidSpec")).singleElement().satisfies(e -> {
+      assertThat(e.getType()).isEqualTo("Warning");
+      assertThat(e.getMessage()).contains("spec.replicas");
+    });
     assertThat(status.observedGeneration).isEqualTo(1L);
     assertThat(get(StatefulSet.class, "zero")).isEmpty();
     assertThat(get(ConfigMap.class, "zero-config")).isEmpty();
@@ -188,14 +203,7 @@ class MetasrvClusterReconcilerTest {
 
   @Test
   void postgresCredentialsComeFromTheSecretOnly() {
-    MetasrvCluster cluster = etcdCluster("pg");
-    cluster.getSpec().backend = new MetasrvClusterSpec.Backend();
-    cluster.getSpec().backend.postgres = new MetasrvClusterSpec.Sql();
-    cluster.getSpec().backend.postgres.host = "db";
-    cluster.getSpec().backend.postgres.database = "meta";
-    cluster.getSpec().backend.postgres.credentialsSecret = new MetasrvClusterSpec.CredentialsSecret();
-    cluster.getSpec().backend.postgres.credentialsSecret.name = "pg-login";
-    apply(cluster);
+    apply(postgresCluster("pg", "pg-login"));
 
     MetasrvClusterStatus stalled = awaitCondition("pg", "Stalled", "True");
     assertThat(condition(stalled, "Stalled").getMessage())
@@ -253,6 +261,10 @@ class MetasrvClusterReconcilerTest {
     assertThat(ready.maintenance).isFalse();
     assertThat(ready.selector).isEqualTo("app.kubernetes.io/name=metasrv,app.kubernetes.io/instance=live");
     assertThat(ready.backend).isEqualTo("etcd");
+    MetasrvCluster cluster = harness.client.resources(MetasrvCluster.class).withName("live").get();
+    assertThat(events(cluster, "LeaderChanged"))
+        .extracting(Event::getMessage)
+        .containsExactlyInAnyOrder("leader is now live-0", "leader is now live-1 (was live-0)");
     String readySince = condition(ready, "Ready").getLastTransitionTime();
 
     // Nothing changes: nothing is written, and the transition time stays.
@@ -260,6 +272,95 @@ class MetasrvClusterReconcilerTest {
     MetasrvCluster later = harness.client.resources(MetasrvCluster.class).withName("live").get();
     assertThat(condition(later.getStatus(), "Ready").getLastTransitionTime()).isEqualTo(readySince);
     assertThat(later.getStatus()).isEqualTo(ready);
+  }
+
+  @Test
+  void creatingOrFixingTheSecretRevalidatesWithoutASpecChange() {
+    apply(postgresCluster("late", "late-login"));
+    MetasrvClusterStatus missing = awaitCondition("late", "Stalled", "True");
+    assertThat(condition(missing, "Stalled").getMessage()).contains("late-login does not exist");
+
+    harness.client.secrets().resource(new SecretBuilder()
+        .withMetadata(new ObjectMetaBuilder().withName("late-login").build())
+        .withData(Map.of("username", "bWV0YQ=="))
+        .build()).create();
+    awaitStatus("late", s -> condition(s, "Stalled").getMessage().contains("late-login has no key password"));
+
+    harness.client.secrets().withName("late-login").edit(secret -> {
+      secret.getData().put("password", "czNjcmV0");
+      return secret;
+    });
+    MetasrvClusterStatus applied = awaitCondition("late", "Stalled", "False");
+    awaitObject(StatefulSet.class, "late");
+    awaitObject(ConfigMap.class, "late-config");
+    MetasrvCluster stored = harness.client.resources(MetasrvCluster.class).withName("late").get();
+    assertThat(stored.getMetadata().getGeneration()).isEqualTo(1L);
+    assertThat(applied.observedGeneration).isEqualTo(1L);
+  }
+
+  @Test
+  void rollingOutIsReconcilingAndNotReady() throws Exception {
+    apply(etcdCluster("rollout"));
+    awaitObject(StatefulSet.class, "rollout");
+    FakeMetasrvPod[] pods = harness.startPods("rollout", 3);
+    pods[0].lead(pods[1], pods[2]);
+    for (int i = 0; i < 3; i++) {
+      harness.createPod("rollout", "rollout-" + i);
+    }
+    awaitCondition("rollout", "Ready", "True");
+
+    setStatefulSetRevisions("rollout", "rollout-1", "rollout-2", 1);
+    MetasrvClusterStatus rolling = awaitCondition("rollout", "Ready", "False");
+    assertThat(condition(rolling, "Ready").getReason()).isEqualTo("RollingOut");
+    assertThat(condition(rolling, "Reconciling").getStatus()).isEqualTo("True");
+    assertThat(condition(rolling, "Reconciling").getReason()).isEqualTo("RollingOut");
+    assertThat(condition(rolling, "Reconciling").getMessage())
+        .contains("1 of 3 pods on revision rollout-2");
+    assertThat(rolling.readyReplicas).isEqualTo(3);
+
+    setStatefulSetRevisions("rollout", "rollout-2", "rollout-2", 3);
+    MetasrvClusterStatus done = awaitCondition("rollout", "Ready", "True");
+    assertThat(condition(done, "Reconciling").getStatus()).isEqualTo("False");
+  }
+
+  /** What the StatefulSet controller would report; there is none in the mock. */
+  private void setStatefulSetRevisions(String name, String current, String update, int updated) {
+    harness.client.apps().statefulSets().withName(name).editStatus(sts -> {
+      sts.setStatus(new StatefulSetStatusBuilder()
+          .withObservedGeneration(sts.getMetadata().getGeneration())
+          .withReplicas(3)
+          .withCurrentRevision(current)
+          .withUpdateRevision(update)
+          .withUpdatedReplicas(updated)
+          .build());
+      return sts;
+    });
+  }
+
+  private static MetasrvCluster postgresCluster(String name, String secret) {
+    MetasrvCluster cluster = etcdCluster(name);
+    cluster.getSpec().backend = new MetasrvClusterSpec.Backend();
+    cluster.getSpec().backend.postgres = new MetasrvClusterSpec.Sql();
+    cluster.getSpec().backend.postgres.host = "db";
+    cluster.getSpec().backend.postgres.database = "meta";
+    cluster.getSpec().backend.postgres.credentialsSecret = new MetasrvClusterSpec.CredentialsSecret();
+    cluster.getSpec().backend.postgres.credentialsSecret.name = secret;
+    return cluster;
+  }
+
+  /** Events recorded about this cluster with this reason, checking that they name it. */
+  private List<Event> events(MetasrvCluster cluster, String reason) {
+    List<Event> events = harness.client.v1().events().list().getItems().stream()
+        .filter(e -> reason.equals(e.getReason()))
+        .filter(e -> cluster.getMetadata().getName().equals(e.getInvolvedObject().getName()))
+        .toList();
+    assertThat(events).allSatisfy(e -> {
+      assertThat(e.getInvolvedObject().getKind()).isEqualTo("MetasrvCluster");
+      assertThat(e.getInvolvedObject().getApiVersion()).isEqualTo("metasrv.io/v1alpha1");
+      assertThat(e.getInvolvedObject().getUid()).isEqualTo(cluster.getMetadata().getUid());
+      assertThat(e.getSource().getComponent()).isEqualTo(ClusterEvents.COMPONENT);
+    });
+    return events;
   }
 
   private static String configHash(StatefulSet sts) {

@@ -57,7 +57,7 @@ class RbacManifestTest {
       needed.add(Grant.of(primary, "/finalizers", List.of("update")));
     }
     needed.add(Grant.of(Pod.class, "", List.of("get", "list", "watch")));
-    needed.add(Grant.of(Secret.class, "", List.of("get")));
+    needed.add(Grant.of(Secret.class, "", List.of("list", "watch")));
     needed.add(new Grant("", "events", List.of("create")));
     needed.add(Grant.of(Lease.class, "", List.of("get", "create", "update")));
 

@@ -31,9 +31,12 @@ public final class ClusterStatuses {
     return status;
   }
 
-  /** The spec was applied; readiness is what the pods report. */
+  /**
+   * The spec was applied; readiness is what the pods report, once the StatefulSet runs the current
+   * pod template on all of them.
+   */
   public static MetasrvClusterStatus observed(
-      ValidCluster cluster, ClusterObservation observation, Clock clock) {
+      ValidCluster cluster, ClusterObservation observation, Rollout rollout, Clock clock) {
     MetasrvCluster resource = cluster.resource();
     long generation = resource.getMetadata().getGeneration();
     MetasrvClusterStatus status = new MetasrvClusterStatus();
@@ -47,20 +50,31 @@ public final class ClusterStatuses {
 
     boolean allServing =
         observation.pods() == cluster.replicas() && observation.servingPods() == cluster.replicas();
-    boolean ready = allServing && observation.leader().isPresent();
     String progress =
         observation.servingPods() + " of " + cluster.replicas() + " pods serving; "
             + observation.leader().map(l -> "leader " + l.pod).orElse("no leader");
+    String notReady;
+    if (rollout.inProgress()) {
+      notReady = "RollingOut";
+      progress = rollout.message().get() + "; " + progress;
+    } else if (!allServing) {
+      notReady = "PodsNotReady";
+    } else if (observation.leader().isEmpty()) {
+      notReady = "NoLeader";
+    } else {
+      notReady = null;
+    }
+    boolean ready = notReady == null;
     status.conditions =
         Conditions.merge(
             resource.getStatus() != null ? resource.getStatus().conditions : null,
             List.of(
                 ready
                     ? Conditions.of(READY, true, "LeaderElected", progress, generation)
-                    : Conditions.of(READY, false, allServing ? "NoLeader" : "PodsNotReady", progress, generation),
+                    : Conditions.of(READY, false, notReady, progress, generation),
                 ready
                     ? Conditions.of(RECONCILING, false, "UpToDate", progress, generation)
-                    : Conditions.of(RECONCILING, true, "RollingOut", progress, generation),
+                    : Conditions.of(RECONCILING, true, notReady, progress, generation),
                 Conditions.of(STALLED, false, "SpecValid", "the spec is applied", generation)),
             clock);
     return status;

@@ -1,7 +1,7 @@
 package io.metasrv.operator.cluster;
 
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -14,6 +14,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.metasrv.operator.ClusterEvents;
+import io.metasrv.operator.StatusWriter;
 import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterStatus;
 import io.metasrv.operator.cluster.dependents.ClientServiceDependent;
@@ -29,7 +30,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -92,7 +92,7 @@ public class MetasrvClusterReconciler implements Reconciler<MetasrvCluster> {
                                 pod.getMetadata().getNamespace())))
                 .build(),
             context);
-    return List.of(pods);
+    return List.of(pods, ReferencedSecrets.eventSource(context));
   }
 
   @Override
@@ -105,7 +105,8 @@ public class MetasrvClusterReconciler implements Reconciler<MetasrvCluster> {
       if (!isStalledOnThisGeneration(cluster)) {
         ClusterEvents.warning(context.getClient(), cluster, "InvalidSpec", invalid.getMessage());
       }
-      return withStatus(cluster, ClusterStatuses.stalled(cluster, invalid, clock));
+      StatusWriter.writeIfChanged(cluster, ClusterStatuses.stalled(cluster, invalid, clock), context);
+      return UpdateControl.noUpdate();
     }
     valid.putInto(context);
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
@@ -113,25 +114,15 @@ public class MetasrvClusterReconciler implements Reconciler<MetasrvCluster> {
     ClusterObservation observation =
         observer.observe(valid, context.getSecondaryResources(Pod.class));
     announceLeaderChange(cluster, observation, context);
-    return withStatus(cluster, ClusterStatuses.observed(valid, observation, clock))
-        .rescheduleAfter(observeInterval);
+    Rollout rollout = Rollout.of(context.getSecondaryResource(StatefulSet.class));
+    StatusWriter.writeIfChanged(
+        cluster, ClusterStatuses.observed(valid, observation, rollout, clock), context);
+    return UpdateControl.<MetasrvCluster>noUpdate().rescheduleAfter(observeInterval);
   }
 
   private static ClusterSpecValidator validator(Context<MetasrvCluster> context) {
     return new ClusterSpecValidator(
-        (namespace, name) ->
-            Optional.ofNullable(
-                context.getClient().secrets().inNamespace(namespace).withName(name).get()));
-  }
-
-  /** Writes the status only when it changed, so that reconciling never feeds itself. */
-  private static UpdateControl<MetasrvCluster> withStatus(
-      MetasrvCluster cluster, MetasrvClusterStatus status) {
-    if (Objects.equals(cluster.getStatus(), status)) {
-      return UpdateControl.noUpdate();
-    }
-    cluster.setStatus(status);
-    return UpdateControl.patchStatus(cluster);
+        (namespace, name) -> ReferencedSecrets.lookup(context, namespace, name));
   }
 
   private static boolean isStalledOnThisGeneration(MetasrvCluster cluster) {

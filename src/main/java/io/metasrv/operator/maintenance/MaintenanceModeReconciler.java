@@ -13,6 +13,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.metasrv.operator.ClusterEvents;
+import io.metasrv.operator.StatusWriter;
 import io.metasrv.operator.admin.PodAdminAddresses;
 import io.metasrv.operator.admin.PodAdminApi;
 import io.metasrv.operator.api.v1alpha1.MaintenanceMode;
@@ -94,8 +95,8 @@ public class MaintenanceModeReconciler
               "maintenance on at leader " + leader.pod() + reasonSuffix(mode));
         }
       }
-      return withStatus(mode, MaintenanceStatuses.applied(mode, leader, clock))
-          .rescheduleAfter(recheckInterval);
+      StatusWriter.writeIfChanged(mode, MaintenanceStatuses.applied(mode, leader, clock), context);
+      return UpdateControl.<MaintenanceMode>noUpdate().rescheduleAfter(recheckInterval);
     } catch (MaintenanceNotApplied notApplied) {
       MaintenanceModeStatus status = MaintenanceStatuses.notApplied(mode, notApplied, clock);
       if (!sameAppliedCondition(mode.getStatus(), status)) {
@@ -105,7 +106,9 @@ public class MaintenanceModeReconciler
           MaintenanceStatuses.appliedCondition(status)
               .map(c -> Instant.parse(c.getLastTransitionTime()))
               .orElse(clock.instant());
-      return withStatus(mode, status).rescheduleAfter(backoff.after(failingSince, clock.instant()));
+      StatusWriter.writeIfChanged(mode, status, context);
+      return UpdateControl.<MaintenanceMode>noUpdate()
+          .rescheduleAfter(backoff.after(failingSince, clock.instant()));
     }
   }
 
@@ -157,16 +160,6 @@ public class MaintenanceModeReconciler
                     "ClusterNotFound",
                     "MetasrvCluster " + name + " does not exist in namespace "
                         + mode.getMetadata().getNamespace()));
-  }
-
-  /** Writes the status only when it changed, so that reconciling never feeds itself. */
-  private static UpdateControl<MaintenanceMode> withStatus(
-      MaintenanceMode mode, MaintenanceModeStatus status) {
-    if (Objects.equals(mode.getStatus(), status)) {
-      return UpdateControl.noUpdate();
-    }
-    mode.setStatus(status);
-    return UpdateControl.patchStatus(mode);
   }
 
   private static boolean isApplied(MaintenanceModeStatus status) {
