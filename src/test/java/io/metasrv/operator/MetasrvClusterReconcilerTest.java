@@ -110,6 +110,8 @@ class MetasrvClusterReconcilerTest {
     RoleBinding binding = awaitObject(RoleBinding.class, "lease-election");
     assertThat(binding.getSubjects()).singleElement()
         .satisfies(s -> assertThat(s.getName()).isEqualTo("lease"));
+    assertThat(awaitObject(ConfigMap.class, "lease-config").getData().get("config.toml"))
+        .contains("[election]\nkind = \"kubernetes-lease\"\nlease_name = \"lease-leader\"");
   }
 
   @Test

@@ -43,6 +43,11 @@ public record ClusterNames(String cluster, String namespace) {
     return cluster;
   }
 
+  /** The Lease the pods elect their leader with, under {@code election.kind = kubernetes-lease}. */
+  public String electionLease() {
+    return cluster + "-leader";
+  }
+
   public String electionRole() {
     return cluster + "-election";
   }

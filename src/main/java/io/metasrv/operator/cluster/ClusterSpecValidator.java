@@ -30,16 +30,18 @@ import java.util.function.BiFunction;
 public final class ClusterSpecValidator {
   /** Keys the operator derives from spec fields; setting them in options would fight the fields. */
   private static final Map<String, String> OPERATOR_KEYS =
-      Map.of(
-          "bind_addr", "spec.ports.rpc",
-          "server_addr", "spec.ports.rpc (each pod advertises its own DNS name)",
-          "http.addr", "spec.ports.http",
-          "store_addrs", "spec.backend",
-          "backend", "spec.backend",
-          "use_memory_store", "spec.backend",
-          "store_key_prefix", "spec.backend.keyPrefix",
-          "meta_table_name", "spec.backend.<kind>.table",
-          "enable_region_failover", "spec.enableRegionFailover");
+      Map.ofEntries(
+          Map.entry("bind_addr", "spec.ports.rpc"),
+          Map.entry("server_addr", "spec.ports.rpc (each pod advertises its own DNS name)"),
+          Map.entry("http.addr", "spec.ports.http"),
+          Map.entry("store_addrs", "spec.backend"),
+          Map.entry("backend", "spec.backend"),
+          Map.entry("use_memory_store", "spec.backend"),
+          Map.entry("store_key_prefix", "spec.backend.keyPrefix"),
+          Map.entry("meta_table_name", "spec.backend.<kind>.table"),
+          Map.entry("enable_region_failover", "spec.enableRegionFailover"),
+          Map.entry("election.kind", "spec.election"),
+          Map.entry("election.lease_name", "spec.election (one Lease per cluster)"));
 
   /** Looks up a Secret by namespace and name; empty when it does not exist. */
   private final BiFunction<String, String, Optional<Secret>> secrets;
@@ -72,8 +74,8 @@ public final class ClusterSpecValidator {
     if (spec.tls != null) {
       requireSecret("spec.tls.secretName", names.namespace(), spec.tls.secretName, List.of());
     }
-    RenderedConfig config = renderConfig(spec, store, rpcPort, httpPort);
     ElectionKind election = spec.election != null ? spec.election : ElectionKind.BACKEND;
+    RenderedConfig config = renderConfig(spec, store, rpcPort, httpPort, election, names);
     return new ValidCluster(
         cluster, names, replicas, rpcPort, httpPort, election, store, config);
   }
@@ -165,8 +167,8 @@ public final class ClusterSpecValidator {
    * operator derives as overrides on top. Only {@code server_addr} is left to the pod's flag.
    */
   private static RenderedConfig renderConfig(
-      MetasrvClusterSpec spec, StoreConnection store, int rpcPort, int httpPort)
-      throws InvalidSpecException {
+      MetasrvClusterSpec spec, StoreConnection store, int rpcPort, int httpPort,
+      ElectionKind election, ClusterNames names) throws InvalidSpecException {
     MetasrvClusterSpec.Options options =
         spec.options != null ? spec.options : new MetasrvClusterSpec.Options();
     Map<String, String> userOverrides = options.overrides != null ? options.overrides : Map.of();
@@ -182,6 +184,12 @@ public final class ClusterSpecValidator {
     }
     if (store.sql() != null && store.sql().table != null) {
       overrides.put("meta_table_name", store.sql().table);
+    }
+    if (election == ElectionKind.KUBERNETES_LEASE) {
+      // one Lease per cluster, so that clusters sharing a namespace elect apart; the namespace
+      // comes from POD_NAMESPACE, which the pod template sets
+      overrides.put("election.kind", "kubernetes-lease");
+      overrides.put("election.lease_name", names.electionLease());
     }
     if (spec.enableRegionFailover != null) {
       overrides.put("enable_region_failover", spec.enableRegionFailover.toString());
