@@ -15,7 +15,10 @@ import io.metasrv.kv.TxnResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The store as the leader writes it: reads pass through, and every write is a transaction
@@ -25,8 +28,16 @@ import java.util.function.LongConsumer;
  * still ours the failure came from the caller's own compares; otherwise the write is refused
  * with {@link FencedException} and {@code onFenced} is told, so the node steps down.
  * Batch writes and range deletes are fenced chunk by chunk ({@code max_txn_ops} keys each).
+ *
+ * <p>At DEBUG every fenced write is logged with the epoch it carried, whether the store applied
+ * it and the store revision. A write the store applied while its epoch was current but whose
+ * answer came back only after this node gave the epoch up (a node frozen mid-write: a GC pause,
+ * SIGSTOP) is logged at INFO: it is no stale write, it landed before any successor's epoch, but
+ * its caller hears of it late.
  */
 public final class FencedKv implements KvBackend {
+  private static final Logger log = LoggerFactory.getLogger(FencedKv.class);
+
   private final KvBackend inner;
   private final LeaderEpoch epochs;
   private final LongConsumer onFenced;
@@ -114,7 +125,7 @@ public final class FencedKv implements KvBackend {
 
   @Override
   public DeleteRangeResponse deleteRange(RangeRequest request, boolean prevKv) {
-    epochHeld(); // refuse a follower even when the range turns out empty
+    requireHeld(); // refuse a follower even when the range turns out empty
     List<byte[]> keys = inner.range(new RangeRequest(request.key(), request.rangeEnd(), 0, true))
         .kvs().stream().map(KeyValue::key).toList();
     List<KeyValue> prevs = new ArrayList<>();
@@ -135,13 +146,16 @@ public final class FencedKv implements KvBackend {
   @Override
   public CompareAndPutResponse compareAndPut(byte[] key, byte[] expect, byte[] value) {
     Compare compare = expect == null ? Compare.absent(key) : Compare.valueEquals(key, expect);
-    TxnResponse response = inner.txn(Txn.when(List.of(epochHeld(), compare),
+    long epoch = requireHeld();
+    long sentAt = System.nanoTime();
+    TxnResponse response = inner.txn(Txn.when(List.of(epochIs(epoch), compare),
         List.of(TxnOp.put(key, value)), List.of(TxnOp.get(key))));
     if (response.succeeded()) {
+      applied(epoch, sentAt, response);
       return new CompareAndPutResponse(true,
           ((TxnOpResponse.Put) response.responses().get(0)).prev());
     }
-    checkStillHeld();
+    checkStillHeld(epoch, response);
     return new CompareAndPutResponse(false,
         ((TxnOpResponse.Get) response.responses().get(0)).kv());
   }
@@ -159,28 +173,33 @@ public final class FencedKv implements KvBackend {
   @Override
   public TxnResponse txn(Txn txn) {
     boolean failureWrites = txn.failure().stream().anyMatch(op -> !(op instanceof TxnOp.Get));
+    long epoch = requireHeld();
     List<Compare> compares = new ArrayList<>(txn.compares());
-    compares.add(epochHeld());
+    compares.add(epochIs(epoch));
     while (true) {
+      long sentAt = System.nanoTime();
       TxnResponse response = inner.txn(
           Txn.when(compares, txn.success(), failureWrites ? List.of() : txn.failure()));
       if (response.succeeded()) {
+        applied(epoch, sentAt, response);
         return response;
       }
-      checkStillHeld();
+      checkStillHeld(epoch, response);
       if (!failureWrites) {
         return response;
       }
       List<Compare> guards = new ArrayList<>();
-      guards.add(epochHeld());
+      guards.add(epochIs(requireHeld())); // refused at once if this node stepped down meanwhile
       for (Compare compare : txn.compares()) {
         guards.addAll(unchanged(compare.key()));
       }
+      sentAt = System.nanoTime();
       TxnResponse failure = inner.txn(Txn.when(guards, txn.failure(), List.of()));
       if (failure.succeeded()) {
-        return new TxnResponse(false, failure.responses());
+        applied(epoch, sentAt, failure);
+        return new TxnResponse(false, failure.responses(), failure.revision());
       }
-      checkStillHeld();
+      checkStillHeld(epoch, failure);
     }
   }
 
@@ -197,25 +216,52 @@ public final class FencedKv implements KvBackend {
   }
 
   private TxnResponse fenced(List<TxnOp> ops) {
-    TxnResponse response = inner.txn(Txn.when(List.of(epochHeld()), ops, List.of()));
+    long epoch = requireHeld();
+    long sentAt = System.nanoTime();
+    TxnResponse response = inner.txn(Txn.when(List.of(epochIs(epoch)), ops, List.of()));
     if (!response.succeeded()) {
-      checkStillHeld();
+      checkStillHeld(epoch, response);
       throw new IllegalStateException("a write without compares failed while the epoch is held");
     }
+    applied(epoch, sentAt, response);
     return response;
   }
 
-  private Compare epochHeld() {
+  /** The epoch this node holds; refuses at once when it holds none. */
+  private long requireHeld() {
     long held = heldEpoch;
     if (held == 0) {
       throw new FencedException(0, epochs.current());
     }
-    return Compare.valueEquals(LeaderEpoch.KEY_BYTES, LeaderEpoch.encode(held));
+    return held;
   }
 
-  private void checkStillHeld() {
+  private static Compare epochIs(long epoch) {
+    return Compare.valueEquals(LeaderEpoch.KEY_BYTES, LeaderEpoch.encode(epoch));
+  }
+
+  /** Logs a write the store applied under {@code epoch} (see the class comment). */
+  private void applied(long epoch, long sentAt, TxnResponse response) {
+    long heldNow = heldEpoch;
+    if (heldNow != epoch) {
+      log.info("fenced write under epoch {} was applied at store revision {} while the epoch was"
+              + " current, but answered {} ms after it was sent, after this node gave the epoch up"
+              + " (it now holds {})", epoch, response.revision(),
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sentAt), heldNow);
+    } else if (log.isDebugEnabled()) {
+      log.debug("fenced write under epoch {} applied at store revision {} in {} ms", epoch,
+          response.revision(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sentAt));
+    }
+  }
+
+  /** After a failed transaction that carried {@code epoch}: throws if the epoch is not current. */
+  private void checkStillHeld(long epoch, TxnResponse response) {
     long held = heldEpoch;
     long current = epochs.current();
+    if (log.isDebugEnabled()) {
+      log.debug("fenced write under epoch {} not applied (store revision {}); stored epoch {},"
+          + " held {}", epoch, response.revision(), current, held);
+    }
     if (current != held) {
       onFenced.accept(current);
       throw new FencedException(held, current);

@@ -105,8 +105,8 @@ public final class ChrootKv implements KvBackend {
         txn.success().stream().map(this::prefixed).toList(),
         txn.failure().stream().map(this::prefixed).toList());
     TxnResponse response = inner.txn(prefixedTxn);
-    return new TxnResponse(
-        response.succeeded(), response.responses().stream().map(this::strip).toList());
+    return new TxnResponse(response.succeeded(),
+        response.responses().stream().map(this::strip).toList(), response.revision());
   }
 
   /** Closes the wrapped backend: a chroot is its only user. */

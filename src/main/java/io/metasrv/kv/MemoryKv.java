@@ -183,7 +183,8 @@ public final class MemoryKv implements KvBackend {
       for (TxnOp op : branch) {
         responses.add(apply(op, revision));
       }
-      return new TxnResponse(succeeded, responses);
+      // the store's revision after this call, as etcd reports it: the one written at, if any
+      return new TxnResponse(succeeded, responses, changed ? revision : revision - 1);
     });
   }
 

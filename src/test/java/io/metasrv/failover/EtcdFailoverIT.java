@@ -7,6 +7,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.etcd.jetcd.watch.WatchResponse;
 import io.metasrv.metadata.MaintenanceMode;
 import io.metasrv.testing.EtcdProcess;
 import io.metasrv.testing.MetasrvCluster;
@@ -23,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -49,6 +54,7 @@ class EtcdFailoverIT {
   private static final Duration TAKEOVER_AFTER_CRASH = LEASE.plusSeconds(1);
   private static final Duration PLANNED_TAKEOVER = Duration.ofSeconds(1);
   private static final String NOT_LEADER = "not the leader; the leader is ";
+  private static final String EPOCH_KEY = "__metasrv_leader_epoch";
 
   private EtcdProcess etcd;
   private MetasrvCluster cluster;
@@ -179,10 +185,17 @@ class EtcdFailoverIT {
    * only counts when such queued requests were really answered by the old node: a request that
    * timed out client-side would prove nothing (and could still land unseen), so writers wait
    * far longer than the freeze, and the stored state is checked every round regardless.
+   *
+   * <p>Writers start only once every thread of the node has stopped ({@link
+   * MetasrvNode#sigstop}): {@code kill -STOP} returns before the process is frozen, and a write
+   * that slipped in meanwhile was applied under the old epoch before the successor's and
+   * answered 200 after SIGCONT, a late answer rather than a stale write. The store's own history
+   * (an etcd watch on the epoch and maintenance keys) judges too: no write for the frozen node's
+   * state may land after the successor's epoch.
    */
   @Test
   void aLeaderFrozenPastItsLeaseWakesUpFencedAndNoneOfItsWritesLand() throws Exception {
-    int rounds = 10;
+    int rounds = Integer.getInteger("metasrv.it.fencingRounds", 10); // more to hunt a rare race
     int writersPerRound = 8;
     Tally total = new Tally();
     List<String> leaderAfterWakeUp = new ArrayList<>();
@@ -193,9 +206,11 @@ class EtcdFailoverIT {
         MetasrvNode old = cluster.awaitSettled(Duration.ofSeconds(15));
         long oldEpoch = old.epoch();
         assertThat(oldEpoch).as("epoch held by the leader before the freeze").isPositive();
+        StoreHistory history = StoreHistory.watch(etcdClient, currentRevision(etcdClient) + 1);
 
         long stoppedAt = System.nanoTime();
-        old.sigstop();
+        // returns once every thread has stopped, so no write below can reach a running node
+        Duration freezing = old.sigstop();
         AtomicBoolean keepWriting = new AtomicBoolean(true);
         ConcurrentLinkedQueue<Write> writes = new ConcurrentLinkedQueue<>();
         List<Future<?>> running = new ArrayList<>();
@@ -203,7 +218,7 @@ class EtcdFailoverIT {
         for (int w = 0; w < writersPerRound; w++) {
           running.add(writers.submit(() -> {
             while (keepWriting.get()) {
-              writes.add(Write.send(old, !target));
+              writes.add(Write.send(old, !target, etcdClient));
             }
           }));
         }
@@ -232,9 +247,15 @@ class EtcdFailoverIT {
 
         Tally tally = Tally.of(writes, stoppedAt, continuedAt[0], successor.serverAddr());
         total.add(tally);
-        System.out.printf("fencing round %2d: froze %s (epoch %d) -> %s leads (epoch %d) after"
-                + " %d ms, wrote enabled=%s; old node answered %s%n", round, old.name(),
-            oldEpoch, successor.name(), newEpoch, takeover.elapsed().toMillis(), target, tally);
+        history.awaitCaughtUp(currentRevision(etcdClient));
+        history.close();
+        StoreVerdict store = StoreVerdict.of(history.changes(), newEpoch, target);
+        total.staleApplied += store.staleApplied().size();
+        System.out.printf("fencing round %2d: froze %s (epoch %d; all its threads stopped %d us"
+                + " after kill -STOP returned) -> %s leads (epoch %d) after %d ms, wrote"
+                + " enabled=%s; old node answered %s; store: %s%n", round, old.name(),
+            oldEpoch, freezing.toNanos() / 1_000, successor.name(), newEpoch,
+            takeover.elapsed().toMillis(), target, tally, store);
 
         assertThat(maintenanceInEtcd(etcdClient)).as("maintenance as stored in etcd after "
             + "round " + round + " (" + tally + ")").isEqualTo(target);
@@ -242,8 +263,15 @@ class EtcdFailoverIT {
             + round).contains(target);
         assertThat(old.maintenance()).as("maintenance read from the old node, round " + round)
             .contains(target);
+        assertThat(store.staleApplied()).as("writes for enabled=%s the store applied after the"
+            + " successor's epoch, round %d; store history: %s", !target, round,
+            history.changes()).isEmpty();
+        // Every write was sent to a node already frozen, and it woke only after the successor's
+        // epoch was stored: the store can only have refused it. So any 2xx is a stale write,
+        // even one the store cannot show (a delete of an absent key leaves no revision).
         assertThat(tally.accepted).as("stale writes the woken leader accepted, round " + round
-            + ": " + tally.acceptedAnswers + "; in etcd: " + revisions(etcdClient)).isZero();
+            + ": " + tally.acceptedAnswers + "; in etcd now: " + revisions(etcdClient)
+            + "; store history of the round: " + history.changes()).isZero();
         assertThat(tally.otherAnswers).as("answers from the old leader that are not a "
             + "not-the-leader refusal, round " + round).isEmpty();
         assertThat(tally.unanswered).as("writes that got no answer, round " + round).isZero();
@@ -260,6 +288,7 @@ class EtcdFailoverIT {
       System.out.println("woken old leader still said leader on /health in: " + leaderAfterWakeUp);
     }
     assertThat(total.accepted).as("stale writes accepted over all rounds").isZero();
+    assertThat(total.staleApplied).as("stale writes the store applied over all rounds").isZero();
     assertThat(total.queuedRefused).as("queued writes refused by fencing over all rounds")
         .isGreaterThanOrEqualTo(rounds * writersPerRound);
   }
@@ -321,10 +350,130 @@ class EtcdFailoverIT {
         .get(5, TimeUnit.SECONDS).getCount() > 0;
   }
 
+  /** The store's revision now. */
+  private static long currentRevision(Client client) throws Exception {
+    return client.getKVClient().get(ByteSequence.from(EPOCH_KEY, StandardCharsets.UTF_8))
+        .get(5, TimeUnit.SECONDS).getHeader().getRevision();
+  }
+
+  /** One change of the epoch or maintenance key, as etcd's watch reports it. */
+  private record Change(long revision, String key, boolean deleted, String value) {
+    @Override
+    public String toString() {
+      return "@" + revision + " " + (deleted ? "delete " + key : "put " + key + "=" + value);
+    }
+  }
+
+  /**
+   * Every change of the epoch and maintenance keys from one revision on, as etcd's watch
+   * reports them: the store's own account of which write landed when.
+   */
+  private static final class StoreHistory implements AutoCloseable {
+    private final Client client;
+    private final Watch.Watcher watcher;
+    private final List<Change> changes = new CopyOnWriteArrayList<>();
+    private volatile long progress;
+    private volatile Throwable failure;
+
+    private StoreHistory(Client client, long fromRevision) {
+      this.client = client;
+      // both keys and those between them (election keys, filtered out below) in one watch
+      ByteSequence from = ByteSequence.from(MaintenanceMode.KEY, StandardCharsets.UTF_8);
+      ByteSequence to = ByteSequence.from(EPOCH_KEY + "\0", StandardCharsets.UTF_8);
+      this.watcher = client.getWatchClient().watch(from,
+          WatchOption.builder().withRange(to).withRevision(fromRevision).build(),
+          Watch.listener(this::onResponse, e -> failure = e));
+    }
+
+    static StoreHistory watch(Client client, long fromRevision) {
+      return new StoreHistory(client, fromRevision);
+    }
+
+    private void onResponse(WatchResponse response) {
+      for (WatchEvent event : response.getEvents()) {
+        String key = event.getKeyValue().getKey().toString(StandardCharsets.UTF_8);
+        if (key.equals(MaintenanceMode.KEY) || key.equals(EPOCH_KEY)) {
+          changes.add(new Change(event.getKeyValue().getModRevision(), key,
+              event.getEventType() == WatchEvent.EventType.DELETE,
+              event.getKeyValue().getValue().toString(StandardCharsets.UTF_8)));
+        }
+      }
+      if (response.isProgressNotify()) {
+        progress = Math.max(progress, response.getHeader().getRevision());
+      }
+    }
+
+    /** Waits until the watch has reported everything up to {@code revision}. */
+    void awaitCaughtUp(long revision) {
+      await("watch reports revision " + revision).atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> {
+            if (failure != null) {
+              throw new AssertionError("watch failed", failure);
+            }
+            client.getWatchClient().requestProgress();
+            return progress >= revision;
+          });
+    }
+
+    List<Change> changes() {
+      return List.copyOf(changes);
+    }
+
+    @Override
+    public void close() {
+      watcher.close();
+    }
+  }
+
+  /**
+   * What the store says of one round: the successor stored its epoch at {@code takeover}; a
+   * write for the frozen node's state ({@code !target}) applied after that is stale, one applied
+   * before it (the old leader's, before it froze) is not.
+   */
+  private record StoreVerdict(long takeover, List<Change> staleApplied,
+      List<Change> appliedBeforeTakeover, List<Change> successorWrites) {
+    static StoreVerdict of(List<Change> changes, long newEpoch, boolean target) {
+      String epochValue = String.format("%020d", newEpoch);
+      long takeover = changes.stream()
+          .filter(c -> c.key().equals(EPOCH_KEY) && !c.deleted() && c.value().equals(epochValue))
+          .mapToLong(Change::revision).min()
+          .orElseThrow(() -> new AssertionError("no change of " + EPOCH_KEY + " to " + newEpoch
+              + " in the store history " + changes));
+      List<Change> stale = new ArrayList<>();
+      List<Change> before = new ArrayList<>();
+      List<Change> successor = new ArrayList<>();
+      for (Change c : changes) {
+        if (!c.key().equals(MaintenanceMode.KEY)) {
+          continue;
+        }
+        boolean enables = !c.deleted();
+        if (enables == target) {
+          successor.add(c);
+        } else if (c.revision() > takeover) {
+          stale.add(c);
+        } else {
+          before.add(c);
+        }
+      }
+      assertThat(successor).as("the successor's write in the store history " + changes)
+          .hasSize(1)
+          .allSatisfy(c -> assertThat(c.revision()).isGreaterThan(takeover));
+      return new StoreVerdict(takeover, stale, before, successor);
+    }
+
+    @Override
+    public String toString() {
+      return "successor's epoch @" + takeover + ", its write " + successorWrites
+          + ", old leader's writes applied before it " + appliedBeforeTakeover.size()
+          + ", after it (stale) " + staleApplied;
+    }
+  }
+
   /** The mod revisions of the epoch and maintenance keys, to tell which write came last. */
   private static String revisions(Client client) throws Exception {
     StringBuilder out = new StringBuilder();
-    for (String key : List.of("__metasrv_leader_epoch", MaintenanceMode.KEY)) {
+    for (String key : List.of(EPOCH_KEY, MaintenanceMode.KEY)) {
       var kvs = client.getKVClient().get(ByteSequence.from(key, StandardCharsets.UTF_8))
           .get(5, TimeUnit.SECONDS).getKvs();
       out.append(key).append(kvs.isEmpty() ? " absent; "
@@ -348,16 +497,32 @@ class EtcdFailoverIT {
     return Optional.empty();
   }
 
-  /** One maintenance write sent to the frozen leader. */
-  private record Write(long sentAt, long answeredAt, int status, String body) {
+  /**
+   * One maintenance write sent to the frozen leader; for a 2xx, {@code store} holds the epoch
+   * and maintenance keys' mod revisions read from etcd right after the answer.
+   */
+  private record Write(long sentAt, long answeredAt, int status, String body, String store) {
     static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    static Write send(MetasrvNode node, boolean enable) {
+    Write(long sentAt, long answeredAt, int status, String body) {
+      this(sentAt, answeredAt, status, body, "");
+    }
+
+    static Write send(MetasrvNode node, boolean enable, Client etcdClient) {
       long sentAt = System.nanoTime();
       try {
         HttpResponse<String> response = node.sendOrThrow("POST",
             "/admin/maintenance/" + (enable ? "enable" : "disable"), TIMEOUT);
-        return new Write(sentAt, System.nanoTime(), response.statusCode(), response.body());
+        long answeredAt = System.nanoTime();
+        String store = "";
+        if (response.statusCode() / 100 == 2) {
+          try {
+            store = revisions(etcdClient);
+          } catch (Exception e) {
+            store = "(etcd not read: " + e + ")";
+          }
+        }
+        return new Write(sentAt, answeredAt, response.statusCode(), response.body(), store);
       } catch (IOException e) {
         return new Write(sentAt, System.nanoTime(), -1, e.toString());
       } catch (InterruptedException e) {
@@ -375,6 +540,7 @@ class EtcdFailoverIT {
     long queuedRefused;
     long refused;
     long accepted;
+    long staleApplied; // as the store shows them; totals only
     long unanswered;
     final List<String> otherAnswers = new ArrayList<>();
     final List<String> acceptedAnswers = new ArrayList<>();
@@ -394,7 +560,8 @@ class EtcdFailoverIT {
           tally.acceptedAnswers.add(write.status + " " + write.body.trim() + " sent "
               + (write.sentAt - stoppedAt) / 1_000_000 + " ms after SIGSTOP and "
               + (continuedAt - write.sentAt) / 1_000_000 + " ms before SIGCONT, answered "
-              + (write.answeredAt - continuedAt) / 1_000_000 + " ms after SIGCONT");
+              + (write.answeredAt - continuedAt) / 1_000_000 + " ms after SIGCONT; in etcd"
+              + " then: " + write.store);
         } else if (write.status == 503 && write.body.contains(NOT_LEADER + successorAddr)) {
           tally.refused++;
           if (queued) {
@@ -425,8 +592,9 @@ class EtcdFailoverIT {
       Map<String, Long> grouped = otherAnswers.stream()
           .collect(Collectors.groupingBy(s -> s, Collectors.counting()));
       return String.format("attempted=%d (queued while frozen=%d, of which refused=%d) "
-              + "refused=%d accepted=%d unanswered=%d other=%s", attempted, queued,
-          queuedRefused, refused, accepted, unanswered, grouped);
+              + "refused=%d accepted=%d unanswered=%d other=%s%s", attempted, queued,
+          queuedRefused, refused, accepted, unanswered, grouped,
+          staleApplied > 0 ? " stale writes in the store=" + staleApplied : "");
     }
   }
 

@@ -15,12 +15,19 @@ import io.metasrv.kv.RangeRequest;
 import io.metasrv.kv.Txn;
 import io.metasrv.kv.TxnOp;
 import io.metasrv.kv.TxnResponse;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * A leader's fenced store behaves as any store while its epoch is current (the whole contract,
@@ -101,6 +108,48 @@ class FencedKvTest extends KvBackendContractTest {
     assertThatThrownBy(() -> leader.txn(Txn.when(List.of(Compare.absent(K)), List.of(),
         List.of(TxnOp.delete(K))))).isInstanceOf(FencedException.class);
     assertThat(store.get(K)).isPresent();
+  }
+
+  /**
+   * A node frozen mid-write (GC pause, SIGSTOP) hears back from the store only after it stepped
+   * down: the store applied the write while the epoch was current, so it is answered as done,
+   * and the log says which epoch it carried and the revision it landed at, to tell it from a
+   * stale write.
+   */
+  @Test
+  void aWriteAppliedUnderTheEpochButAnsweredAfterStepDownIsLoggedWithItsRevision() {
+    AtomicReference<FencedKv> node = new AtomicReference<>();
+    KvBackend answersLate = (KvBackend) Proxy.newProxyInstance(KvBackend.class.getClassLoader(),
+        new Class<?>[] {KvBackend.class}, (proxy, method, args) -> {
+          Object result;
+          try {
+            result = method.invoke(store, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+          if (method.getName().equals("txn")) {
+            node.get().release(); // stepped down while the answer was on its way
+          }
+          return result;
+        });
+    node.set(new FencedKv(answersLate, fencedBy::set));
+    node.get().acquire(7);
+    Logger logger = (Logger) LoggerFactory.getLogger(FencedKv.class);
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    logger.addAppender(logs);
+    try {
+      node.get().put(K, V);
+    } finally {
+      logger.detachAppender(logs);
+    }
+
+    long revision = store.get(K).orElseThrow().modRevision();
+    assertThat(fencedBy.get()).isZero();
+    assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
+        .anySatisfy(message -> assertThat(message)
+            .contains("fenced write under epoch 7 was applied at store revision " + revision)
+            .contains("after this node gave the epoch up"));
   }
 
   @Test

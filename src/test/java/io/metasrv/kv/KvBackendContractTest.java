@@ -365,6 +365,18 @@ public abstract class KvBackendContractTest {
   }
 
   @Test
+  void txnReportsTheRevisionItWroteAt() {
+    putAll("before");
+    TxnResponse wrote = kv.txn(Txn.of(List.of(TxnOp.put(utf8("a"), utf8("1")))));
+    assertThat(wrote.revision()).as("revision of a writing transaction")
+        .isPositive()
+        .isEqualTo(kv.get(utf8("a")).orElseThrow().modRevision());
+    TxnResponse read = kv.txn(Txn.of(List.of(TxnOp.get(utf8("a")))));
+    assertThat(read.revision()).as("revision of a transaction that wrote nothing")
+        .isEqualTo(wrote.revision());
+  }
+
+  @Test
   void txnRunsTheFailureBranchWhenAnyCompareFails() {
     putAll("a");
     TxnResponse response = kv.txn(Txn.when(

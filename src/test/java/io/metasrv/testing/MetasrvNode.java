@@ -110,9 +110,52 @@ public final class MetasrvNode implements AutoCloseable {
     signal("TERM");
   }
 
-  public void sigstop() {
+  /**
+   * Sends SIGSTOP and waits until every thread of the process has stopped: {@code kill}
+   * returning does not mean the process is frozen. The kernel wakes one thread to start the
+   * group stop and the others stop only once it has run; until then (milliseconds on a loaded
+   * machine) they keep running, and a request that arrives meanwhile can still be handled, its
+   * store write applied before the freeze and answered only after SIGCONT.
+   *
+   * @return how long after {@code kill -STOP} returned the last thread stopped
+   */
+  public Duration sigstop() {
     signal("STOP");
     stopped = true;
+    long signalled = System.nanoTime();
+    long deadline = signalled + TimeUnit.SECONDS.toNanos(10);
+    String states = threadStates();
+    while (!states.chars().allMatch(state -> state == 'T')) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(name + " (pid " + pid() + ") not stopped 10 s after SIGSTOP;"
+            + " thread states " + states);
+      }
+      Thread.onSpinWait();
+      states = threadStates();
+    }
+    return Duration.ofNanos(System.nanoTime() - signalled);
+  }
+
+  /** One letter per live thread, as /proc/PID/task/TID/stat says (R, S, D, T, ...). */
+  private String threadStates() {
+    StringBuilder states = new StringBuilder();
+    try (var tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid()), "task"))) {
+      for (Path task : tasks) {
+        String stat;
+        try {
+          stat = Files.readString(task.resolve("stat"));
+        } catch (IOException e) {
+          continue; // the thread ended
+        }
+        char state = stat.charAt(stat.lastIndexOf(')') + 2);
+        if (state != 'Z' && state != 'X') {
+          states.append(state);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the threads of " + this, e);
+    }
+    return states.toString();
   }
 
   public void sigcont() {

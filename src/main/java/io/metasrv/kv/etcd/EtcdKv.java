@@ -308,7 +308,8 @@ public final class EtcdKv implements KvBackend {
             .Else(ops(txn.failure()))
             .commit());
     List<TxnOp> ran = response.isSucceeded() ? txn.success() : txn.failure();
-    return new TxnResponse(response.isSucceeded(), opResponses(ran, response));
+    return new TxnResponse(response.isSucceeded(), opResponses(ran, response),
+        response.getHeader().getRevision());
   }
 
   /**
