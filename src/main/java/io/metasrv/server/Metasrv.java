@@ -192,8 +192,8 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
 
   /** A fenced write found a newer epoch: another node leads now, so this one must not. */
   private void onFenced(long currentEpoch) {
-    log.warn("fenced: epoch {} was superseded by {}; stepping down", leaderKv.heldEpoch(),
-        currentEpoch);
+    // the epoch this node wrote with may already be released (0) by a step-down under way
+    log.warn("fenced: the stored leader epoch is now {}; stepping down", currentEpoch);
     leaderKv.release();
     election.resign();
   }
