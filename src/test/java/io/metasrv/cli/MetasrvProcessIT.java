@@ -69,13 +69,15 @@ class MetasrvProcessIT {
     assertThat(send("PUT", base + "/admin/maintenance?enable=yes").statusCode()).isEqualTo(400);
     assertThat(send("DELETE", base + "/admin/maintenance").statusCode()).isEqualTo(405);
 
-    String metrics = get(base + "/metrics").body();
-    assertThat(metrics)
+    // a request is counted once its answer is written: wait rather than race the last one
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+            get(base + "/metrics").body())
         .contains("metasrv_leader 1.0")
         .contains("jvm_memory_used_bytes")
         .contains("process_cpu_usage")
-        .contains("metasrv_http_requests_seconds_count{method=\"PUT\",route=\"/admin/maintenance\",status=\"200\"} 2")
-        .containsPattern("metasrv_kv_operation_seconds_count\\{.*backend=\"memory\".*op=\"put\"");
+        .contains("metasrv_http_requests_seconds_count{method=\"PUT\",route=\"/admin/maintenance\""
+            + ",status=\"200\"} 2")
+        .containsPattern("metasrv_kv_operation_seconds_count\\{.*backend=\"memory\".*op=\"put\""));
 
     server.destroy(); // SIGTERM
     assertThat(server.waitFor(20, TimeUnit.SECONDS)).as("stopped within 20 s").isTrue();

@@ -1,6 +1,7 @@
 package io.metasrv.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.metasrv.kv.KvBackend;
 import io.metasrv.kv.KvLimits;
@@ -14,6 +15,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -108,15 +110,18 @@ class AdminHttpServerTest {
     call("GET", "/admin/health");
     call("GET", "/admin/health");
     call("GET", "/no/such/path");
-    HttpResponse<String> metrics = call("GET", "/metrics");
-    assertThat(metrics.statusCode()).isEqualTo(200);
-    assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(
-        type -> assertThat(type).startsWith("text/plain"));
-    assertThat(metrics.body())
-        .contains("metasrv_http_requests_seconds_count{method=\"GET\",route=\"/admin/health\","
-            + "status=\"200\"} 2")
-        .contains("metasrv_http_requests_seconds_count{method=\"GET\",route=\"other\","
-            + "status=\"404\"} 1");
+    // a request is counted once its answer has been written, which a fast client can outrun
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+      HttpResponse<String> metrics = call("GET", "/metrics");
+      assertThat(metrics.statusCode()).isEqualTo(200);
+      assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(
+          type -> assertThat(type).startsWith("text/plain"));
+      assertThat(metrics.body())
+          .contains("metasrv_http_requests_seconds_count{method=\"GET\",route=\"/admin/health\","
+              + "status=\"200\"} 2")
+          .contains("metasrv_http_requests_seconds_count{method=\"GET\",route=\"other\","
+              + "status=\"404\"} 1");
+    });
   }
 
   private HttpResponse<String> call(String method, String path) throws Exception {
