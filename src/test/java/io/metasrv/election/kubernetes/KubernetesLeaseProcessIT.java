@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KubernetesLeaseProcessIT {
   private static final String JAR_PROPERTY = "metasrv.jar";
-  private static final Duration RETRY_PERIOD = Duration.ofMillis(500);
+  // Short enough to test quickly, long enough that a loaded 2-core CI machine does not miss
+  // renewals and make leadership flap while the test waits for it to settle.
+  private static final Duration RETRY_PERIOD = Duration.ofSeconds(1);
 
   private final HttpClient http = HttpClient.newBuilder()
       .connectTimeout(Duration.ofSeconds(2)).build();
@@ -103,13 +106,32 @@ class KubernetesLeaseProcessIT {
   }
 
   private Server awaitOneLeaderNamedByAll(List<Server> candidates) {
-    await("one leader named by every node").atMost(Duration.ofSeconds(30))
-        .pollInterval(Duration.ofMillis(50)).ignoreExceptions()
-        .until(() -> candidates.stream().filter(this::leads).count() == 1
-            && candidates.stream().map(this::namedLeader).distinct().toList()
-                .equals(List.of(candidates.stream().filter(this::leads).findFirst()
-                    .map(Server::addr))));
+    try {
+      await("one leader named by every node").atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+          .until(() -> candidates.stream().filter(this::leads).count() == 1
+              && candidates.stream().map(this::namedLeader).distinct().toList()
+                  .equals(List.of(candidates.stream().filter(this::leads).findFirst()
+                      .map(Server::addr))));
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(e.getMessage() + "\n" + logTails(candidates), e);
+    }
     return candidates.stream().filter(this::leads).findFirst().orElseThrow();
+  }
+
+  private static String logTails(List<Server> candidates) {
+    StringBuilder tails = new StringBuilder();
+    for (Server server : candidates) {
+      try {
+        List<String> lines = Files.readAllLines(server.log());
+        tails.append("--- ").append(server.addr()).append(" (last 30 lines)\n")
+            .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 30),
+                lines.size()))).append('\n');
+      } catch (IOException e) {
+        tails.append("--- ").append(server.addr()).append(": no log: ").append(e).append('\n');
+      }
+    }
+    return tails.toString();
   }
 
   private Optional<String> namedLeader(Server server) {
@@ -165,8 +187,8 @@ class KubernetesLeaseProcessIT {
     env.putAll(Map.of(
         "GREPTIMEDB_METASRV__ELECTION__KIND", "kubernetes-lease",
         "GREPTIMEDB_METASRV__ELECTION__KUBECONFIG", kubeconfig.toString(),
-        "GREPTIMEDB_METASRV__ELECTION__LEASE_DURATION", "2s",
-        "GREPTIMEDB_METASRV__ELECTION__RENEW_DEADLINE", "1500ms",
+        "GREPTIMEDB_METASRV__ELECTION__LEASE_DURATION", "4s",
+        "GREPTIMEDB_METASRV__ELECTION__RENEW_DEADLINE", "3s",
         "GREPTIMEDB_METASRV__ELECTION__RETRY_PERIOD", RETRY_PERIOD.toMillis() + "ms"));
     return new Server(addr, "http://127.0.0.1:" + httpPort, builder.start(), log);
   }
