@@ -161,6 +161,10 @@ public final class MockApi {
       st.put("incomplete", false);
       return json(201, review);
     }
+    if (method.equals("GET") && query(full, "watch").equals("true")
+        && !"Upgrade".equalsIgnoreCase(String.valueOf(request.getHeader("Connection")))) {
+      return streamingWatch(full, path);
+    }
     Matcher scale = SCALE_PATH.matcher(path);
     if (scale.matches() && scaleResource(scale.group(1), scale.group(2), scale.group(4)) != null) {
       return scale(request, scale, path.substring(0, path.length() - "/scale".length()));
@@ -175,6 +179,53 @@ public final class MockApi {
       }
     }
     return response;
+  }
+
+  private static String query(String full, String name) {
+    int q = full.indexOf('?');
+    if (q < 0) {
+      return "";
+    }
+    for (String pair : full.substring(q + 1).split("&")) {
+      int eq = pair.indexOf('=');
+      String k = eq < 0 ? pair : pair.substring(0, eq);
+      if (k.equals(name)) {
+        return eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      }
+    }
+    return "";
+  }
+
+  /**
+   * A watch over plain HTTP, as kubectl sends it (the mock only watches over WebSocket): the
+   * current matching objects as ADDED events, after a second, then the end of the stream, so a
+   * client's reflector watches again: a watch by polling, once a second.
+   */
+  private MockResponse streamingWatch(String full, String path) throws Exception {
+    String labelSelector = query(full, "labelSelector");
+    String listPath = path + (labelSelector.isEmpty() ? ""
+        : "?labelSelector=" + java.net.URLEncoder.encode(labelSelector, StandardCharsets.UTF_8));
+    MockResponse list = crud.handleGet(listPath);
+    StringBuilder events = new StringBuilder();
+    String fieldSelector = query(full, "fieldSelector");
+    String name = fieldSelector.startsWith("metadata.name=")
+        ? fieldSelector.substring("metadata.name=".length()) : null;
+    if (list.code() == 200) {
+      JsonNode body = JSON.readTree(list.getBody().getBytes());
+      JsonNode items = body.has("items") ? body.get("items") : JSON.createArrayNode().add(body);
+      for (JsonNode item : items) {
+        if (name != null && !name.equals(item.path("metadata").path("name").asText())) {
+          continue;
+        }
+        ObjectNode event = JSON.createObjectNode().put("type", "ADDED");
+        event.set("object", item);
+        events.append(JSON.writeValueAsString(event)).append('\n');
+      }
+    }
+    return new MockResponse().setResponseCode(200)
+        .setHeader("Content-Type", "application/json")
+        .setBodyDelay(java.time.Duration.ofSeconds(1))
+        .setBody(events.toString());
   }
 
   private void register(JsonNode crd) {
