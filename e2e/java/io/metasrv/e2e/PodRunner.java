@@ -163,7 +163,11 @@ public final class PodRunner {
       }
     }
     for (StatefulSet sts : sets) {
-      syncStatefulSet(sts, pods);
+      try {
+        syncStatefulSet(sts, pods);
+      } catch (KubernetesClientException e) {
+        log("sync " + sts.getMetadata().getName() + ": " + e.getMessage());
+      }
     }
   }
 
@@ -431,7 +435,6 @@ public final class PodRunner {
     Files.writeString(local.dir.resolve("command"), String.join(" ", args) + "\n");
     local.process = builder.start();
     local.startedAt = Instant.now();
-    local.diedAt = null;
     local.ready = false;
     Files.writeString(local.dir.resolve("pid"), Long.toString(local.process.pid()));
     Files.writeString(local.dir.resolve("ip"), local.ip);
@@ -523,7 +526,7 @@ public final class PodRunner {
       local.restarts++;
       log("pod " + key(local.namespace, local.name) + " process exited " + local.lastExit);
     }
-    if (local.process == null && local.diedAt != null
+    if (local.process == null && local.diedAt != null && !stopping
         && Instant.now().isAfter(local.diedAt.plus(RESTART_DELAY))) {
       try {
         launch(pod, container, local);
