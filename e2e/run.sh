@@ -183,10 +183,15 @@ LEADER_IP=$(jp pod "$LEADER" -o jsonpath='{.status.podIP}')
 ok "$OLD_LEADER -> $LEADER"
 
 step "the killed pod's process restarted and is ready again"
-wait_for 90 "status.readyReplicas 3 after the restart" ready_replicas 3
-RESTARTS=$(jp pod "$OLD_LEADER" -o jsonpath='{.status.containerStatuses[0].restartCount}')
-[ "${RESTARTS:-0}" -ge 1 ] || fail "restartCount of $OLD_LEADER is ${RESTARTS:-unset}"
-ok "restartCount $RESTARTS"
+restarted_ready() {
+  [ "$(jp pod "$OLD_LEADER" -o jsonpath='{.status.containerStatuses[0].restartCount}')" -ge 1 ] \
+    && [ "$(jp pod "$OLD_LEADER" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = True ] \
+    && [ "$(cat "$WORK/pods/$NS/$OLD_LEADER/pid")" != "$PID" ] \
+    && curl -sf "http://$(jp pod "$OLD_LEADER" -o jsonpath='{.status.podIP}'):4000/health"
+}
+wait_for 90 "$OLD_LEADER restarted (restartCount >= 1, a new pid, Ready, /health 200)" restarted_ready
+wait_for 60 "status.readyReplicas 3 after the restart" ready_replicas 3
+ok "restartCount $(jp pod "$OLD_LEADER" -o jsonpath='{.status.containerStatuses[0].restartCount}'), $(curl -sf "http://$(jp pod "$OLD_LEADER" -o jsonpath='{.status.podIP}'):4000/health")"
 
 maintenance_is() { curl -sf "http://$LEADER_IP:4000/admin/maintenance" | grep -q "\"enabled\" *: *$1"; }
 step "apply MaintenanceMode: enabled: true on the leader's /admin/maintenance"
