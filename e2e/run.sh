@@ -35,12 +35,13 @@ cleanup() {
   local code=$?
   trap - EXIT INT TERM
   echo "== stopping all processes"
-  # The pod runner first: on SIGTERM it stops the metasrv processes it runs.
+  # Last started first, one at a time: the pod runner (on SIGTERM it stops the metasrv processes
+  # it runs, which release their Leases while the API server still answers), the operator, the
+  # API server, etcd.
   for (( i=${#PIDS[@]}-1; i>=0; i-- )); do
-    kill -TERM "${PIDS[$i]}" 2>/dev/null
-  done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    pid=${PIDS[$i]}
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -KILL "$pid" 2>/dev/null
   done
   # Any pod process left behind (the runner killed hard, say).
@@ -56,7 +57,7 @@ cleanup() {
   exit $code
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'echo; echo "e2e interrupted during step \"$STEP\"" >&2; exit 130' INT TERM
 
 # wait_for SECONDS DESCRIPTION COMMAND...: runs COMMAND every 0.5 s until it succeeds.
 wait_for() {
