@@ -134,7 +134,6 @@ ok
 SAMPLE=$WORK/etcd-lease-cluster.yaml
 awk -v ep="127.0.0.1:$ETCD_PORT" '
   /^ *- etcd-[0-9]\.etcd:2379/ { if (!done) { sub(/etcd-[0-9]\.etcd:2379/, ep); print; done=1 }; next }
-  /^ *enableRegionFailover:/ { next }   # needs a Kafka WAL: the operator rejects it (see report)
   { print }' manifests/samples/etcd-lease-cluster.yaml >"$SAMPLE"
 
 step "kubectl apply sample etcd-lease-cluster.yaml (etcd -> local)"
