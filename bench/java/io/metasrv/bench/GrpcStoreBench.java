@@ -46,6 +46,7 @@ public final class GrpcStoreBench {
   private static final int RANGE_SIZE = 100;
   private static final int KEY_BYTES = 32;
   private static final int VALUE_BYTES = 256;
+  private static final Duration WARM_UP = Duration.ofSeconds(1);
 
   private record Case(String name, String codec, int threads, Throughput.Operation jetcd,
       Throughput.Operation metasrv) {}
@@ -132,6 +133,12 @@ public final class GrpcStoreBench {
         cases.add(new Case("range100", codec, threads,
             i -> expect(jetcd.get(jetcdRangeStart, jetcdRange).get().getKvs().size()),
             i -> expect(metasrv.range(range100).getKvsCount())));
+      }
+      // JIT warm-up for every path of both sides before any is measured: otherwise the first
+      // cases measure our server, client and etcd client being compiled, and jetcd only its own.
+      for (Case c : cases) {
+        rate(c.name() + "-jetcd", c.threads(), c.jetcd(), WARM_UP);
+        rate(c.name() + "-metasrv", c.threads(), c.metasrv(), WARM_UP);
       }
       for (Case c : cases) {
         // A-B-B-A halves, so that drift in etcd (compaction, fsync latency) hits both alike
