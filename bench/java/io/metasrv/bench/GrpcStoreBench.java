@@ -36,16 +36,19 @@ import java.util.Optional;
  * Store Put and Range through our gRPC server over etcd, against jetcd straight to the same
  * fresh etcd: what the metasrv hop costs a GreptimeDB node. Keys 32 B, values 256 B; puts ask
  * for the previous value on both sides (our store always reads it), ranges read 100 keys by
- * range end. Our client compresses with zstd, as GreptimeDB's meta client does; jetcd sends
- * plain messages. Both sides: N threads, one blocking call after another, own channel each.
+ * range end; both sides read linearizably. Rows "plain": our client sends plain messages, as
+ * jetcd does, so the ratio is the cost of the hop alone; rows "zstd": our client compresses, as
+ * GreptimeDB's meta client does (etcd has no zstd, so jetcd stays plain). Both sides: N threads,
+ * one blocking call after another, own channel each.
  */
 public final class GrpcStoreBench {
   private static final int KEY_COUNT = 1_000;
   private static final int RANGE_SIZE = 100;
   private static final int KEY_BYTES = 32;
   private static final int VALUE_BYTES = 256;
+  private static final Duration WARM_UP = Duration.ofSeconds(1);
 
-  private record Case(String name, int threads, Throughput.Operation jetcd,
+  private record Case(String name, String codec, int threads, Throughput.Operation jetcd,
       Throughput.Operation metasrv) {}
 
   public static void main(String[] args) throws Exception {
@@ -74,7 +77,7 @@ public final class GrpcStoreBench {
           .build();
       try {
         run(measure, keys, value, rangePrefix, etcd, client.getKVClient(), store,
-            StoreGrpc.newBlockingStub(channel).withCompression("zstd"));
+            StoreGrpc.newBlockingStub(channel));
       } finally {
         channel.shutdownNow();
         node.shutdown();
@@ -84,7 +87,7 @@ public final class GrpcStoreBench {
   }
 
   private static void run(Duration measure, byte[][] keys, byte[] value, byte[] rangePrefix,
-      EtcdProcess etcd, KV jetcd, EtcdKv store, StoreGrpc.StoreBlockingStub metasrv)
+      EtcdProcess etcd, KV jetcd, EtcdKv store, StoreGrpc.StoreBlockingStub plain)
       throws InterruptedException {
     ByteSequence[] jetcdKeys = new ByteSequence[KEY_COUNT];
     ByteString[] protoKeys = new ByteString[KEY_COUNT];
@@ -116,17 +119,27 @@ public final class GrpcStoreBench {
     System.out.printf("etcd %s, %d s per side and case (two halves, each after %d ms warm-up);"
             + " keys %d B, values %d B%n", etcd.endpoint(), measure.toSeconds(),
         Throughput.WARM_UP.toMillis(), KEY_BYTES, VALUE_BYTES);
-    System.out.printf("%-10s %8s %14s %16s %8s%n",
-        "operation", "threads", "jetcd ops/s", "metasrv ops/s", "ratio");
+    System.out.printf("%-10s %-6s %8s %14s %16s %8s%n",
+        "operation", "codec", "threads", "jetcd ops/s", "metasrv ops/s", "ratio");
     for (int threads : new int[] {1, 64}) {
-      List<Case> cases = List.of(
-          new Case("put", threads,
-              i -> jetcd.put(jetcdKeys[i], jetcdValue, putWithPrev).get(),
-              i -> metasrv.put(PutRequest.newBuilder().setKey(protoKeys[i]).setValue(protoValue)
-                  .setPrevKv(true).build())),
-          new Case("range100", threads,
-              i -> expect(jetcd.get(jetcdRangeStart, jetcdRange).get().getKvs().size()),
-              i -> expect(metasrv.range(range100).getKvsCount())));
+      List<Case> cases = new ArrayList<>();
+      for (String codec : new String[] {"plain", "zstd"}) {
+        StoreGrpc.StoreBlockingStub metasrv =
+            codec.equals("zstd") ? plain.withCompression("zstd") : plain;
+        cases.add(new Case("put", codec, threads,
+            i -> jetcd.put(jetcdKeys[i], jetcdValue, putWithPrev).get(),
+            i -> metasrv.put(PutRequest.newBuilder().setKey(protoKeys[i]).setValue(protoValue)
+                .setPrevKv(true).build())));
+        cases.add(new Case("range100", codec, threads,
+            i -> expect(jetcd.get(jetcdRangeStart, jetcdRange).get().getKvs().size()),
+            i -> expect(metasrv.range(range100).getKvsCount())));
+      }
+      // JIT warm-up for every path of both sides before any is measured: otherwise the first
+      // cases measure our server, client and etcd client being compiled, and jetcd only its own.
+      for (Case c : cases) {
+        rate(c.name() + "-jetcd", c.threads(), c.jetcd(), WARM_UP);
+        rate(c.name() + "-metasrv", c.threads(), c.metasrv(), WARM_UP);
+      }
       for (Case c : cases) {
         // A-B-B-A halves, so that drift in etcd (compaction, fsync latency) hits both alike
         Duration half = measure.dividedBy(2);
@@ -134,8 +147,8 @@ public final class GrpcStoreBench {
         double ours = rate(c.name() + "-metasrv", c.threads(), c.metasrv(), half) / 2;
         ours += rate(c.name() + "-metasrv", c.threads(), c.metasrv(), half) / 2;
         jetcdRate += rate(c.name() + "-jetcd", c.threads(), c.jetcd(), half) / 2;
-        System.out.printf("%-10s %8d %14.0f %16.0f %8.2f%n",
-            c.name(), c.threads(), jetcdRate, ours, ours / jetcdRate);
+        System.out.printf("%-10s %-6s %8d %14.0f %16.0f %8.2f%n",
+            c.name(), c.codec(), c.threads(), jetcdRate, ours, ours / jetcdRate);
       }
     }
   }

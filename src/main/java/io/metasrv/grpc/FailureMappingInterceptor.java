@@ -30,41 +30,54 @@ final class FailureMappingInterceptor implements ServerInterceptor {
       guarded.fail(e);
       return new ServerCall.Listener<>() {};
     }
+    // No lambdas here: every message of every call passes through, and each would allocate.
     return new SimpleForwardingServerCallListener<>(delegate) {
       @Override
       public void onMessage(Q message) {
         if (!guarded.closed) {
-          guard(() -> super.onMessage(message));
+          try {
+            super.onMessage(message);
+          } catch (RuntimeException e) {
+            guarded.fail(e);
+          }
         }
       }
 
       @Override
       public void onHalfClose() {
         if (!guarded.closed) {
-          guard(super::onHalfClose);
+          try {
+            super.onHalfClose();
+          } catch (RuntimeException e) {
+            guarded.fail(e);
+          }
         }
       }
 
       @Override
       public void onReady() {
         if (!guarded.closed) {
-          guard(super::onReady);
+          try {
+            super.onReady();
+          } catch (RuntimeException e) {
+            guarded.fail(e);
+          }
         }
       }
 
       @Override
       public void onCancel() {
-        guard(super::onCancel);
+        try {
+          super.onCancel();
+        } catch (RuntimeException e) {
+          guarded.fail(e);
+        }
       }
 
       @Override
       public void onComplete() {
-        guard(super::onComplete);
-      }
-
-      private void guard(Runnable step) {
         try {
-          step.run();
+          super.onComplete();
         } catch (RuntimeException e) {
           guarded.fail(e);
         }

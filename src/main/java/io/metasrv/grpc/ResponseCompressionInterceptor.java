@@ -1,5 +1,7 @@
 package io.metasrv.grpc;
 
+import com.google.protobuf.MessageLite;
+import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -11,11 +13,17 @@ import java.util.Set;
  * client that compresses with zstd gets zstd back). grpc-java on its own answers uncompressed;
  * it still falls back to identity when the client's {@code grpc-accept-encoding} leaves the
  * encoding out.
+ *
+ * <p>Responses smaller than {@value #COMPRESS_FROM_BYTES} bytes go uncompressed all the same
+ * (the message's compressed flag is 0, which every gRPC client reads whatever the call's
+ * encoding, tonic included): a heartbeat answer is a few bytes, and a zstd frame of it is larger
+ * than the message and costs more than sending it.
  */
 final class ResponseCompressionInterceptor implements ServerInterceptor {
   private static final Metadata.Key<String> MESSAGE_ENCODING =
       Metadata.Key.of("grpc-encoding", Metadata.ASCII_STRING_MARSHALLER);
   private static final Set<String> ANSWERED_IN_KIND = Set.of(ZstdCodec.ENCODING, "gzip");
+  static final int COMPRESS_FROM_BYTES = 256;
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
@@ -23,7 +31,23 @@ final class ResponseCompressionInterceptor implements ServerInterceptor {
     String encoding = headers.get(MESSAGE_ENCODING);
     if (encoding != null && ANSWERED_IN_KIND.contains(encoding)) {
       call.setCompression(encoding);
+      return next.startCall(new SmallUncompressed<>(call), headers);
     }
     return next.startCall(call, headers);
+  }
+
+  /** Compresses only the messages worth it. */
+  private static final class SmallUncompressed<Q, R> extends SimpleForwardingServerCall<Q, R> {
+    SmallUncompressed(ServerCall<Q, R> delegate) {
+      super(delegate);
+    }
+
+    @Override
+    public void sendMessage(R message) {
+      // Protobuf memoizes the size: serializing the message reuses it.
+      delegate().setMessageCompression(!(message instanceof MessageLite lite)
+          || lite.getSerializedSize() >= COMPRESS_FROM_BYTES);
+      super.sendMessage(message);
+    }
   }
 }

@@ -53,7 +53,9 @@ public final class ZstdCodec implements Codec {
           return;
         }
         closed = true;
-        os.write(compress(toByteArray()));
+        // Straight from this stream's buffer into the frame: no copies of the message.
+        byte[] frame = new byte[(int) Zstd.compressBound(count)];
+        os.write(frame, 0, compress(buf, count, frame));
         os.close();
       }
     };
@@ -70,13 +72,14 @@ public final class ZstdCodec implements Codec {
         RecyclingBufferPool.INSTANCE);
   }
 
-  private byte[] compress(byte[] message) {
+  /** Compresses {@code message[0, length)} into {@code frame}; returns the frame's size. */
+  private int compress(byte[] message, int length, byte[] frame) {
     ZstdCompressCtx ctx = compressors.poll();
     if (ctx == null) {
       ctx = new ZstdCompressCtx().setLevel(LEVEL).setContentSize(true);
     }
     try {
-      return ctx.compress(message);
+      return ctx.compressByteArray(frame, 0, frame.length, message, 0, length);
     } finally {
       if (!compressors.offer(ctx)) {
         ctx.close();
