@@ -18,17 +18,12 @@ import io.metasrv.grpc.proto.RangeResponse;
 import io.metasrv.grpc.proto.StoreGrpc;
 import io.metasrv.kv.KeyValue;
 import io.metasrv.kv.KvBackend;
-import io.metasrv.kv.etcd.EtcdKv;
 import java.util.Optional;
 
 /**
  * {@code greptime.v1.meta.Store} over the node's store. Every node serves it, leader or not, as
  * GreptimeDB's metasrv does; the store's own exceptions become statuses in {@link
- * FailureMappingInterceptor}, or, for answers given later, in {@link Unary#replyLater} with the
- * same mapping.
- *
- * <p>Put over etcd does not block a server thread: it uses {@link EtcdKv#putAsync}, outside the
- * store contract, because a put is the call GreptimeDB's nodes issue most under load.
+ * FailureMappingInterceptor}.
  */
 final class StoreService extends StoreGrpc.StoreImplBase {
   private final GrpcBackend backend;
@@ -54,22 +49,13 @@ final class StoreService extends StoreGrpc.StoreImplBase {
 
   @Override
   public void put(PutRequest request, StreamObserver<PutResponse> responses) {
-    byte[] key = request.getKey().toByteArray();
-    byte[] value = request.getValue().toByteArray();
-    if (store() instanceof EtcdKv etcd) {
-      // No thread waits for etcd: the answer goes out from the etcd client's callback.
-      Unary.replyLater(responses, etcd.putAsync(key, value), prev -> putResponse(request, prev));
-      return;
-    }
-    Unary.reply(responses, putResponse(request, store().put(key, value)));
-  }
-
-  private static PutResponse putResponse(PutRequest request, Optional<KeyValue> prev) {
+    Optional<KeyValue> prev = store().put(request.getKey().toByteArray(),
+        request.getValue().toByteArray());
     PutResponse.Builder response = PutResponse.newBuilder().setHeader(ResponseHeaders.ok());
     if (request.getPrevKv()) {
       prev.ifPresent(kv -> response.setPrevKv(ProtoKv.toProto(kv)));
     }
-    return response.build();
+    Unary.reply(responses, response.build());
   }
 
   @Override

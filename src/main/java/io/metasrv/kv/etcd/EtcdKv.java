@@ -203,22 +203,6 @@ public final class EtcdKv implements KvBackend {
     return response.hasPrevKv() ? Optional.of(keyValue(response.getPrevKv())) : Optional.empty();
   }
 
-  /**
-   * {@link #put} without waiting. <b>Not part of the {@link KvBackend} contract</b>: the gRPC
-   * Store service uses it when its store is an {@code EtcdKv}, so a put in flight holds no
-   * thread. Fails exactly as {@link #put} does: limits are checked here and thrown at once;
-   * etcd's failures and the request timeout complete the future with the same {@link
-   * KvException}s, with the same messages, that {@link #put} throws.
-   */
-  public CompletableFuture<Optional<KeyValue>> putAsync(byte[] key, byte[] value) {
-    limits.checkPut(key, value);
-    return awaitAsync(() -> "put " + Bytes.show(key),
-        kv.put(bytes(key), bytes(value), PUT_WITH_PREV))
-        .thenApply(response -> response.hasPrevKv()
-            ? Optional.of(keyValue(response.getPrevKv()))
-            : Optional.empty());
-  }
-
   @Override
   public List<KeyValue> batchGet(List<byte[]> keys) {
     KvLimits.checkKeys(keys);
@@ -442,23 +426,6 @@ public final class EtcdKv implements KvBackend {
     } catch (ExecutionException e) {
       throw failure(operation.get(), e.getCause());
     }
-  }
-
-  /** {@link #await} without the waiting: the same timeout and the same exceptions. */
-  private <T> CompletableFuture<T> awaitAsync(Supplier<String> operation,
-      CompletableFuture<T> call) {
-    return call.orTimeout(config.requestTimeout().toNanos(), TimeUnit.NANOSECONDS)
-        .handle((result, error) -> {
-          if (error == null) {
-            return result;
-          }
-          Throwable cause = unwrap(error);
-          if (cause instanceof TimeoutException) {
-            throw new KvUnavailableException("etcd " + endpoints + ": " + operation.get()
-                + " did not complete within " + config.requestTimeout(), cause);
-          }
-          throw failure(operation.get(), cause);
-        });
   }
 
   private KvException failure(String operation, Throwable error) {
