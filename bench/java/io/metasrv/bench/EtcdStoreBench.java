@@ -16,10 +16,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
+
+
+
+
 
 /**
  * Throughput of {@link EtcdKv} against jetcd's {@link KV} client used directly, on the same
@@ -36,13 +36,9 @@ public final class EtcdStoreBench {
   private static final int RANGE_SIZE = 100;
   private static final int KEY_BYTES = 32;
   private static final int VALUE_BYTES = 256;
-  private static final Duration WARM_UP = Duration.ofMillis(500);
 
-  private interface Operation {
-    void run(int keyIndex) throws Exception;
-  }
-
-  private record Case(String name, int threads, Operation jetcd, Operation etcdKv) {}
+  private record Case(String name, int threads, Throughput.Operation jetcd,
+      Throughput.Operation etcdKv) {}
 
   public static void main(String[] args) throws Exception {
     Duration measure = Duration.ofSeconds(args.length > 0 ? Long.parseLong(args[0]) : 5);
@@ -77,7 +73,8 @@ public final class EtcdStoreBench {
 
       System.out.printf("etcd %s, %d s per side and case (two halves, each after %d ms warm-up);"
           + " keys %d B, values %d B%n",
-          etcd.endpoint(), measure.toSeconds(), WARM_UP.toMillis(), KEY_BYTES, VALUE_BYTES);
+          etcd.endpoint(), measure.toSeconds(), Throughput.WARM_UP.toMillis(), KEY_BYTES,
+          VALUE_BYTES);
       System.out.printf("%-10s %8s %14s %14s %8s%n",
           "operation", "threads", "jetcd ops/s", "EtcdKv ops/s", "ratio");
       for (int threads : new int[] {1, 64}) {
@@ -96,11 +93,10 @@ public final class EtcdStoreBench {
         for (Case c : cases) {
           // A-B-B-A halves, so that drift in etcd (compaction, fsync latency) hits both alike
           Duration half = measure.dividedBy(2);
-          double jetcdRate = throughput(c.name() + "-jetcd", c.threads(), c.jetcd(), half) / 2;
-          double etcdKvRate =
-              throughput(c.name() + "-etcdkv", c.threads(), c.etcdKv(), half) / 2;
-          etcdKvRate += throughput(c.name() + "-etcdkv", c.threads(), c.etcdKv(), half) / 2;
-          jetcdRate += throughput(c.name() + "-jetcd", c.threads(), c.jetcd(), half) / 2;
+          double jetcdRate = halfRate(c.name() + "-jetcd", c.threads(), c.jetcd(), half);
+          double etcdKvRate = halfRate(c.name() + "-etcdkv", c.threads(), c.etcdKv(), half);
+          etcdKvRate += halfRate(c.name() + "-etcdkv", c.threads(), c.etcdKv(), half);
+          jetcdRate += halfRate(c.name() + "-jetcd", c.threads(), c.jetcd(), half);
           System.out.printf("%-10s %8d %14.0f %14.0f %8.2f%n",
               c.name(), c.threads(), jetcdRate, etcdKvRate, etcdKvRate / jetcdRate);
         }
@@ -108,40 +104,10 @@ public final class EtcdStoreBench {
     }
   }
 
-  /** Operations per second over {@code measure}, after a warm-up with the same threads. */
-  private static double throughput(String name, int threads, Operation operation,
-      Duration measure) throws InterruptedException {
-    AtomicLong completed = new AtomicLong();
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    long start = System.nanoTime();
-    long measureFrom = start + WARM_UP.toNanos();
-    long end = measureFrom + measure.toNanos();
-    List<Thread> workers = new ArrayList<>();
-    for (int t = 0; t < threads; t++) {
-      Thread worker = new Thread(() -> {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        try {
-          long now;
-          while ((now = System.nanoTime()) < end && failure.get() == null) {
-            operation.run(random.nextInt(KEY_COUNT));
-            if (now >= measureFrom) {
-              completed.incrementAndGet();
-            }
-          }
-        } catch (Exception e) {
-          failure.compareAndSet(null, e instanceof ExecutionException ? e.getCause() : e);
-        }
-      }, "bench-" + name + "-" + t);
-      workers.add(worker);
-      worker.start();
-    }
-    for (Thread worker : workers) {
-      worker.join();
-    }
-    if (failure.get() != null) {
-      throw new IllegalStateException(name + " failed", failure.get());
-    }
-    return completed.get() / (measure.toNanos() / 1e9);
+  /** Half of a full-length rate: what one of the two halves of an A-B-B-A pair adds. */
+  private static double halfRate(String name, int threads, Throughput.Operation operation,
+      Duration half) throws InterruptedException {
+    return Throughput.measure(name, threads, KEY_COUNT, operation, half) / 2;
   }
 
   private static void expect(int wanted, int got) {
