@@ -79,7 +79,11 @@ if [ ! -f target/metasrv.jar ] || [ ! -f target/test-classes/io/metasrv/e2e/PodR
     || mvn -B -q package -DskipTests >"$WORK/build.log" 2>&1 || fail "mvn package: see $WORK/build.log"
 fi
 if [ ! -s target/e2e.classpath ]; then
-  mvn -B -q -o dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/e2e.classpath \
+  # A pinned plugin version: the default (2.8) needs artifacts that a local repository filled by
+  # the build alone does not have. Online only when offline cannot.
+  DEP_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath
+  { mvn -B -q -o $DEP_PLUGIN -Dmdep.includeScope=test -Dmdep.outputFile=target/e2e.classpath \
+      || mvn -B -q $DEP_PLUGIN -Dmdep.includeScope=test -Dmdep.outputFile=target/e2e.classpath; } \
     >>"$WORK/build.log" 2>&1 || fail "mvn dependency:build-classpath: see $WORK/build.log"
 fi
 CP="$ROOT/target/test-classes:$ROOT/target/classes:$(cat target/e2e.classpath)"
