@@ -32,8 +32,10 @@ import java.util.regex.Pattern;
  * The e2e API server: fabric8's mock in CRUD mode over plain HTTP, plus what kubectl and the
  * operator need that the CRUD mode lacks: discovery ({@code /version}, {@code /api}, {@code
  * /apis}, each group's resource list, built-ins from a table and custom resources from the CRDs
- * created on it), the {@code /scale} subresource of custom resources that declare it, and the
- * SelfSubjectRulesReview that JOSDK's leader election sends first.
+ * created on it), the {@code /scale} subresource of custom resources that declare it, the
+ * SelfSubjectRulesReview that JOSDK's leader election sends first, and server-side printing:
+ * a GET of custom resources with {@code Accept: ...;as=Table;v=v1;g=meta.k8s.io} (kubectl get)
+ * answers a Table with the CRD's printer columns ({@link CrdTable}); plain JSON otherwise.
  *
  * <p>{@code MockApi <dir>}: writes {@code <dir>/kubeconfig} and {@code <dir>/api-port}, then runs
  * until killed.
@@ -79,6 +81,9 @@ public final class MockApi {
 
   private static final Pattern CRD_PATH =
       Pattern.compile("^/apis/apiextensions\\.k8s\\.io/v1/customresourcedefinitions(?:/([^/]+))?(?:/status)?$");
+  /** A custom resource collection or object: group, version, plural, name (or null). */
+  private static final Pattern CUSTOM_RESOURCE_PATH =
+      Pattern.compile("^/apis/([^/]+)/([^/]+)/(?:namespaces/[^/]+/)?([^/]+)(?:/([^/]+))?$");
   private static final Pattern SCALE_PATH =
       Pattern.compile("^/apis/([^/]+)/([^/]+)/namespaces/([^/]+)/([^/]+)/([^/]+)/scale$");
 
@@ -170,6 +175,15 @@ public final class MockApi {
       return scale(request, scale, path.substring(0, path.length() - "/scale".length()));
     }
     MockResponse response = crud.dispatch(request);
+    if (method.equals("GET") && response.code() == 200) {
+      String tableVersion = CrdTable.tableVersion(request.getHeader("Accept"));
+      if (tableVersion != null) {
+        MockResponse table = table(path, full, tableVersion, response);
+        if (table != null) {
+          return table;
+        }
+      }
+    }
     Matcher crd = CRD_PATH.matcher(path);
     if (crd.matches() && response.code() / 100 == 2) {
       if (method.equals("DELETE")) {
@@ -179,6 +193,35 @@ public final class MockApi {
       }
     }
     return response;
+  }
+
+  /**
+   * A GET of custom resources that asked for a Table (kubectl's {@code get} does): the CRUD
+   * answer converted with the printer columns of the CRD stored here, as the real API server
+   * does; {@code null} for other resources (their plain answer stays, kubectl prints it itself).
+   */
+  private MockResponse table(String path, String full, String tableVersion, MockResponse response)
+      throws Exception {
+    Matcher m = CUSTOM_RESOURCE_PATH.matcher(path);
+    if (!m.matches()) {
+      return null;
+    }
+    String crdName = crds.entrySet().stream()
+        .filter(e -> e.getValue().stream().anyMatch(r -> r.group.equals(m.group(1))
+            && r.version.equals(m.group(2)) && r.plural.equals(m.group(3))))
+        .map(Map.Entry::getKey).findFirst().orElse(null);
+    if (crdName == null) {
+      return null;
+    }
+    MockResponse crd = crud.handleGet("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/" + crdName);
+    if (crd.code() != 200) {
+      return null;
+    }
+    ObjectNode table = CrdTable.toTable(JSON.readTree(crd.getBody().getBytes()), m.group(2),
+        JSON.readTree(response.getBody().getBytes()), tableVersion, query(full, "includeObject"),
+        java.time.Instant.now());
+    return json(200, table)
+        .setHeader("Content-Type", "application/json;as=Table;v=" + tableVersion + ";g=meta.k8s.io");
   }
 
   private static String query(String full, String name) {
