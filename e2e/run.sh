@@ -69,6 +69,75 @@ wait_for() {
   done
 }
 
+# printer_columns CRD [wide]: "Name<TAB>type<TAB>jsonPath" of each printer column of the CRD's
+# first version, in the CRD's order, that `kubectl get` shows (priority 0; all of them with wide);
+# the API server's default Age when the CRD declares none.
+printer_columns() {
+  local cols
+  cols=$(kubectl get crd "$1" -o jsonpath='{range .spec.versions[0].additionalPrinterColumns[*]}{.name}{"\t"}{.type}{"\t"}{.priority}{"\t"}{.jsonPath}{"\n"}{end}' 2>/dev/null) \
+    || return 1
+  [ -n "$cols" ] || cols=$'Age\tdate\t0\t.metadata.creationTimestamp'
+  awk -F'\t' -v wide="${2:-}" 'NF && (wide != "" || $3 == "" || $3 == 0) { print $1 "\t" $2 "\t" $4 }' <<<"$cols"
+}
+
+# table_cells NAME < TABLE: "HEADER=cell" for each column of kubectl's table, of the row NAME,
+# cut at the header's column positions (an empty cell leaves no word to split on). The first
+# line is "HEADERS=A|B|...".
+table_cells() {
+  python3 -c '
+import re, sys
+lines = sys.stdin.read().splitlines()
+cols = [(m.start(), m.group()) for m in re.finditer(r"\S+(?: \S+)*", lines[0])] if lines else []
+print("HEADERS=" + "|".join(n for _, n in cols))
+for line in lines[1:]:
+    cells = [line[s:(cols[i + 1][0] if i + 1 < len(cols) else None)].strip() for i, (s, _) in enumerate(cols)]
+    if sys.argv[1] in cells[:2]:  # NAME, or NAMESPACE NAME
+        for (_, n), c in zip(cols, cells):
+            print(n + "=" + c)
+        break
+' "$1"
+}
+
+# check_table RESOURCE CRD NAME [wide]: `kubectl get RESOURCE` (with -o wide) into $WORK/table;
+# its header is NAME then the CRD's printer columns in the CRD's order, and each cell of row NAME
+# is what `kubectl get -o jsonpath` finds at the column's jsonPath (an age for a date column).
+# Prints the reason when not, and the "HEADER=cell" lines of the row when so.
+check_table() {
+  local resource=$1 crd=$2 name=$3 wide=${4:-} table cols expected cells col type path got want
+  table=$(kubectl get "$resource" ${wide:+-o wide} 2>&1) || { echo "kubectl get $resource: $table"; return 1; }
+  printf '%s\n' "$table" >"$WORK/table"
+  cols=$(printer_columns "$crd" "$wide") || { echo "no CRD $crd"; return 1; }
+  expected="NAME$(awk -F'\t' '{ printf "|%s", toupper($1) }' <<<"$cols")"
+  cells=$(table_cells "$name" <<<"$table")
+  [ "$(sed -n 's/^HEADERS=//p' <<<"$cells")" = "$expected" ] \
+    || { echo "header $(sed -n 's/^HEADERS=//p' <<<"$cells"), the CRD's columns: $expected"; return 1; }
+  [ "$(sed -n 's/^NAME=//p' <<<"$cells")" = "$name" ] || { echo "no row $name in: $table"; return 1; }
+  while IFS=$'\t' read -r col type path; do
+    got=$(sed -n "s/^$(tr '[:lower:]' '[:upper:]' <<<"$col")=//p" <<<"$cells")
+    if [ "$type" = date ]; then
+      [[ "$got" =~ ^[0-9]+[smhdy] ]] || { echo "column $col ($path, date): \"$got\" is no age"; return 1; }
+      continue
+    fi
+    want=$(kubectl get "${resource%%/*}" "$name" -o jsonpath="{$path}" 2>&1) || { echo "jsonpath $path: $want"; return 1; }
+    [ "$got" = "$want" ] || { echo "column $col ($path): \"$got\" in the table, \"$want\" by jsonpath"; return 1; }
+  done <<<"$cols"
+  sed 1d <<<"$cells"
+}
+
+# table_ok RESOURCE CRD NAME [wide]: check_table, three tries a second apart (status may move
+# between the table and the jsonpath reads); the row's cells in $CELLS, or the step fails.
+table_ok() {
+  local why
+  for _ in 1 2 3; do
+    if CELLS=$(check_table "$@"); then return 0; fi
+    why=$CELLS
+    sleep 1
+  done
+  fail "kubectl get $1: $why"
+}
+cell() { sed -n "s/^$1=//p" <<<"$CELLS"; }
+show_table() { sed 's/^/      /' "$WORK/table"; }
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 jp() { kubectl get "$@" 2>/dev/null; }
 
@@ -176,6 +245,23 @@ curl -sf "http://$LEADER_IP:4000/health" | grep -q '"status" *: *"leader"' \
   || fail "$LEADER ($LEADER_IP) does not answer leader on /health"
 ok "$LEADER at $LEADER_ADDR"
 
+step "kubectl get metasrvclusters: the CRD's printer columns, in its order"
+table_ok metasrvclusters metasrvclusters.metasrv.io "$CLUSTER"
+[ "$(cell READY)" = True ] || fail "READY $(cell READY), expected True"
+[ "$(cell REPLICAS)" = 3 ] || fail "REPLICAS $(cell REPLICAS), expected 3"
+[ "$(cell LEADER)" = "$LEADER" ] || fail "LEADER $(cell LEADER), expected $LEADER"
+[ -n "$(cell BACKEND)" ] || fail "no BACKEND"
+[ "$(cell MAINTENANCE)" = false ] || fail "MAINTENANCE $(cell MAINTENANCE), expected false"
+ok "backend $(cell BACKEND), leader $(cell LEADER)"
+show_table
+
+step "kubectl get msc -o wide, and one by name: the same columns"
+table_ok msc metasrvclusters.metasrv.io "$CLUSTER" wide
+WIDE=$(cat "$WORK/table")
+table_ok "msc/$CLUSTER" metasrvclusters.metasrv.io "$CLUSTER"
+ok
+sed 's/^/      /' <<<"$WIDE"
+
 step "kill -9 the leader's process; a new leader in status"
 PID=$(cat "$WORK/pods/$NS/$LEADER/pid") || fail "no pid file for $LEADER"
 kill -KILL "$PID" || fail "kill $PID"
@@ -202,6 +288,23 @@ step "apply MaintenanceMode: enabled: true on the leader's /admin/maintenance"
 out=$(kubectl apply --validate=false -f manifests/samples/maintenance-mode.yaml 2>&1) || fail "kubectl apply: $out"
 wait_for 60 "enabled: true on http://$LEADER_IP:4000/admin/maintenance" maintenance_is true
 ok "$(curl -sf "http://$LEADER_IP:4000/admin/maintenance")"
+
+applied() { [ "$(jp mmode metasrv-etcd-upgrade -o jsonpath='{.status.conditions[?(@.type=="Applied")].status}')" = True ]; }
+step "kubectl get maintenancemodes: the CRD's printer columns, Applied True"
+wait_for 60 "MaintenanceMode metasrv-etcd-upgrade Applied True" applied
+table_ok mmode maintenancemodes.metasrv.io metasrv-etcd-upgrade
+[ "$(cell CLUSTER)" = "$CLUSTER" ] || fail "CLUSTER $(cell CLUSTER), expected $CLUSTER"
+[ "$(cell APPLIED)" = True ] || fail "APPLIED $(cell APPLIED), expected True"
+ok
+show_table
+
+in_maintenance() { [ "$(jp msc $CLUSTER -o jsonpath='{.status.maintenance}')" = true ]; }
+step "kubectl get msc: MAINTENANCE true"
+wait_for 60 "status.maintenance true" in_maintenance
+table_ok msc metasrvclusters.metasrv.io "$CLUSTER"
+[ "$(cell MAINTENANCE)" = true ] || fail "MAINTENANCE $(cell MAINTENANCE), expected true"
+ok
+show_table
 
 step "delete MaintenanceMode: maintenance off on the leader"
 out=$(kubectl delete -f manifests/samples/maintenance-mode.yaml --wait=true --timeout=60s 2>&1) || fail "kubectl delete: $out"
