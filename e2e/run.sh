@@ -311,6 +311,42 @@ out=$(kubectl delete -f manifests/samples/maintenance-mode.yaml --wait=true --ti
 wait_for 60 "enabled: false on http://$LEADER_IP:4000/admin/maintenance" maintenance_is false
 ok "$(curl -sf "http://$LEADER_IP:4000/admin/maintenance")"
 
+condition_is() { [ "$(jp msc $CLUSTER -o jsonpath="{.status.conditions[?(@.type==\"$1\")].status}")" = "$2" ]; }
+pod_pids() { for p in "$WORK"/pods/$NS/$CLUSTER-*/pid; do printf '%s ' "$(cat "$p")"; done; }
+PIDS_BEFORE=$(pod_pids)
+step "kubectl patch a misspelt option: Stalled names it, no pod touched"
+out=$(kubectl patch "msc/$CLUSTER" --type merge \
+  -p '{"spec":{"options":{"overrides":{"procedure.max_retry_tims":"5"}}}}' 2>&1) || fail "kubectl patch: $out"
+wait_for 60 "condition Stalled True" condition_is Stalled True
+STALLED=$(jp msc $CLUSTER -o jsonpath='{.status.conditions[?(@.type=="Stalled")].message}')
+grep -q 'spec.options.overrides\[procedure.max_retry_tims\]' <<<"$STALLED" \
+  || fail "the Stalled message does not name the field: $STALLED"
+sleep 3
+[ "$(pod_pids)" = "$PIDS_BEFORE" ] || fail "pods restarted for an invalid spec: $PIDS_BEFORE -> $(pod_pids)"
+ok "$STALLED"
+
+# Every pod's process is new and its mounted config carries the option.
+rolled() {
+  local pod
+  for pod in $(jp pods -o name | sed -n "s|^pod/\($CLUSTER-[0-9]*\)$|\1|p"); do
+    grep -qw "$(cat "$WORK/pods/$NS/$pod/pid")" <<<"$PIDS_BEFORE" && return 1
+    grep -qs '^max_retry_times = 5$' "$WORK"/pods/$NS/$pod/volumes/*/* || return 1
+  done
+}
+settled() {
+  [ "$(jp msc $CLUSTER -o jsonpath='{.status.observedGeneration}')" = "$(jp msc $CLUSTER -o jsonpath='{.metadata.generation}')" ] \
+    && condition_is Ready True && condition_is Reconciling False && ready_replicas 3 && has_leader
+}
+step "fix the option: Stalled clears, the pods roll to the new config"
+# A JSON patch: the mock's merge patch does not drop a key set to null, as a real API server does.
+out=$(kubectl patch "msc/$CLUSTER" --type json \
+  -p '[{"op":"replace","path":"/spec/options/overrides","value":{"procedure.max_retry_times":"5"}}]' 2>&1) \
+  || fail "kubectl patch: $out"
+wait_for 60 "condition Stalled False" condition_is Stalled False
+wait_for 180 "every pod restarted with max_retry_times = 5" rolled
+wait_for 120 "Ready, not Reconciling, observedGeneration = generation, 3 ready, a leader" settled
+ok "pids $PIDS_BEFORE-> $(pod_pids), leader $(leader_pod)"
+
 step "kubectl scale --replicas=5"
 out=$(kubectl scale "metasrvcluster/$CLUSTER" --replicas=5 2>&1) || fail "kubectl scale: $out"
 wait_for 120 "status.readyReplicas 5" ready_replicas 5
