@@ -75,6 +75,9 @@ public final class ClusterSpecValidator {
       requireSecret("spec.tls.secretName", names.namespace(), spec.tls.secretName, List.of());
     }
     ElectionKind election = spec.election != null ? spec.election : ElectionKind.BACKEND;
+    if (store.kind() == StoreKind.MEMORY) {
+      requireSingleNode(spec, replicas, election);
+    }
     RenderedConfig config = renderConfig(spec, store, rpcPort, httpPort, election, names);
     return new ValidCluster(
         cluster, names, replicas, rpcPort, httpPort, election, store, config);
@@ -95,11 +98,19 @@ public final class ClusterSpecValidator {
     if (backend.mysql != null) {
       chosen.add(StoreKind.MYSQL);
     }
+    if (backend.memory != null) {
+      chosen.add(StoreKind.MEMORY);
+    }
     if (chosen.size() != 1) {
       throw new InvalidSpecException(
-          "spec.backend", "exactly one of etcd, postgres and mysql must be set, got " + chosen);
+          "spec.backend",
+          "exactly one of etcd, postgres, mysql and memory must be set, got "
+              + chosen.stream().map(StoreKind::specName).toList());
     }
     StoreKind kind = chosen.get(0);
+    if (kind == StoreKind.MEMORY) {
+      return new StoreConnection(kind, List.of(), null);
+    }
     if (kind == StoreKind.ETCD) {
       List<String> endpoints = backend.etcd.endpoints;
       if (endpoints == null || endpoints.isEmpty()) {
@@ -132,6 +143,29 @@ public final class ClusterSpecValidator {
         credentials.name,
         List.of(usernameKey(credentials), passwordKey(credentials)));
     return new StoreConnection(kind, List.of(), sql);
+  }
+
+  /**
+   * A memory store lives in one pod: a second replica would keep metadata of its own, and a
+   * Lease would only elect among stores that do not know each other. The lone replica leads by
+   * itself (metasrv's election for memory_store), so kubernetes-lease is refused rather than given
+   * RBAC it has no use for. Both are refused, not corrected: the operator never rewrites a spec.
+   */
+  private static void requireSingleNode(
+      MetasrvClusterSpec spec, int replicas, ElectionKind election) throws InvalidSpecException {
+    if (replicas != 1) {
+      throw new InvalidSpecException(
+          "spec.replicas",
+          "must be 1 with spec.backend.memory (each replica would keep its own metadata), got "
+              + replicas
+              + (spec.replicas == null ? " (the default)" : ""));
+    }
+    if (election == ElectionKind.KUBERNETES_LEASE) {
+      throw new InvalidSpecException(
+          "spec.election",
+          "kubernetes-lease does not apply to spec.backend.memory: its single replica leads"
+              + " alone; leave spec.election out or set it to backend");
+    }
   }
 
   public static String usernameKey(MetasrvClusterSpec.CredentialsSecret credentials) {
@@ -178,7 +212,9 @@ public final class ClusterSpecValidator {
     overrides.put("bind_addr", "0.0.0.0:" + rpcPort);
     overrides.put("http.addr", "0.0.0.0:" + httpPort);
     overrides.put("backend", store.kind().backend().configName());
-    overrides.put("store_addrs", String.join(",", store.addressesWithoutCredentials()));
+    if (store.kind() != StoreKind.MEMORY) {
+      overrides.put("store_addrs", String.join(",", store.addressesWithoutCredentials()));
+    }
     if (spec.backend.keyPrefix != null) {
       overrides.put("store_key_prefix", spec.backend.keyPrefix);
     }
