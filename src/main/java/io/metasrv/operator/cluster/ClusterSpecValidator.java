@@ -11,9 +11,6 @@ import io.metasrv.config.MetasrvOptions;
 import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec.ElectionKind;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,6 +39,9 @@ public final class ClusterSpecValidator {
           Map.entry("enable_region_failover", "spec.enableRegionFailover"),
           Map.entry("election.kind", "spec.election"),
           Map.entry("election.lease_name", "spec.election (one Lease per cluster)"));
+
+  /** How configuration errors name spec.options.toml, where a file's path would be. */
+  private static final String TOML_SOURCE = "spec.options.toml";
 
   /** Looks up a Secret by namespace and name; empty when it does not exist. */
   private final BiFunction<String, String, Optional<Secret>> secrets;
@@ -230,14 +230,15 @@ public final class ClusterSpecValidator {
     if (spec.enableRegionFailover != null) {
       overrides.put("enable_region_failover", spec.enableRegionFailover.toString());
     }
-    Path tomlFile = options.toml != null ? writeTemporary(options.toml) : null;
     try {
-      MetasrvOptions loaded = ConfigLoader.load(tomlFile, Map.of(), overrides);
+      // From the text: the operator's root filesystem may be read-only, and need not be writable.
+      MetasrvOptions loaded =
+          options.toml != null
+              ? ConfigLoader.load(options.toml, TOML_SOURCE, Map.of(), overrides)
+              : ConfigLoader.load((Path) null, Map.of(), overrides);
       return new RenderedConfig(ConfigPrinter.toUnredactedToml(loaded));
     } catch (ConfigException e) {
-      throw new InvalidSpecException(fieldOf(e, tomlFile, userOverrides), e.reason());
-    } finally {
-      deleteTemporary(tomlFile);
+      throw new InvalidSpecException(fieldOf(e, userOverrides), e.reason());
     }
   }
 
@@ -269,36 +270,15 @@ public final class ClusterSpecValidator {
   }
 
   /** The spec field behind a configuration error: the TOML, one override, or the options. */
-  private static String fieldOf(ConfigException e, Path tomlFile, Map<String, String> overrides) {
+  private static String fieldOf(ConfigException e, Map<String, String> overrides) {
     String key = e.keyPath();
-    if (tomlFile != null && e.source().equals(tomlFile.toString())) {
+    if (e.source().equals(TOML_SOURCE)) {
       return key.isEmpty() ? "spec.options.toml" : "spec.options.toml: " + key;
     }
     if (overrides.containsKey(key)) {
       return "spec.options.overrides[" + key + "]";
     }
     return key.isEmpty() ? "spec.options" : "spec.options: " + key;
-  }
-
-  private static Path writeTemporary(String toml) {
-    try {
-      Path file = Files.createTempFile("metasrv-options-", ".toml");
-      Files.writeString(file, toml);
-      return file;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write a temporary file to check the options", e);
-    }
-  }
-
-  private static void deleteTemporary(Path file) {
-    if (file == null) {
-      return;
-    }
-    try {
-      Files.deleteIfExists(file);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   private static int port(String field, Integer value, int defaultPort)

@@ -61,6 +61,23 @@ class ClusterSpecValidatorTest {
         .hasMessageContaining("exactly one of etcd, postgres, mysql and memory");
   }
 
+  @Test
+  void optionsTomlIsCheckedFromTheSpecAndItsErrorsNameTheKeyInIt() throws InvalidSpecException {
+    MetasrvCluster cluster = memoryCluster();
+    cluster.getSpec().options = new MetasrvClusterSpec.Options();
+    cluster.getSpec().options.toml = "[procedure]\nmax_retry_times = 7\n";
+    assertThat(validator.validate(cluster).config().toml()).contains("max_retry_times = 7");
+
+    cluster.getSpec().options.toml = "[procedure]\nmax_retry_tims = 7\n";
+    assertInvalid(cluster, "spec.options.toml: procedure.max_retry_tims")
+        .hasMessageContaining("unknown key");
+
+    // An override over the TOML is named as the override.
+    cluster.getSpec().options.toml = "[procedure]\nmax_retry_times = 7\n";
+    cluster.getSpec().options.overrides = java.util.Map.of("procedure.max_retry_times", "x");
+    assertInvalid(cluster, "spec.options.overrides[procedure.max_retry_times]");
+  }
+
   static MetasrvCluster memoryCluster() {
     MetasrvCluster cluster = new MetasrvCluster();
     cluster.setMetadata(new ObjectMetaBuilder().withName("dev").withNamespace("ns").build());
