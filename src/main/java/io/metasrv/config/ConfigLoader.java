@@ -63,9 +63,34 @@ public final class ConfigLoader {
    */
   public static MetasrvOptions load(
       Path configFileOrNull, Map<String, String> env, Map<String, String> overrides) {
+    return load(
+        configFileOrNull != null ? readToml(configFileOrNull) : null,
+        configFileOrNull != null ? configFileOrNull.toString() : null,
+        env,
+        overrides);
+  }
+
+  /**
+   * Loads and validates the effective options with the TOML layer given as text, as {@link
+   * #load(Path, Map, Map)} does with a file; nothing is read from or written to the filesystem.
+   *
+   * @param toml the TOML document
+   * @param source names the document in errors ({@link ConfigException#source()}), where a file's
+   *     path would be
+   */
+  public static MetasrvOptions load(
+      String toml, String source, Map<String, String> env, Map<String, String> overrides) {
+    return load(parseToml(toml, source), source, env, overrides);
+  }
+
+  private static MetasrvOptions load(
+      JsonNode documentOrNull,
+      String source,
+      Map<String, String> env,
+      Map<String, String> overrides) {
     ConfigTree tree = new ConfigTree();
-    if (configFileOrNull != null) {
-      tree.merge(readToml(configFileOrNull), configFileOrNull.toString());
+    if (documentOrNull != null) {
+      tree.merge(documentOrNull, source);
     }
     // Sorted, so that which of two clashing entries wins does not depend on hash order.
     new TreeMap<>(env).forEach((name, value) -> putEnvVariable(tree, name, value));
@@ -120,6 +145,10 @@ public final class ConfigLoader {
       String reason = e instanceof NoSuchFileException ? "no such file" : e.toString();
       throw new ConfigException("", "cannot read the file: " + reason, file.toString());
     }
+    return parseToml(text, file.toString());
+  }
+
+  private static JsonNode parseToml(String text, String source) {
     try {
       // Editors on Windows may start the file with a byte order mark, which TOML does not allow.
       return new TomlMapper().readTree(text.startsWith("\uFEFF") ? text.substring(1) : text);
@@ -130,7 +159,7 @@ public final class ConfigLoader {
               ? ""
               : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
       throw new ConfigException(
-          "", "malformed TOML" + where + ": " + e.getOriginalMessage(), file.toString());
+          "", "malformed TOML" + where + ": " + e.getOriginalMessage(), source);
     }
   }
 

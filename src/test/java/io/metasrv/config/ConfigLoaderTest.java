@@ -1,6 +1,7 @@
 package io.metasrv.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -271,5 +272,33 @@ class ConfigLoaderTest {
             threshold = 9
             """);
     assertThat(ConfigLoader.load(file).failureDetector().threshold()).isEqualTo(9.0);
+  }
+
+  @Test
+  void tomlGivenAsTextLoadsAsTheSameFileWouldAndErrorsNameItsSource() throws IOException {
+    String text =
+        """
+        [procedure]
+        max_retry_times = 5
+        """;
+    Map<String, String> overrides = Map.of("bind_addr", "0.0.0.0:3002");
+    assertThat(ConfigLoader.load(text, "spec.options.toml", Map.of(), overrides))
+        .isEqualTo(ConfigLoader.load(toml(text), Map.of(), overrides));
+
+    assertThatThrownBy(
+            () -> ConfigLoader.load("[procedure]\nmax_retry_tims = 5\n", "inline", Map.of(), Map.of()))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e -> {
+              assertThat(e.keyPath()).isEqualTo("procedure.max_retry_tims");
+              assertThat(e.source()).isEqualTo("inline");
+            });
+    assertThatThrownBy(() -> ConfigLoader.load("a = \n", "inline", Map.of(), Map.of()))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e -> {
+              assertThat(e.reason()).startsWith("malformed TOML at line 1");
+              assertThat(e.source()).isEqualTo("inline");
+            });
   }
 }

@@ -11,8 +11,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The CRDs in {@code crds/} are what people apply; the build generates them from the API classes
- * into {@code target/classes/META-INF/fabric8} (crd-generator-maven-plugin at process-classes).
- * An API change that is not copied to {@code crds/} fails here.
+ * into {@code target/classes/META-INF/fabric8} (crd-generator-maven-plugin at process-classes,
+ * then {@link io.metasrv.operator.api.PrinterColumnOrder} puts the printer columns in declaration
+ * order). An API change that is not copied to {@code crds/} fails here.
  */
 class CrdFilesUpToDateTest {
   static final Path GENERATED = Path.of("target/classes/META-INF/fabric8");

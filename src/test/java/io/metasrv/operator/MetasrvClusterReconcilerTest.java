@@ -204,6 +204,42 @@ class MetasrvClusterReconcilerTest {
   }
 
   @Test
+  void aMemoryClusterIsOnePodAndScalingItUpStallsNamingReplicas() {
+    MetasrvCluster cluster = etcdCluster("dev");
+    cluster.getSpec().backend = new MetasrvClusterSpec.Backend();
+    cluster.getSpec().backend.memory = new MetasrvClusterSpec.Memory();
+    cluster.getSpec().replicas = 1;
+    apply(cluster);
+
+    StatefulSet applied = awaitObject(StatefulSet.class, "dev");
+    assertThat(applied.getSpec().getReplicas()).isEqualTo(1);
+    assertThat(applied.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+        .extracting(e -> e.getName())
+        .containsExactly("POD_NAME", "POD_NAMESPACE");
+    assertThat(awaitObject(ConfigMap.class, "dev-config").getData().get("config.toml"))
+        .contains("\nbackend = \"memory_store\"\n")
+        .contains("\nuse_memory_store = true\n");
+    assertThat(get(Role.class, "dev-election")).isEmpty();
+    MetasrvClusterStatus status = awaitStatus("dev", s -> s.backend != null);
+    assertThat(status.backend).isEqualTo("memory");
+    // The spec went through the API server and back: memory: {} is still there.
+    assertThat(harness.client.resources(MetasrvCluster.class).withName("dev").get()
+        .getSpec().backend.memory).isNotNull();
+
+    // What kubectl scale --replicas=2 stores through the scale subresource (spec.replicas); an
+    // API server running the CRD's CEL rules refuses it, an older CRD lets it through to us.
+    edit("dev", c -> c.getSpec().replicas = 2);
+    MetasrvClusterStatus stalled = awaitCondition("dev", "Stalled", "True");
+    assertThat(condition(stalled, "Stalled").getMessage())
+        .contains("spec.replicas")
+        .contains("spec.backend.memory");
+    assertThat(get(StatefulSet.class, "dev").orElseThrow().getSpec().getReplicas()).isEqualTo(1);
+
+    edit("dev", c -> c.getSpec().replicas = 1);
+    awaitCondition("dev", "Stalled", "False");
+  }
+
+  @Test
   void postgresCredentialsComeFromTheSecretOnly() {
     apply(postgresCluster("pg", "pg-login"));
 

@@ -37,10 +37,7 @@ class InstallManifestTest {
     }
   }
 
-  /**
-   * The image is not compared (install.yaml pins the release's tag), nor volumes: install.yaml
-   * adds a writable /tmp, see {@link #aReadOnlyRootFilesystemComesWithAWritableTmp}.
-   */
+  /** The image is not compared: install.yaml pins the release's tag. */
   @Test
   void runsTheOperatorAsManifestsOperatorDoes() {
     JsonNode install = Manifests.only(INSTALL, "Deployment");
@@ -48,11 +45,11 @@ class InstallManifestTest {
     assertThat(Manifests.id(install)).isEqualTo(Manifests.id(operator));
     assertThat(install.at("/spec/replicas")).isEqualTo(operator.at("/spec/replicas"));
     assertThat(install.at("/spec/template/metadata")).isEqualTo(operator.at("/spec/template/metadata"));
-    String[] podFields = {"serviceAccountName", "securityContext"};
+    String[] podFields = {"serviceAccountName", "securityContext", "volumes"};
     assertThat(Manifests.pick(install.at("/spec/template/spec"), podFields))
         .isEqualTo(Manifests.pick(operator.at("/spec/template/spec"), podFields));
     String[] containerFields = {"name", "args", "ports", "livenessProbe", "readinessProbe",
-        "resources", "securityContext"};
+        "resources", "securityContext", "volumeMounts"};
     assertThat(Manifests.pick(Manifests.container(install), containerFields))
         .isEqualTo(Manifests.pick(Manifests.container(operator), containerFields));
   }
@@ -80,6 +77,12 @@ class InstallManifestTest {
   @Test
   void aReadOnlyRootFilesystemComesWithAWritableTmp() {
     assertWritableTmp(Manifests.only(INSTALL, "Deployment"));
+    assertWritableTmp(Manifests.only(OPERATOR, "Deployment"));
+  }
+
+  @Test
+  void manifestsOperatorIsHardenedAsInstallYamlIs() {
+    assertOperatorPodHardened(Manifests.only(OPERATOR, "Deployment"));
   }
 
   @Test
@@ -93,6 +96,8 @@ class InstallManifestTest {
     JsonNode container = Manifests.container(deployment);
     assertThat(pod.at("/securityContext/runAsNonRoot").asBoolean()).isTrue();
     assertThat(pod.at("/securityContext/runAsUser").asInt()).isPositive();
+    // What the restricted Pod Security Standard asks for.
+    assertThat(pod.at("/securityContext/seccompProfile/type").asText()).isEqualTo("RuntimeDefault");
     assertThat(container.at("/securityContext/allowPrivilegeEscalation").asBoolean(true)).isFalse();
     assertThat(container.at("/securityContext/capabilities/drop").toString()).contains("ALL");
     assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/healthz");
@@ -103,9 +108,9 @@ class InstallManifestTest {
   }
 
   /**
-   * The operator writes a spec's options.toml to a temporary file to validate it
-   * (ClusterSpecValidator): with a read-only root filesystem and no volume on /tmp, every
-   * MetasrvCluster with options.toml would fail to reconcile.
+   * The operator itself writes no files (ClusterSpecValidator reads options.toml from the spec's
+   * text), but with a read-only root filesystem the JVM and the libraries still find a writable
+   * temporary directory.
    */
   static void assertWritableTmp(JsonNode deployment) {
     JsonNode container = Manifests.container(deployment);

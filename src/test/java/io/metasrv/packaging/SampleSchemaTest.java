@@ -30,11 +30,26 @@ class SampleSchemaTest {
    * Transition rules (oldSelf) always hold when the same object is applied again.
    */
   private static final String ONE_BACKEND =
-      "[has(self.etcd), has(self.postgres), has(self.mysql)].filter(x, x).size() == 1";
+      "[has(self.etcd), has(self.postgres), has(self.mysql), has(self.memory)]"
+          + ".filter(x, x).size() == 1";
+
+  private static final String MEMORY_ONE_REPLICA =
+      "!has(self.backend) || !has(self.backend.memory)"
+          + " || (has(self.replicas) && self.replicas == 1)";
+
+  private static final String MEMORY_NO_LEASE =
+      "!has(self.backend) || !has(self.backend.memory)"
+          + " || !has(self.election) || self.election != 'kubernetes-lease'";
 
   private static final Map<String, Predicate<JsonNode>> CEL = Map.of(
       ONE_BACKEND,
-      self -> Stream.of("etcd", "postgres", "mysql").filter(self::has).count() == 1,
+      self -> Stream.of("etcd", "postgres", "mysql", "memory").filter(self::has).count() == 1,
+      MEMORY_ONE_REPLICA,
+      self -> !self.has("backend") || !self.get("backend").has("memory")
+          || (self.has("replicas") && self.get("replicas").asInt() == 1),
+      MEMORY_NO_LEASE,
+      self -> !self.has("backend") || !self.get("backend").has("memory")
+          || !self.has("election") || !self.get("election").asText().equals("kubernetes-lease"),
       "self == oldSelf",
       self -> true);
 
@@ -101,6 +116,43 @@ class SampleSchemaTest {
   }
 
   @Test
+  void memoryIsTheFourthBackendAndStillOnlyOne() {
+    JsonNode memory = memoryCluster().at("/spec/backend");
+    assertThat(CEL.get(ONE_BACKEND).test(memory)).isTrue();
+    ((ObjectNode) memory).putObject("etcd").putArray("endpoints").add("etcd:2379");
+    assertThat(CEL.get(ONE_BACKEND).test(memory)).isFalse();
+  }
+
+  @Test
+  void aMemoryClusterHasOneReplicaAndNoLease() {
+    ObjectNode spec = (ObjectNode) memoryCluster().get("spec");
+    assertThat(CEL.get(MEMORY_ONE_REPLICA).test(spec)).isTrue();
+    assertThat(CEL.get(MEMORY_NO_LEASE).test(spec)).isTrue();
+
+    // What kubectl scale --replicas=2 would store; and the schema default of 3 when left out.
+    assertThat(CEL.get(MEMORY_ONE_REPLICA).test(spec.deepCopy().put("replicas", 2))).isFalse();
+    ObjectNode withoutReplicas = spec.deepCopy();
+    withoutReplicas.remove("replicas");
+    assertThat(CEL.get(MEMORY_ONE_REPLICA).test(withoutReplicas)).isFalse();
+
+    assertThat(CEL.get(MEMORY_NO_LEASE).test(spec.deepCopy().put("election", "kubernetes-lease")))
+        .isFalse();
+    assertThat(CEL.get(MEMORY_NO_LEASE).test(spec.deepCopy().put("election", "backend"))).isTrue();
+    // Other backends are untouched by both rules.
+    JsonNode etcdSpec = etcdCluster().get("spec");
+    assertThat(CEL.get(MEMORY_ONE_REPLICA).test(etcdSpec)).isTrue();
+    assertThat(CEL.get(MEMORY_NO_LEASE).test(etcdSpec)).isTrue();
+  }
+
+  @Test
+  void theMemorySampleIsOneReplica() {
+    JsonNode spec = memoryCluster().get("spec");
+    assertThat(spec.path("replicas").asInt()).isEqualTo(1);
+    assertThat(spec.at("/backend/memory").isObject()).isTrue();
+    assertThat(spec.has("election")).isFalse();
+  }
+
+  @Test
   void theEtcdSampleRunsThreeReplicasElectingWithALease() {
     JsonNode spec = etcdCluster().get("spec");
     assertThat(spec.path("replicas").asInt()).isEqualTo(3);
@@ -140,6 +192,12 @@ class SampleSchemaTest {
   private static ObjectNode etcdCluster() {
     return (ObjectNode) Manifests.only(
         Manifests.read(Manifests.SAMPLES.resolve("etcd-lease-cluster.yaml")), "MetasrvCluster")
+        .deepCopy();
+  }
+
+  private static ObjectNode memoryCluster() {
+    return (ObjectNode) Manifests.only(
+        Manifests.read(Manifests.SAMPLES.resolve("memory-cluster.yaml")), "MetasrvCluster")
         .deepCopy();
   }
 

@@ -11,9 +11,6 @@ import io.metasrv.config.MetasrvOptions;
 import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec.ElectionKind;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,6 +39,9 @@ public final class ClusterSpecValidator {
           Map.entry("enable_region_failover", "spec.enableRegionFailover"),
           Map.entry("election.kind", "spec.election"),
           Map.entry("election.lease_name", "spec.election (one Lease per cluster)"));
+
+  /** How configuration errors name spec.options.toml, where a file's path would be. */
+  private static final String TOML_SOURCE = "spec.options.toml";
 
   /** Looks up a Secret by namespace and name; empty when it does not exist. */
   private final BiFunction<String, String, Optional<Secret>> secrets;
@@ -75,6 +75,9 @@ public final class ClusterSpecValidator {
       requireSecret("spec.tls.secretName", names.namespace(), spec.tls.secretName, List.of());
     }
     ElectionKind election = spec.election != null ? spec.election : ElectionKind.BACKEND;
+    if (store.kind() == StoreKind.MEMORY) {
+      requireSingleNode(spec, replicas, election);
+    }
     RenderedConfig config = renderConfig(spec, store, rpcPort, httpPort, election, names);
     return new ValidCluster(
         cluster, names, replicas, rpcPort, httpPort, election, store, config);
@@ -95,11 +98,19 @@ public final class ClusterSpecValidator {
     if (backend.mysql != null) {
       chosen.add(StoreKind.MYSQL);
     }
+    if (backend.memory != null) {
+      chosen.add(StoreKind.MEMORY);
+    }
     if (chosen.size() != 1) {
       throw new InvalidSpecException(
-          "spec.backend", "exactly one of etcd, postgres and mysql must be set, got " + chosen);
+          "spec.backend",
+          "exactly one of etcd, postgres, mysql and memory must be set, got "
+              + chosen.stream().map(StoreKind::specName).toList());
     }
     StoreKind kind = chosen.get(0);
+    if (kind == StoreKind.MEMORY) {
+      return new StoreConnection(kind, List.of(), null);
+    }
     if (kind == StoreKind.ETCD) {
       List<String> endpoints = backend.etcd.endpoints;
       if (endpoints == null || endpoints.isEmpty()) {
@@ -132,6 +143,29 @@ public final class ClusterSpecValidator {
         credentials.name,
         List.of(usernameKey(credentials), passwordKey(credentials)));
     return new StoreConnection(kind, List.of(), sql);
+  }
+
+  /**
+   * A memory store lives in one pod: a second replica would keep metadata of its own, and a
+   * Lease would only elect among stores that do not know each other. The lone replica leads by
+   * itself (metasrv's election for memory_store), so kubernetes-lease is refused rather than given
+   * RBAC it has no use for. Both are refused, not corrected: the operator never rewrites a spec.
+   */
+  private static void requireSingleNode(
+      MetasrvClusterSpec spec, int replicas, ElectionKind election) throws InvalidSpecException {
+    if (replicas != 1) {
+      throw new InvalidSpecException(
+          "spec.replicas",
+          "must be 1 with spec.backend.memory (each replica would keep its own metadata), got "
+              + replicas
+              + (spec.replicas == null ? " (the default)" : ""));
+    }
+    if (election == ElectionKind.KUBERNETES_LEASE) {
+      throw new InvalidSpecException(
+          "spec.election",
+          "kubernetes-lease does not apply to spec.backend.memory: its single replica leads"
+              + " alone; leave spec.election out or set it to backend");
+    }
   }
 
   public static String usernameKey(MetasrvClusterSpec.CredentialsSecret credentials) {
@@ -178,7 +212,9 @@ public final class ClusterSpecValidator {
     overrides.put("bind_addr", "0.0.0.0:" + rpcPort);
     overrides.put("http.addr", "0.0.0.0:" + httpPort);
     overrides.put("backend", store.kind().backend().configName());
-    overrides.put("store_addrs", String.join(",", store.addressesWithoutCredentials()));
+    if (store.kind() != StoreKind.MEMORY) {
+      overrides.put("store_addrs", String.join(",", store.addressesWithoutCredentials()));
+    }
     if (spec.backend.keyPrefix != null) {
       overrides.put("store_key_prefix", spec.backend.keyPrefix);
     }
@@ -194,14 +230,15 @@ public final class ClusterSpecValidator {
     if (spec.enableRegionFailover != null) {
       overrides.put("enable_region_failover", spec.enableRegionFailover.toString());
     }
-    Path tomlFile = options.toml != null ? writeTemporary(options.toml) : null;
     try {
-      MetasrvOptions loaded = ConfigLoader.load(tomlFile, Map.of(), overrides);
+      // From the text: the operator's root filesystem may be read-only, and need not be writable.
+      MetasrvOptions loaded =
+          options.toml != null
+              ? ConfigLoader.load(options.toml, TOML_SOURCE, Map.of(), overrides)
+              : ConfigLoader.load((Path) null, Map.of(), overrides);
       return new RenderedConfig(ConfigPrinter.toUnredactedToml(loaded));
     } catch (ConfigException e) {
-      throw new InvalidSpecException(fieldOf(e, tomlFile, userOverrides), e.reason());
-    } finally {
-      deleteTemporary(tomlFile);
+      throw new InvalidSpecException(fieldOf(e, userOverrides), e.reason());
     }
   }
 
@@ -233,36 +270,15 @@ public final class ClusterSpecValidator {
   }
 
   /** The spec field behind a configuration error: the TOML, one override, or the options. */
-  private static String fieldOf(ConfigException e, Path tomlFile, Map<String, String> overrides) {
+  private static String fieldOf(ConfigException e, Map<String, String> overrides) {
     String key = e.keyPath();
-    if (tomlFile != null && e.source().equals(tomlFile.toString())) {
+    if (e.source().equals(TOML_SOURCE)) {
       return key.isEmpty() ? "spec.options.toml" : "spec.options.toml: " + key;
     }
     if (overrides.containsKey(key)) {
       return "spec.options.overrides[" + key + "]";
     }
     return key.isEmpty() ? "spec.options" : "spec.options: " + key;
-  }
-
-  private static Path writeTemporary(String toml) {
-    try {
-      Path file = Files.createTempFile("metasrv-options-", ".toml");
-      Files.writeString(file, toml);
-      return file;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write a temporary file to check the options", e);
-    }
-  }
-
-  private static void deleteTemporary(Path file) {
-    if (file == null) {
-      return;
-    }
-    try {
-      Files.deleteIfExists(file);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   private static int port(String field, Integer value, int defaultPort)

@@ -17,6 +17,7 @@ public record StoreConnection(StoreKind kind, List<String> endpoints, MetasrvClu
   public List<String> addressesWithoutCredentials() {
     return switch (kind) {
       case ETCD -> endpoints;
+      case MEMORY -> List.of();
       case POSTGRES -> List.of(postgres(""));
       case MYSQL -> List.of(mysql(""));
     };
@@ -28,7 +29,8 @@ public record StoreConnection(StoreKind kind, List<String> endpoints, MetasrvClu
    */
   public String addressWithCredentialReferences() {
     return switch (kind) {
-      case ETCD -> throw new IllegalStateException("etcd takes no credentials here");
+      case ETCD, MEMORY ->
+          throw new IllegalStateException(kind.specName() + " takes no credentials here");
       case POSTGRES ->
           postgres(" user=$(" + USERNAME_ENV + ") password=$(" + PASSWORD_ENV + ")");
       case MYSQL -> mysql("$(" + USERNAME_ENV + "):$(" + PASSWORD_ENV + ")@");
@@ -36,7 +38,7 @@ public record StoreConnection(StoreKind kind, List<String> endpoints, MetasrvClu
   }
 
   public boolean hasCredentials() {
-    return kind != StoreKind.ETCD;
+    return kind == StoreKind.POSTGRES || kind == StoreKind.MYSQL;
   }
 
   private String postgres(String credentials) {

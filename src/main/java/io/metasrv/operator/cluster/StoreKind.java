@@ -6,7 +6,9 @@ import io.metasrv.config.BackendKind;
 public enum StoreKind {
   ETCD("etcd", BackendKind.ETCD_STORE, 2379),
   POSTGRES("postgres", BackendKind.POSTGRES_STORE, 5432),
-  MYSQL("mysql", BackendKind.MYSQL_STORE, 3306);
+  MYSQL("mysql", BackendKind.MYSQL_STORE, 3306),
+  /** In the memory of the single replica; there is nothing to connect to. */
+  MEMORY("memory", BackendKind.MEMORY_STORE, 0);
 
   private final String specName;
   private final BackendKind backend;

@@ -1,5 +1,6 @@
 package io.metasrv.operator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
@@ -22,8 +23,27 @@ import java.util.Map;
  * The desired metasrv cluster. Defaults are declared in the schema, where the API server applies
  * them; the operator never writes them back (a GitOps tool would fight it), and reads an absent
  * field as its default, since not every API server it meets applies schema defaults.
+ *
+ * <p>A memory backend is one replica that leads alone: each replica would keep its own metadata,
+ * and a Lease cannot make several stores one. The rules say so with the field to change, since the
+ * schema default of replicas is 3.
  */
+@ValidationRule(
+    value = MetasrvClusterSpec.MEMORY_ONE_REPLICA,
+    message = "spec.replicas must be 1 with backend memory (each replica would keep its own"
+        + " metadata); the default is 3")
+@ValidationRule(
+    value = MetasrvClusterSpec.MEMORY_NO_LEASE,
+    message = "spec.election kubernetes-lease does not apply to backend memory: its single replica"
+        + " leads alone; leave election out or set it to backend")
 public class MetasrvClusterSpec {
+  static final String MEMORY_ONE_REPLICA =
+      "!has(self.backend) || !has(self.backend.memory)"
+          + " || (has(self.replicas) && self.replicas == 1)";
+  static final String MEMORY_NO_LEASE =
+      "!has(self.backend) || !has(self.backend.memory)"
+          + " || !has(self.election) || self.election != 'kubernetes-lease'";
+
   public static final int DEFAULT_REPLICAS = 3;
   public static final int DEFAULT_RPC_PORT = 3002;
   public static final int DEFAULT_HTTP_PORT = 4000;
@@ -70,10 +90,12 @@ public class MetasrvClusterSpec {
   @JsonPropertyDescription("Migrate regions away from failed datanodes.")
   public Boolean enableRegionFailover;
 
-  /** Where metadata is stored; exactly one of etcd, postgres and mysql. */
+  /** Where metadata is stored; exactly one of etcd, postgres, mysql and memory. */
   @ValidationRule(
-      value = "[has(self.etcd), has(self.postgres), has(self.mysql)].filter(x, x).size() == 1",
-      message = "exactly one of etcd, postgres and mysql must be set")
+      value =
+          "[has(self.etcd), has(self.postgres), has(self.mysql), has(self.memory)]"
+              + ".filter(x, x).size() == 1",
+      message = "exactly one of etcd, postgres, mysql and memory must be set")
   public static class Backend {
     @JsonPropertyDescription("etcd cluster.")
     public Etcd etcd;
@@ -84,9 +106,21 @@ public class MetasrvClusterSpec {
     @JsonPropertyDescription("MySQL database.")
     public Sql mysql;
 
+    @JsonPropertyDescription(
+        "In the memory of a single replica (replicas: 1), lost whenever the pod restarts: for"
+            + " development and tests. Written as an empty object: memory: {}.")
+    public Memory memory;
+
     @JsonPropertyDescription("Prefix of every key this cluster stores, so clusters can share a store.")
     public String keyPrefix;
   }
+
+  /**
+   * Metadata in the pod's memory; nothing to configure. The annotation gives Jackson something to
+   * serialize an empty object with.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Memory {}
 
   /** An etcd cluster. */
   public static class Etcd {

@@ -29,7 +29,7 @@ public class MetasrvClusterStatus {
   @JsonPropertyDescription("Whether maintenance mode is on, as the leader reports it.")
   public Boolean maintenance;
 
-  @JsonPropertyDescription("The metadata store kind: etcd, postgres or mysql.")
+  @JsonPropertyDescription("The metadata store kind: etcd, postgres, mysql or memory.")
   public String backend;
 
   @LabelSelector
