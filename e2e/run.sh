@@ -371,4 +371,38 @@ wait_for 60 "the pods gone" no_pods
 wait_for 60 "the pod processes stopped" no_processes
 ok
 
+DEV=metasrv-dev
+dev_is() { [ "$(jp msc $DEV -o jsonpath="{.status.conditions[?(@.type==\"$1\")].status}")" = "$2" ]; }
+step "kubectl apply sample memory-cluster.yaml; kubectl wait Ready"
+out=$(kubectl apply --validate=false -f manifests/samples/memory-cluster.yaml 2>&1) || fail "kubectl apply: $out"
+out=$(kubectl wait --for=condition=Ready "metasrvcluster/$DEV" --timeout=120s 2>&1) \
+  || fail "$out; status: $(jp msc $DEV -o jsonpath='{.status}')"
+DEV_IP=$(jp pod "$DEV-0" -o jsonpath='{.status.podIP}')
+curl -sf "http://$DEV_IP:4000/health" | grep -q '"status" *: *"leader"' || fail "$DEV-0 does not lead"
+ok "$(jp msc $DEV -o jsonpath='{.status.leader.address}')"
+
+step "kubectl get msc $DEV: BACKEND memory, one replica, LEADER $DEV-0"
+table_ok msc metasrvclusters.metasrv.io "$DEV"
+[ "$(cell BACKEND)" = memory ] || fail "BACKEND $(cell BACKEND), expected memory"
+[ "$(cell REPLICAS)" = 1 ] || fail "REPLICAS $(cell REPLICAS), expected 1"
+[ "$(cell LEADER)" = "$DEV-0" ] || fail "LEADER $(cell LEADER), expected $DEV-0"
+ok
+show_table
+
+step "kubectl scale $DEV to 2: Stalled names spec.replicas, one pod stays"
+out=$(kubectl scale "metasrvcluster/$DEV" --replicas=2 2>&1) || fail "kubectl scale: $out"
+wait_for 60 "condition Stalled True" dev_is Stalled True
+STALLED=$(jp msc $DEV -o jsonpath='{.status.conditions[?(@.type=="Stalled")].message}')
+grep -q 'spec.replicas' <<<"$STALLED" || fail "the Stalled message does not name spec.replicas: $STALLED"
+[ "$(jp pods -o name | grep -c "pod/$DEV-")" -eq 1 ] || fail "expected one pod: $(jp pods -o name)"
+out=$(kubectl scale "metasrvcluster/$DEV" --replicas=1 2>&1) || fail "kubectl scale: $out"
+wait_for 60 "condition Stalled False" dev_is Stalled False
+wait_for 60 "condition Ready True" dev_is Ready True
+ok "$STALLED"
+
+step "kubectl delete metasrvcluster $DEV"
+out=$(kubectl delete "metasrvcluster/$DEV" --timeout=60s 2>&1) || fail "kubectl delete: $out"
+wait_for 60 "the pod gone" eval "! jp pods -o name | grep -q pod/$DEV-"
+ok
+
 echo "== e2e passed"
