@@ -6,5 +6,9 @@
  * for a single node): the leader value is the leader's {@code server_addr}, leader changes
  * arrive in order, and {@code resign()} gives leadership up at once. Implementations live in
  * subpackages ({@code io.metasrv.election.etcd}).
+ *
+ * <p>{@link io.metasrv.election.CampaignSignals} is what the elections that campaign on a
+ * thread of their own (etcd, Kubernetes Lease) share: that thread's wake-ups, the resign
+ * handshake, and the in-order delivery of leader changes to the listener.
  */
 package io.metasrv.election;

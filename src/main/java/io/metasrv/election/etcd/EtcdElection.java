@@ -17,6 +17,7 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import io.metasrv.election.CampaignSignals;
 import io.metasrv.election.Election;
 import io.metasrv.election.ElectionException;
 import io.metasrv.election.LeaderChange;
@@ -34,15 +35,8 @@ import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -90,11 +84,7 @@ public final class EtcdElection implements Election {
   private final AtomicLong heldTerm = new AtomicLong();
   private final Timer keepAliveTimer;
 
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition wakeUp = lock.newCondition();
-  private boolean woken; // guarded by lock
-  private ResignRequest pendingResign; // guarded by lock
-  private volatile boolean closing;
+  private final CampaignSignals signals;
 
   /** Set and cleared only by the election thread; read by anyone. */
   private volatile Leadership leadership;
@@ -107,10 +97,7 @@ public final class EtcdElection implements Election {
 
   // set once by start()
   private volatile MetasrvNodeInfo self;
-  private Consumer<LeaderChange> listener;
   private volatile Thread electionThread;
-  private volatile Thread eventThread;
-  private ExecutorService events;
   private CandidateRegistration candidate;
   private boolean closed; // guarded by this
 
@@ -126,8 +113,9 @@ public final class EtcdElection implements Election {
     this.nanoTime = nanoTime;
     this.leaderKey = bytes(keyPrefix + ELECTION_KEY);
     this.candidatesRoot = keyPrefix + CANDIDATES_ROOT;
+    this.signals = new CampaignSignals(log, nanoTime);
     this.leaderWatch = new LeaderKeyWatch(client, leaderKey, config.requestTimeout(),
-        this::wake);
+        signals::wake);
     this.backoff = new RetryBackoff(config.retryBackoff(), config.maxRetryBackoff());
     this.electedCount = Counter.builder("metasrv.election.leader.changes")
         .description("Times this node became leader or stopped being leader")
@@ -152,13 +140,7 @@ public final class EtcdElection implements Election {
       throw new IllegalStateException("election already started or closed");
     }
     this.self = self;
-    this.listener = listener;
-    this.events = Executors.newSingleThreadExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "metasrv-election-events");
-      thread.setDaemon(true);
-      eventThread = thread;
-      return thread;
-    });
+    signals.start(self.addr(), listener);
     this.candidate = new CandidateRegistration(client, candidatesRoot + self.addr(),
         ByteSequence.from(toJson(self)), config);
     candidate.start();
@@ -194,34 +176,11 @@ public final class EtcdElection implements Election {
    */
   @Override
   public void resign() {
-    ResignRequest request;
-    lock.lock();
-    try {
-      if (electionThread == null || (leadership == null && pendingResign == null)) {
-        return;
-      }
-      if (pendingResign == null) {
-        pendingResign = new ResignRequest();
-      }
-      request = pendingResign;
-      woken = true;
-      wakeUp.signalAll();
-    } finally {
-      lock.unlock();
+    if (electionThread == null) {
+      return;
     }
-    boolean fromListener = Thread.currentThread() == eventThread;
-    CompletableFuture<Void> done = fromListener ? request.released : request.delivered;
-    Duration bound = config.requestTimeout().multipliedBy(2)
-        .plus(config.leaderKeepAliveInterval()).plusSeconds(1);
-    try {
-      done.get(bound.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      log.warn("resign did not complete within {}: addr={}", bound, self.addr());
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("resign failed", e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    signals.resign(() -> leadership != null, config.requestTimeout().multipliedBy(2)
+        .plus(config.leaderKeepAliveInterval()).plusSeconds(1));
   }
 
   /**
@@ -262,8 +221,7 @@ public final class EtcdElection implements Election {
       leaderWatch.close();
       return;
     }
-    closing = true;
-    wake();
+    signals.requestClose();
     Duration bound = config.requestTimeout().multipliedBy(3)
         .plus(config.leaderKeepAliveInterval()).plusSeconds(1);
     try {
@@ -284,16 +242,7 @@ public final class EtcdElection implements Election {
             + "error={}", self.addr(), e.getMessage());
       }
     }
-    events.shutdown();
-    if (Thread.currentThread() != eventThread) {
-      try {
-        if (!events.awaitTermination(bound.toMillis(), TimeUnit.MILLISECONDS)) {
-          log.warn("leader change listener still busy after {}: addr={}", bound, self.addr());
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    signals.stopEvents(bound);
     log.info("election closed: addr={}", self.addr());
   }
 
@@ -307,8 +256,8 @@ public final class EtcdElection implements Election {
           tendLeadership(held);
           continue;
         }
-        answerResign();
-        if (closing) {
+        signals.answerResign();
+        if (signals.closing()) {
           return;
         }
         pursueLeadership();
@@ -323,13 +272,13 @@ public final class EtcdElection implements Election {
           log.warn("election: etcd unavailable, retrying every {} at most: addr={} error={}",
               config.maxRetryBackoff(), self.addr(), e.getMessage());
         }
-        awaitWakeUp(nanoTime.getAsLong() + pause.toNanos(), () -> closing);
+        signals.awaitWakeUp(nanoTime.getAsLong() + pause.toNanos(), signals::closing);
       } catch (RuntimeException e) {
         Duration pause = backoff.next();
         if (backoff.isFirstFailure()) {
           log.error("election: unexpected failure, retrying: addr={}", self.addr(), e);
         }
-        awaitWakeUp(nanoTime.getAsLong() + pause.toNanos(), () -> closing);
+        signals.awaitWakeUp(nanoTime.getAsLong() + pause.toNanos(), signals::closing);
       }
     }
   }
@@ -342,7 +291,7 @@ public final class EtcdElection implements Election {
     leaderWatch.ensureWatching();
     long now = nanoTime.getAsLong();
     if (now < campaignNotBefore) {
-      awaitWakeUp(campaignNotBefore, () -> closing);
+      signals.awaitWakeUp(campaignNotBefore, signals::closing);
       return;
     }
     LeaderKeyWatch.View view = leaderWatch.view();
@@ -353,7 +302,7 @@ public final class EtcdElection implements Election {
         return;
       }
       // the watch wakes this thread when the key goes
-      awaitWakeUp(followingCheckedAt + config.leaderLeaseTtl().toNanos(), () -> closing);
+      signals.awaitWakeUp(followingCheckedAt + config.leaderLeaseTtl().toNanos(), signals::closing);
       return;
     }
     campaign();
@@ -397,14 +346,14 @@ public final class EtcdElection implements Election {
     electedCount.increment();
     log.info("leader elected: addr={} term={} lease={}", self.addr(), won.term,
         Long.toHexString(won.leaseId));
-    publish(new LeaderChange.Elected(self.addr(), won.term));
+    signals.publish(new LeaderChange.Elected(self.addr(), won.term));
   }
 
   /** One step while leading: resign, step down, renew the lease, or wait for the next renewal. */
   private void tendLeadership(Leadership held) {
     long now = nanoTime.getAsLong();
-    if (closing || resignRequested()) {
-      release(held, closing ? "closing" : "resigned");
+    if (signals.closing() || signals.resignRequested()) {
+      release(held, signals.closing() ? "closing" : "resigned");
       return;
     }
     if (now >= held.validUntil) {
@@ -427,22 +376,22 @@ public final class EtcdElection implements Election {
       keepAlive(held);
       return;
     }
-    awaitWakeUp(Math.min(held.nextKeepAliveAt, held.validUntil), () -> false);
+    signals.awaitWakeUp(Math.min(held.nextKeepAliveAt, held.validUntil), () -> false);
   }
 
   private void keepAlive(Leadership held) {
     long sentAt = nanoTime.getAsLong();
     CompletableFuture<LeaseKeepAliveResponse> renewal =
         client.getLeaseClient().keepAliveOnce(held.leaseId);
-    renewal.whenComplete((response, failure) -> wake());
+    renewal.whenComplete((response, failure) -> signals.wake());
     long giveUpAt = Math.min(sentAt + held.keepAliveIntervalNanos, held.validUntil);
-    while (!renewal.isDone() && nanoTime.getAsLong() < giveUpAt && !closing
-        && !resignRequested()) {
-      awaitWakeUp(giveUpAt, renewal::isDone);
+    while (!renewal.isDone() && nanoTime.getAsLong() < giveUpAt && !signals.closing()
+        && !signals.resignRequested()) {
+      signals.awaitWakeUp(giveUpAt, renewal::isDone);
     }
     if (!renewal.isDone()) {
       renewal.cancel(false);
-      if (!closing && !resignRequested()) {
+      if (!signals.closing() && !signals.resignRequested()) {
         noteKeepAliveFailure(held, "no answer from etcd");
         held.nextKeepAliveAt = nanoTime.getAsLong();
       }
@@ -501,7 +450,7 @@ public final class EtcdElection implements Election {
           + "term={} error={}", self.addr(), held.term, e.getMessage());
     }
     campaignNotBefore = nanoTime.getAsLong() + config.resignPause().toNanos();
-    answerResign();
+    signals.answerResign();
   }
 
   private void stepDown(Leadership held, String reason) {
@@ -509,7 +458,7 @@ public final class EtcdElection implements Election {
     heldTerm.set(0);
     stepDownCount.increment();
     log.info("leader stepped down: addr={} term={} reason={}", self.addr(), held.term, reason);
-    publish(new LeaderChange.StepDown(self.addr()));
+    signals.publish(new LeaderChange.StepDown(self.addr()));
   }
 
   /** Revokes a lease this node no longer uses, so a key it may carry cannot block peers. */
@@ -523,71 +472,6 @@ public final class EtcdElection implements Election {
       }
     }
     abandonedLease = 0;
-  }
-
-  private void publish(LeaderChange change) {
-    events.execute(() -> {
-      try {
-        listener.accept(change);
-      } catch (RuntimeException e) {
-        log.error("leader change listener failed on {}: addr={}", change, self.addr(), e);
-      }
-    });
-  }
-
-  /** Answers a pending resign: released now, delivered once the events queued so far are. */
-  private void answerResign() {
-    ResignRequest request;
-    lock.lock();
-    try {
-      request = pendingResign;
-      pendingResign = null;
-    } finally {
-      lock.unlock();
-    }
-    if (request != null) {
-      request.released.complete(null);
-      events.execute(() -> request.delivered.complete(null));
-    }
-  }
-
-  private boolean resignRequested() {
-    lock.lock();
-    try {
-      return pendingResign != null;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void wake() {
-    lock.lock();
-    try {
-      woken = true;
-      wakeUp.signalAll();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Waits until {@code deadline}, {@code done}, or a wake-up (watch change, resign, close). */
-  private void awaitWakeUp(long deadline, BooleanSupplier done) {
-    lock.lock();
-    try {
-      while (!woken && !done.getAsBoolean()) {
-        long left = deadline - nanoTime.getAsLong();
-        if (left <= 0) {
-          break;
-        }
-        wakeUp.awaitNanos(left);
-      }
-      woken = false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      closing = true; // nothing interrupts this thread but a shutdown
-    } finally {
-      lock.unlock();
-    }
   }
 
   private static byte[] toJson(MetasrvNodeInfo info) {
@@ -635,11 +519,5 @@ public final class EtcdElection implements Election {
       validUntil = sentAt + ttlNanos - keepAliveIntervalNanos;
       nextKeepAliveAt = sentAt + keepAliveIntervalNanos;
     }
-  }
-
-  /** A caller waiting in {@link #resign()}. */
-  private static final class ResignRequest {
-    final CompletableFuture<Void> released = new CompletableFuture<>();
-    final CompletableFuture<Void> delivered = new CompletableFuture<>();
   }
 }

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.metasrv.config.ElectionOptions;
+import io.metasrv.election.CampaignSignals;
 import io.metasrv.election.Election;
 import io.metasrv.election.LeaderChange;
 import io.metasrv.election.MetasrvNodeInfo;
@@ -18,16 +19,8 @@ import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -70,11 +63,7 @@ public final class KubernetesLeaseElection implements Election {
   private final AtomicLong heldTerm = new AtomicLong();
   private final Timer renewTimer;
 
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition wakeUp = lock.newCondition();
-  private boolean woken; // guarded by lock
-  private ResignRequest pendingResign; // guarded by lock
-  private volatile boolean closing;
+  private final CampaignSignals signals;
 
   /** Set and cleared only by the election thread; read by anyone. */
   private volatile Leadership leadership;
@@ -89,10 +78,7 @@ public final class KubernetesLeaseElection implements Election {
 
   // set once by start()
   private volatile MetasrvNodeInfo self;
-  private Consumer<LeaderChange> listener;
   private volatile Thread electionThread;
-  private volatile Thread eventThread;
-  private ExecutorService events;
   private CandidateRegistration candidate;
   private boolean closed; // guarded by this
 
@@ -114,6 +100,7 @@ public final class KubernetesLeaseElection implements Election {
     this.candidates = new CandidateLeases(calls, config, nanoTime);
     this.nanoTime = nanoTime;
     this.ownedClient = ownedClient;
+    this.signals = new CampaignSignals(log, nanoTime);
     this.observed = ObservedLease.none(nanoTime.getAsLong(), config.leaseDurationSeconds());
     this.electedCount = Counter.builder("metasrv.election.leader.changes")
         .description("Times this node became leader or stopped being leader")
@@ -161,13 +148,7 @@ public final class KubernetesLeaseElection implements Election {
       throw new IllegalStateException("election already started or closed");
     }
     this.self = self;
-    this.listener = listener;
-    this.events = Executors.newSingleThreadExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "metasrv-election-events");
-      thread.setDaemon(true);
-      eventThread = thread;
-      return thread;
-    });
+    signals.start(self.addr(), listener);
     this.candidate = new CandidateRegistration(calls, candidates, config, self);
     candidate.start();
     campaignNotBefore = nanoTime.getAsLong();
@@ -203,33 +184,10 @@ public final class KubernetesLeaseElection implements Election {
    */
   @Override
   public void resign() {
-    ResignRequest request;
-    lock.lock();
-    try {
-      if (electionThread == null || (leadership == null && pendingResign == null)) {
-        return;
-      }
-      if (pendingResign == null) {
-        pendingResign = new ResignRequest();
-      }
-      request = pendingResign;
-      woken = true;
-      wakeUp.signalAll();
-    } finally {
-      lock.unlock();
+    if (electionThread == null) {
+      return;
     }
-    boolean fromListener = Thread.currentThread() == eventThread;
-    CompletableFuture<Void> done = fromListener ? request.released : request.delivered;
-    Duration bound = callsBound();
-    try {
-      done.get(bound.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      log.warn("resign did not complete within {}: addr={}", bound, self.addr());
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("resign failed", e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    signals.resign(() -> leadership != null, callsBound());
   }
 
   /**
@@ -263,8 +221,7 @@ public final class KubernetesLeaseElection implements Election {
   }
 
   private void stopElection() {
-    closing = true;
-    wake();
+    signals.requestClose();
     Duration bound = callsBound();
     try {
       electionThread.join(bound.toMillis());
@@ -275,16 +232,7 @@ public final class KubernetesLeaseElection implements Election {
       Thread.currentThread().interrupt();
     }
     candidate.close();
-    events.shutdown();
-    if (Thread.currentThread() != eventThread) {
-      try {
-        if (!events.awaitTermination(bound.toMillis(), TimeUnit.MILLISECONDS)) {
-          log.warn("leader change listener still busy after {}: addr={}", bound, self.addr());
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    signals.stopEvents(bound);
     log.info("election closed: addr={}", self.addr());
   }
 
@@ -303,8 +251,8 @@ public final class KubernetesLeaseElection implements Election {
           tendLeadership(held);
           continue;
         }
-        answerResign();
-        if (closing) {
+        signals.answerResign();
+        if (signals.closing()) {
           return;
         }
         pursueLeadership();
@@ -313,12 +261,14 @@ public final class KubernetesLeaseElection implements Election {
           log.warn("election: API server call failed, retrying every {}: addr={} error={}",
               config.retryPeriod(), self.addr(), LeaseCalls.describe(e));
         }
-        awaitWakeUp(nanoTime.getAsLong() + config.retryPeriod().toNanos(), () -> closing);
+        signals.awaitWakeUp(nanoTime.getAsLong() + config.retryPeriod().toNanos(),
+            signals::closing);
       } catch (RuntimeException e) {
         if (apiFailures++ == 0) {
           log.error("election: unexpected failure, retrying: addr={}", self.addr(), e);
         }
-        awaitWakeUp(nanoTime.getAsLong() + config.retryPeriod().toNanos(), () -> closing);
+        signals.awaitWakeUp(nanoTime.getAsLong() + config.retryPeriod().toNanos(),
+            signals::closing);
       }
     }
   }
@@ -327,7 +277,7 @@ public final class KubernetesLeaseElection implements Election {
   private void pursueLeadership() {
     long startedAt = nanoTime.getAsLong();
     if (startedAt - campaignNotBefore < 0) {
-      awaitWakeUp(campaignNotBefore, () -> closing);
+      signals.awaitWakeUp(campaignNotBefore, signals::closing);
       return;
     }
     ObservedLease seen = observe(calls.get(config.leaseName()));
@@ -346,7 +296,7 @@ public final class KubernetesLeaseElection implements Election {
         && expiresAt - nextRead < 0) {
       nextRead = expiresAt; // take over as soon as it expires, not up to a retry period later
     }
-    awaitWakeUp(nextRead, () -> closing);
+    signals.awaitWakeUp(nextRead, signals::closing);
   }
 
   private void create() {
@@ -431,13 +381,13 @@ public final class KubernetesLeaseElection implements Election {
     heldTerm.set(won.term);
     electedCount.increment();
     log.info("leader elected: addr={} term={}", self.addr(), won.term);
-    publish(new LeaderChange.Elected(self.addr(), won.term));
+    signals.publish(new LeaderChange.Elected(self.addr(), won.term));
   }
 
   /** One step while leading: resign, step down, renew, or wait for the next renewal. */
   private void tendLeadership(Leadership held) {
-    if (closing || resignRequested()) {
-      release(held, closing ? "closing" : "resigned");
+    if (signals.closing() || signals.resignRequested()) {
+      release(held, signals.closing() ? "closing" : "resigned");
       return;
     }
     long now = nanoTime.getAsLong();
@@ -450,7 +400,7 @@ public final class KubernetesLeaseElection implements Election {
       renew(held);
       return;
     }
-    awaitWakeUp(Math.min(held.nextRenewAt, held.validUntil), () -> false);
+    signals.awaitWakeUp(Math.min(held.nextRenewAt, held.validUntil), () -> false);
   }
 
   private void renew(Leadership held) {
@@ -512,7 +462,7 @@ public final class KubernetesLeaseElection implements Election {
     stepDown(held, reason);
     clearHolder(held);
     campaignNotBefore = nanoTime.getAsLong() + config.resignPause().toNanos();
-    answerResign();
+    signals.answerResign();
   }
 
   /** Writes the Lease without a holder, if it is still this leadership's. */
@@ -550,7 +500,7 @@ public final class KubernetesLeaseElection implements Election {
     heldTerm.set(0);
     stepDownCount.increment();
     log.info("leader stepped down: addr={} term={} reason={}", self.addr(), held.term, reason);
-    publish(new LeaderChange.StepDown(self.addr()));
+    signals.publish(new LeaderChange.StepDown(self.addr()));
   }
 
   private ObservedLease observe(Lease read) {
@@ -564,71 +514,6 @@ public final class KubernetesLeaseElection implements Election {
       log.info("election: API server reachable again after {} failed attempts: addr={}",
           apiFailures, self.addr());
       apiFailures = 0;
-    }
-  }
-
-  private void publish(LeaderChange change) {
-    events.execute(() -> {
-      try {
-        listener.accept(change);
-      } catch (RuntimeException e) {
-        log.error("leader change listener failed on {}: addr={}", change, self.addr(), e);
-      }
-    });
-  }
-
-  /** Answers a pending resign: released now, delivered once the events queued so far are. */
-  private void answerResign() {
-    ResignRequest request;
-    lock.lock();
-    try {
-      request = pendingResign;
-      pendingResign = null;
-    } finally {
-      lock.unlock();
-    }
-    if (request != null) {
-      request.released.complete(null);
-      events.execute(() -> request.delivered.complete(null));
-    }
-  }
-
-  private boolean resignRequested() {
-    lock.lock();
-    try {
-      return pendingResign != null;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void wake() {
-    lock.lock();
-    try {
-      woken = true;
-      wakeUp.signalAll();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Waits until {@code deadline}, {@code done}, or a wake-up (resign, close). */
-  private void awaitWakeUp(long deadline, BooleanSupplier done) {
-    lock.lock();
-    try {
-      while (!woken && !done.getAsBoolean()) {
-        long left = deadline - nanoTime.getAsLong();
-        if (left <= 0) {
-          break;
-        }
-        wakeUp.awaitNanos(left);
-      }
-      woken = false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      closing = true; // nothing interrupts this thread but a shutdown
-    } finally {
-      lock.unlock();
     }
   }
 
@@ -667,11 +552,5 @@ public final class KubernetesLeaseElection implements Election {
       validUntil = sentAt + renewDeadlineNanos;
       nextRenewAt = sentAt + retryPeriodNanos;
     }
-  }
-
-  /** A caller waiting in {@link #resign()}. */
-  private static final class ResignRequest {
-    final CompletableFuture<Void> released = new CompletableFuture<>();
-    final CompletableFuture<Void> delivered = new CompletableFuture<>();
   }
 }
