@@ -32,8 +32,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Requests may come zstd- or gzip-compressed and are answered in the same encoding. Every
  * exception becomes a status ({@link FailureStatus}); every call is timed in {@value
- * RequestMetricsInterceptor#METER}. Handlers run on the server's own named threads, which may
- * block on the store.
+ * RequestMetricsInterceptor#METER}.
+ *
+ * <p>Threads: the server dispatches calls directly on its transport threads. The Store service
+ * runs there, because its handlers never wait (they start the store's asynchronous calls and
+ * answer from their completion); every other meta service may block (election, heartbeat
+ * pipeline, the store's synchronous methods) and runs on the server's own named handler threads
+ * ({@link HandlerThreadsInterceptor}). Health and reflection answer from memory.
  */
 public final class GrpcServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
@@ -73,14 +78,15 @@ public final class GrpcServer implements AutoCloseable {
       return t;
     });
     HealthStatusManager health = new HealthStatusManager();
+    ServerServiceDefinition store = new StoreService(backend).bindService();
     List<ServerServiceDefinition> metaServices = List.of(
         new HeartbeatService(backend, heartbeatHandler).bindService(),
-        new StoreService(backend).bindService(),
+        store,
         new ClusterService(backend).bindService(),
         new ProcedureService(backend).bindService(),
         renamed(new ProcedureService(backend), LEGACY_PROCEDURE_SERVICE));
     NettyServerBuilder builder = NettyServerBuilder.forAddress(address, credentials(tls))
-        .executor(executor)
+        .directExecutor()
         .compressorRegistry(MessageCompression.compressors())
         .decompressorRegistry(MessageCompression.decompressors())
         .maxInboundMessageSize(MAX_REQUEST_BYTES)
@@ -89,13 +95,18 @@ public final class GrpcServer implements AutoCloseable {
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance());
     RequestMetricsInterceptor metrics = new RequestMetricsInterceptor(registry);
+    HandlerThreadsInterceptor handlerThreads = new HandlerThreadsInterceptor(executor);
     for (ServerServiceDefinition service : metaServices) {
       // Bodies are parsed inside the interceptors, so an unparsable one is a failure they
       // answer (INVALID_ARGUMENT) rather than grpc-java's UNKNOWN. Interceptors listed later run
-      // first: metrics see the final status.
-      builder.addService(ServerInterceptors.intercept(
-          ServerInterceptors.useInputStreamMessages(service),
-          new FailureMappingInterceptor(), new ResponseCompressionInterceptor(), metrics));
+      // first: metrics see the final status and time the whole call; the services that may
+      // block move to a handler thread before anything else of theirs runs.
+      ServerServiceDefinition parsed = ServerInterceptors.useInputStreamMessages(service);
+      builder.addService(service == store
+          ? ServerInterceptors.intercept(parsed, new FailureMappingInterceptor(),
+              new ResponseCompressionInterceptor(), metrics)
+          : ServerInterceptors.intercept(parsed, new FailureMappingInterceptor(),
+              new ResponseCompressionInterceptor(), handlerThreads, metrics));
       health.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING);
     }
     Server server;
