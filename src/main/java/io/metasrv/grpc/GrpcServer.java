@@ -9,9 +9,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.TlsServerCredentials;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -28,7 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The gRPC server on {@code bind_addr} (grpc-java over shaded Netty): the four {@code
  * greptime.v1.meta} services, {@code ProcedureService} also under its older name {@code
- * greptime.v1.meta.Procedure}, {@code grpc.health.v1.Health} and server reflection.
+ * greptime.v1.meta.Procedure}, {@code grpc.health.v1.Health} (see {@link HealthReporter}) and
+ * server reflection.
  *
  * <p>Requests may come zstd- or gzip-compressed and are answered in the same encoding. Every
  * exception becomes a status ({@link FailureStatus}); every call is timed in {@value
@@ -53,10 +52,10 @@ public final class GrpcServer implements AutoCloseable {
   static final int MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
   private final Server server;
-  private final HealthStatusManager health;
+  private final HealthReporter health;
   private final ExecutorService executor;
 
-  private GrpcServer(Server server, HealthStatusManager health, ExecutorService executor) {
+  private GrpcServer(Server server, HealthReporter health, ExecutorService executor) {
     this.server = server;
     this.health = health;
     this.executor = executor;
@@ -77,7 +76,7 @@ public final class GrpcServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    HealthStatusManager health = new HealthStatusManager();
+    HealthReporter health = new HealthReporter(backend);
     ServerServiceDefinition store = new StoreService(backend).bindService();
     List<ServerServiceDefinition> metaServices = List.of(
         new HeartbeatService(backend, heartbeatHandler).bindService(),
@@ -92,7 +91,7 @@ public final class GrpcServer implements AutoCloseable {
         .maxInboundMessageSize(MAX_REQUEST_BYTES)
         .permitKeepAliveTime(PERMIT_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
-        .addService(health.getHealthService())
+        .addService(health.manager().getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance());
     RequestMetricsInterceptor metrics = new RequestMetricsInterceptor(registry);
     HandlerThreadsInterceptor handlerThreads = new HandlerThreadsInterceptor(executor);
@@ -107,12 +106,12 @@ public final class GrpcServer implements AutoCloseable {
               new ResponseCompressionInterceptor(), metrics)
           : ServerInterceptors.intercept(parsed, new FailureMappingInterceptor(),
               new ResponseCompressionInterceptor(), handlerThreads, metrics));
-      health.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING);
     }
     Server server;
     try {
       server = builder.build().start();
     } catch (IOException | RuntimeException e) {
+      health.close();
       executor.shutdownNow();
       throw e;
     }
@@ -130,7 +129,7 @@ public final class GrpcServer implements AutoCloseable {
    */
   @Override
   public void close() {
-    health.enterTerminalState();
+    health.close();
     server.shutdown();
     try {
       if (!server.awaitTermination(2, TimeUnit.SECONDS)) {

@@ -11,6 +11,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
@@ -38,6 +39,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,6 +72,29 @@ class GrpcServerTest {
       requests.onCompleted();
       assertThat(services).contains("greptime.v1.meta.Heartbeat", "greptime.v1.meta.Store",
           "greptime.v1.meta.Cluster", "greptime.v1.meta.ProcedureService", "grpc.health.v1.Health");
+    }
+  }
+
+  @Test
+  void healthIsNotServingWhileTheStoreIsUnreachable() {
+    AtomicBoolean reachable = new AtomicBoolean(true);
+    try (InProcessNode node = InProcessNode.start(new MemoryKv(KvLimits.DEFAULT),
+        new StandaloneElection(), registry, HeartbeatHandler.ACKNOWLEDGE, Optional.empty(),
+        reachable::get)) {
+      node.awaitLeading(true);
+      assertThat(MetaServicesContractTest.health(node, "")).isEqualTo(ServingStatus.SERVING);
+
+      reachable.set(false); // the probe found out; nothing announces it
+      for (String service : List.of("", "greptime.v1.meta.Store", "greptime.v1.meta.Heartbeat")) {
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+            assertThat(MetaServicesContractTest.health(node, service)).as(service)
+                .isEqualTo(ServingStatus.NOT_SERVING));
+      }
+      reachable.set(true);
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+          assertThat(MetaServicesContractTest.health(node, "greptime.v1.meta.Heartbeat"))
+              .isEqualTo(ServingStatus.SERVING));
+      assertThat(MetaServicesContractTest.health(node, "")).isEqualTo(ServingStatus.SERVING);
     }
   }
 
