@@ -1,6 +1,5 @@
 package io.metasrv.grpc;
 
-import io.grpc.BindableService;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
@@ -11,6 +10,8 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.metasrv.grpc.proto.ProcedureGrpc;
+import io.metasrv.grpc.proto.ProcedureServiceGrpc;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -43,7 +44,7 @@ public final class GrpcServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
 
   /** The service name older GreptimeDB clients call the procedure service by. */
-  static final String LEGACY_PROCEDURE_SERVICE = "greptime.v1.meta.Procedure";
+  static final String LEGACY_PROCEDURE_SERVICE = ProcedureGrpc.SERVICE_NAME;
 
   /** GreptimeDB's clients ping every 30 s even when idle; grpc-java's default would refuse. */
   private static final long PERMIT_KEEP_ALIVE_SECONDS = 10;
@@ -83,7 +84,7 @@ public final class GrpcServer implements AutoCloseable {
         store,
         new ClusterService(backend).bindService(),
         new ProcedureService(backend).bindService(),
-        renamed(new ProcedureService(backend), LEGACY_PROCEDURE_SERVICE));
+        legacyProcedure(backend));
     NettyServerBuilder builder = NettyServerBuilder.forAddress(address, credentials(tls))
         .directExecutor()
         .compressorRegistry(MessageCompression.compressors())
@@ -166,23 +167,27 @@ public final class GrpcServer implements AutoCloseable {
     return credentials.build();
   }
 
-  /** The same handlers under another service name, for clients that still use that name. */
-  private static ServerServiceDefinition renamed(BindableService service, String serviceName) {
-    ServerServiceDefinition original = service.bindService();
-    ServerServiceDefinition.Builder renamed = ServerServiceDefinition.builder(serviceName);
-    for (ServerMethodDefinition<?, ?> method : original.getMethods()) {
-      addRenamed(renamed, method, serviceName);
+  /**
+   * The procedure handlers under the older service name, bound to the {@code Procedure} service
+   * declared with the same methods in {@code procedure.proto}: its descriptor is a real one, so
+   * reflection lists and describes the alias like any other service.
+   */
+  private static ServerServiceDefinition legacyProcedure(GrpcBackend backend) {
+    ServerServiceDefinition current = new ProcedureService(backend).bindService();
+    ServerServiceDefinition.Builder legacy =
+        ServerServiceDefinition.builder(ProcedureGrpc.getServiceDescriptor());
+    for (MethodDescriptor<?, ?> method : ProcedureGrpc.getServiceDescriptor().getMethods()) {
+      bindLike(legacy, method, current.getMethod(MethodDescriptor.generateFullMethodName(
+          ProcedureServiceGrpc.SERVICE_NAME, method.getBareMethodName())));
     }
-    return renamed.build();
+    return legacy.build();
   }
 
-  private static <Q, R> void addRenamed(ServerServiceDefinition.Builder builder,
-      ServerMethodDefinition<Q, R> method, String serviceName) {
-    MethodDescriptor<Q, R> descriptor = method.getMethodDescriptor().toBuilder()
-        .setFullMethodName(MethodDescriptor.generateFullMethodName(serviceName,
-            method.getMethodDescriptor().getBareMethodName()))
-        .setSchemaDescriptor(null)
-        .build();
-    builder.addMethod(descriptor, method.getServerCallHandler());
+  @SuppressWarnings("unchecked")
+  private static <Q, R> void bindLike(ServerServiceDefinition.Builder builder,
+      MethodDescriptor<Q, R> method, ServerMethodDefinition<?, ?> handlerOf) {
+    // Same request and response types on both services (procedure.proto), so the same handler.
+    builder.addMethod(method,
+        ((ServerMethodDefinition<Q, R>) handlerOf).getServerCallHandler());
   }
 }

@@ -6,6 +6,7 @@ import static io.metasrv.grpc.MetaServicesContractTest.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.DescriptorProtos;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -37,7 +38,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -48,30 +50,42 @@ class GrpcServerTest {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
   @Test
-  void reflectionListsTheMetaServices() throws Exception {
+  void reflectionListsAndDescribesTheMetaServicesAndTheProcedureAlias() throws Exception {
     try (InProcessNode node = standalone(HeartbeatHandler.ACKNOWLEDGE)) {
-      CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
+      BlockingQueue<ServerReflectionResponse> answers = new LinkedBlockingQueue<>();
       StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc
           .newStub(node.channel).serverReflectionInfo(new StreamObserver<>() {
             @Override
             public void onNext(ServerReflectionResponse response) {
-              answer.complete(response);
+              answers.add(response);
             }
 
             @Override
-            public void onError(Throwable t) {
-              answer.completeExceptionally(t);
-            }
+            public void onError(Throwable t) {}
 
             @Override
             public void onCompleted() {}
           });
       requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
-      List<String> services = answer.get(10, TimeUnit.SECONDS).getListServicesResponse()
+      List<String> services = answers.poll(10, TimeUnit.SECONDS).getListServicesResponse()
           .getServiceList().stream().map(ServiceResponse::getName).toList();
-      requests.onCompleted();
       assertThat(services).contains("greptime.v1.meta.Heartbeat", "greptime.v1.meta.Store",
-          "greptime.v1.meta.Cluster", "greptime.v1.meta.ProcedureService", "grpc.health.v1.Health");
+          "greptime.v1.meta.Cluster", "greptime.v1.meta.ProcedureService",
+          "greptime.v1.meta.Procedure", "grpc.health.v1.Health");
+
+      requests.onNext(ServerReflectionRequest.newBuilder()
+          .setFileContainingSymbol("greptime.v1.meta.Procedure").build());
+      ServerReflectionResponse described = answers.poll(10, TimeUnit.SECONDS);
+      assertThat(described.hasErrorResponse()).as(described.toString()).isFalse();
+      DescriptorProtos.FileDescriptorProto file = DescriptorProtos.FileDescriptorProto.parseFrom(
+          described.getFileDescriptorResponse().getFileDescriptorProto(0));
+      assertThat(file.getServiceList())
+          .filteredOn(service -> service.getName().equals("Procedure"))
+          .singleElement()
+          .satisfies(service -> assertThat(service.getMethodList())
+              .extracting(DescriptorProtos.MethodDescriptorProto::getName)
+              .containsExactly("query", "ddl", "migrate", "details"));
+      requests.onCompleted();
     }
   }
 
