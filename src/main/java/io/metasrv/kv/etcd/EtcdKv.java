@@ -92,6 +92,8 @@ public final class EtcdKv implements KvBackend {
         // jetcd retries idempotent calls on UNAVAILABLE; never longer than we wait for them
         .retryMaxDuration(config.requestTimeout())
         .interceptor(new KvCallDeadline(config.requestTimeout()))
+        // calls start on the caller's thread rather than after a hop to jetcd's pool
+        .executorService(new CallingThreadExecutor())
         .maxInboundMessageSize(config.maxResponseBytes());
     if (config.username() != null) {
       builder.user(ByteSequence.from(config.username(), StandardCharsets.UTF_8))
