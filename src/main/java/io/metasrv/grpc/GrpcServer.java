@@ -1,8 +1,11 @@
 package io.metasrv.grpc;
 
 import io.grpc.InsecureServerCredentials;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerMethodDefinition;
@@ -10,6 +13,8 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.metasrv.grpc.proto.ClusterGrpc;
+import io.metasrv.grpc.proto.HeartbeatGrpc;
 import io.metasrv.grpc.proto.ProcedureGrpc;
 import io.metasrv.grpc.proto.ProcedureServiceGrpc;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,6 +22,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -38,13 +45,18 @@ import org.slf4j.LoggerFactory;
  * runs there, because its handlers never wait (they start the store's asynchronous calls and
  * answer from their completion); every other meta service may block (election, heartbeat
  * pipeline, the store's synchronous methods) and runs on the server's own named handler threads
- * ({@link HandlerThreadsInterceptor}). Health and reflection answer from memory.
+ * (grpc-java's per-call executor choice, {@link #handlerThreadsFor}). Health and reflection
+ * answer from memory.
  */
 public final class GrpcServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
 
   /** The service name older GreptimeDB clients call the procedure service by. */
   static final String LEGACY_PROCEDURE_SERVICE = ProcedureGrpc.SERVICE_NAME;
+
+  /** The services whose handlers may block; the others answer on the transport threads. */
+  private static final Set<String> BLOCKING_SERVICES = Set.of(HeartbeatGrpc.SERVICE_NAME,
+      ClusterGrpc.SERVICE_NAME, ProcedureServiceGrpc.SERVICE_NAME, ProcedureGrpc.SERVICE_NAME);
 
   /** GreptimeDB's clients ping every 30 s even when idle; grpc-java's default would refuse. */
   private static final long PERMIT_KEEP_ALIVE_SECONDS = 10;
@@ -78,15 +90,15 @@ public final class GrpcServer implements AutoCloseable {
       return t;
     });
     HealthReporter health = new HealthReporter(backend);
-    ServerServiceDefinition store = new StoreService(backend).bindService();
     List<ServerServiceDefinition> metaServices = List.of(
         new HeartbeatService(backend, heartbeatHandler).bindService(),
-        store,
+        new StoreService(backend).bindService(),
         new ClusterService(backend).bindService(),
         new ProcedureService(backend).bindService(),
         legacyProcedure(backend));
     NettyServerBuilder builder = NettyServerBuilder.forAddress(address, credentials(tls))
         .directExecutor()
+        .callExecutor(handlerThreadsFor(executor, BLOCKING_SERVICES))
         .compressorRegistry(MessageCompression.compressors())
         .decompressorRegistry(MessageCompression.decompressors())
         .maxInboundMessageSize(MAX_REQUEST_BYTES)
@@ -95,18 +107,13 @@ public final class GrpcServer implements AutoCloseable {
         .addService(health.manager().getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance());
     RequestMetricsInterceptor metrics = new RequestMetricsInterceptor(registry);
-    HandlerThreadsInterceptor handlerThreads = new HandlerThreadsInterceptor(executor);
     for (ServerServiceDefinition service : metaServices) {
       // Bodies are parsed inside the interceptors, so an unparsable one is a failure they
       // answer (INVALID_ARGUMENT) rather than grpc-java's UNKNOWN. Interceptors listed later run
-      // first: metrics see the final status and time the whole call; the services that may
-      // block move to a handler thread before anything else of theirs runs.
+      // first: metrics see the final status and time the whole call.
       ServerServiceDefinition parsed = ServerInterceptors.useInputStreamMessages(service);
-      builder.addService(service == store
-          ? ServerInterceptors.intercept(parsed, new FailureMappingInterceptor(),
-              new ResponseCompressionInterceptor(), metrics)
-          : ServerInterceptors.intercept(parsed, new FailureMappingInterceptor(),
-              new ResponseCompressionInterceptor(), handlerThreads, metrics));
+      builder.addService(ServerInterceptors.intercept(parsed, new FailureMappingInterceptor(),
+          new ResponseCompressionInterceptor(), metrics));
     }
     Server server;
     try {
@@ -151,6 +158,22 @@ public final class GrpcServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     log.info("grpc stopped");
+  }
+
+  /**
+   * The handler threads for calls of {@code blockingServices}; every other call stays on the
+   * transport thread that received it (null: the server's direct executor). grpc-java still
+   * starts each call and delivers its messages one at a time, in order.
+   */
+  private static ServerCallExecutorSupplier handlerThreadsFor(Executor handlers,
+      Set<String> blockingServices) {
+    return new ServerCallExecutorSupplier() {
+      @Override
+      public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
+        return blockingServices.contains(call.getMethodDescriptor().getServiceName())
+            ? handlers : null;
+      }
+    };
   }
 
   private static ServerCredentials credentials(Optional<GrpcTls> tls) throws IOException {

@@ -39,6 +39,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -139,6 +141,41 @@ class GrpcServerTest {
       assertThat(session.next().getHeader().hasError()).isFalse();
       session.finish();
       assertThat(session.completed.get(5, TimeUnit.SECONDS)).isNull();
+    }
+  }
+
+  @Test
+  void aBlockedHeartbeatHandlerHoldsUpNeitherStoreCallsNorOtherStreamsOnTheSameConnection()
+      throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> handlerThreads = new CopyOnWriteArrayList<>();
+    HeartbeatHandler blocking = request -> {
+      handlerThreads.add(Thread.currentThread().getName());
+      if (request.getHeader().getMemberId() == 1) {
+        try {
+          release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return HeartbeatHandler.ACKNOWLEDGE.handle(request);
+    };
+    try (InProcessNode node = standalone(blocking)) {
+      HeartbeatSession stuck = HeartbeatSession.open(node);
+      stuck.send(HeartbeatRequest.newBuilder().setHeader(header(Role.DATANODE, 1)).build());
+      await().atMost(Duration.ofSeconds(10)).until(() -> !handlerThreads.isEmpty());
+
+      // Store answers on the transport thread, the other stream on another handler thread.
+      StoreGrpc.newBlockingStub(node.channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+          .put(PutRequest.newBuilder().setKey(utf8("k")).setValue(utf8("v")).build());
+      HeartbeatSession other = HeartbeatSession.open(node);
+      other.send(HeartbeatRequest.newBuilder().setHeader(header(Role.DATANODE, 2)).build());
+      assertThat(other.next().getHeader().hasError()).isFalse();
+      assertThat(stuck.responses).isEmpty();
+
+      release.countDown();
+      assertThat(stuck.next().getHeader().hasError()).isFalse();
+      assertThat(handlerThreads).allMatch(name -> name.startsWith("metasrv-grpc-"));
     }
   }
 
