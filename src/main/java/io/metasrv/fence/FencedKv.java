@@ -5,6 +5,7 @@ import io.metasrv.kv.CompareAndPutResponse;
 import io.metasrv.kv.DeleteRangeResponse;
 import io.metasrv.kv.KeyValue;
 import io.metasrv.kv.KvBackend;
+import io.metasrv.kv.KvException;
 import io.metasrv.kv.KvLimits;
 import io.metasrv.kv.RangeRequest;
 import io.metasrv.kv.RangeResponse;
@@ -15,8 +16,14 @@ import io.metasrv.kv.TxnResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +41,15 @@ import org.slf4j.LoggerFactory;
  * answer came back only after this node gave the epoch up (a node frozen mid-write: a GC pause,
  * SIGSTOP) is logged at INFO: it is no stale write, it landed before any successor's epoch, but
  * its caller hears of it late.
+ *
+ * <p>Asynchronous forms: reads forward to the wrapped store's asynchronous reads. A write's
+ * asynchronous form runs the synchronous write, the same code, on a thread of this store's own
+ * ({@code metasrv-fenced-write-N}), so it is fenced exactly as the synchronous write. It is not
+ * built from the wrapped store's asynchronous calls because a write that fails its epoch compare
+ * reads the stored epoch again and tells {@code onFenced}, which resigns leadership and waits for
+ * the election to let go; run from a store callback (for etcd, jetcd's event loop) that wait
+ * could hold up the very thread the election's own etcd calls answer on. No caller and no store
+ * callback thread is ever blocked by a fenced write.
  */
 public final class FencedKv implements KvBackend {
   private static final Logger log = LoggerFactory.getLogger(FencedKv.class);
@@ -42,6 +58,13 @@ public final class FencedKv implements KvBackend {
   private final LeaderEpoch epochs;
   private final LongConsumer onFenced;
   private volatile long heldEpoch;
+  private final AtomicInteger writeThreads = new AtomicInteger();
+  /** Runs the asynchronous forms of writes; threads end after a minute without work. */
+  private final ExecutorService writes = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "metasrv-fenced-write-" + writeThreads.incrementAndGet());
+    t.setDaemon(true);
+    return t;
+  });
 
   /**
    * @param onFenced called with the current epoch when a write finds this node fenced
@@ -203,6 +226,72 @@ public final class FencedKv implements KvBackend {
     }
   }
 
+  // ---- asynchronous forms: reads pass through, writes run the synchronous write on a thread of
+  // this store's (see the class comment)
+
+  @Override
+  public CompletableFuture<RangeResponse> rangeAsync(RangeRequest request) {
+    return inner.rangeAsync(request);
+  }
+
+  @Override
+  public CompletableFuture<Optional<KeyValue>> getAsync(byte[] key) {
+    return inner.getAsync(key);
+  }
+
+  @Override
+  public CompletableFuture<List<KeyValue>> batchGetAsync(List<byte[]> keys) {
+    return inner.batchGetAsync(keys);
+  }
+
+  @Override
+  public CompletableFuture<Optional<KeyValue>> putAsync(byte[] key, byte[] value) {
+    return write(() -> put(key, value));
+  }
+
+  @Override
+  public CompletableFuture<List<KeyValue>> batchPutAsync(List<KeyValue> kvs, boolean prevKv) {
+    return write(() -> batchPut(kvs, prevKv));
+  }
+
+  @Override
+  public CompletableFuture<List<KeyValue>> batchDeleteAsync(List<byte[]> keys, boolean prevKv) {
+    return write(() -> batchDelete(keys, prevKv));
+  }
+
+  @Override
+  public CompletableFuture<DeleteRangeResponse> deleteRangeAsync(RangeRequest request,
+      boolean prevKv) {
+    return write(() -> deleteRange(request, prevKv));
+  }
+
+  @Override
+  public CompletableFuture<CompareAndPutResponse> compareAndPutAsync(byte[] key, byte[] expect,
+      byte[] value) {
+    return write(() -> compareAndPut(key, expect, value));
+  }
+
+  @Override
+  public CompletableFuture<TxnResponse> txnAsync(Txn txn) {
+    return write(() -> txn(txn));
+  }
+
+  private <T> CompletableFuture<T> write(Supplier<T> write) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    try {
+      writes.execute(() -> {
+        try {
+          result.complete(write.get());
+        } catch (RuntimeException e) {
+          result.completeExceptionally(e);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      result.completeExceptionally(new KvException("fenced store is closed", e));
+    }
+    return result;
+  }
+
   private List<Compare> unchanged(byte[] key) {
     return inner.get(key)
         .map(kv -> List.of(Compare.valueEquals(key, kv.value()),
@@ -212,6 +301,7 @@ public final class FencedKv implements KvBackend {
 
   @Override
   public void close() {
+    writes.shutdown();
     inner.close();
   }
 

@@ -14,6 +14,19 @@ public interface GrpcBackend {
   /** Whether this node leads and serves leader-only requests now. */
   boolean isLeader();
 
+  /**
+   * Whether this node serves at all now: started and not stopping, as leader or follower, and
+   * its store answers.
+   */
+  boolean isServing();
+
+  /**
+   * Registers {@code listener} to be called, on any thread, after this node becomes leader,
+   * steps down, starts or stops serving. Changes this node only finds out by looking (the store
+   * no longer answering) are not announced: read {@link #isServing} again from time to time.
+   */
+  void onServingChange(Runnable listener);
+
   /** The leader's {@code server_addr}, when one is known. */
   Optional<String> leaderAddr();
 

@@ -1,23 +1,29 @@
 package io.metasrv.grpc;
 
-import io.grpc.BindableService;
 import io.grpc.InsecureServerCredentials;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.TlsServerCredentials;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.metasrv.grpc.proto.ClusterGrpc;
+import io.metasrv.grpc.proto.HeartbeatGrpc;
+import io.metasrv.grpc.proto.ProcedureGrpc;
+import io.metasrv.grpc.proto.ProcedureServiceGrpc;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -28,18 +34,29 @@ import org.slf4j.LoggerFactory;
 /**
  * The gRPC server on {@code bind_addr} (grpc-java over shaded Netty): the four {@code
  * greptime.v1.meta} services, {@code ProcedureService} also under its older name {@code
- * greptime.v1.meta.Procedure}, {@code grpc.health.v1.Health} and server reflection.
+ * greptime.v1.meta.Procedure}, {@code grpc.health.v1.Health} (see {@link HealthReporter}) and
+ * server reflection.
  *
  * <p>Requests may come zstd- or gzip-compressed and are answered in the same encoding. Every
  * exception becomes a status ({@link FailureStatus}); every call is timed in {@value
- * RequestMetricsInterceptor#METER}. Handlers run on the server's own named threads, which may
- * block on the store.
+ * RequestMetricsInterceptor#METER}.
+ *
+ * <p>Threads: the server dispatches calls directly on its transport threads. The Store service
+ * runs there, because its handlers never wait (they start the store's asynchronous calls and
+ * answer from their completion); every other meta service may block (election, heartbeat
+ * pipeline, the store's synchronous methods) and runs on the server's own named handler threads
+ * (grpc-java's per-call executor choice, {@link #handlerThreadsFor}). Health and reflection
+ * answer from memory.
  */
 public final class GrpcServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
 
   /** The service name older GreptimeDB clients call the procedure service by. */
-  static final String LEGACY_PROCEDURE_SERVICE = "greptime.v1.meta.Procedure";
+  static final String LEGACY_PROCEDURE_SERVICE = ProcedureGrpc.SERVICE_NAME;
+
+  /** The services whose handlers may block; the others answer on the transport threads. */
+  private static final Set<String> BLOCKING_SERVICES = Set.of(HeartbeatGrpc.SERVICE_NAME,
+      ClusterGrpc.SERVICE_NAME, ProcedureServiceGrpc.SERVICE_NAME, ProcedureGrpc.SERVICE_NAME);
 
   /** GreptimeDB's clients ping every 30 s even when idle; grpc-java's default would refuse. */
   private static final long PERMIT_KEEP_ALIVE_SECONDS = 10;
@@ -48,10 +65,10 @@ public final class GrpcServer implements AutoCloseable {
   static final int MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
   private final Server server;
-  private final HealthStatusManager health;
+  private final HealthReporter health;
   private final ExecutorService executor;
 
-  private GrpcServer(Server server, HealthStatusManager health, ExecutorService executor) {
+  private GrpcServer(Server server, HealthReporter health, ExecutorService executor) {
     this.server = server;
     this.health = health;
     this.executor = executor;
@@ -72,36 +89,37 @@ public final class GrpcServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    HealthStatusManager health = new HealthStatusManager();
+    HealthReporter health = new HealthReporter(backend);
     List<ServerServiceDefinition> metaServices = List.of(
         new HeartbeatService(backend, heartbeatHandler).bindService(),
         new StoreService(backend).bindService(),
         new ClusterService(backend).bindService(),
         new ProcedureService(backend).bindService(),
-        renamed(new ProcedureService(backend), LEGACY_PROCEDURE_SERVICE));
+        legacyProcedure(backend));
     NettyServerBuilder builder = NettyServerBuilder.forAddress(address, credentials(tls))
-        .executor(executor)
+        .directExecutor()
+        .callExecutor(handlerThreadsFor(executor, BLOCKING_SERVICES))
         .compressorRegistry(MessageCompression.compressors())
         .decompressorRegistry(MessageCompression.decompressors())
         .maxInboundMessageSize(MAX_REQUEST_BYTES)
         .permitKeepAliveTime(PERMIT_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
-        .addService(health.getHealthService())
+        .addService(health.manager().getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance());
     RequestMetricsInterceptor metrics = new RequestMetricsInterceptor(registry);
     for (ServerServiceDefinition service : metaServices) {
       // Bodies are parsed inside the interceptors, so an unparsable one is a failure they
       // answer (INVALID_ARGUMENT) rather than grpc-java's UNKNOWN. Interceptors listed later run
-      // first: metrics see the final status.
-      builder.addService(ServerInterceptors.intercept(
-          ServerInterceptors.useInputStreamMessages(service),
-          new FailureMappingInterceptor(), new ResponseCompressionInterceptor(), metrics));
-      health.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING);
+      // first: metrics see the final status and time the whole call.
+      ServerServiceDefinition parsed = ServerInterceptors.useInputStreamMessages(service);
+      builder.addService(ServerInterceptors.intercept(parsed, new FailureMappingInterceptor(),
+          new ResponseCompressionInterceptor(), metrics));
     }
     Server server;
     try {
       server = builder.build().start();
     } catch (IOException | RuntimeException e) {
+      health.close();
       executor.shutdownNow();
       throw e;
     }
@@ -119,7 +137,7 @@ public final class GrpcServer implements AutoCloseable {
    */
   @Override
   public void close() {
-    health.enterTerminalState();
+    health.close();
     server.shutdown();
     try {
       if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
@@ -142,6 +160,22 @@ public final class GrpcServer implements AutoCloseable {
     log.info("grpc stopped");
   }
 
+  /**
+   * The handler threads for calls of {@code blockingServices}; every other call stays on the
+   * transport thread that received it (null: the server's direct executor). grpc-java still
+   * starts each call and delivers its messages one at a time, in order.
+   */
+  private static ServerCallExecutorSupplier handlerThreadsFor(Executor handlers,
+      Set<String> blockingServices) {
+    return new ServerCallExecutorSupplier() {
+      @Override
+      public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
+        return blockingServices.contains(call.getMethodDescriptor().getServiceName())
+            ? handlers : null;
+      }
+    };
+  }
+
   private static ServerCredentials credentials(Optional<GrpcTls> tls) throws IOException {
     if (tls.isEmpty()) {
       return InsecureServerCredentials.create();
@@ -156,23 +190,27 @@ public final class GrpcServer implements AutoCloseable {
     return credentials.build();
   }
 
-  /** The same handlers under another service name, for clients that still use that name. */
-  private static ServerServiceDefinition renamed(BindableService service, String serviceName) {
-    ServerServiceDefinition original = service.bindService();
-    ServerServiceDefinition.Builder renamed = ServerServiceDefinition.builder(serviceName);
-    for (ServerMethodDefinition<?, ?> method : original.getMethods()) {
-      addRenamed(renamed, method, serviceName);
+  /**
+   * The procedure handlers under the older service name, bound to the {@code Procedure} service
+   * declared with the same methods in {@code procedure.proto}: its descriptor is a real one, so
+   * reflection lists and describes the alias like any other service.
+   */
+  private static ServerServiceDefinition legacyProcedure(GrpcBackend backend) {
+    ServerServiceDefinition current = new ProcedureService(backend).bindService();
+    ServerServiceDefinition.Builder legacy =
+        ServerServiceDefinition.builder(ProcedureGrpc.getServiceDescriptor());
+    for (MethodDescriptor<?, ?> method : ProcedureGrpc.getServiceDescriptor().getMethods()) {
+      bindLike(legacy, method, current.getMethod(MethodDescriptor.generateFullMethodName(
+          ProcedureServiceGrpc.SERVICE_NAME, method.getBareMethodName())));
     }
-    return renamed.build();
+    return legacy.build();
   }
 
-  private static <Q, R> void addRenamed(ServerServiceDefinition.Builder builder,
-      ServerMethodDefinition<Q, R> method, String serviceName) {
-    MethodDescriptor<Q, R> descriptor = method.getMethodDescriptor().toBuilder()
-        .setFullMethodName(MethodDescriptor.generateFullMethodName(serviceName,
-            method.getMethodDescriptor().getBareMethodName()))
-        .setSchemaDescriptor(null)
-        .build();
-    builder.addMethod(descriptor, method.getServerCallHandler());
+  @SuppressWarnings("unchecked")
+  private static <Q, R> void bindLike(ServerServiceDefinition.Builder builder,
+      MethodDescriptor<Q, R> method, ServerMethodDefinition<?, ?> handlerOf) {
+    // Same request and response types on both services (procedure.proto), so the same handler.
+    builder.addMethod(method,
+        ((ServerMethodDefinition<Q, R>) handlerOf).getServerCallHandler());
   }
 }

@@ -1,6 +1,7 @@
 package io.metasrv.grpc;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.metasrv.grpc.proto.KeyValue;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,10 +10,14 @@ import java.util.List;
 final class ProtoKv {
   private ProtoKv() {}
 
+  /**
+   * The key-value as sent: its arrays are wrapped, not copied. {@link io.metasrv.kv.KeyValue}'s
+   * arrays are never changed once made (its contract), and protobuf only reads them.
+   */
   static KeyValue toProto(io.metasrv.kv.KeyValue kv) {
     return KeyValue.newBuilder()
-        .setKey(ByteString.copyFrom(kv.key()))
-        .setValue(ByteString.copyFrom(kv.value()))
+        .setKey(UnsafeByteOperations.unsafeWrap(kv.key()))
+        .setValue(UnsafeByteOperations.unsafeWrap(kv.value()))
         .build();
   }
 

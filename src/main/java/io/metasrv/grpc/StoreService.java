@@ -16,16 +16,30 @@ import io.metasrv.grpc.proto.PutResponse;
 import io.metasrv.grpc.proto.RangeRequest;
 import io.metasrv.grpc.proto.RangeResponse;
 import io.metasrv.grpc.proto.StoreGrpc;
-import io.metasrv.kv.KeyValue;
 import io.metasrv.kv.KvBackend;
-import java.util.Optional;
 
 /**
  * {@code greptime.v1.meta.Store} over the node's store. Every node serves it, leader or not, as
- * GreptimeDB's metasrv does; the store's own exceptions become statuses in {@link
- * FailureMappingInterceptor}.
+ * GreptimeDB's metasrv does.
+ *
+ * <p>No handler waits for the store: each starts the store's asynchronous call (through every
+ * decorator of the node's store) and returns; the answer goes out when the call completes, from
+ * the thread that completes it. A request refused while it is read (a negative limit, a body
+ * that does not parse) is thrown and answered by {@link FailureMappingInterceptor}; the store's
+ * refusals and failures are answered with the same statuses by {@link Unary#replyLater}.
  */
 final class StoreService extends StoreGrpc.StoreImplBase {
+  private static final String RANGE = StoreGrpc.getRangeMethod().getFullMethodName();
+  private static final String PUT = StoreGrpc.getPutMethod().getFullMethodName();
+  private static final String BATCH_GET = StoreGrpc.getBatchGetMethod().getFullMethodName();
+  private static final String BATCH_PUT = StoreGrpc.getBatchPutMethod().getFullMethodName();
+  private static final String BATCH_DELETE =
+      StoreGrpc.getBatchDeleteMethod().getFullMethodName();
+  private static final String COMPARE_AND_PUT =
+      StoreGrpc.getCompareAndPutMethod().getFullMethodName();
+  private static final String DELETE_RANGE =
+      StoreGrpc.getDeleteRangeMethod().getFullMethodName();
+
   private final GrpcBackend backend;
 
   StoreService(GrpcBackend backend) {
@@ -38,51 +52,57 @@ final class StoreService extends StoreGrpc.StoreImplBase {
 
   @Override
   public void range(RangeRequest request, StreamObserver<RangeResponse> responses) {
-    io.metasrv.kv.RangeResponse found = store().range(ProtoKv.range(request.getKey(),
-        request.getRangeEnd(), request.getLimit(), request.getKeysOnly()));
-    Unary.reply(responses, RangeResponse.newBuilder()
-        .setHeader(ResponseHeaders.ok())
-        .addAllKvs(ProtoKv.toProto(found.kvs()))
-        .setMore(found.more())
-        .build());
+    Unary.replyLater(RANGE, responses, store().rangeAsync(ProtoKv.range(request.getKey(),
+        request.getRangeEnd(), request.getLimit(), request.getKeysOnly())),
+        found -> RangeResponse.newBuilder()
+            .setHeader(ResponseHeaders.ok())
+            .addAllKvs(ProtoKv.toProto(found.kvs()))
+            .setMore(found.more())
+            .build());
   }
 
   @Override
   public void put(PutRequest request, StreamObserver<PutResponse> responses) {
-    Optional<KeyValue> prev = store().put(request.getKey().toByteArray(),
-        request.getValue().toByteArray());
-    PutResponse.Builder response = PutResponse.newBuilder().setHeader(ResponseHeaders.ok());
-    if (request.getPrevKv()) {
-      prev.ifPresent(kv -> response.setPrevKv(ProtoKv.toProto(kv)));
-    }
-    Unary.reply(responses, response.build());
+    Unary.replyLater(PUT, responses,
+        store().putAsync(request.getKey().toByteArray(), request.getValue().toByteArray()),
+        prev -> {
+          PutResponse.Builder response = PutResponse.newBuilder().setHeader(ResponseHeaders.ok());
+          if (request.getPrevKv()) {
+            prev.ifPresent(kv -> response.setPrevKv(ProtoKv.toProto(kv)));
+          }
+          return response.build();
+        });
   }
 
   @Override
   public void batchGet(BatchGetRequest request, StreamObserver<BatchGetResponse> responses) {
-    Unary.reply(responses, BatchGetResponse.newBuilder()
-        .setHeader(ResponseHeaders.ok())
-        .addAllKvs(ProtoKv.toProto(store().batchGet(ProtoKv.keys(request.getKeysList()))))
-        .build());
+    Unary.replyLater(BATCH_GET, responses,
+        store().batchGetAsync(ProtoKv.keys(request.getKeysList())),
+        found -> BatchGetResponse.newBuilder()
+            .setHeader(ResponseHeaders.ok())
+            .addAllKvs(ProtoKv.toProto(found))
+            .build());
   }
 
   @Override
   public void batchPut(BatchPutRequest request, StreamObserver<BatchPutResponse> responses) {
-    Unary.reply(responses, BatchPutResponse.newBuilder()
-        .setHeader(ResponseHeaders.ok())
-        .addAllPrevKvs(ProtoKv.toProto(store().batchPut(ProtoKv.fromProto(request.getKvsList()),
-            request.getPrevKv())))
-        .build());
+    Unary.replyLater(BATCH_PUT, responses,
+        store().batchPutAsync(ProtoKv.fromProto(request.getKvsList()), request.getPrevKv()),
+        prevs -> BatchPutResponse.newBuilder()
+            .setHeader(ResponseHeaders.ok())
+            .addAllPrevKvs(ProtoKv.toProto(prevs))
+            .build());
   }
 
   @Override
   public void batchDelete(BatchDeleteRequest request,
       StreamObserver<BatchDeleteResponse> responses) {
-    Unary.reply(responses, BatchDeleteResponse.newBuilder()
-        .setHeader(ResponseHeaders.ok())
-        .addAllPrevKvs(ProtoKv.toProto(store().batchDelete(ProtoKv.keys(request.getKeysList()),
-            request.getPrevKv())))
-        .build());
+    Unary.replyLater(BATCH_DELETE, responses,
+        store().batchDeleteAsync(ProtoKv.keys(request.getKeysList()), request.getPrevKv()),
+        prevs -> BatchDeleteResponse.newBuilder()
+            .setHeader(ResponseHeaders.ok())
+            .addAllPrevKvs(ProtoKv.toProto(prevs))
+            .build());
   }
 
   @Override
@@ -90,24 +110,26 @@ final class StoreService extends StoreGrpc.StoreImplBase {
       StreamObserver<CompareAndPutResponse> responses) {
     // GreptimeDB: an empty expect means "put only if the key does not exist".
     byte[] expect = request.getExpect().isEmpty() ? null : request.getExpect().toByteArray();
-    io.metasrv.kv.CompareAndPutResponse result = store().compareAndPut(
-        request.getKey().toByteArray(), expect, request.getValue().toByteArray());
-    CompareAndPutResponse.Builder response = CompareAndPutResponse.newBuilder()
-        .setHeader(ResponseHeaders.ok())
-        .setSuccess(result.success());
-    result.prev().ifPresent(kv -> response.setPrevKv(ProtoKv.toProto(kv)));
-    Unary.reply(responses, response.build());
+    Unary.replyLater(COMPARE_AND_PUT, responses, store().compareAndPutAsync(
+        request.getKey().toByteArray(), expect, request.getValue().toByteArray()),
+        result -> {
+          CompareAndPutResponse.Builder response = CompareAndPutResponse.newBuilder()
+              .setHeader(ResponseHeaders.ok())
+              .setSuccess(result.success());
+          result.prev().ifPresent(kv -> response.setPrevKv(ProtoKv.toProto(kv)));
+          return response.build();
+        });
   }
 
   @Override
   public void deleteRange(DeleteRangeRequest request,
       StreamObserver<DeleteRangeResponse> responses) {
-    io.metasrv.kv.DeleteRangeResponse deleted = store().deleteRange(
-        ProtoKv.range(request.getKey(), request.getRangeEnd(), 0, false), request.getPrevKv());
-    Unary.reply(responses, DeleteRangeResponse.newBuilder()
-        .setHeader(ResponseHeaders.ok())
-        .setDeleted(deleted.deleted())
-        .addAllPrevKvs(ProtoKv.toProto(deleted.prevKvs()))
-        .build());
+    Unary.replyLater(DELETE_RANGE, responses, store().deleteRangeAsync(
+        ProtoKv.range(request.getKey(), request.getRangeEnd(), 0, false), request.getPrevKv()),
+        deleted -> DeleteRangeResponse.newBuilder()
+            .setHeader(ResponseHeaders.ok())
+            .setDeleted(deleted.deleted())
+            .addAllPrevKvs(ProtoKv.toProto(deleted.prevKvs()))
+            .build());
   }
 }

@@ -3,6 +3,7 @@ package io.metasrv.kv;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A view of another backend under a key prefix ({@code store_key_prefix}), so that several
@@ -12,6 +13,9 @@ import java.util.Optional;
  * (range end {@code [0]}, which includes "all keys") ends at the prefix's end instead of the end
  * of the keyspace, so a chroot never reads, counts or deletes a key outside its prefix, nor the
  * bare prefix itself (that would be an empty key here).
+ *
+ * <p>The asynchronous forms prefix and strip exactly as the synchronous ones, around the wrapped
+ * store's asynchronous forms.
  *
  * <p>Requests are checked here before the prefix is added: an empty key would otherwise become
  * the valid key "prefix", and refusals should name the caller's key, not the stored one.
@@ -98,15 +102,112 @@ public final class ChrootKv implements KvBackend {
   @Override
   public TxnResponse txn(Txn txn) {
     limits().checkTxn(txn);
-    Txn prefixedTxn = new Txn(
-        txn.compares().stream()
-            .map(c -> new Compare(prefixed(c.key()), c.target(), c.op(), c.value(), c.operand()))
-            .toList(),
-        txn.success().stream().map(this::prefixed).toList(),
-        txn.failure().stream().map(this::prefixed).toList());
-    TxnResponse response = inner.txn(prefixedTxn);
+    TxnResponse response = inner.txn(toInner(txn));
     return new TxnResponse(response.succeeded(),
         response.responses().stream().map(this::strip).toList(), response.revision());
+  }
+
+  // ---- asynchronous forms: the same checks, prefixes and stripping around the inner async call
+
+  @Override
+  public CompletableFuture<RangeResponse> rangeAsync(RangeRequest request) {
+    try {
+      KvLimits.checkRange(request);
+      return inner.rangeAsync(toInner(request))
+          .thenApply(response -> new RangeResponse(strip(response.kvs()), response.more()));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public CompletableFuture<Optional<KeyValue>> getAsync(byte[] key) {
+    try {
+      KvLimits.checkKey(key);
+      return inner.getAsync(prefixed(key)).thenApply(found -> found.map(this::strip));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public CompletableFuture<Optional<KeyValue>> putAsync(byte[] key, byte[] value) {
+    try {
+      limits().checkPut(key, value);
+      return inner.putAsync(prefixed(key), value).thenApply(prev -> prev.map(this::strip));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public CompletableFuture<List<KeyValue>> batchGetAsync(List<byte[]> keys) {
+    try {
+      KvLimits.checkKeys(keys);
+      return inner.batchGetAsync(keys.stream().map(this::prefixed).toList())
+          .thenApply(this::strip);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public CompletableFuture<List<KeyValue>> batchPutAsync(List<KeyValue> kvs, boolean prevKv) {
+    try {
+      limits().checkBatchPut(kvs);
+      List<KeyValue> prefixedKvs =
+          kvs.stream().map(kv -> KeyValue.of(prefixed(kv.key()), kv.value())).toList();
+      return inner.batchPutAsync(prefixedKvs, prevKv).thenApply(this::strip);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public CompletableFuture<List<KeyValue>> batchDeleteAsync(List<byte[]> keys, boolean prevKv) {
+    try {
+      KvLimits.checkKeys(keys);
+      return inner.batchDeleteAsync(keys.stream().map(this::prefixed).toList(), prevKv)
+          .thenApply(this::strip);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public CompletableFuture<DeleteRangeResponse> deleteRangeAsync(RangeRequest request,
+      boolean prevKv) {
+    try {
+      KvLimits.checkRange(request);
+      return inner.deleteRangeAsync(toInner(request), prevKv).thenApply(response ->
+          new DeleteRangeResponse(response.deleted(), strip(response.prevKvs())));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public CompletableFuture<CompareAndPutResponse> compareAndPutAsync(byte[] key, byte[] expect,
+      byte[] value) {
+    try {
+      limits().checkPut(key, value);
+      return inner.compareAndPutAsync(prefixed(key), expect, value).thenApply(response ->
+          new CompareAndPutResponse(response.success(), response.prev().map(this::strip)));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public CompletableFuture<TxnResponse> txnAsync(Txn txn) {
+    try {
+      limits().checkTxn(txn);
+      return inner.txnAsync(toInner(txn)).thenApply(response ->
+          new TxnResponse(response.succeeded(),
+              response.responses().stream().map(this::strip).toList(), response.revision()));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   /** Closes the wrapped backend: a chroot is its only user. */
@@ -125,6 +226,15 @@ public final class ChrootKv implements KvBackend {
       end = prefixed(request.rangeEnd());
     }
     return new RangeRequest(prefixed(request.key()), end, request.limit(), request.keysOnly());
+  }
+
+  private Txn toInner(Txn txn) {
+    return new Txn(
+        txn.compares().stream()
+            .map(c -> new Compare(prefixed(c.key()), c.target(), c.op(), c.value(), c.operand()))
+            .toList(),
+        txn.success().stream().map(this::prefixed).toList(),
+        txn.failure().stream().map(this::prefixed).toList());
   }
 
   private byte[] prefixed(byte[] key) {

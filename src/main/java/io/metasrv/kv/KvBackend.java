@@ -2,6 +2,7 @@ package io.metasrv.kv;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * An ordered key-value store with etcd's semantics, the one storage contract of metasrv.
@@ -10,6 +11,29 @@ import java.util.Optional;
  * {@link KvException} subtype: {@link TxnTooLargeException}, {@link ValueTooLargeException}
  * for refused input, {@link KvUnavailableException} when the backend cannot be reached.
  * Implementations are thread-safe.
+ *
+ * <h2>Asynchronous calls</h2>
+ *
+ * <p>Every operation also has an {@code ...Async} form with the same semantics, for callers that
+ * must not hold a thread while the store answers (the gRPC Store service). The rules:
+ *
+ * <ul>
+ *   <li>An async method never throws: a refused request (the {@link KvLimits} checks) and every
+ *       failure complete the future exceptionally with the exception the synchronous method
+ *       would have thrown ({@link java.util.concurrent.CompletableFuture#get()} reports it as the
+ *       cause of its {@code ExecutionException}; dependent stages may see it wrapped in a
+ *       {@link java.util.concurrent.CompletionException}, see {@link KvFutures#cause}).
+ *   <li>The future may complete on any thread: the caller's, or a thread of the store's client
+ *       (for etcd, jetcd's event loop). Dependent stages run there too, so they must never block,
+ *       and above all never call a synchronous method of a store on that thread: its answer may
+ *       have to arrive through the very thread that waits for it.
+ *   <li>Decorators forward the async form to the async form of the store they wrap, so a call
+ *       goes through every decorator (prefix, metrics, fencing) whichever form it takes.
+ * </ul>
+ *
+ * <p>The default implementations run the synchronous method on the calling thread and return a
+ * completed future. That is right for a store that answers from memory ({@link MemoryKv}); a
+ * store whose synchronous methods wait for I/O overrides every async method.
  */
 public interface KvBackend extends AutoCloseable {
 
@@ -61,6 +85,55 @@ public interface KvBackend extends AutoCloseable {
    * than {@code max_txn_ops} operations on either branch.
    */
   TxnResponse txn(Txn txn);
+
+  // ---- asynchronous forms (see the class comment)
+
+  /** {@link #range} without waiting. */
+  default CompletableFuture<RangeResponse> rangeAsync(RangeRequest request) {
+    return KvFutures.now(() -> range(request));
+  }
+
+  /** {@link #get} without waiting. */
+  default CompletableFuture<Optional<KeyValue>> getAsync(byte[] key) {
+    return KvFutures.now(() -> get(key));
+  }
+
+  /** {@link #put} without waiting. */
+  default CompletableFuture<Optional<KeyValue>> putAsync(byte[] key, byte[] value) {
+    return KvFutures.now(() -> put(key, value));
+  }
+
+  /** {@link #batchGet} without waiting. */
+  default CompletableFuture<List<KeyValue>> batchGetAsync(List<byte[]> keys) {
+    return KvFutures.now(() -> batchGet(keys));
+  }
+
+  /** {@link #batchPut} without waiting; chunks are written one after another, as there. */
+  default CompletableFuture<List<KeyValue>> batchPutAsync(List<KeyValue> kvs, boolean prevKv) {
+    return KvFutures.now(() -> batchPut(kvs, prevKv));
+  }
+
+  /** {@link #batchDelete} without waiting; chunks are deleted one after another, as there. */
+  default CompletableFuture<List<KeyValue>> batchDeleteAsync(List<byte[]> keys, boolean prevKv) {
+    return KvFutures.now(() -> batchDelete(keys, prevKv));
+  }
+
+  /** {@link #deleteRange} without waiting. */
+  default CompletableFuture<DeleteRangeResponse> deleteRangeAsync(RangeRequest request,
+      boolean prevKv) {
+    return KvFutures.now(() -> deleteRange(request, prevKv));
+  }
+
+  /** {@link #compareAndPut} without waiting. */
+  default CompletableFuture<CompareAndPutResponse> compareAndPutAsync(byte[] key, byte[] expect,
+      byte[] value) {
+    return KvFutures.now(() -> compareAndPut(key, expect, value));
+  }
+
+  /** {@link #txn} without waiting. */
+  default CompletableFuture<TxnResponse> txnAsync(Txn txn) {
+    return KvFutures.now(() -> txn(txn));
+  }
 
   @Override
   void close();

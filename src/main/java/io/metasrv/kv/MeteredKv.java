@@ -7,6 +7,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -15,6 +16,9 @@ import java.util.function.Supplier;
  * {@code metasrv_kv_operation_seconds}), tagged with the operation, the backend's name and
  * whether the call returned ({@code success}) or threw ({@code error}). A compare that does not
  * hold is a success: the call did its job.
+ *
+ * <p>The asynchronous forms are timed the same way, under the same timers: from the call until
+ * the future completes, a success when it completes with a value, an error when it fails.
  *
  * <p>All timers are registered up front, so error series exist at zero before the first error
  * and a rate over them never needs {@code absent()}.
@@ -119,6 +123,56 @@ public final class MeteredKv implements KvBackend {
     return timed(Operation.TXN, () -> inner.txn(txn));
   }
 
+  // ---- asynchronous forms: timed until the future completes
+
+  @Override
+  public CompletableFuture<RangeResponse> rangeAsync(RangeRequest request) {
+    return timedAsync(Operation.RANGE, () -> inner.rangeAsync(request));
+  }
+
+  @Override
+  public CompletableFuture<Optional<KeyValue>> getAsync(byte[] key) {
+    return timedAsync(Operation.GET, () -> inner.getAsync(key));
+  }
+
+  @Override
+  public CompletableFuture<Optional<KeyValue>> putAsync(byte[] key, byte[] value) {
+    return timedAsync(Operation.PUT, () -> inner.putAsync(key, value));
+  }
+
+  @Override
+  public CompletableFuture<List<KeyValue>> batchGetAsync(List<byte[]> keys) {
+    return timedAsync(Operation.BATCH_GET, () -> inner.batchGetAsync(keys));
+  }
+
+  @Override
+  public CompletableFuture<List<KeyValue>> batchPutAsync(List<KeyValue> kvs, boolean prevKv) {
+    return timedAsync(Operation.BATCH_PUT, () -> inner.batchPutAsync(kvs, prevKv));
+  }
+
+  @Override
+  public CompletableFuture<List<KeyValue>> batchDeleteAsync(List<byte[]> keys, boolean prevKv) {
+    return timedAsync(Operation.BATCH_DELETE, () -> inner.batchDeleteAsync(keys, prevKv));
+  }
+
+  @Override
+  public CompletableFuture<DeleteRangeResponse> deleteRangeAsync(RangeRequest request,
+      boolean prevKv) {
+    return timedAsync(Operation.DELETE_RANGE, () -> inner.deleteRangeAsync(request, prevKv));
+  }
+
+  @Override
+  public CompletableFuture<CompareAndPutResponse> compareAndPutAsync(byte[] key, byte[] expect,
+      byte[] value) {
+    return timedAsync(Operation.COMPARE_AND_PUT,
+        () -> inner.compareAndPutAsync(key, expect, value));
+  }
+
+  @Override
+  public CompletableFuture<TxnResponse> txnAsync(Txn txn) {
+    return timedAsync(Operation.TXN, () -> inner.txnAsync(txn));
+  }
+
   /** Closes the wrapped backend: the decorator is its only user. */
   @Override
   public void close() {
@@ -135,5 +189,32 @@ public final class MeteredKv implements KvBackend {
       errors.get(op).record(clock.monotonicTime() - start, TimeUnit.NANOSECONDS);
       throw e;
     }
+  }
+
+  /**
+   * Starts {@code call} and records its time once the future completes. The returned future
+   * completes only after the time is recorded, with the same value or the same exception.
+   */
+  private <T> CompletableFuture<T> timedAsync(Operation op, Supplier<CompletableFuture<T>> call) {
+    long start = clock.monotonicTime();
+    CompletableFuture<T> started;
+    try {
+      started = call.get();
+    } catch (RuntimeException e) { // an async method should not throw; count it all the same
+      errors.get(op).record(clock.monotonicTime() - start, TimeUnit.NANOSECONDS);
+      return CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<T> result = new CompletableFuture<>();
+    started.whenComplete((value, error) -> {
+      long took = clock.monotonicTime() - start;
+      if (error == null) {
+        successes.get(op).record(took, TimeUnit.NANOSECONDS);
+        result.complete(value);
+      } else {
+        errors.get(op).record(took, TimeUnit.NANOSECONDS);
+        result.completeExceptionally(KvFutures.cause(error));
+      }
+    });
+    return result;
   }
 }

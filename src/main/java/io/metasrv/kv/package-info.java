@@ -18,7 +18,9 @@
  * {@link io.metasrv.kv.ChrootKv} ({@code store_key_prefix}) and {@link io.metasrv.kv.MeteredKv}
  * (operation timers).
  *
- * <p>The contract is synchronous on purpose: callers are gRPC and HTTP handlers and leader
- * services that already run on their own threads, and JDBC backends are blocking anyway.
+ * <p>The contract is synchronous first: leader services and HTTP handlers run on their own
+ * threads, and JDBC backends are blocking anyway. Every operation also has an asynchronous form
+ * ({@code rangeAsync}, {@code putAsync}, ...) that every decorator forwards, for the gRPC Store
+ * service, which must not hold a thread per call in flight; see {@link io.metasrv.kv.KvBackend}.
  */
 package io.metasrv.kv;

@@ -46,6 +46,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   private final MaintenanceMode maintenance;
   private final List<LeaderStateHandler> handlers = new CopyOnWriteArrayList<>();
   private final List<LeaderStateHandler> started = new ArrayList<>();
+  private final List<Runnable> servingListeners = new CopyOnWriteArrayList<>();
   private final ExecutorService leaderEvents = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "metasrv-leader-events");
     t.setDaemon(true);
@@ -79,6 +80,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   /** Joins the election; this node serves as a follower until it is elected. */
   public void start() {
     state = ServingState.FOLLOWER;
+    servingChanged();
     election.start(nodeInfo, change -> leaderEvents.execute(() -> onLeaderChange(change)));
   }
 
@@ -113,6 +115,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
       return;
     }
     state = ServingState.STOPPING;
+    servingChanged();
     log.info("metasrv stopping: addr={}", nodeInfo.addr());
     election.close();
     leaderEvents.shutdown();
@@ -126,6 +129,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
       Thread.currentThread().interrupt();
     }
     state = ServingState.STOPPED;
+    servingChanged();
   }
 
   private void onLeaderChange(LeaderChange change) {
@@ -165,6 +169,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     if (state == ServingState.FOLLOWER) {
       state = ServingState.LEADER;
     }
+    servingChanged();
   }
 
   private void becomeFollower(LeaderChange.StepDown stepDown) {
@@ -173,9 +178,20 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     if (state == ServingState.LEADER) {
       state = ServingState.FOLLOWER;
     }
+    servingChanged();
     inMemoryView = new MemoryKv();
     stopStartedHandlers();
     log.info("leader stepped down: addr={} epoch={}", stepDown.leaderAddr(), epoch);
+  }
+
+  private void servingChanged() {
+    for (Runnable listener : servingListeners) {
+      try {
+        listener.run();
+      } catch (RuntimeException e) {
+        log.warn("serving-change listener failed", e);
+      }
+    }
   }
 
   private void stopStartedHandlers() {
@@ -236,6 +252,16 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   @Override
   public boolean isLeader() {
     return state == ServingState.LEADER && election.isLeader();
+  }
+
+  @Override
+  public boolean isServing() {
+    return health().serving();
+  }
+
+  @Override
+  public void onServingChange(Runnable listener) {
+    servingListeners.add(listener);
   }
 
   @Override

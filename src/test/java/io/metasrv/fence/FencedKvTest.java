@@ -22,10 +22,12 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -80,6 +82,49 @@ class FencedKvTest extends KvBackendContractTest {
     }
     assertThat(fencedBy.get()).isEqualTo(4);
     assertThat(store.get(K).orElseThrow().value()).isEqualTo(V);
+  }
+
+  @Test
+  void asyncWritesAreFencedAsTheSynchronousOnes() {
+    leader.acquire(3);
+    assertThat(done(leader.putAsync(K, V))).isEmpty();
+    new LeaderEpoch(store).acquire(4); // another node became leader
+
+    List<Function<FencedKv, CompletableFuture<?>>> writes = List.of(
+        kv -> kv.putAsync(K, Bytes.utf8("stale")),
+        kv -> kv.batchPutAsync(List.of(KeyValue.of(K, Bytes.utf8("stale"))), false),
+        kv -> kv.batchDeleteAsync(List.of(K), false),
+        kv -> kv.deleteRangeAsync(RangeRequest.prefix(K), false),
+        kv -> kv.compareAndPutAsync(K, V, Bytes.utf8("stale")),
+        kv -> kv.txnAsync(Txn.of(List.of(TxnOp.put(K, Bytes.utf8("stale"))))));
+    for (Function<FencedKv, CompletableFuture<?>> write : writes) {
+      assertThat(failure(write.apply(leader)))
+          .isInstanceOf(FencedException.class)
+          .hasMessageContaining("epoch 3 is no longer current (current 4)");
+    }
+    assertThat(fencedBy.get()).isEqualTo(4);
+    assertThat(done(leader.getAsync(K))).map(KeyValue::value).contains(V);
+  }
+
+  @Test
+  void anAsyncWriteRunsOnAThreadOfTheFencedStoreNotTheCallers() {
+    AtomicReference<String> wroteOn = new AtomicReference<>();
+    KvBackend recording = (KvBackend) Proxy.newProxyInstance(KvBackend.class.getClassLoader(),
+        new Class<?>[] {KvBackend.class}, (proxy, method, args) -> {
+          if (method.getName().equals("txn")) {
+            wroteOn.set(Thread.currentThread().getName());
+          }
+          try {
+            return method.invoke(store, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    FencedKv node = new FencedKv(recording, fencedBy::set);
+    node.acquire(0);
+    done(node.putAsync(K, V));
+    assertThat(wroteOn.get()).startsWith("metasrv-fenced-write-");
+    assertThat(store.get(K)).isPresent();
   }
 
   @Test

@@ -6,11 +6,13 @@ import static io.metasrv.grpc.MetaServicesContractTest.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.DescriptorProtos;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
@@ -36,8 +38,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,30 +52,65 @@ class GrpcServerTest {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
   @Test
-  void reflectionListsTheMetaServices() throws Exception {
+  void reflectionListsAndDescribesTheMetaServicesAndTheProcedureAlias() throws Exception {
     try (InProcessNode node = standalone(HeartbeatHandler.ACKNOWLEDGE)) {
-      CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
+      BlockingQueue<ServerReflectionResponse> answers = new LinkedBlockingQueue<>();
       StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc
           .newStub(node.channel).serverReflectionInfo(new StreamObserver<>() {
             @Override
             public void onNext(ServerReflectionResponse response) {
-              answer.complete(response);
+              answers.add(response);
             }
 
             @Override
-            public void onError(Throwable t) {
-              answer.completeExceptionally(t);
-            }
+            public void onError(Throwable t) {}
 
             @Override
             public void onCompleted() {}
           });
       requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
-      List<String> services = answer.get(10, TimeUnit.SECONDS).getListServicesResponse()
+      List<String> services = answers.poll(10, TimeUnit.SECONDS).getListServicesResponse()
           .getServiceList().stream().map(ServiceResponse::getName).toList();
-      requests.onCompleted();
       assertThat(services).contains("greptime.v1.meta.Heartbeat", "greptime.v1.meta.Store",
-          "greptime.v1.meta.Cluster", "greptime.v1.meta.ProcedureService", "grpc.health.v1.Health");
+          "greptime.v1.meta.Cluster", "greptime.v1.meta.ProcedureService",
+          "greptime.v1.meta.Procedure", "grpc.health.v1.Health");
+
+      requests.onNext(ServerReflectionRequest.newBuilder()
+          .setFileContainingSymbol("greptime.v1.meta.Procedure").build());
+      ServerReflectionResponse described = answers.poll(10, TimeUnit.SECONDS);
+      assertThat(described.hasErrorResponse()).as(described.toString()).isFalse();
+      DescriptorProtos.FileDescriptorProto file = DescriptorProtos.FileDescriptorProto.parseFrom(
+          described.getFileDescriptorResponse().getFileDescriptorProto(0));
+      assertThat(file.getServiceList())
+          .filteredOn(service -> service.getName().equals("Procedure"))
+          .singleElement()
+          .satisfies(service -> assertThat(service.getMethodList())
+              .extracting(DescriptorProtos.MethodDescriptorProto::getName)
+              .containsExactly("query", "ddl", "migrate", "details"));
+      requests.onCompleted();
+    }
+  }
+
+  @Test
+  void healthIsNotServingWhileTheStoreIsUnreachable() {
+    AtomicBoolean reachable = new AtomicBoolean(true);
+    try (InProcessNode node = InProcessNode.start(new MemoryKv(KvLimits.DEFAULT),
+        new StandaloneElection(), registry, HeartbeatHandler.ACKNOWLEDGE, Optional.empty(),
+        reachable::get)) {
+      node.awaitLeading(true);
+      assertThat(MetaServicesContractTest.health(node, "")).isEqualTo(ServingStatus.SERVING);
+
+      reachable.set(false); // the probe found out; nothing announces it
+      for (String service : List.of("", "greptime.v1.meta.Store", "greptime.v1.meta.Heartbeat")) {
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+            assertThat(MetaServicesContractTest.health(node, service)).as(service)
+                .isEqualTo(ServingStatus.NOT_SERVING));
+      }
+      reachable.set(true);
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+          assertThat(MetaServicesContractTest.health(node, "greptime.v1.meta.Heartbeat"))
+              .isEqualTo(ServingStatus.SERVING));
+      assertThat(MetaServicesContractTest.health(node, "")).isEqualTo(ServingStatus.SERVING);
     }
   }
 
@@ -100,6 +141,41 @@ class GrpcServerTest {
       assertThat(session.next().getHeader().hasError()).isFalse();
       session.finish();
       assertThat(session.completed.get(5, TimeUnit.SECONDS)).isNull();
+    }
+  }
+
+  @Test
+  void aBlockedHeartbeatHandlerHoldsUpNeitherStoreCallsNorOtherStreamsOnTheSameConnection()
+      throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> handlerThreads = new CopyOnWriteArrayList<>();
+    HeartbeatHandler blocking = request -> {
+      handlerThreads.add(Thread.currentThread().getName());
+      if (request.getHeader().getMemberId() == 1) {
+        try {
+          release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return HeartbeatHandler.ACKNOWLEDGE.handle(request);
+    };
+    try (InProcessNode node = standalone(blocking)) {
+      HeartbeatSession stuck = HeartbeatSession.open(node);
+      stuck.send(HeartbeatRequest.newBuilder().setHeader(header(Role.DATANODE, 1)).build());
+      await().atMost(Duration.ofSeconds(10)).until(() -> !handlerThreads.isEmpty());
+
+      // Store answers on the transport thread, the other stream on another handler thread.
+      StoreGrpc.newBlockingStub(node.channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+          .put(PutRequest.newBuilder().setKey(utf8("k")).setValue(utf8("v")).build());
+      HeartbeatSession other = HeartbeatSession.open(node);
+      other.send(HeartbeatRequest.newBuilder().setHeader(header(Role.DATANODE, 2)).build());
+      assertThat(other.next().getHeader().hasError()).isFalse();
+      assertThat(stuck.responses).isEmpty();
+
+      release.countDown();
+      assertThat(stuck.next().getHeader().hasError()).isFalse();
+      assertThat(handlerThreads).allMatch(name -> name.startsWith("metasrv-grpc-"));
     }
   }
 

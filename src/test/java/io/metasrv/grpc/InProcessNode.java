@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /** A {@link Metasrv} node serving gRPC on a free loopback port, and a channel to it. */
 final class InProcessNode implements AutoCloseable {
@@ -34,10 +35,16 @@ final class InProcessNode implements AutoCloseable {
 
   static InProcessNode start(KvBackend store, Election election, MeterRegistry registry,
       HeartbeatHandler heartbeatHandler, Optional<GrpcTls> tls) {
+    return start(store, election, registry, heartbeatHandler, tls, () -> true);
+  }
+
+  /** A node whose store probe answers {@code storeReachable}. */
+  static InProcessNode start(KvBackend store, Election election, MeterRegistry registry,
+      HeartbeatHandler heartbeatHandler, Optional<GrpcTls> tls, BooleanSupplier storeReachable) {
     int port = FreePorts.next();
     String addr = "127.0.0.1:" + port;
     Metasrv metasrv = new Metasrv(new MetasrvNodeInfo(addr, "0.1.0-test", "abcdef0123", 42L),
-        store, election, () -> true);
+        store, election, storeReachable);
     GrpcServer server;
     try {
       server = GrpcServer.start(new InetSocketAddress("127.0.0.1", port), metasrv,

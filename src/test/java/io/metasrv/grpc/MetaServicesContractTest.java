@@ -1,6 +1,7 @@
 package io.metasrv.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.protobuf.ByteString;
@@ -49,6 +50,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -513,15 +515,60 @@ abstract class MetaServicesContractTest {
 
   // ---- health, metrics
 
+  private static final List<String> LEADER_ONLY_SERVICES = List.of("greptime.v1.meta.Heartbeat",
+      "greptime.v1.meta.Cluster", "greptime.v1.meta.ProcedureService",
+      "greptime.v1.meta.Procedure");
+
   @Test
-  void healthReportsTheMetaServicesServing() {
-    HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(follower.channel);
-    for (String service : List.of("", "greptime.v1.meta.Heartbeat", "greptime.v1.meta.Store",
+  void healthReportsLeaderOnlyServicesServingOnlyOnTheLeader() {
+    for (String service : List.of("", "greptime.v1.meta.Store", "greptime.v1.meta.Heartbeat",
         "greptime.v1.meta.Cluster", "greptime.v1.meta.ProcedureService",
         "greptime.v1.meta.Procedure")) {
-      assertThat(health.check(HealthCheckRequest.newBuilder().setService(service).build())
-          .getStatus()).as(service).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+      assertThat(health(leader, service)).as("leader: " + service)
+          .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
     }
+    assertThat(health(follower, "")).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    assertThat(health(follower, "greptime.v1.meta.Store"))
+        .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    for (String service : LEADER_ONLY_SERVICES) {
+      assertThat(health(follower, service)).as("follower: " + service)
+          .isEqualTo(HealthCheckResponse.ServingStatus.NOT_SERVING);
+    }
+  }
+
+  @Test
+  void healthFollowsAnElection() {
+    elections.elect(follower.addr());
+    follower.awaitLeading(true);
+    leader.awaitLeading(false);
+    for (String service : LEADER_ONLY_SERVICES) {
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+        assertThat(health(follower, service)).as("new leader: " + service)
+            .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+        assertThat(health(leader, service)).as("old leader: " + service)
+            .isEqualTo(HealthCheckResponse.ServingStatus.NOT_SERVING);
+      });
+    }
+    assertThat(health(leader, "")).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    assertThat(health(leader, "greptime.v1.meta.Store"))
+        .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+  }
+
+  @Test
+  void healthIsNotServingOnceTheNodeStops() {
+    leader.metasrv.shutdown();
+    for (String service : List.of("", "greptime.v1.meta.Store", "greptime.v1.meta.Heartbeat",
+        "greptime.v1.meta.Procedure")) {
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+          assertThat(health(leader, service)).as(service)
+              .isEqualTo(HealthCheckResponse.ServingStatus.NOT_SERVING));
+    }
+    assertThat(health(follower, "")).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+  }
+
+  static HealthCheckResponse.ServingStatus health(InProcessNode node, String service) {
+    return HealthGrpc.newBlockingStub(node.channel)
+        .check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus();
   }
 
   @Test

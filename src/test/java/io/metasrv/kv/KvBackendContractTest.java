@@ -9,6 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -557,6 +560,164 @@ public abstract class KvBackendContractTest {
       if (done) {
         return;
       }
+    }
+  }
+
+  // ---- asynchronous forms: the same semantics, failures in the future, never thrown
+
+  @Test
+  void asyncReadsAndWritesDoWhatTheSynchronousOnesDo() {
+    assertThat(done(kv.putAsync(utf8("k"), utf8("v1")))).isEmpty();
+    assertThat(done(kv.putAsync(utf8("k"), utf8("v2")))).contains(kv("k", "v1"));
+    assertThat(done(kv.getAsync(utf8("k")))).contains(kv("k", "v2"));
+    assertThat(done(kv.getAsync(utf8("missing")))).isEmpty();
+    assertThat(kv.get(utf8("k"))).contains(kv("k", "v2"));
+
+    putAll("p/1", "p/2", "p/3", "q");
+    RangeResponse two = done(kv.rangeAsync(RangeRequest.prefix(utf8("p/")).withLimit(2)));
+    assertThat(keys(two)).containsExactly("p/1", "p/2");
+    assertThat(two.more()).isTrue();
+    RangeResponse keysOnly = done(kv.rangeAsync(RangeRequest.all().withKeysOnly()));
+    assertThat(keys(keysOnly)).containsExactly("k", "p/1", "p/2", "p/3", "q");
+    assertThat(keysOnly.kvs()).allSatisfy(found -> assertThat(found.value()).isEmpty());
+    assertThat(done(kv.rangeAsync(RangeRequest.single(utf8("p/9")))).kvs()).isEmpty();
+
+    assertThat(done(kv.batchGetAsync(List.of(utf8("q"), utf8("missing"), utf8("p/1")))))
+        .containsExactly(kv("p/1", "p/1"), kv("q", "q"));
+    assertThat(done(kv.batchPutAsync(List.of(kv("q", "q2"), kv("r", "r")), true)))
+        .containsExactly(kv("q", "q"));
+    assertThat(done(kv.batchPutAsync(List.of(kv("q", "q3")), false))).isEmpty();
+    assertThat(done(kv.batchDeleteAsync(List.of(utf8("r"), utf8("missing")), true)))
+        .containsExactly(kv("r", "r"));
+
+    DeleteRangeResponse deleted = done(kv.deleteRangeAsync(RangeRequest.prefix(utf8("p/")), true));
+    assertThat(deleted.deleted()).isEqualTo(3);
+    assertThat(deleted.prevKvs()).containsExactly(kv("p/1", "p/1"), kv("p/2", "p/2"),
+        kv("p/3", "p/3"));
+    assertThat(keys(kv.range(RangeRequest.all()))).containsExactly("k", "q");
+  }
+
+  @Test
+  void asyncCompareAndPutAndTxnDecideAsTheSynchronousOnesDo() {
+    CompareAndPutResponse created = done(kv.compareAndPutAsync(utf8("c"), null, utf8("1")));
+    assertThat(created.success()).isTrue();
+    assertThat(created.prev()).isEmpty();
+    CompareAndPutResponse refused = done(kv.compareAndPutAsync(utf8("c"), utf8("0"), utf8("2")));
+    assertThat(refused.success()).isFalse();
+    assertThat(refused.prev()).contains(kv("c", "1"));
+    CompareAndPutResponse replaced = done(kv.compareAndPutAsync(utf8("c"), utf8("1"), utf8("2")));
+    assertThat(replaced.success()).isTrue();
+    assertThat(replaced.prev()).contains(kv("c", "1"));
+
+    TxnResponse failed = done(kv.txnAsync(Txn.when(
+        List.of(Compare.valueEquals(utf8("c"), utf8("1"))),
+        List.of(TxnOp.put(utf8("success"), utf8("ran"))),
+        List.of(TxnOp.get(utf8("c")), TxnOp.put(utf8("failure"), utf8("ran"))))));
+    assertThat(failed.succeeded()).isFalse();
+    assertThat(failed.responses()).containsExactly(
+        new TxnOpResponse.Get(Optional.of(kv("c", "2"))),
+        new TxnOpResponse.Put(Optional.empty()));
+    TxnResponse succeeded = done(kv.txnAsync(Txn.when(
+        List.of(Compare.valueEquals(utf8("c"), utf8("2"))),
+        List.of(TxnOp.delete(utf8("c")), TxnOp.put(utf8("success"), utf8("ran"))),
+        List.of())));
+    assertThat(succeeded.succeeded()).isTrue();
+    assertThat(succeeded.responses()).containsExactly(
+        new TxnOpResponse.Delete(Optional.of(kv("c", "2"))),
+        new TxnOpResponse.Put(Optional.empty()));
+    assertThat(keys(kv.range(RangeRequest.all()))).containsExactly("failure", "success");
+  }
+
+  @Test
+  void asyncRefusalsFailTheFutureWithTheSynchronousExceptionAndWriteNothing() {
+    byte[] empty = Bytes.EMPTY;
+    byte[] tooLarge = new byte[(int) LIMITS.maxValueSize() + 1];
+    int max = LIMITS.maxTxnOps();
+    List<Function<KvBackend, CompletableFuture<?>>> emptyKeys = List.of(
+        b -> b.putAsync(empty, utf8("v")),
+        b -> b.getAsync(empty),
+        b -> b.rangeAsync(RangeRequest.between(empty, utf8("z"))),
+        b -> b.deleteRangeAsync(RangeRequest.single(empty), false),
+        b -> b.batchGetAsync(List.of(utf8("a"), empty)),
+        b -> b.batchPutAsync(List.of(kv("a", "v"), KeyValue.of(empty, utf8("v"))), false),
+        b -> b.batchDeleteAsync(List.of(empty), false),
+        b -> b.compareAndPutAsync(empty, null, utf8("v")),
+        b -> b.txnAsync(Txn.of(List.of(TxnOp.put(utf8("a"), utf8("v")),
+            TxnOp.put(empty, utf8("v"))))));
+    for (Function<KvBackend, CompletableFuture<?>> call : emptyKeys) {
+      assertThat(failure(call.apply(kv)))
+          .isInstanceOf(InvalidKeyException.class)
+          .hasMessageContaining("key is not provided");
+    }
+    assertThat(failure(kv.putAsync(utf8("big"), tooLarge)))
+        .isInstanceOfSatisfying(ValueTooLargeException.class,
+            e -> assertThat(e.key()).isEqualTo(utf8("big")));
+    assertThat(failure(kv.compareAndPutAsync(utf8("big"), null, tooLarge)))
+        .isInstanceOf(ValueTooLargeException.class);
+    assertThat(failure(kv.batchPutAsync(List.of(kv("a", "1"), kv("a", "2")), false)))
+        .isInstanceOf(InvalidKeyException.class);
+    assertThat(failure(kv.txnAsync(Txn.of(puts("big/", max + 1)))))
+        .isInstanceOf(TxnTooLargeException.class);
+    assertThat(kv.range(RangeRequest.all()).kvs()).isEmpty();
+  }
+
+  @Test
+  void asyncBatchesLargerThanMaxTxnOpsAreWrittenInChunks() {
+    int size = LIMITS.maxTxnOps() * 2 + 3;
+    List<KeyValue> kvs = IntStream.range(0, size)
+        .mapToObj(i -> kv(String.format("batch/%03d", i), "v" + i))
+        .toList();
+    List<byte[]> keys = kvs.stream().map(KeyValue::key).toList();
+
+    assertThat(done(kv.batchPutAsync(kvs, false))).isEmpty();
+    assertThat(done(kv.batchGetAsync(keys))).containsExactlyElementsOf(kvs);
+    assertThat(done(kv.rangeAsync(RangeRequest.prefix(utf8("batch/")))).kvs())
+        .containsExactlyElementsOf(kvs);
+    assertThat(done(kv.batchPutAsync(kvs, true))).containsExactlyInAnyOrderElementsOf(kvs);
+    assertThat(done(kv.batchDeleteAsync(keys, true))).containsExactlyInAnyOrderElementsOf(kvs);
+    assertThat(kv.range(RangeRequest.all()).kvs()).isEmpty();
+  }
+
+  @Test
+  void manyAsyncCallsInFlightAtOnceAllLand() {
+    int count = 200;
+    List<CompletableFuture<Optional<KeyValue>>> puts = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      puts.add(kv.putAsync(utf8(String.format("many/%03d", i)), utf8("v" + i)));
+    }
+    puts.forEach(put -> assertThat(done(put)).isEmpty());
+    List<CompletableFuture<RangeResponse>> ranges = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      ranges.add(kv.rangeAsync(RangeRequest.prefix(utf8("many/"))));
+    }
+    ranges.forEach(range -> assertThat(done(range).kvs()).hasSize(count));
+    assertThat(kv.range(RangeRequest.prefix(utf8("many/"))).kvs()).hasSize(count);
+  }
+
+  /** The value of an async call, waiting a bounded time; its failure as the sync call throws it. */
+  protected static <T> T done(CompletableFuture<T> future) {
+    try {
+      return future.get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = KvFutures.cause(e);
+      if (cause instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new AssertionError(cause);
+    } catch (Exception e) {
+      throw new AssertionError("async call did not complete: " + e, e);
+    }
+  }
+
+  /** The exception an async call failed with; fails when it succeeded. */
+  protected static Throwable failure(CompletableFuture<?> future) {
+    try {
+      Object value = future.get(30, TimeUnit.SECONDS);
+      throw new AssertionError("expected the call to fail, it returned " + value);
+    } catch (ExecutionException e) {
+      return KvFutures.cause(e);
+    } catch (InterruptedException | java.util.concurrent.TimeoutException e) {
+      throw new AssertionError("async call did not complete: " + e, e);
     }
   }
 

@@ -13,6 +13,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -43,6 +45,52 @@ class MeteredKvTest extends KvBackendContractTest {
       assertThat(timer(op, "success").count()).as(op).isEqualTo(1);
       assertThat(timer(op, "error").count()).as(op).isZero();
     }
+  }
+
+  @Test
+  void asyncOperationsAreCountedUnderTheSameNamesWhenTheyComplete() {
+    done(kv.rangeAsync(RangeRequest.all()));
+    done(kv.getAsync(utf8("k")));
+    done(kv.putAsync(utf8("k"), utf8("v")));
+    done(kv.batchGetAsync(List.of(utf8("k"))));
+    done(kv.batchPutAsync(List.of(kv("a", "v")), false));
+    done(kv.batchDeleteAsync(List.of(utf8("a")), false));
+    done(kv.deleteRangeAsync(RangeRequest.single(utf8("a")), false));
+    done(kv.compareAndPutAsync(utf8("k"), utf8("wrong"), utf8("v2")));
+    done(kv.txnAsync(Txn.of(List.of(TxnOp.get(utf8("k"))))));
+
+    for (String op : List.of("range", "get", "put", "batch_get", "batch_put", "batch_delete",
+        "delete_range", "compare_and_put", "txn")) {
+      assertThat(timer(op, "success").count()).as(op).isEqualTo(1);
+      assertThat(timer(op, "error").count()).as(op).isZero();
+    }
+  }
+
+  @Test
+  void aFailedAsyncCallIsAnErrorAndItsExceptionPassesThrough() {
+    assertThat(failure(kv.putAsync(Bytes.EMPTY, utf8("v")))).isInstanceOf(InvalidKeyException.class);
+    assertThat(timer("put", "error").count()).isEqualTo(1);
+    assertThat(timer("put", "success").count()).isZero();
+  }
+
+  @Test
+  void anAsyncCallIsTimedUntilItsFutureCompletes() {
+    CompletableFuture<Optional<KeyValue>> answer = new CompletableFuture<>();
+    KvBackend answersLater = (KvBackend) Proxy.newProxyInstance(
+        KvBackend.class.getClassLoader(), new Class<?>[] {KvBackend.class},
+        (proxy, method, args) -> method.getName().equals("putAsync")
+            ? answer
+            : method.invoke(new MemoryKv(LIMITS), args));
+    KvBackend metered = new MeteredKv(answersLater, registry);
+
+    CompletableFuture<Optional<KeyValue>> put = metered.putAsync(utf8("k"), utf8("v"));
+    clock.add(Duration.ofMillis(30));
+    assertThat(put).isNotDone();
+    assertThat(timer("put", "success").count()).isZero();
+    answer.complete(Optional.empty());
+
+    assertThat(done(put)).isEmpty();
+    assertThat(timer("put", "success").totalTime(TimeUnit.MILLISECONDS)).isEqualTo(30);
   }
 
   @Test

@@ -23,6 +23,7 @@ import io.metasrv.kv.DeleteRangeResponse;
 import io.metasrv.kv.KeyValue;
 import io.metasrv.kv.KvBackend;
 import io.metasrv.kv.KvException;
+import io.metasrv.kv.KvFutures;
 import io.metasrv.kv.KvLimits;
 import io.metasrv.kv.KvUnavailableException;
 import io.metasrv.kv.RangeRequest;
@@ -43,6 +44,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
@@ -90,6 +92,8 @@ public final class EtcdKv implements KvBackend {
         // jetcd retries idempotent calls on UNAVAILABLE; never longer than we wait for them
         .retryMaxDuration(config.requestTimeout())
         .interceptor(new KvCallDeadline(config.requestTimeout()))
+        // calls start on the caller's thread rather than after a hop to jetcd's pool
+        .executorService(new CallingThreadExecutor())
         .maxInboundMessageSize(config.maxResponseBytes());
     if (config.username() != null) {
       builder.user(ByteSequence.from(config.username(), StandardCharsets.UTF_8))
@@ -140,41 +144,61 @@ public final class EtcdKv implements KvBackend {
     return client;
   }
 
+  // Every operation is asynchronous underneath (jetcd is); the synchronous methods wait for the
+  // asynchronous ones, so both forms share one request, one timeout and one error mapping.
+
   @Override
   public RangeResponse range(RangeRequest request) {
-    KvLimits.checkRange(request);
-    List<KeyValue> kvs = new ArrayList<>();
-    byte[] from = request.key();
-    long pageSize = config.rangePageSize();
-    long revision = 0; // 0 reads the latest; pinned after the first page so all pages agree
-    while (true) {
-      long wanted = request.limit() == 0
-          ? pageSize
-          : Math.min(pageSize, request.limit() - kvs.size());
-      GetResponse page;
-      byte[] pageStart = from;
-      try {
-        page = await(() -> "range " + Bytes.show(pageStart),
-            kv.get(bytes(pageStart), rangeOption(request, wanted, revision)));
-      } catch (KvException e) {
-        if (e.getCause() != null && wanted > 1
-            && statusCode(e.getCause()) == Status.Code.RESOURCE_EXHAUSTED) {
-          pageSize = wanted / 2; // a page of large values outgrew maxResponseBytes
-          continue;
-        }
-        throw e;
-      }
-      revision = page.getHeader().getRevision();
-      page.getKvs().forEach(found -> kvs.add(keyValue(found)));
-      if (!page.isMore()) {
-        return new RangeResponse(kvs, false);
-      }
-      if (request.limit() != 0 && kvs.size() >= request.limit()) {
-        return new RangeResponse(kvs, true);
-      }
-      // The smallest key after the last one read: continue right behind it.
-      from = Bytes.concat(kvs.get(kvs.size() - 1).key(), Bytes.ZERO);
+    return await(rangeAsync(request));
+  }
+
+  @Override
+  public CompletableFuture<RangeResponse> rangeAsync(RangeRequest request) {
+    try {
+      KvLimits.checkRange(request);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
     }
+    CompletableFuture<RangeResponse> result = new CompletableFuture<>();
+    // revision 0 reads the latest; pinned after the first page so all pages agree
+    rangePage(request, new ArrayList<>(), request.key(), config.rangePageSize(), 0, result);
+    return result;
+  }
+
+  /** Reads the page from {@code from} on, then the next one, until the range is read. */
+  private void rangePage(RangeRequest request, List<KeyValue> kvs, byte[] from, long pageSize,
+      long revision, CompletableFuture<RangeResponse> result) {
+    long wanted = request.limit() == 0
+        ? pageSize
+        : Math.min(pageSize, request.limit() - kvs.size());
+    call(() -> "range " + Bytes.show(from),
+        () -> kv.get(bytes(from), rangeOption(request, wanted, revision)))
+        .whenComplete((page, error) -> {
+          if (error != null) {
+            if (error.getCause() != null && wanted > 1
+                && statusCode(error.getCause()) == Status.Code.RESOURCE_EXHAUSTED) {
+              // a page of large values outgrew maxResponseBytes: read it in smaller pages
+              rangePage(request, kvs, from, wanted / 2, revision, result);
+            } else {
+              result.completeExceptionally(error);
+            }
+            return;
+          }
+          try {
+            page.getKvs().forEach(found -> kvs.add(keyValue(found)));
+            if (!page.isMore()) {
+              result.complete(new RangeResponse(kvs, false));
+            } else if (request.limit() != 0 && kvs.size() >= request.limit()) {
+              result.complete(new RangeResponse(kvs, true));
+            } else {
+              // The smallest key after the last one read: continue right behind it.
+              rangePage(request, kvs, Bytes.concat(kvs.get(kvs.size() - 1).key(), Bytes.ZERO),
+                  pageSize, page.getHeader().getRevision(), result);
+            }
+          } catch (RuntimeException e) {
+            result.completeExceptionally(e);
+          }
+        });
   }
 
   private static GetOption rangeOption(RangeRequest request, long limit, long revision) {
@@ -190,126 +214,209 @@ public final class EtcdKv implements KvBackend {
 
   @Override
   public Optional<KeyValue> get(byte[] key) {
-    KvLimits.checkKey(key);
-    GetResponse response = await(() -> "get " + Bytes.show(key), kv.get(bytes(key)));
-    return response.getKvs().stream().findFirst().map(EtcdKv::keyValue);
+    return await(getAsync(key));
+  }
+
+  @Override
+  public CompletableFuture<Optional<KeyValue>> getAsync(byte[] key) {
+    try {
+      KvLimits.checkKey(key);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return call(() -> "get " + Bytes.show(key), () -> kv.get(bytes(key)),
+        response -> response.getKvs().stream().findFirst().map(EtcdKv::keyValue));
   }
 
   @Override
   public Optional<KeyValue> put(byte[] key, byte[] value) {
-    limits.checkPut(key, value);
-    PutResponse response = await(() -> "put " + Bytes.show(key),
-        kv.put(bytes(key), bytes(value), PUT_WITH_PREV));
-    return response.hasPrevKv() ? Optional.of(keyValue(response.getPrevKv())) : Optional.empty();
+    return await(putAsync(key, value));
+  }
+
+  @Override
+  public CompletableFuture<Optional<KeyValue>> putAsync(byte[] key, byte[] value) {
+    try {
+      limits.checkPut(key, value);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return call(() -> "put " + Bytes.show(key),
+        () -> kv.put(bytes(key), bytes(value), PUT_WITH_PREV),
+        response -> response.hasPrevKv()
+            ? Optional.of(keyValue(response.getPrevKv()))
+            : Optional.empty());
   }
 
   @Override
   public List<KeyValue> batchGet(List<byte[]> keys) {
-    KvLimits.checkKeys(keys);
-    List<byte[]> distinct = distinctKeys(keys);
-    List<KeyValue> found = new ArrayList<>();
-    for (List<byte[]> chunk : chunks(distinct)) {
-      Op[] gets = chunk.stream()
-          .map(key -> Op.get(bytes(key), GetOption.DEFAULT))
-          .toArray(Op[]::new);
-      io.etcd.jetcd.kv.TxnResponse response =
-          await(() -> "batch get of " + chunk.size() + " keys", kv.txn().Then(gets).commit());
-      response.getGetResponses().forEach(get -> get.getKvs().forEach(k -> found.add(keyValue(k))));
+    return await(batchGetAsync(keys));
+  }
+
+  @Override
+  public CompletableFuture<List<KeyValue>> batchGetAsync(List<byte[]> keys) {
+    List<List<byte[]>> chunks;
+    try {
+      KvLimits.checkKeys(keys);
+      chunks = chunks(distinctKeys(keys));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
     }
-    found.sort((a, b) -> Bytes.ORDER.compare(a.key(), b.key()));
-    return found;
+    return inOrder(chunks, chunk -> call(() -> "batch get of " + chunk.size() + " keys",
+        () -> kv.txn().Then(chunk.stream()
+            .map(key -> Op.get(bytes(key), GetOption.DEFAULT))
+            .toArray(Op[]::new)).commit(),
+        response -> {
+          List<KeyValue> found = new ArrayList<>();
+          response.getGetResponses()
+              .forEach(get -> get.getKvs().forEach(k -> found.add(keyValue(k))));
+          return found;
+        }),
+        found -> found.sort((a, b) -> Bytes.ORDER.compare(a.key(), b.key())));
   }
 
   @Override
   public List<KeyValue> batchPut(List<KeyValue> kvs, boolean prevKv) {
-    limits.checkBatchPut(kvs);
-    PutOption option = prevKv ? PUT_WITH_PREV : PutOption.DEFAULT;
-    List<KeyValue> previous = new ArrayList<>();
-    for (List<KeyValue> chunk : chunks(kvs)) {
-      Op[] puts = chunk.stream()
-          .map(entry -> Op.put(bytes(entry.key()), bytes(entry.value()), option))
-          .toArray(Op[]::new);
-      io.etcd.jetcd.kv.TxnResponse response =
-          await(() -> "batch put of " + chunk.size() + " keys", kv.txn().Then(puts).commit());
-      if (prevKv) {
-        response.getPutResponses().stream()
-            .filter(PutResponse::hasPrevKv)
-            .forEach(put -> previous.add(keyValue(put.getPrevKv())));
-      }
+    return await(batchPutAsync(kvs, prevKv));
+  }
+
+  @Override
+  public CompletableFuture<List<KeyValue>> batchPutAsync(List<KeyValue> kvs, boolean prevKv) {
+    try {
+      limits.checkBatchPut(kvs);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
     }
-    return previous;
+    PutOption option = prevKv ? PUT_WITH_PREV : PutOption.DEFAULT;
+    return inOrder(chunks(kvs), chunk -> call(() -> "batch put of " + chunk.size() + " keys",
+        () -> kv.txn().Then(chunk.stream()
+            .map(entry -> Op.put(bytes(entry.key()), bytes(entry.value()), option))
+            .toArray(Op[]::new)).commit(),
+        response -> {
+          List<KeyValue> previous = new ArrayList<>();
+          if (prevKv) {
+            response.getPutResponses().stream()
+                .filter(PutResponse::hasPrevKv)
+                .forEach(put -> previous.add(keyValue(put.getPrevKv())));
+          }
+          return previous;
+        }),
+        previous -> { });
   }
 
   @Override
   public List<KeyValue> batchDelete(List<byte[]> keys, boolean prevKv) {
-    KvLimits.checkKeys(keys);
-    DeleteOption option = prevKv ? DELETE_WITH_PREV : DeleteOption.DEFAULT;
-    List<KeyValue> deleted = new ArrayList<>();
-    for (List<byte[]> chunk : chunks(distinctKeys(keys))) {
-      Op[] deletes = chunk.stream().map(key -> Op.delete(bytes(key), option)).toArray(Op[]::new);
-      io.etcd.jetcd.kv.TxnResponse response =
-          await(() -> "batch delete of " + chunk.size() + " keys",
-              kv.txn().Then(deletes).commit());
-      if (prevKv) {
-        response.getDeleteResponses()
-            .forEach(delete -> delete.getPrevKvs().forEach(k -> deleted.add(keyValue(k))));
-      }
+    return await(batchDeleteAsync(keys, prevKv));
+  }
+
+  @Override
+  public CompletableFuture<List<KeyValue>> batchDeleteAsync(List<byte[]> keys, boolean prevKv) {
+    List<List<byte[]>> chunks;
+    try {
+      KvLimits.checkKeys(keys);
+      chunks = chunks(distinctKeys(keys));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
     }
-    return deleted;
+    DeleteOption option = prevKv ? DELETE_WITH_PREV : DeleteOption.DEFAULT;
+    return inOrder(chunks, chunk -> call(() -> "batch delete of " + chunk.size() + " keys",
+        () -> kv.txn().Then(chunk.stream()
+            .map(key -> Op.delete(bytes(key), option))
+            .toArray(Op[]::new)).commit(),
+        response -> {
+          List<KeyValue> deleted = new ArrayList<>();
+          if (prevKv) {
+            response.getDeleteResponses()
+                .forEach(delete -> delete.getPrevKvs().forEach(k -> deleted.add(keyValue(k))));
+          }
+          return deleted;
+        }),
+        deleted -> { });
   }
 
   @Override
   public DeleteRangeResponse deleteRange(RangeRequest request, boolean prevKv) {
-    KvLimits.checkRange(request);
+    return await(deleteRangeAsync(request, prevKv));
+  }
+
+  @Override
+  public CompletableFuture<DeleteRangeResponse> deleteRangeAsync(RangeRequest request,
+      boolean prevKv) {
+    try {
+      KvLimits.checkRange(request);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
     DeleteOption.Builder option = DeleteOption.builder().withPrevKV(prevKv);
     if (request.rangeEnd().length > 0) {
       option.withRange(bytes(request.rangeEnd()));
     }
-    io.etcd.jetcd.kv.DeleteResponse response = await(
-        () -> "delete range " + Bytes.show(request.key()),
-        kv.delete(bytes(request.key()), option.build()));
-    List<KeyValue> deleted = prevKv
-        ? response.getPrevKvs().stream().map(EtcdKv::keyValue).toList()
-        : List.of();
-    return new DeleteRangeResponse(response.getDeleted(), deleted);
+    return call(() -> "delete range " + Bytes.show(request.key()),
+        () -> kv.delete(bytes(request.key()), option.build()),
+        response -> new DeleteRangeResponse(response.getDeleted(), prevKv
+            ? response.getPrevKvs().stream().map(EtcdKv::keyValue).toList()
+            : List.of()));
   }
 
   @Override
   public CompareAndPutResponse compareAndPut(byte[] key, byte[] expect, byte[] value) {
-    limits.checkPut(key, value);
+    return await(compareAndPutAsync(key, expect, value));
+  }
+
+  @Override
+  public CompletableFuture<CompareAndPutResponse> compareAndPutAsync(byte[] key, byte[] expect,
+      byte[] value) {
+    try {
+      limits.checkPut(key, value);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
     ByteSequence etcdKey = bytes(key);
     Cmp condition = expect == null
         ? new Cmp(etcdKey, Cmp.Op.EQUAL, CmpTarget.createRevision(0))
         : new Cmp(etcdKey, Cmp.Op.EQUAL, CmpTarget.value(bytes(expect)));
-    io.etcd.jetcd.kv.TxnResponse response = await(() -> "compare and put " + Bytes.show(key),
-        kv.txn()
+    return call(() -> "compare and put " + Bytes.show(key),
+        () -> kv.txn()
             .If(condition)
             .Then(Op.put(etcdKey, bytes(value), PUT_WITH_PREV))
             .Else(Op.get(etcdKey, GetOption.DEFAULT))
-            .commit());
-    if (response.isSucceeded()) {
-      PutResponse put = response.getPutResponses().get(0);
-      return new CompareAndPutResponse(true,
-          put.hasPrevKv() ? Optional.of(keyValue(put.getPrevKv())) : Optional.empty());
-    }
-    GetResponse current = response.getGetResponses().get(0);
-    return new CompareAndPutResponse(false,
-        current.getKvs().stream().findFirst().map(EtcdKv::keyValue));
+            .commit(),
+        response -> {
+          if (response.isSucceeded()) {
+            PutResponse put = response.getPutResponses().get(0);
+            return new CompareAndPutResponse(true,
+                put.hasPrevKv() ? Optional.of(keyValue(put.getPrevKv())) : Optional.empty());
+          }
+          GetResponse current = response.getGetResponses().get(0);
+          return new CompareAndPutResponse(false,
+              current.getKvs().stream().findFirst().map(EtcdKv::keyValue));
+        });
   }
 
   @Override
   public TxnResponse txn(Txn txn) {
-    limits.checkTxn(txn);
-    io.etcd.jetcd.kv.TxnResponse response = await(
-        () -> "txn of " + txn.compares().size() + " compares and " + txn.opCount() + " operations",
-        kv.txn()
+    return await(txnAsync(txn));
+  }
+
+  @Override
+  public CompletableFuture<TxnResponse> txnAsync(Txn txn) {
+    try {
+      limits.checkTxn(txn);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return call(
+        () -> "txn of " + txn.compares().size() + " compares and " + txn.opCount()
+            + " operations",
+        () -> kv.txn()
             .If(txn.compares().stream().map(EtcdKv::cmp).toArray(Cmp[]::new))
             .Then(ops(txn.success()))
             .Else(ops(txn.failure()))
-            .commit());
-    List<TxnOp> ran = response.isSucceeded() ? txn.success() : txn.failure();
-    return new TxnResponse(response.isSucceeded(), opResponses(ran, response),
-        response.getHeader().getRevision());
+            .commit(),
+        response -> {
+          List<TxnOp> ran = response.isSucceeded() ? txn.success() : txn.failure();
+          return new TxnResponse(response.isSucceeded(), opResponses(ran, response),
+              response.getHeader().getRevision());
+        });
   }
 
   /**
@@ -408,23 +515,110 @@ public final class EtcdKv implements KvBackend {
     return chunks;
   }
 
-  // ---- waiting and error mapping
+  // ---- calls, waiting and error mapping
 
-  /** Waits for {@code call}; {@code operation} describes it in errors, built only on failure. */
-  private <T> T await(Supplier<String> operation, CompletableFuture<T> call) {
+  /**
+   * Starts a call and maps its outcome: the value, or the {@link KvException} that says what
+   * failed. The call fails with {@link KvUnavailableException} when it has not completed within
+   * the request timeout (jetcd's retries included); {@link KvCallDeadline} ends the gRPC call
+   * itself by then. {@code operation} describes the call in errors and is built only on failure.
+   * The returned future fails with the mapped exception itself, never wrapped.
+   */
+  private <T> CompletableFuture<T> call(Supplier<String> operation,
+      Supplier<CompletableFuture<T>> start) {
+    CompletableFuture<T> call;
     try {
-      return call.get(config.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      call.cancel(true);
-      throw new KvUnavailableException("etcd " + endpoints + ": " + operation.get()
-          + " did not complete within " + config.requestTimeout(), e);
+      call = start.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(failure(operation.get(), e));
+    }
+    CompletableFuture<T> result = new CompletableFuture<>();
+    call.orTimeout(config.requestTimeout().toNanos(), TimeUnit.NANOSECONDS)
+        .whenComplete((value, error) -> {
+          if (error == null) {
+            result.complete(value);
+          } else if (error instanceof TimeoutException) {
+            result.completeExceptionally(new KvUnavailableException("etcd " + endpoints + ": "
+                + operation.get() + " did not complete within " + config.requestTimeout(), error));
+          } else {
+            result.completeExceptionally(failure(operation.get(), error));
+          }
+        });
+    return result;
+  }
+
+  /** {@link #call(Supplier, Supplier)}, its value converted by {@code convert}. */
+  private <T, R> CompletableFuture<R> call(Supplier<String> operation,
+      Supplier<CompletableFuture<T>> start, Function<T, R> convert) {
+    CompletableFuture<R> result = new CompletableFuture<>();
+    call(operation, start).whenComplete((value, error) -> {
+      if (error != null) {
+        result.completeExceptionally(error);
+        return;
+      }
+      try {
+        result.complete(convert.apply(value));
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
+      }
+    });
+    return result;
+  }
+
+  /**
+   * Calls {@code call} for each chunk, one after another, and joins their lists, then lets
+   * {@code finish} arrange the joined list; fails with the first failure, unwrapped.
+   */
+  private static <C, T> CompletableFuture<List<T>> inOrder(List<C> chunks,
+      Function<C, CompletableFuture<List<T>>> call, java.util.function.Consumer<List<T>> finish) {
+    CompletableFuture<List<T>> result = new CompletableFuture<>();
+    List<T> joined = new ArrayList<>();
+    nextChunk(chunks, 0, call, joined, finish, result);
+    return result;
+  }
+
+  private static <C, T> void nextChunk(List<C> chunks, int index,
+      Function<C, CompletableFuture<List<T>>> call, List<T> joined,
+      java.util.function.Consumer<List<T>> finish, CompletableFuture<List<T>> result) {
+    if (index == chunks.size()) {
+      try {
+        finish.accept(joined);
+        result.complete(joined);
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
+      }
+      return;
+    }
+    call.apply(chunks.get(index)).whenComplete((part, error) -> {
+      if (error != null) {
+        result.completeExceptionally(KvFutures.cause(error));
+        return;
+      }
+      joined.addAll(part);
+      nextChunk(chunks, index + 1, call, joined, finish, result);
+    });
+  }
+
+  /**
+   * Waits for an operation started by an async method, for the synchronous one: returns its value
+   * or throws the exception it failed with. The wait is bounded by the operation's own timeouts.
+   */
+  private <T> T await(CompletableFuture<T> operation) {
+    try {
+      return operation.get();
     } catch (InterruptedException e) {
-      call.cancel(true);
+      operation.cancel(true);
       Thread.currentThread().interrupt();
-      throw new KvException(
-          "interrupted while waiting for etcd " + endpoints + ": " + operation.get(), e);
+      throw new KvException("interrupted while waiting for etcd " + endpoints, e);
     } catch (ExecutionException e) {
-      throw failure(operation.get(), e.getCause());
+      Throwable cause = KvFutures.cause(e);
+      if (cause instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      if (cause instanceof Error error) {
+        throw error;
+      }
+      throw new KvException("etcd " + endpoints + ": " + cause, cause);
     }
   }
 
