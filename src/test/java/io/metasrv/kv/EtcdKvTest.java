@@ -407,6 +407,24 @@ class EtcdKvTest extends KvBackendContractTest {
   }
 
   @Test
+  void movesToTheNextEndpointWhenTheOneInUseDies() {
+    // two single-member clusters stand in for two members: which one answers shows in the data
+    try (EtcdProcess first = EtcdProcess.start(); EtcdProcess second = EtcdProcess.start()) {
+      KvBackend kv = open(EtcdKvConfig.of(first.endpoint() + "," + second.endpoint())
+          .withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(5)), KvLimits.DEFAULT);
+      kv.put(utf8("on-first"), utf8("v"));
+
+      first.stop();
+      await("calls to go to the second endpoint")
+          .atMost(Duration.ofSeconds(20))
+          .ignoreException(KvUnavailableException.class)
+          .untilAsserted(() -> assertThat(kv.get(utf8("on-first"))).isEmpty());
+      kv.put(utf8("on-second"), utf8("v"));
+      assertThat(kv.get(utf8("on-second"))).isPresent();
+    }
+  }
+
+  @Test
   void failsFastWhenEtcdIsDownAndRecoversAfterRestart() {
     try (EtcdProcess own = EtcdProcess.start()) {
       Duration timeout = Duration.ofSeconds(1);
@@ -457,6 +475,24 @@ class EtcdKvTest extends KvBackendContractTest {
           .isInstanceOf(KvException.class).isNotInstanceOf(KvUnavailableException.class);
       assertThatThrownBy(() -> wrongPassword.get(utf8("k")))
           .isInstanceOf(KvException.class).isNotInstanceOf(KvUnavailableException.class);
+    }
+  }
+
+  @Test
+  void authenticatesAgainWhenEtcdNoLongerKnowsTheToken() throws Exception {
+    try (EtcdProcess own = EtcdProcess.start()) {
+      enableAuth(own.endpoint(), "root", "s3cret");
+      KvBackend kv = open(EtcdKvConfig.of(own.endpoint())
+          .withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(5))
+          .withCredentials("root", "s3cret"), KvLimits.DEFAULT);
+      kv.put(utf8("k"), utf8("v1"));
+
+      // etcd keeps its simple tokens in memory: after a restart the token held is unknown
+      own.restart();
+
+      // a write, which is never retried for being unavailable, only for the refused token
+      kv.put(utf8("k"), utf8("v2"));
+      assertThat(kv.get(utf8("k")).orElseThrow().value()).isEqualTo(utf8("v2"));
     }
   }
 

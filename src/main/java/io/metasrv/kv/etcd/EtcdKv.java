@@ -1,19 +1,14 @@
 package io.metasrv.kv.etcd;
 
+import com.google.protobuf.ByteString;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
-import io.etcd.jetcd.KV;
-import io.etcd.jetcd.common.exception.ClosedClientException;
-import io.etcd.jetcd.common.exception.EtcdException;
-import io.etcd.jetcd.kv.GetResponse;
-import io.etcd.jetcd.kv.PutResponse;
-import io.etcd.jetcd.op.Cmp;
-import io.etcd.jetcd.op.CmpTarget;
-import io.etcd.jetcd.op.Op;
-import io.etcd.jetcd.options.DeleteOption;
-import io.etcd.jetcd.options.GetOption;
-import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.api.DeleteRangeRequest;
+import io.etcd.jetcd.api.PutRequest;
+import io.etcd.jetcd.api.RequestOp;
+import io.etcd.jetcd.api.ResponseOp;
+import io.etcd.jetcd.api.TxnRequest;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.Status;
 import io.metasrv.kv.Bytes;
@@ -35,7 +30,6 @@ import io.metasrv.kv.TxnResponse;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -51,11 +45,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link KvBackend} over etcd v3 through jetcd.
+ * {@link KvBackend} over etcd v3: its KV calls go straight to etcd's gRPC service through {@link
+ * EtcdKvChannel}; the jetcd client it also holds is the etcd election's ({@link #client()}).
  *
  * <p>Every call waits at most the configured request timeout; etcd being down, unreachable or
  * too slow surfaces as {@link KvUnavailableException} naming the endpoints and the operation.
- * jetcd's gRPC channel reconnects on its own, so one instance survives etcd restarts.
+ * The gRPC channel reconnects on its own, so one instance survives etcd restarts.
  *
  * <p>Limits are checked before anything is sent: a transaction above {@code max_txn_ops} or a
  * value above {@code max_metadata_value_size} never reaches etcd.
@@ -63,21 +58,17 @@ import org.slf4j.LoggerFactory;
 public final class EtcdKv implements KvBackend {
   private static final Logger log = LoggerFactory.getLogger(EtcdKv.class);
 
-  private static final PutOption PUT_WITH_PREV = PutOption.builder().withPrevKV().build();
-  private static final DeleteOption DELETE_WITH_PREV =
-      DeleteOption.builder().withPrevKV(true).build();
-
   private final EtcdKvConfig config;
   private final KvLimits limits;
   private final Client client;
-  private final KV kv;
+  private final EtcdKvChannel kv;
   private final String endpoints;
 
-  private EtcdKv(EtcdKvConfig config, KvLimits limits, Client client) {
+  private EtcdKv(EtcdKvConfig config, KvLimits limits, Client client, EtcdKvChannel kv) {
     this.config = config;
     this.limits = limits;
     this.client = client;
-    this.kv = client.getKVClient();
+    this.kv = kv;
     this.endpoints = config.endpoints().toString();
   }
 
@@ -104,7 +95,7 @@ public final class EtcdKv implements KvBackend {
     }
     log.info("etcd backend: endpoints={} tls={} auth={}", config.endpoints(), config.usesTls(),
         config.username() != null);
-    return new EtcdKv(config, limits, builder.build());
+    return new EtcdKv(config, limits, builder.build(), EtcdKvChannel.open(config));
   }
 
   private static io.netty.handler.ssl.SslContext sslContext(EtcdKvConfig.Tls tls) {
@@ -137,14 +128,14 @@ public final class EtcdKv implements KvBackend {
   }
 
   /**
-   * The jetcd client, for the etcd election to share this connection; it is closed with this
-   * store, so close its other users first.
+   * The jetcd client, for the etcd election to share this store's configuration; it is closed
+   * with this store, so close its other users first.
    */
   public Client client() {
     return client;
   }
 
-  // Every operation is asynchronous underneath (jetcd is); the synchronous methods wait for the
+  // Every operation is asynchronous underneath (gRPC is); the synchronous methods wait for the
   // asynchronous ones, so both forms share one request, one timeout and one error mapping.
 
   @Override
@@ -172,7 +163,7 @@ public final class EtcdKv implements KvBackend {
         ? pageSize
         : Math.min(pageSize, request.limit() - kvs.size());
     call(() -> "range " + Bytes.show(from),
-        () -> kv.get(bytes(from), rangeOption(request, wanted, revision)))
+        () -> kv.range(rangeRequest(request, from, wanted, revision)))
         .whenComplete((page, error) -> {
           if (error != null) {
             if (error.getCause() != null && wanted > 1
@@ -185,8 +176,8 @@ public final class EtcdKv implements KvBackend {
             return;
           }
           try {
-            page.getKvs().forEach(found -> kvs.add(keyValue(found)));
-            if (!page.isMore()) {
+            page.getKvsList().forEach(found -> kvs.add(keyValue(found)));
+            if (!page.getMore()) {
               result.complete(new RangeResponse(kvs, false));
             } else if (request.limit() != 0 && kvs.size() >= request.limit()) {
               result.complete(new RangeResponse(kvs, true));
@@ -201,15 +192,33 @@ public final class EtcdKv implements KvBackend {
         });
   }
 
-  private static GetOption rangeOption(RangeRequest request, long limit, long revision) {
-    GetOption.Builder option = GetOption.builder()
-        .withLimit(limit)
-        .withRevision(revision)
-        .withKeysOnly(request.keysOnly());
+  private static io.etcd.jetcd.api.RangeRequest rangeRequest(RangeRequest request, byte[] from,
+      long limit, long revision) {
+    io.etcd.jetcd.api.RangeRequest.Builder range = io.etcd.jetcd.api.RangeRequest.newBuilder()
+        .setKey(bytes(from))
+        .setLimit(limit)
+        .setRevision(revision)
+        .setKeysOnly(request.keysOnly());
     if (request.rangeEnd().length > 0) {
-      option.withRange(bytes(request.rangeEnd()));
+      range.setRangeEnd(bytes(request.rangeEnd()));
     }
-    return option.build();
+    return range.build();
+  }
+
+  private static io.etcd.jetcd.api.RangeRequest getRequest(byte[] key) {
+    return io.etcd.jetcd.api.RangeRequest.newBuilder().setKey(bytes(key)).build();
+  }
+
+  private static PutRequest putRequest(byte[] key, byte[] value, boolean prevKv) {
+    return PutRequest.newBuilder()
+        .setKey(bytes(key))
+        .setValue(bytes(value))
+        .setPrevKv(prevKv)
+        .build();
+  }
+
+  private static DeleteRangeRequest deleteRequest(byte[] key, boolean prevKv) {
+    return DeleteRangeRequest.newBuilder().setKey(bytes(key)).setPrevKv(prevKv).build();
   }
 
   @Override
@@ -224,8 +233,8 @@ public final class EtcdKv implements KvBackend {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return call(() -> "get " + Bytes.show(key), () -> kv.get(bytes(key)),
-        response -> response.getKvs().stream().findFirst().map(EtcdKv::keyValue));
+    return call(() -> "get " + Bytes.show(key), () -> kv.range(getRequest(key)),
+        response -> response.getKvsList().stream().findFirst().map(EtcdKv::keyValue));
   }
 
   @Override
@@ -241,7 +250,7 @@ public final class EtcdKv implements KvBackend {
       return CompletableFuture.failedFuture(e);
     }
     return call(() -> "put " + Bytes.show(key),
-        () -> kv.put(bytes(key), bytes(value), PUT_WITH_PREV),
+        () -> kv.put(putRequest(key, value, true)),
         response -> response.hasPrevKv()
             ? Optional.of(keyValue(response.getPrevKv()))
             : Optional.empty());
@@ -262,13 +271,13 @@ public final class EtcdKv implements KvBackend {
       return CompletableFuture.failedFuture(e);
     }
     return inOrder(chunks, chunk -> call(() -> "batch get of " + chunk.size() + " keys",
-        () -> kv.txn().Then(chunk.stream()
-            .map(key -> Op.get(bytes(key), GetOption.DEFAULT))
-            .toArray(Op[]::new)).commit(),
+        () -> kv.txn(then(chunk.stream()
+            .map(key -> RequestOp.newBuilder().setRequestRange(getRequest(key)).build())
+            .toList()), true),
         response -> {
           List<KeyValue> found = new ArrayList<>();
-          response.getGetResponses()
-              .forEach(get -> get.getKvs().forEach(k -> found.add(keyValue(k))));
+          response.getResponsesList().forEach(get ->
+              get.getResponseRange().getKvsList().forEach(k -> found.add(keyValue(k))));
           return found;
         }),
         found -> found.sort((a, b) -> Bytes.ORDER.compare(a.key(), b.key())));
@@ -286,16 +295,17 @@ public final class EtcdKv implements KvBackend {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    PutOption option = prevKv ? PUT_WITH_PREV : PutOption.DEFAULT;
     return inOrder(chunks(kvs), chunk -> call(() -> "batch put of " + chunk.size() + " keys",
-        () -> kv.txn().Then(chunk.stream()
-            .map(entry -> Op.put(bytes(entry.key()), bytes(entry.value()), option))
-            .toArray(Op[]::new)).commit(),
+        () -> kv.txn(then(chunk.stream()
+            .map(entry -> RequestOp.newBuilder()
+                .setRequestPut(putRequest(entry.key(), entry.value(), prevKv)).build())
+            .toList()), false),
         response -> {
           List<KeyValue> previous = new ArrayList<>();
           if (prevKv) {
-            response.getPutResponses().stream()
-                .filter(PutResponse::hasPrevKv)
+            response.getResponsesList().stream()
+                .map(ResponseOp::getResponsePut)
+                .filter(io.etcd.jetcd.api.PutResponse::hasPrevKv)
                 .forEach(put -> previous.add(keyValue(put.getPrevKv())));
           }
           return previous;
@@ -317,16 +327,16 @@ public final class EtcdKv implements KvBackend {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    DeleteOption option = prevKv ? DELETE_WITH_PREV : DeleteOption.DEFAULT;
     return inOrder(chunks, chunk -> call(() -> "batch delete of " + chunk.size() + " keys",
-        () -> kv.txn().Then(chunk.stream()
-            .map(key -> Op.delete(bytes(key), option))
-            .toArray(Op[]::new)).commit(),
+        () -> kv.txn(then(chunk.stream()
+            .map(key -> RequestOp.newBuilder()
+                .setRequestDeleteRange(deleteRequest(key, prevKv)).build())
+            .toList()), false),
         response -> {
           List<KeyValue> deleted = new ArrayList<>();
           if (prevKv) {
-            response.getDeleteResponses()
-                .forEach(delete -> delete.getPrevKvs().forEach(k -> deleted.add(keyValue(k))));
+            response.getResponsesList().forEach(delete -> delete.getResponseDeleteRange()
+                .getPrevKvsList().forEach(k -> deleted.add(keyValue(k))));
           }
           return deleted;
         }),
@@ -346,14 +356,16 @@ public final class EtcdKv implements KvBackend {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    DeleteOption.Builder option = DeleteOption.builder().withPrevKV(prevKv);
+    DeleteRangeRequest.Builder delete = DeleteRangeRequest.newBuilder()
+        .setKey(bytes(request.key()))
+        .setPrevKv(prevKv);
     if (request.rangeEnd().length > 0) {
-      option.withRange(bytes(request.rangeEnd()));
+      delete.setRangeEnd(bytes(request.rangeEnd()));
     }
     return call(() -> "delete range " + Bytes.show(request.key()),
-        () -> kv.delete(bytes(request.key()), option.build()),
+        () -> kv.deleteRange(delete.build()),
         response -> new DeleteRangeResponse(response.getDeleted(), prevKv
-            ? response.getPrevKvs().stream().map(EtcdKv::keyValue).toList()
+            ? response.getPrevKvsList().stream().map(EtcdKv::keyValue).toList()
             : List.of()));
   }
 
@@ -370,25 +382,30 @@ public final class EtcdKv implements KvBackend {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    ByteSequence etcdKey = bytes(key);
-    Cmp condition = expect == null
-        ? new Cmp(etcdKey, Cmp.Op.EQUAL, CmpTarget.createRevision(0))
-        : new Cmp(etcdKey, Cmp.Op.EQUAL, CmpTarget.value(bytes(expect)));
+    ByteString etcdKey = bytes(key);
+    io.etcd.jetcd.api.Compare condition = expect == null
+        ? createRevision(etcdKey, io.etcd.jetcd.api.Compare.CompareResult.EQUAL, 0)
+        : io.etcd.jetcd.api.Compare.newBuilder()
+            .setKey(etcdKey)
+            .setResult(io.etcd.jetcd.api.Compare.CompareResult.EQUAL)
+            .setTarget(io.etcd.jetcd.api.Compare.CompareTarget.VALUE)
+            .setValue(bytes(expect))
+            .build();
+    TxnRequest request = TxnRequest.newBuilder()
+        .addCompare(condition)
+        .addSuccess(RequestOp.newBuilder().setRequestPut(putRequest(key, value, true)))
+        .addFailure(RequestOp.newBuilder().setRequestRange(getRequest(key)))
+        .build();
     return call(() -> "compare and put " + Bytes.show(key),
-        () -> kv.txn()
-            .If(condition)
-            .Then(Op.put(etcdKey, bytes(value), PUT_WITH_PREV))
-            .Else(Op.get(etcdKey, GetOption.DEFAULT))
-            .commit(),
+        () -> kv.txn(request, false),
         response -> {
-          if (response.isSucceeded()) {
-            PutResponse put = response.getPutResponses().get(0);
+          if (response.getSucceeded()) {
+            io.etcd.jetcd.api.PutResponse put = response.getResponses(0).getResponsePut();
             return new CompareAndPutResponse(true,
                 put.hasPrevKv() ? Optional.of(keyValue(put.getPrevKv())) : Optional.empty());
           }
-          GetResponse current = response.getGetResponses().get(0);
-          return new CompareAndPutResponse(false,
-              current.getKvs().stream().findFirst().map(EtcdKv::keyValue));
+          return new CompareAndPutResponse(false, response.getResponses(0).getResponseRange()
+              .getKvsList().stream().findFirst().map(EtcdKv::keyValue));
         });
   }
 
@@ -407,70 +424,76 @@ public final class EtcdKv implements KvBackend {
     return call(
         () -> "txn of " + txn.compares().size() + " compares and " + txn.opCount()
             + " operations",
-        () -> kv.txn()
-            .If(txn.compares().stream().map(EtcdKv::cmp).toArray(Cmp[]::new))
-            .Then(ops(txn.success()))
-            .Else(ops(txn.failure()))
-            .commit(),
+        () -> kv.txn(TxnRequest.newBuilder()
+            .addAllCompare(txn.compares().stream().map(EtcdKv::cmp).toList())
+            .addAllSuccess(ops(txn.success()))
+            .addAllFailure(ops(txn.failure()))
+            .build(), false),
         response -> {
-          List<TxnOp> ran = response.isSucceeded() ? txn.success() : txn.failure();
-          return new TxnResponse(response.isSucceeded(), opResponses(ran, response),
+          List<TxnOp> ran = response.getSucceeded() ? txn.success() : txn.failure();
+          return new TxnResponse(response.getSucceeded(), opResponses(ran, response),
               response.getHeader().getRevision());
         });
   }
 
-  /**
-   * jetcd hands the results back grouped by kind; each group keeps the branch's order, so
-   * walking the branch and taking the next result of the op's kind restores the order.
-   */
+  /** etcd answers each op of the branch that ran, in the branch's order. */
   private static List<TxnOpResponse> opResponses(List<TxnOp> ran,
-      io.etcd.jetcd.kv.TxnResponse response) {
-    Iterator<PutResponse> puts = response.getPutResponses().iterator();
-    Iterator<GetResponse> gets = response.getGetResponses().iterator();
-    Iterator<io.etcd.jetcd.kv.DeleteResponse> deletes = response.getDeleteResponses().iterator();
+      io.etcd.jetcd.api.TxnResponse response) {
     List<TxnOpResponse> responses = new ArrayList<>(ran.size());
-    for (TxnOp op : ran) {
+    for (int i = 0; i < ran.size(); i++) {
+      TxnOp op = ran.get(i);
+      ResponseOp answer = response.getResponses(i);
       if (op instanceof TxnOp.Put) {
-        PutResponse put = puts.next();
+        io.etcd.jetcd.api.PutResponse put = answer.getResponsePut();
         responses.add(new TxnOpResponse.Put(
             put.hasPrevKv() ? Optional.of(keyValue(put.getPrevKv())) : Optional.empty()));
       } else if (op instanceof TxnOp.Get) {
-        responses.add(new TxnOpResponse.Get(
-            gets.next().getKvs().stream().findFirst().map(EtcdKv::keyValue)));
+        responses.add(new TxnOpResponse.Get(answer.getResponseRange().getKvsList().stream()
+            .findFirst().map(EtcdKv::keyValue)));
       } else {
-        responses.add(new TxnOpResponse.Delete(
-            deletes.next().getPrevKvs().stream().findFirst().map(EtcdKv::keyValue)));
+        responses.add(new TxnOpResponse.Delete(answer.getResponseDeleteRange().getPrevKvsList()
+            .stream().findFirst().map(EtcdKv::keyValue)));
       }
     }
     return responses;
   }
 
-  private static Op[] ops(List<TxnOp> ops) {
-    return ops.stream().map(EtcdKv::op).toArray(Op[]::new);
+  private static TxnRequest then(List<RequestOp> ops) {
+    return TxnRequest.newBuilder().addAllSuccess(ops).build();
   }
 
-  private static Op op(TxnOp op) {
+  private static List<RequestOp> ops(List<TxnOp> ops) {
+    return ops.stream().map(EtcdKv::op).toList();
+  }
+
+  private static RequestOp op(TxnOp op) {
     if (op instanceof TxnOp.Put put) {
-      return Op.put(bytes(put.key()), bytes(put.value()), PUT_WITH_PREV);
+      return RequestOp.newBuilder().setRequestPut(putRequest(put.key(), put.value(), true))
+          .build();
     }
     if (op instanceof TxnOp.Get get) {
-      return Op.get(bytes(get.key()), GetOption.DEFAULT);
+      return RequestOp.newBuilder().setRequestRange(getRequest(get.key())).build();
     }
-    return Op.delete(bytes(op.key()), DELETE_WITH_PREV);
+    return RequestOp.newBuilder().setRequestDeleteRange(deleteRequest(op.key(), true)).build();
   }
 
-  private static Cmp cmp(Compare compare) {
-    ByteSequence key = bytes(compare.key());
-    Cmp.Op op = switch (compare.op()) {
-      case EQUAL -> Cmp.Op.EQUAL;
-      case NOT_EQUAL -> Cmp.Op.NOT_EQUAL;
-      case GREATER -> Cmp.Op.GREATER;
-      case LESS -> Cmp.Op.LESS;
+  private static io.etcd.jetcd.api.Compare cmp(Compare compare) {
+    ByteString key = bytes(compare.key());
+    io.etcd.jetcd.api.Compare.CompareResult result = switch (compare.op()) {
+      case EQUAL -> io.etcd.jetcd.api.Compare.CompareResult.EQUAL;
+      case NOT_EQUAL -> io.etcd.jetcd.api.Compare.CompareResult.NOT_EQUAL;
+      case GREATER -> io.etcd.jetcd.api.Compare.CompareResult.GREATER;
+      case LESS -> io.etcd.jetcd.api.Compare.CompareResult.LESS;
     };
+    io.etcd.jetcd.api.Compare.Builder etcd = io.etcd.jetcd.api.Compare.newBuilder()
+        .setKey(key)
+        .setResult(result);
     return switch (compare.target()) {
       // etcd fails a value compare on a missing key, as the contract asks
-      case VALUE -> new Cmp(key, op, CmpTarget.value(bytes(compare.value())));
-      case VERSION -> new Cmp(key, op, CmpTarget.version(compare.operand()));
+      case VALUE -> etcd.setTarget(io.etcd.jetcd.api.Compare.CompareTarget.VALUE)
+          .setValue(bytes(compare.value())).build();
+      case VERSION -> etcd.setTarget(io.etcd.jetcd.api.Compare.CompareTarget.VERSION)
+          .setVersion(compare.operand()).build();
       case EXISTS -> existenceCmp(key, compare);
     };
   }
@@ -480,23 +503,36 @@ public final class EtcdKv implements KvBackend {
    * create revision, which is 0 exactly when the key is absent. Which of the two states satisfy
    * the compare decides the etcd condition.
    */
-  private static Cmp existenceCmp(ByteSequence key, Compare compare) {
+  private static io.etcd.jetcd.api.Compare existenceCmp(ByteString key, Compare compare) {
     boolean holdsWhenPresent = compare.holds(new KeyValue(compare.key(), Bytes.EMPTY, 1, 1));
     boolean holdsWhenAbsent = compare.holds(null);
     if (holdsWhenPresent && holdsWhenAbsent) {
-      return new Cmp(key, Cmp.Op.GREATER, CmpTarget.createRevision(-1)); // always holds
+      // always holds
+      return createRevision(key, io.etcd.jetcd.api.Compare.CompareResult.GREATER, -1);
     }
     if (holdsWhenPresent) {
-      return new Cmp(key, Cmp.Op.GREATER, CmpTarget.createRevision(0));
+      return createRevision(key, io.etcd.jetcd.api.Compare.CompareResult.GREATER, 0);
     }
     if (holdsWhenAbsent) {
-      return new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0));
+      return createRevision(key, io.etcd.jetcd.api.Compare.CompareResult.EQUAL, 0);
     }
-    return new Cmp(key, Cmp.Op.LESS, CmpTarget.createRevision(0)); // never holds
+    // never holds
+    return createRevision(key, io.etcd.jetcd.api.Compare.CompareResult.LESS, 0);
+  }
+
+  private static io.etcd.jetcd.api.Compare createRevision(ByteString key,
+      io.etcd.jetcd.api.Compare.CompareResult result, long revision) {
+    return io.etcd.jetcd.api.Compare.newBuilder()
+        .setKey(key)
+        .setResult(result)
+        .setTarget(io.etcd.jetcd.api.Compare.CompareTarget.CREATE)
+        .setCreateRevision(revision)
+        .build();
   }
 
   @Override
   public void close() {
+    kv.close();
     client.close();
   }
 
@@ -520,12 +556,16 @@ public final class EtcdKv implements KvBackend {
   /**
    * Starts a call and maps its outcome: the value, or the {@link KvException} that says what
    * failed. The call fails with {@link KvUnavailableException} when it has not completed within
-   * the request timeout (jetcd's retries included); {@link KvCallDeadline} ends the gRPC call
+   * the request timeout (retries included); {@link KvCallDeadline} ends the gRPC call
    * itself by then. {@code operation} describes the call in errors and is built only on failure.
    * The returned future fails with the mapped exception itself, never wrapped.
    */
   private <T> CompletableFuture<T> call(Supplier<String> operation,
       Supplier<CompletableFuture<T>> start) {
+    if (kv.isShutdown()) {
+      return CompletableFuture.failedFuture(new KvException(
+          "etcd " + endpoints + ": " + operation.get() + " on a closed backend"));
+    }
     CompletableFuture<T> call;
     try {
       call = start.get();
@@ -629,10 +669,6 @@ public final class EtcdKv implements KvBackend {
     if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
       return new KvUnavailableException(message, cause);
     }
-    if (cause instanceof ClosedClientException) {
-      return new KvException("etcd " + endpoints + ": " + operation + " on a closed backend",
-          cause);
-    }
     return new KvException(message, cause);
   }
 
@@ -648,20 +684,17 @@ public final class EtcdKv implements KvBackend {
   /** The gRPC status code behind an error; {@code UNKNOWN} when it did not come from gRPC. */
   private static Status.Code statusCode(Throwable error) {
     Throwable cause = unwrap(error);
-    if (cause instanceof EtcdException etcd) {
-      return Status.Code.valueOf(etcd.getErrorCode().name());
-    }
     return Status.fromThrowable(cause).getCode();
   }
 
   // ---- conversions
 
-  private static ByteSequence bytes(byte[] b) {
-    return ByteSequence.from(b);
+  private static ByteString bytes(byte[] b) {
+    return ByteString.copyFrom(b);
   }
 
-  private static KeyValue keyValue(io.etcd.jetcd.KeyValue kv) {
-    return new KeyValue(kv.getKey().getBytes(), kv.getValue().getBytes(), kv.getVersion(),
+  private static KeyValue keyValue(io.etcd.jetcd.api.KeyValue kv) {
+    return new KeyValue(kv.getKey().toByteArray(), kv.getValue().toByteArray(), kv.getVersion(),
         kv.getModRevision());
   }
 

@@ -9,12 +9,13 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Gives every etcd KV call a gRPC deadline.
+ * Gives every etcd KV call a gRPC deadline: the store's through {@link EtcdKvChannel} and the
+ * election's through jetcd.
  *
- * <p>jetcd sends calls with wait-for-ready and no deadline: while etcd is down a call waits in
- * the channel, and giving up on its future does not cancel it. A write the caller was told had
- * timed out would then be applied whenever etcd came back. With a deadline the call itself ends,
- * so a timed-out write is either already at etcd or never sent.
+ * <p>Both send calls with wait-for-ready and, without this, no deadline: while etcd is down a
+ * call waits in the channel, and giving up on its future does not cancel it. A write the caller
+ * was told had timed out would then be applied whenever etcd came back. With a deadline the call
+ * itself ends, so a timed-out write is either already at etcd or never sent.
  *
  * <p>Only unary KV calls: watch and lease keep-alive streams live as long as they are needed.
  */
