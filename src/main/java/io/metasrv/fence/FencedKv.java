@@ -47,9 +47,9 @@ import org.slf4j.LoggerFactory;
  * ({@code metasrv-fenced-write-N}), so it is fenced exactly as the synchronous write. It is not
  * built from the wrapped store's asynchronous calls because a write that fails its epoch compare
  * reads the stored epoch again and tells {@code onFenced}, which resigns leadership and waits for
- * the election to let go; run from a store callback (for etcd, jetcd's event loop) that wait
- * could hold up the very thread the election's own etcd calls answer on. No caller and no store
- * callback thread is ever blocked by a fenced write.
+ * the election to let go; run from a store callback (for etcd, its channel's network thread)
+ * that wait would hold up every answer due on that thread. No caller and no store callback
+ * thread is ever blocked by a fenced write.
  */
 public final class FencedKv implements KvBackend {
   private static final Logger log = LoggerFactory.getLogger(FencedKv.class);

@@ -24,9 +24,9 @@ import java.util.concurrent.CompletableFuture;
  *       cause of its {@code ExecutionException}; dependent stages may see it wrapped in a
  *       {@link java.util.concurrent.CompletionException}, see {@link KvFutures#cause}).
  *   <li>The future may complete on any thread: the caller's, or a thread of the store's client
- *       (for etcd, jetcd's event loop). Dependent stages run there too, so they must never block,
- *       and above all never call a synchronous method of a store on that thread: its answer may
- *       have to arrive through the very thread that waits for it.
+ *       (for etcd, the network thread of its channel). Dependent stages run there too, so they
+ *       must never block, and above all never call a synchronous method of a store on that
+ *       thread: its answer may have to arrive through the very thread that waits for it.
  *   <li>Decorators forward the async form to the async form of the store they wrap, so a call
  *       goes through every decorator (prefix, metrics, fencing) whichever form it takes.
  * </ul>
