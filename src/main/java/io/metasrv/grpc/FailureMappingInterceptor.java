@@ -106,12 +106,7 @@ final class FailureMappingInterceptor implements ServerInterceptor {
         log.warn("{} failed after it was answered: {}", method, failure.toString());
         return;
       }
-      if (answer.expected()) {
-        log.debug("{} refused: {} {}", method, answer.status().getCode(),
-            answer.status().getDescription());
-      } else {
-        log.error("{} failed unexpectedly", method, failure);
-      }
+      answer.log(log, method, failure);
       try {
         close(answer.status(), answer.trailers());
       } catch (IllegalStateException alreadyClosed) {

@@ -11,6 +11,7 @@ import io.metasrv.kv.KvException;
 import io.metasrv.kv.KvUnavailableException;
 import io.metasrv.kv.TxnTooLargeException;
 import io.metasrv.kv.ValueTooLargeException;
+import org.slf4j.Logger;
 
 /**
  * The gRPC status, and the GreptimeDB status code trailer, that a failure is answered with.
@@ -42,7 +43,17 @@ final class FailureStatus {
    * @param code the GreptimeDB status code, also in the trailers
    * @param expected whether the failure is the request's or the environment's doing, not a bug
    */
-  record Answer(Status status, Metadata trailers, GreptimeStatusCode code, boolean expected) {}
+  record Answer(Status status, Metadata trailers, GreptimeStatusCode code, boolean expected) {
+
+    /** Logs the failure of {@code method}: a refusal at debug, an unexpected failure as error. */
+    void log(Logger log, String method, Throwable failure) {
+      if (expected) {
+        log.debug("{} refused: {} {}", method, status.getCode(), status.getDescription());
+      } else {
+        log.error("{} failed unexpectedly", method, failure);
+      }
+    }
+  }
 
   private FailureStatus() {}
 

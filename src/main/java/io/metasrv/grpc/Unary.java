@@ -49,12 +49,7 @@ final class Unary {
 
   private static void fail(String method, StreamObserver<?> responses, Throwable failure) {
     FailureStatus.Answer answer = FailureStatus.of(failure);
-    if (answer.expected()) {
-      log.debug("{} refused: {} {}", method, answer.status().getCode(),
-          answer.status().getDescription());
-    } else {
-      log.error("{} failed unexpectedly", method, failure);
-    }
+    answer.log(log, method, failure);
     try {
       responses.onError(answer.status().asRuntimeException(answer.trailers()));
     } catch (RuntimeException e) {
