@@ -20,10 +20,9 @@ import io.etcd.jetcd.options.PutOption;
 import io.metasrv.election.CampaignSignals;
 import io.metasrv.election.Election;
 import io.metasrv.election.ElectionException;
+import io.metasrv.election.ElectionMetrics;
 import io.metasrv.election.LeaderChange;
 import io.metasrv.election.MetasrvNodeInfo;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
@@ -36,7 +35,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -79,9 +77,7 @@ public final class EtcdElection implements Election {
   private final LeaderKeyWatch leaderWatch;
   private final RetryBackoff backoff;
 
-  private final Counter electedCount;
-  private final Counter stepDownCount;
-  private final AtomicLong heldTerm = new AtomicLong();
+  private final ElectionMetrics electionMetrics;
   private final Timer keepAliveTimer;
 
   private final CampaignSignals signals;
@@ -117,18 +113,7 @@ public final class EtcdElection implements Election {
     this.leaderWatch = new LeaderKeyWatch(client, leaderKey, config.requestTimeout(),
         signals::wake);
     this.backoff = new RetryBackoff(config.retryBackoff(), config.maxRetryBackoff());
-    this.electedCount = Counter.builder("metasrv.election.leader.changes")
-        .description("Times this node became leader or stopped being leader")
-        .tag("event", "elected")
-        .register(metrics);
-    this.stepDownCount = Counter.builder("metasrv.election.leader.changes")
-        .description("Times this node became leader or stopped being leader")
-        .tag("event", "step_down")
-        .register(metrics);
-    Gauge.builder("metasrv.election.term", heldTerm, AtomicLong::get)
-        .description("The election term this node leads in, 0 when it does not lead")
-        .strongReference(true)
-        .register(metrics);
+    this.electionMetrics = new ElectionMetrics(metrics);
     this.keepAliveTimer = Timer.builder("metasrv.election.keepalive")
         .description("Round trip of the leader's lease renewals")
         .register(metrics);
@@ -342,8 +327,7 @@ public final class EtcdElection implements Election {
     abandonedLease = 0;
     keepAliveFailures = 0;
     leadership = won;
-    heldTerm.set(won.term);
-    electedCount.increment();
+    electionMetrics.elected(won.term);
     log.info("leader elected: addr={} term={} lease={}", self.addr(), won.term,
         Long.toHexString(won.leaseId));
     signals.publish(new LeaderChange.Elected(self.addr(), won.term));
@@ -455,8 +439,7 @@ public final class EtcdElection implements Election {
 
   private void stepDown(Leadership held, String reason) {
     leadership = null;
-    heldTerm.set(0);
-    stepDownCount.increment();
+    electionMetrics.steppedDown();
     log.info("leader stepped down: addr={} term={} reason={}", self.addr(), held.term, reason);
     signals.publish(new LeaderChange.StepDown(self.addr()));
   }

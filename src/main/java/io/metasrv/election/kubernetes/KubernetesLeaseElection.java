@@ -7,10 +7,9 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.metasrv.config.ElectionOptions;
 import io.metasrv.election.CampaignSignals;
 import io.metasrv.election.Election;
+import io.metasrv.election.ElectionMetrics;
 import io.metasrv.election.LeaderChange;
 import io.metasrv.election.MetasrvNodeInfo;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
@@ -20,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -58,9 +56,7 @@ public final class KubernetesLeaseElection implements Election {
   private final LongSupplier nanoTime;
   private final KubernetesClient ownedClient;
 
-  private final Counter electedCount;
-  private final Counter stepDownCount;
-  private final AtomicLong heldTerm = new AtomicLong();
+  private final ElectionMetrics electionMetrics;
   private final Timer renewTimer;
 
   private final CampaignSignals signals;
@@ -102,18 +98,7 @@ public final class KubernetesLeaseElection implements Election {
     this.ownedClient = ownedClient;
     this.signals = new CampaignSignals(log, nanoTime);
     this.observed = ObservedLease.none(nanoTime.getAsLong(), config.leaseDurationSeconds());
-    this.electedCount = Counter.builder("metasrv.election.leader.changes")
-        .description("Times this node became leader or stopped being leader")
-        .tag("event", "elected")
-        .register(metrics);
-    this.stepDownCount = Counter.builder("metasrv.election.leader.changes")
-        .description("Times this node became leader or stopped being leader")
-        .tag("event", "step_down")
-        .register(metrics);
-    Gauge.builder("metasrv.election.term", heldTerm, AtomicLong::get)
-        .description("The election term this node leads in, 0 when it does not lead")
-        .strongReference(true)
-        .register(metrics);
+    this.electionMetrics = new ElectionMetrics(metrics);
     this.renewTimer = Timer.builder("metasrv.election.renew")
         .description("Round trip of the leader's Lease renewals")
         .register(metrics);
@@ -378,8 +363,7 @@ public final class KubernetesLeaseElection implements Election {
       return;
     }
     leadership = won;
-    heldTerm.set(won.term);
-    electedCount.increment();
+    electionMetrics.elected(won.term);
     log.info("leader elected: addr={} term={}", self.addr(), won.term);
     signals.publish(new LeaderChange.Elected(self.addr(), won.term));
   }
@@ -497,8 +481,7 @@ public final class KubernetesLeaseElection implements Election {
 
   private void stepDown(Leadership held, String reason) {
     leadership = null;
-    heldTerm.set(0);
-    stepDownCount.increment();
+    electionMetrics.steppedDown();
     log.info("leader stepped down: addr={} term={} reason={}", self.addr(), held.term, reason);
     signals.publish(new LeaderChange.StepDown(self.addr()));
   }
