@@ -136,6 +136,8 @@ table_ok() {
   fail "kubectl get $1: $why"
 }
 cell() { sed -n "s/^$1=//p" <<<"$CELLS"; }
+# expect_cell COLUMN VALUE: the row's cell in COLUMN is VALUE, or the step fails.
+expect_cell() { [ "$(cell "$1")" = "$2" ] || fail "$1 $(cell "$1"), expected $2"; }
 show_table() { sed 's/^/      /' "$WORK/table"; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -247,11 +249,11 @@ ok "$LEADER at $LEADER_ADDR"
 
 step "kubectl get metasrvclusters: the CRD's printer columns, in its order"
 table_ok metasrvclusters metasrvclusters.metasrv.io "$CLUSTER"
-[ "$(cell READY)" = True ] || fail "READY $(cell READY), expected True"
-[ "$(cell REPLICAS)" = 3 ] || fail "REPLICAS $(cell REPLICAS), expected 3"
-[ "$(cell LEADER)" = "$LEADER" ] || fail "LEADER $(cell LEADER), expected $LEADER"
+expect_cell READY True
+expect_cell REPLICAS 3
+expect_cell LEADER "$LEADER"
 [ -n "$(cell BACKEND)" ] || fail "no BACKEND"
-[ "$(cell MAINTENANCE)" = false ] || fail "MAINTENANCE $(cell MAINTENANCE), expected false"
+expect_cell MAINTENANCE false
 ok "backend $(cell BACKEND), leader $(cell LEADER)"
 show_table
 
@@ -293,8 +295,8 @@ applied() { [ "$(jp mmode metasrv-etcd-upgrade -o jsonpath='{.status.conditions[
 step "kubectl get maintenancemodes: the CRD's printer columns, Applied True"
 wait_for 60 "MaintenanceMode metasrv-etcd-upgrade Applied True" applied
 table_ok mmode maintenancemodes.metasrv.io metasrv-etcd-upgrade
-[ "$(cell CLUSTER)" = "$CLUSTER" ] || fail "CLUSTER $(cell CLUSTER), expected $CLUSTER"
-[ "$(cell APPLIED)" = True ] || fail "APPLIED $(cell APPLIED), expected True"
+expect_cell CLUSTER "$CLUSTER"
+expect_cell APPLIED True
 ok
 show_table
 
@@ -302,7 +304,7 @@ in_maintenance() { [ "$(jp msc $CLUSTER -o jsonpath='{.status.maintenance}')" = 
 step "kubectl get msc: MAINTENANCE true"
 wait_for 60 "status.maintenance true" in_maintenance
 table_ok msc metasrvclusters.metasrv.io "$CLUSTER"
-[ "$(cell MAINTENANCE)" = true ] || fail "MAINTENANCE $(cell MAINTENANCE), expected true"
+expect_cell MAINTENANCE true
 ok
 show_table
 
@@ -311,13 +313,14 @@ out=$(kubectl delete -f manifests/samples/maintenance-mode.yaml --wait=true --ti
 wait_for 60 "enabled: false on http://$LEADER_IP:4000/admin/maintenance" maintenance_is false
 ok "$(curl -sf "http://$LEADER_IP:4000/admin/maintenance")"
 
-condition_is() { [ "$(jp msc $CLUSTER -o jsonpath="{.status.conditions[?(@.type==\"$1\")].status}")" = "$2" ]; }
+# condition_is CLUSTER TYPE STATUS: the cluster's condition TYPE has STATUS.
+condition_is() { [ "$(jp msc "$1" -o jsonpath="{.status.conditions[?(@.type==\"$2\")].status}")" = "$3" ]; }
 pod_pids() { for p in "$WORK"/pods/$NS/$CLUSTER-*/pid; do printf '%s ' "$(cat "$p")"; done; }
 PIDS_BEFORE=$(pod_pids)
 step "kubectl patch a misspelt option: Stalled names it, no pod touched"
 out=$(kubectl patch "msc/$CLUSTER" --type merge \
   -p '{"spec":{"options":{"overrides":{"procedure.max_retry_tims":"5"}}}}' 2>&1) || fail "kubectl patch: $out"
-wait_for 60 "condition Stalled True" condition_is Stalled True
+wait_for 60 "condition Stalled True" condition_is $CLUSTER Stalled True
 STALLED=$(jp msc $CLUSTER -o jsonpath='{.status.conditions[?(@.type=="Stalled")].message}')
 grep -q 'spec.options.overrides\[procedure.max_retry_tims\]' <<<"$STALLED" \
   || fail "the Stalled message does not name the field: $STALLED"
@@ -335,14 +338,15 @@ rolled() {
 }
 settled() {
   [ "$(jp msc $CLUSTER -o jsonpath='{.status.observedGeneration}')" = "$(jp msc $CLUSTER -o jsonpath='{.metadata.generation}')" ] \
-    && condition_is Ready True && condition_is Reconciling False && ready_replicas 3 && has_leader
+    && condition_is $CLUSTER Ready True && condition_is $CLUSTER Reconciling False \
+    && ready_replicas 3 && has_leader
 }
 step "fix the option: Stalled clears, the pods roll to the new config"
 # A JSON patch: the mock's merge patch does not drop a key set to null, as a real API server does.
 out=$(kubectl patch "msc/$CLUSTER" --type json \
   -p '[{"op":"replace","path":"/spec/options/overrides","value":{"procedure.max_retry_times":"5"}}]' 2>&1) \
   || fail "kubectl patch: $out"
-wait_for 60 "condition Stalled False" condition_is Stalled False
+wait_for 60 "condition Stalled False" condition_is $CLUSTER Stalled False
 wait_for 180 "every pod restarted with max_retry_times = 5" rolled
 wait_for 120 "Ready, not Reconciling, observedGeneration = generation, 3 ready, a leader" settled
 ok "pids $PIDS_BEFORE-> $(pod_pids), leader $(leader_pod)"
@@ -372,7 +376,6 @@ wait_for 60 "the pod processes stopped" no_processes
 ok
 
 DEV=metasrv-dev
-dev_is() { [ "$(jp msc $DEV -o jsonpath="{.status.conditions[?(@.type==\"$1\")].status}")" = "$2" ]; }
 step "kubectl apply sample memory-cluster.yaml; kubectl wait Ready"
 out=$(kubectl apply --validate=false -f manifests/samples/memory-cluster.yaml 2>&1) || fail "kubectl apply: $out"
 out=$(kubectl wait --for=condition=Ready "metasrvcluster/$DEV" --timeout=120s 2>&1) \
@@ -383,21 +386,21 @@ ok "$(jp msc $DEV -o jsonpath='{.status.leader.address}')"
 
 step "kubectl get msc $DEV: BACKEND memory, one replica, LEADER $DEV-0"
 table_ok msc metasrvclusters.metasrv.io "$DEV"
-[ "$(cell BACKEND)" = memory ] || fail "BACKEND $(cell BACKEND), expected memory"
-[ "$(cell REPLICAS)" = 1 ] || fail "REPLICAS $(cell REPLICAS), expected 1"
-[ "$(cell LEADER)" = "$DEV-0" ] || fail "LEADER $(cell LEADER), expected $DEV-0"
+expect_cell BACKEND memory
+expect_cell REPLICAS 1
+expect_cell LEADER "$DEV-0"
 ok
 show_table
 
 step "kubectl scale $DEV to 2: Stalled names spec.replicas, one pod stays"
 out=$(kubectl scale "metasrvcluster/$DEV" --replicas=2 2>&1) || fail "kubectl scale: $out"
-wait_for 60 "condition Stalled True" dev_is Stalled True
+wait_for 60 "condition Stalled True" condition_is $DEV Stalled True
 STALLED=$(jp msc $DEV -o jsonpath='{.status.conditions[?(@.type=="Stalled")].message}')
 grep -q 'spec.replicas' <<<"$STALLED" || fail "the Stalled message does not name spec.replicas: $STALLED"
 [ "$(jp pods -o name | grep -c "pod/$DEV-")" -eq 1 ] || fail "expected one pod: $(jp pods -o name)"
 out=$(kubectl scale "metasrvcluster/$DEV" --replicas=1 2>&1) || fail "kubectl scale: $out"
-wait_for 60 "condition Stalled False" dev_is Stalled False
-wait_for 60 "condition Ready True" dev_is Ready True
+wait_for 60 "condition Stalled False" condition_is $DEV Stalled False
+wait_for 60 "condition Ready True" condition_is $DEV Ready True
 ok "$STALLED"
 
 step "kubectl delete metasrvcluster $DEV"
