@@ -54,6 +54,8 @@ class EtcdFailoverIT {
   private static final Duration TAKEOVER_AFTER_CRASH = LEASE.plusSeconds(1);
   private static final Duration PLANNED_TAKEOVER = Duration.ofSeconds(1);
   private static final String NOT_LEADER = "not the leader; the leader is ";
+  /** A follower's refusal before its watch has shown it the new leader's key. */
+  private static final String NO_LEADER_KNOWN = "not the leader; no leader is known now";
   private static final String EPOCH_KEY = "__metasrv_leader_epoch";
 
   private EtcdProcess etcd;
@@ -539,6 +541,7 @@ class EtcdFailoverIT {
     long queued; // sent while the node was frozen
     long queuedRefused;
     long refused;
+    long refusedNoLeaderKnown; // refused before the old node had learnt who leads
     long accepted;
     long staleApplied; // as the store shows them; totals only
     long unanswered;
@@ -562,8 +565,15 @@ class EtcdFailoverIT {
               + (continuedAt - write.sentAt) / 1_000_000 + " ms before SIGCONT, answered "
               + (write.answeredAt - continuedAt) / 1_000_000 + " ms after SIGCONT; in etcd"
               + " then: " + write.store);
-        } else if (write.status == 503 && write.body.contains(NOT_LEADER + successorAddr)) {
+        } else if (write.status == 503 && (write.body.contains(NOT_LEADER + successorAddr)
+            || write.body.contains(NO_LEADER_KNOWN))) {
+          // Woken, the old node steps down at once, but the watch may not yet have delivered
+          // the successor's key: "no leader is known" is still a true refusal. Naming any
+          // other node (itself above all) is not, and lands in otherAnswers.
           tally.refused++;
+          if (write.body.contains(NO_LEADER_KNOWN)) {
+            tally.refusedNoLeaderKnown++;
+          }
           if (queued) {
             tally.queuedRefused++;
           }
@@ -582,6 +592,7 @@ class EtcdFailoverIT {
       queued += other.queued;
       queuedRefused += other.queuedRefused;
       refused += other.refused;
+      refusedNoLeaderKnown += other.refusedNoLeaderKnown;
       accepted += other.accepted;
       unanswered += other.unanswered;
       otherAnswers.addAll(other.otherAnswers);
@@ -592,8 +603,9 @@ class EtcdFailoverIT {
       Map<String, Long> grouped = otherAnswers.stream()
           .collect(Collectors.groupingBy(s -> s, Collectors.counting()));
       return String.format("attempted=%d (queued while frozen=%d, of which refused=%d) "
-              + "refused=%d accepted=%d unanswered=%d other=%s%s", attempted, queued,
-          queuedRefused, refused, accepted, unanswered, grouped,
+              + "refused=%d (no leader known yet=%d) accepted=%d unanswered=%d other=%s%s",
+          attempted, queued, queuedRefused, refused, refusedNoLeaderKnown, accepted, unanswered,
+          grouped,
           staleApplied > 0 ? " stale writes in the store=" + staleApplied : "");
     }
   }
