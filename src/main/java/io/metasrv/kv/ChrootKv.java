@@ -111,103 +111,85 @@ public final class ChrootKv implements KvBackend {
 
   @Override
   public CompletableFuture<RangeResponse> rangeAsync(RangeRequest request) {
-    try {
+    return KvFutures.start(() -> {
       KvLimits.checkRange(request);
       return inner.rangeAsync(toInner(request))
           .thenApply(response -> new RangeResponse(strip(response.kvs()), response.more()));
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+    });
   }
 
   @Override
   public CompletableFuture<Optional<KeyValue>> getAsync(byte[] key) {
-    try {
+    return KvFutures.start(() -> {
       KvLimits.checkKey(key);
       return inner.getAsync(prefixed(key)).thenApply(found -> found.map(this::strip));
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+    });
   }
 
   @Override
   public CompletableFuture<Optional<KeyValue>> putAsync(byte[] key, byte[] value) {
-    try {
+    return KvFutures.start(() -> {
       limits().checkPut(key, value);
       return inner.putAsync(prefixed(key), value).thenApply(prev -> prev.map(this::strip));
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+    });
   }
 
   @Override
   public CompletableFuture<List<KeyValue>> batchGetAsync(List<byte[]> keys) {
-    try {
+    return KvFutures.start(() -> {
       KvLimits.checkKeys(keys);
       return inner.batchGetAsync(keys.stream().map(this::prefixed).toList())
           .thenApply(this::strip);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+    });
   }
 
   @Override
   public CompletableFuture<List<KeyValue>> batchPutAsync(List<KeyValue> kvs, boolean prevKv) {
-    try {
+    return KvFutures.start(() -> {
       limits().checkBatchPut(kvs);
       List<KeyValue> prefixedKvs =
           kvs.stream().map(kv -> KeyValue.of(prefixed(kv.key()), kv.value())).toList();
       return inner.batchPutAsync(prefixedKvs, prevKv).thenApply(this::strip);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+    });
   }
 
   @Override
   public CompletableFuture<List<KeyValue>> batchDeleteAsync(List<byte[]> keys, boolean prevKv) {
-    try {
+    return KvFutures.start(() -> {
       KvLimits.checkKeys(keys);
       return inner.batchDeleteAsync(keys.stream().map(this::prefixed).toList(), prevKv)
           .thenApply(this::strip);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+    });
   }
 
   @Override
   public CompletableFuture<DeleteRangeResponse> deleteRangeAsync(RangeRequest request,
       boolean prevKv) {
-    try {
+    return KvFutures.start(() -> {
       KvLimits.checkRange(request);
       return inner.deleteRangeAsync(toInner(request), prevKv).thenApply(response ->
           new DeleteRangeResponse(response.deleted(), strip(response.prevKvs())));
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+    });
   }
 
   @Override
   public CompletableFuture<CompareAndPutResponse> compareAndPutAsync(byte[] key, byte[] expect,
       byte[] value) {
-    try {
+    return KvFutures.start(() -> {
       limits().checkPut(key, value);
       return inner.compareAndPutAsync(prefixed(key), expect, value).thenApply(response ->
           new CompareAndPutResponse(response.success(), response.prev().map(this::strip)));
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+    });
   }
 
   @Override
   public CompletableFuture<TxnResponse> txnAsync(Txn txn) {
-    try {
+    return KvFutures.start(() -> {
       limits().checkTxn(txn);
       return inner.txnAsync(toInner(txn)).thenApply(response ->
           new TxnResponse(response.succeeded(),
               response.responses().stream().map(this::strip).toList(), response.revision()));
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+    });
   }
 
   /** Closes the wrapped backend: a chroot is its only user. */

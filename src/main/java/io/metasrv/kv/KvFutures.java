@@ -21,6 +21,19 @@ public final class KvFutures {
   }
 
   /**
+   * Starts an asynchronous call; what it throws before returning its future (a limit check, a
+   * bad argument) becomes a failed future, so callers of the async forms meet every failure in
+   * the future and never as an exception from the call itself.
+   */
+  public static <T> CompletableFuture<T> start(Supplier<CompletableFuture<T>> call) {
+    try {
+      return call.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
    * The failure a future completed with, without the {@link CompletionException} or {@link
    * ExecutionException} wrappers that dependent stages and {@code get()} add.
    */

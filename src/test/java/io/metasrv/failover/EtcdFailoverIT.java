@@ -567,9 +567,10 @@ class EtcdFailoverIT {
               + " then: " + write.store);
         } else if (write.status == 503 && (write.body.contains(NOT_LEADER + successorAddr)
             || write.body.contains(NO_LEADER_KNOWN))) {
-          // Woken, the old node steps down at once, but the watch may not yet have delivered
-          // the successor's key: "no leader is known" is still a true refusal. Naming any
-          // other node (itself above all) is not, and lands in otherAnswers.
+          // Woken, the old node knows at once that its lease lapsed, but until its watch
+          // delivers the successor's key its view still names itself, which it never offers
+          // as the leader (Metasrv.setMaintenance): "no leader is known" is a true refusal.
+          // Naming any other node is not, and lands in otherAnswers.
           tally.refused++;
           if (write.body.contains(NO_LEADER_KNOWN)) {
             tally.refusedNoLeaderKnown++;

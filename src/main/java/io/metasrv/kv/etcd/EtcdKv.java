@@ -145,15 +145,13 @@ public final class EtcdKv implements KvBackend {
 
   @Override
   public CompletableFuture<RangeResponse> rangeAsync(RangeRequest request) {
-    try {
+    return KvFutures.start(() -> {
       KvLimits.checkRange(request);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    CompletableFuture<RangeResponse> result = new CompletableFuture<>();
-    // revision 0 reads the latest; pinned after the first page so all pages agree
-    rangePage(request, new ArrayList<>(), request.key(), config.rangePageSize(), 0, result);
-    return result;
+      CompletableFuture<RangeResponse> result = new CompletableFuture<>();
+      // revision 0 reads the latest; pinned after the first page so all pages agree
+      rangePage(request, new ArrayList<>(), request.key(), config.rangePageSize(), 0, result);
+      return result;
+    });
   }
 
   /** Reads the page from {@code from} on, then the next one, until the range is read. */
@@ -228,13 +226,11 @@ public final class EtcdKv implements KvBackend {
 
   @Override
   public CompletableFuture<Optional<KeyValue>> getAsync(byte[] key) {
-    try {
+    return KvFutures.start(() -> {
       KvLimits.checkKey(key);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return call(() -> "get " + Bytes.show(key), () -> kv.range(getRequest(key)),
-        response -> response.getKvsList().stream().findFirst().map(EtcdKv::keyValue));
+      return call(() -> "get " + Bytes.show(key), () -> kv.range(getRequest(key)),
+          response -> response.getKvsList().stream().findFirst().map(EtcdKv::keyValue));
+    });
   }
 
   @Override
@@ -244,16 +240,14 @@ public final class EtcdKv implements KvBackend {
 
   @Override
   public CompletableFuture<Optional<KeyValue>> putAsync(byte[] key, byte[] value) {
-    try {
+    return KvFutures.start(() -> {
       limits.checkPut(key, value);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return call(() -> "put " + Bytes.show(key),
-        () -> kv.put(putRequest(key, value, true)),
-        response -> response.hasPrevKv()
-            ? Optional.of(keyValue(response.getPrevKv()))
-            : Optional.empty());
+      return call(() -> "put " + Bytes.show(key),
+          () -> kv.put(putRequest(key, value, true)),
+          response -> response.hasPrevKv()
+              ? Optional.of(keyValue(response.getPrevKv()))
+              : Optional.empty());
+    });
   }
 
   @Override
@@ -263,24 +257,21 @@ public final class EtcdKv implements KvBackend {
 
   @Override
   public CompletableFuture<List<KeyValue>> batchGetAsync(List<byte[]> keys) {
-    List<List<byte[]>> chunks;
-    try {
+    return KvFutures.start(() -> {
       KvLimits.checkKeys(keys);
-      chunks = chunks(distinctKeys(keys));
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return inOrder(chunks, chunk -> call(() -> "batch get of " + chunk.size() + " keys",
-        () -> kv.txn(then(chunk.stream()
-            .map(key -> RequestOp.newBuilder().setRequestRange(getRequest(key)).build())
-            .toList()), true),
-        response -> {
-          List<KeyValue> found = new ArrayList<>();
-          response.getResponsesList().forEach(get ->
-              get.getResponseRange().getKvsList().forEach(k -> found.add(keyValue(k))));
-          return found;
-        }),
-        found -> found.sort((a, b) -> Bytes.ORDER.compare(a.key(), b.key())));
+      List<List<byte[]>> chunks = chunks(distinctKeys(keys));
+      return inOrder(chunks, chunk -> call(() -> "batch get of " + chunk.size() + " keys",
+          () -> kv.txn(then(chunk.stream()
+              .map(key -> RequestOp.newBuilder().setRequestRange(getRequest(key)).build())
+              .toList()), true),
+          response -> {
+            List<KeyValue> found = new ArrayList<>();
+            response.getResponsesList().forEach(get ->
+                get.getResponseRange().getKvsList().forEach(k -> found.add(keyValue(k))));
+            return found;
+          }),
+          found -> found.sort((a, b) -> Bytes.ORDER.compare(a.key(), b.key())));
+    });
   }
 
   @Override
@@ -290,27 +281,25 @@ public final class EtcdKv implements KvBackend {
 
   @Override
   public CompletableFuture<List<KeyValue>> batchPutAsync(List<KeyValue> kvs, boolean prevKv) {
-    try {
+    return KvFutures.start(() -> {
       limits.checkBatchPut(kvs);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return inOrder(chunks(kvs), chunk -> call(() -> "batch put of " + chunk.size() + " keys",
-        () -> kv.txn(then(chunk.stream()
-            .map(entry -> RequestOp.newBuilder()
-                .setRequestPut(putRequest(entry.key(), entry.value(), prevKv)).build())
-            .toList()), false),
-        response -> {
-          List<KeyValue> previous = new ArrayList<>();
-          if (prevKv) {
-            response.getResponsesList().stream()
-                .map(ResponseOp::getResponsePut)
-                .filter(io.etcd.jetcd.api.PutResponse::hasPrevKv)
-                .forEach(put -> previous.add(keyValue(put.getPrevKv())));
-          }
-          return previous;
-        }),
-        previous -> { });
+      return inOrder(chunks(kvs), chunk -> call(() -> "batch put of " + chunk.size() + " keys",
+          () -> kv.txn(then(chunk.stream()
+              .map(entry -> RequestOp.newBuilder()
+                  .setRequestPut(putRequest(entry.key(), entry.value(), prevKv)).build())
+              .toList()), false),
+          response -> {
+            List<KeyValue> previous = new ArrayList<>();
+            if (prevKv) {
+              response.getResponsesList().stream()
+                  .map(ResponseOp::getResponsePut)
+                  .filter(io.etcd.jetcd.api.PutResponse::hasPrevKv)
+                  .forEach(put -> previous.add(keyValue(put.getPrevKv())));
+            }
+            return previous;
+          }),
+          previous -> { });
+    });
   }
 
   @Override
@@ -320,27 +309,24 @@ public final class EtcdKv implements KvBackend {
 
   @Override
   public CompletableFuture<List<KeyValue>> batchDeleteAsync(List<byte[]> keys, boolean prevKv) {
-    List<List<byte[]>> chunks;
-    try {
+    return KvFutures.start(() -> {
       KvLimits.checkKeys(keys);
-      chunks = chunks(distinctKeys(keys));
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return inOrder(chunks, chunk -> call(() -> "batch delete of " + chunk.size() + " keys",
-        () -> kv.txn(then(chunk.stream()
-            .map(key -> RequestOp.newBuilder()
-                .setRequestDeleteRange(deleteRequest(key, prevKv)).build())
-            .toList()), false),
-        response -> {
-          List<KeyValue> deleted = new ArrayList<>();
-          if (prevKv) {
-            response.getResponsesList().forEach(delete -> delete.getResponseDeleteRange()
-                .getPrevKvsList().forEach(k -> deleted.add(keyValue(k))));
-          }
-          return deleted;
-        }),
-        deleted -> { });
+      List<List<byte[]>> chunks = chunks(distinctKeys(keys));
+      return inOrder(chunks, chunk -> call(() -> "batch delete of " + chunk.size() + " keys",
+          () -> kv.txn(then(chunk.stream()
+              .map(key -> RequestOp.newBuilder()
+                  .setRequestDeleteRange(deleteRequest(key, prevKv)).build())
+              .toList()), false),
+          response -> {
+            List<KeyValue> deleted = new ArrayList<>();
+            if (prevKv) {
+              response.getResponsesList().forEach(delete -> delete.getResponseDeleteRange()
+                  .getPrevKvsList().forEach(k -> deleted.add(keyValue(k))));
+            }
+            return deleted;
+          }),
+          deleted -> { });
+    });
   }
 
   @Override
@@ -351,22 +337,20 @@ public final class EtcdKv implements KvBackend {
   @Override
   public CompletableFuture<DeleteRangeResponse> deleteRangeAsync(RangeRequest request,
       boolean prevKv) {
-    try {
+    return KvFutures.start(() -> {
       KvLimits.checkRange(request);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    DeleteRangeRequest.Builder delete = DeleteRangeRequest.newBuilder()
-        .setKey(bytes(request.key()))
-        .setPrevKv(prevKv);
-    if (request.rangeEnd().length > 0) {
-      delete.setRangeEnd(bytes(request.rangeEnd()));
-    }
-    return call(() -> "delete range " + Bytes.show(request.key()),
-        () -> kv.deleteRange(delete.build()),
-        response -> new DeleteRangeResponse(response.getDeleted(), prevKv
-            ? response.getPrevKvsList().stream().map(EtcdKv::keyValue).toList()
-            : List.of()));
+      DeleteRangeRequest.Builder delete = DeleteRangeRequest.newBuilder()
+          .setKey(bytes(request.key()))
+          .setPrevKv(prevKv);
+      if (request.rangeEnd().length > 0) {
+        delete.setRangeEnd(bytes(request.rangeEnd()));
+      }
+      return call(() -> "delete range " + Bytes.show(request.key()),
+          () -> kv.deleteRange(delete.build()),
+          response -> new DeleteRangeResponse(response.getDeleted(), prevKv
+              ? response.getPrevKvsList().stream().map(EtcdKv::keyValue).toList()
+              : List.of()));
+    });
   }
 
   @Override
@@ -377,36 +361,34 @@ public final class EtcdKv implements KvBackend {
   @Override
   public CompletableFuture<CompareAndPutResponse> compareAndPutAsync(byte[] key, byte[] expect,
       byte[] value) {
-    try {
+    return KvFutures.start(() -> {
       limits.checkPut(key, value);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    ByteString etcdKey = bytes(key);
-    io.etcd.jetcd.api.Compare condition = expect == null
-        ? createRevision(etcdKey, io.etcd.jetcd.api.Compare.CompareResult.EQUAL, 0)
-        : io.etcd.jetcd.api.Compare.newBuilder()
-            .setKey(etcdKey)
-            .setResult(io.etcd.jetcd.api.Compare.CompareResult.EQUAL)
-            .setTarget(io.etcd.jetcd.api.Compare.CompareTarget.VALUE)
-            .setValue(bytes(expect))
-            .build();
-    TxnRequest request = TxnRequest.newBuilder()
-        .addCompare(condition)
-        .addSuccess(RequestOp.newBuilder().setRequestPut(putRequest(key, value, true)))
-        .addFailure(RequestOp.newBuilder().setRequestRange(getRequest(key)))
-        .build();
-    return call(() -> "compare and put " + Bytes.show(key),
-        () -> kv.txn(request, false),
-        response -> {
-          if (response.getSucceeded()) {
-            io.etcd.jetcd.api.PutResponse put = response.getResponses(0).getResponsePut();
-            return new CompareAndPutResponse(true,
-                put.hasPrevKv() ? Optional.of(keyValue(put.getPrevKv())) : Optional.empty());
-          }
-          return new CompareAndPutResponse(false, response.getResponses(0).getResponseRange()
-              .getKvsList().stream().findFirst().map(EtcdKv::keyValue));
-        });
+      ByteString etcdKey = bytes(key);
+      io.etcd.jetcd.api.Compare condition = expect == null
+          ? createRevision(etcdKey, io.etcd.jetcd.api.Compare.CompareResult.EQUAL, 0)
+          : io.etcd.jetcd.api.Compare.newBuilder()
+              .setKey(etcdKey)
+              .setResult(io.etcd.jetcd.api.Compare.CompareResult.EQUAL)
+              .setTarget(io.etcd.jetcd.api.Compare.CompareTarget.VALUE)
+              .setValue(bytes(expect))
+              .build();
+      TxnRequest request = TxnRequest.newBuilder()
+          .addCompare(condition)
+          .addSuccess(RequestOp.newBuilder().setRequestPut(putRequest(key, value, true)))
+          .addFailure(RequestOp.newBuilder().setRequestRange(getRequest(key)))
+          .build();
+      return call(() -> "compare and put " + Bytes.show(key),
+          () -> kv.txn(request, false),
+          response -> {
+            if (response.getSucceeded()) {
+              io.etcd.jetcd.api.PutResponse put = response.getResponses(0).getResponsePut();
+              return new CompareAndPutResponse(true,
+                  put.hasPrevKv() ? Optional.of(keyValue(put.getPrevKv())) : Optional.empty());
+            }
+            return new CompareAndPutResponse(false, response.getResponses(0).getResponseRange()
+                .getKvsList().stream().findFirst().map(EtcdKv::keyValue));
+          });
+    });
   }
 
   @Override
@@ -416,24 +398,22 @@ public final class EtcdKv implements KvBackend {
 
   @Override
   public CompletableFuture<TxnResponse> txnAsync(Txn txn) {
-    try {
+    return KvFutures.start(() -> {
       limits.checkTxn(txn);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return call(
-        () -> "txn of " + txn.compares().size() + " compares and " + txn.opCount()
-            + " operations",
-        () -> kv.txn(TxnRequest.newBuilder()
-            .addAllCompare(txn.compares().stream().map(EtcdKv::cmp).toList())
-            .addAllSuccess(ops(txn.success()))
-            .addAllFailure(ops(txn.failure()))
-            .build(), false),
-        response -> {
-          List<TxnOp> ran = response.getSucceeded() ? txn.success() : txn.failure();
-          return new TxnResponse(response.getSucceeded(), opResponses(ran, response),
-              response.getHeader().getRevision());
-        });
+      return call(
+          () -> "txn of " + txn.compares().size() + " compares and " + txn.opCount()
+              + " operations",
+          () -> kv.txn(TxnRequest.newBuilder()
+              .addAllCompare(txn.compares().stream().map(EtcdKv::cmp).toList())
+              .addAllSuccess(ops(txn.success()))
+              .addAllFailure(ops(txn.failure()))
+              .build(), false),
+          response -> {
+            List<TxnOp> ran = response.getSucceeded() ? txn.success() : txn.failure();
+            return new TxnResponse(response.getSucceeded(), opResponses(ran, response),
+                response.getHeader().getRevision());
+          });
+    });
   }
 
   /** etcd answers each op of the branch that ran, in the branch's order. */
