@@ -225,9 +225,20 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     return leaderKv.heldEpoch();
   }
 
+  /**
+   * This node while its election holds the leadership, otherwise the leader its election last
+   * saw. For a moment after its leadership lapsed, that view can still name this node (the store
+   * has not yet shown it the successor's key); it is then left out, so that {@code AskLeader}
+   * and {@code /admin/leader} never send a client back to a node that will refuse it.
+   */
   @Override
   public Optional<String> leaderAddr() {
-    return election.leader();
+    return election.isLeader() ? Optional.of(nodeInfo.addr()) : otherLeader();
+  }
+
+  /** The leader the election saw, unless that is this node. */
+  private Optional<String> otherLeader() {
+    return election.leader().filter(addr -> !addr.equals(nodeInfo.addr()));
   }
 
   @Override
@@ -241,7 +252,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     try {
       now = maintenance.set(enabled);
     } catch (FencedException e) {
-      throw new NotLeaderException(election.leader().filter(addr -> !addr.equals(nodeInfo.addr())));
+      throw new NotLeaderException(otherLeader());
     }
     log.info("maintenance mode {}", now ? "enabled" : "disabled");
     return now;

@@ -188,6 +188,23 @@ class MetasrvTest {
   }
 
   @Test
+  void aLapsedLeaderWhoseElectionStillSeesItselfNamesNoLeader() {
+    ManualElection election = new ManualElection();
+    Metasrv metasrv = new Metasrv(NODE, new MemoryKv(KvLimits.DEFAULT), election, () -> true);
+    metasrv.start();
+    election.fire(new LeaderChange.Elected(NODE.addr(), 3));
+    await().until(() -> metasrv.state() == ServingState.LEADER);
+    assertThat(metasrv.leaderAddr()).contains(NODE.addr());
+
+    election.leading = false; // lapsed; the store has not shown the successor's key yet
+    election.otherLeader = NODE.addr();
+    assertThat(metasrv.leaderAddr()).as("a lapsed leader never names itself").isEmpty();
+    election.otherLeader = "10.0.0.9:3002";
+    assertThat(metasrv.leaderAddr()).contains("10.0.0.9:3002");
+    metasrv.shutdown();
+  }
+
+  @Test
   void aNodeThatCannotReachItsStoreIsNotServing() {
     AtomicBoolean reachable = new AtomicBoolean(true);
     Metasrv metasrv = new Metasrv(NODE, new MemoryKv(KvLimits.DEFAULT), new ManualElection(),
