@@ -7,6 +7,7 @@ import io.grpc.DecompressorRegistry;
 /** The message encodings this server reads and writes: zstd and gzip, as GreptimeDB's. */
 public final class MessageCompression {
   private static final Codec ZSTD = new ZstdCodec();
+  private static final Codec GZIP = new GzipCodec();
 
   private MessageCompression() {}
 
@@ -14,13 +15,13 @@ public final class MessageCompression {
   public static CompressorRegistry compressors() {
     CompressorRegistry registry = CompressorRegistry.newEmptyInstance();
     registry.register(Codec.Identity.NONE);
-    registry.register(new Codec.Gzip());
+    registry.register(GZIP);
     registry.register(ZSTD);
     return registry;
   }
 
   /** identity, gzip and zstd, for a server or a channel that reads compressed messages. */
   public static DecompressorRegistry decompressors() {
-    return DecompressorRegistry.getDefaultInstance().with(ZSTD, true);
+    return DecompressorRegistry.getDefaultInstance().with(GZIP, true).with(ZSTD, true);
   }
 }

@@ -22,7 +22,9 @@ import java.util.concurrent.BlockingQueue;
  * costs far more than compressing one: so compression and decompression reuse pooled contexts,
  * and frames this codec writes record their size so the other side can decode them in one step.
  * Frames without a size (tonic's streaming encoder writes those), or that claim more than
- * {@link #ONE_STEP_LIMIT}, are decoded as a stream, whose size gRPC bounds as it reads.
+ * {@link #ONE_STEP_LIMIT}, are decoded as a stream, whose size gRPC bounds as it reads. Either
+ * way a body is decoded when it is read ({@link DecodedOnRead}), so a corrupt one is answered
+ * INVALID_ARGUMENT like any other malformed request.
  */
 public final class ZstdCodec implements Codec {
   public static final String ENCODING = "zstd";
@@ -66,7 +68,8 @@ public final class ZstdCodec implements Codec {
     byte[] frame = is.readAllBytes();
     long size = frame.length == 0 ? 0 : Zstd.getFrameContentSize(frame);
     if (size >= 0 && size <= ONE_STEP_LIMIT) {
-      return new ByteArrayInputStream(decompress(frame, (int) size));
+      return new DecodedOnRead(ENCODING,
+          () -> new ByteArrayInputStream(decompress(frame, (int) size)));
     }
     return new ZstdInputStreamNoFinalizer(new ByteArrayInputStream(frame),
         RecyclingBufferPool.INSTANCE);
