@@ -2,10 +2,13 @@ package io.metasrv.grpc;
 
 import com.google.protobuf.MessageLite;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.KnownLength;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.Set;
 
 /**
@@ -44,10 +47,27 @@ final class ResponseCompressionInterceptor implements ServerInterceptor {
 
     @Override
     public void sendMessage(R message) {
-      // Protobuf memoizes the size: serializing the message reuses it.
-      delegate().setMessageCompression(!(message instanceof MessageLite lite)
-          || lite.getSerializedSize() >= COMPRESS_FROM_BYTES);
+      delegate().setMessageCompression(size(message) >= COMPRESS_FROM_BYTES);
       super.sendMessage(message);
+    }
+
+    /**
+     * The message's serialized size; protobuf memoizes it, so serializing reuses it. The meta
+     * services send {@link InputStream}s ({@link GrpcServer} binds them with unparsed messages),
+     * whose {@link KnownLength} says the size of the message behind them.
+     */
+    private static long size(Object message) {
+      if (message instanceof MessageLite lite) {
+        return lite.getSerializedSize();
+      }
+      if (message instanceof KnownLength && message instanceof InputStream stream) {
+        try {
+          return stream.available();
+        } catch (IOException e) {
+          return Long.MAX_VALUE;
+        }
+      }
+      return Long.MAX_VALUE;
     }
   }
 }

@@ -5,13 +5,24 @@ import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.protobuf.ByteString;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
+import io.grpc.ClientStreamTracer;
+import io.grpc.Codec;
+import io.grpc.CompressorRegistry;
+import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.metasrv.grpc.proto.AskLeaderRequest;
@@ -48,14 +59,20 @@ import io.metasrv.kv.Bytes;
 import io.metasrv.kv.KvBackend;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
@@ -222,6 +239,121 @@ abstract class MetaServicesContractTest {
       assertThat(read.getKvs(0).getValue().toByteArray()).isEqualTo(value);
       assertThat(headers.get().get(Metadata.Key.of("grpc-encoding",
           Metadata.ASCII_STRING_MARSHALLER))).isEqualTo(encoding);
+    }
+  }
+
+  @Test
+  void smallAnswersGoUncompressedAndLargeOnesCompressed() {
+    byte[] value = new byte[64 * 1024];
+    Arrays.fill(value, (byte) 'z');
+    store(leader).put(PutRequest.newBuilder().setKey(utf8("wire/large"))
+        .setValue(ByteString.copyFrom(value)).build());
+    for (String encoding : List.of("zstd", "gzip")) {
+      InboundSizes small = new InboundSizes();
+      HeartbeatGrpc.newBlockingStub(ClientInterceptors.intercept(leader.channel, small))
+          .withCompression(encoding)
+          .askLeader(AskLeaderRequest.newBuilder().setHeader(DATANODE_7).build());
+      assertThat(small.wire.get()).as(encoding + ": AskLeader answer on the wire").isPositive()
+          .isEqualTo(small.uncompressed.get());
+
+      InboundSizes large = new InboundSizes();
+      StoreGrpc.newBlockingStub(ClientInterceptors.intercept(leader.channel, large))
+          .withCompression(encoding)
+          .range(RangeRequest.newBuilder().setKey(utf8("wire/large")).build());
+      assertThat(large.wire.get()).as(encoding + ": 64 KiB range answer on the wire")
+          .isLessThan(large.uncompressed.get() / 10);
+    }
+  }
+
+  @Test
+  void corruptCompressedBodiesAreInvalidArguments() {
+    byte[] put = PutRequest.newBuilder().setKey(utf8("corrupt")).setValue(utf8("v")).build()
+        .toByteArray();
+    // zstd's magic and a header that promises 10 bytes, then a reserved block type; not gzip.
+    Map<String, byte[]> corrupt = Map.of(
+        "zstd", new byte[] {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd, 0x20, 0x0a, -1, -1, -1},
+        "gzip", Bytes.utf8("not gzip at all"));
+    for (Map.Entry<String, byte[]> body : corrupt.entrySet()) {
+      ManagedChannel channel = NettyChannelBuilder.forTarget(leader.addr()).usePlaintext()
+          .compressorRegistry(sending(body.getKey(), body.getValue()))
+          .build();
+      try {
+        StatusRuntimeException refused = failure(() -> ClientCalls.blockingUnaryCall(channel,
+            RawCalls.unary("greptime.v1.meta.Store/Put"),
+            CallOptions.DEFAULT.withCompression(body.getKey()), put));
+        assertThat(refused.getStatus().getCode()).as(body.getKey())
+            .isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(refused.getStatus().getDescription()).as(body.getKey())
+            .startsWith("malformed request").contains("corrupt " + body.getKey() + " message");
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+    assertThat(store(leader).range(RangeRequest.newBuilder().setKey(utf8("corrupt")).build())
+        .getKvsList()).isEmpty();
+    assertStillServing();
+  }
+
+  /** A compressor registry whose {@code encoding} writes {@code frame} whatever the message. */
+  private static CompressorRegistry sending(String encoding, byte[] frame) {
+    CompressorRegistry registry = CompressorRegistry.newEmptyInstance();
+    registry.register(new Codec() {
+      @Override
+      public String getMessageEncoding() {
+        return encoding;
+      }
+
+      @Override
+      public OutputStream compress(OutputStream os) {
+        return new FilterOutputStream(os) {
+          @Override
+          public void write(int b) {}
+
+          @Override
+          public void write(byte[] b, int off, int len) {}
+
+          @Override
+          public void close() throws IOException {
+            out.write(frame);
+            out.close();
+          }
+        };
+      }
+
+      @Override
+      public InputStream decompress(InputStream is) {
+        return is;
+      }
+    });
+    return registry;
+  }
+
+  /** Counts the bytes of a call's answers as they arrived and once decompressed. */
+  private static final class InboundSizes implements ClientInterceptor {
+    final AtomicLong wire = new AtomicLong();
+    final AtomicLong uncompressed = new AtomicLong();
+
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method,
+        CallOptions options, Channel next) {
+      return next.newCall(method, options.withStreamTracerFactory(
+          new ClientStreamTracer.Factory() {
+            @Override
+            public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info,
+                Metadata headers) {
+              return new ClientStreamTracer() {
+                @Override
+                public void inboundWireSize(long bytes) {
+                  wire.addAndGet(bytes);
+                }
+
+                @Override
+                public void inboundUncompressedSize(long bytes) {
+                  uncompressed.addAndGet(bytes);
+                }
+              };
+            }
+          }));
     }
   }
 
