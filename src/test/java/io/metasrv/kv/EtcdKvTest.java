@@ -3,6 +3,7 @@ package io.metasrv.kv;
 import static io.metasrv.kv.Bytes.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.Auth;
@@ -17,6 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -422,6 +425,35 @@ class EtcdKvTest extends KvBackendContractTest {
       kv.put(utf8("on-second"), utf8("v"));
       assertThat(kv.get(utf8("on-second"))).isPresent();
     }
+  }
+
+  @Test
+  void aFullEtcdIsUnavailableNotAnInvalidRequest() {
+    // A 1 MiB quota fills after a few values; etcd then refuses writes with its NOSPACE alarm,
+    // RESOURCE_EXHAUSTED "etcdserver: mvcc: database space exceeded".
+    try (EtcdProcess small = EtcdProcess.startWithFlags("--quota-backend-bytes=1048576")) {
+      KvBackend kv = open(EtcdKvConfig.of(small.endpoint()), KvLimits.DEFAULT);
+      byte[] value = new byte[200 * 1024];
+      new Random(7).nextBytes(value); // incompressible, so the database grows by each value
+      Throwable refused = null;
+      for (int i = 0; i < 50 && refused == null; i++) {
+        try {
+          kv.put(utf8("fill/" + i), value);
+        } catch (KvException e) {
+          refused = e;
+        }
+      }
+      assertThat(refused).as("a put into a full etcd")
+          .isInstanceOf(KvUnavailableException.class)
+          .hasMessageContaining("database space exceeded");
+      assertThat(failureOf(kv.putAsync(utf8("after"), utf8("v"))))
+          .isInstanceOf(KvUnavailableException.class);
+      assertThat(kv.get(utf8("fill/0"))).as("reads still work").isPresent();
+    }
+  }
+
+  private static Throwable failureOf(CompletableFuture<?> call) {
+    return KvFutures.cause(catchThrowable(call::join));
   }
 
   @Test

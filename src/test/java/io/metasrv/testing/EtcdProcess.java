@@ -42,6 +42,7 @@ public final class EtcdProcess implements AutoCloseable {
   private final int metricsPort;
   private final Path dir;
   private final ServerTls tls;
+  private final List<String> extraFlags;
   private final HttpClient http = HttpClient.newBuilder()
       .connectTimeout(Duration.ofSeconds(1))
       .build();
@@ -54,12 +55,13 @@ public final class EtcdProcess implements AutoCloseable {
    */
   public record ServerTls(Path cert, Path key, Path clientCa) {}
 
-  private EtcdProcess(Path dir, ServerTls tls) throws IOException {
+  private EtcdProcess(Path dir, ServerTls tls, List<String> extraFlags) throws IOException {
     this.clientPort = freePort();
     this.peerPort = freePort();
     this.metricsPort = freePort();
     this.dir = dir;
     this.tls = tls;
+    this.extraFlags = List.copyOf(extraFlags);
   }
 
   /** The per-JVM etcd, started on first use. Do not stop it. */
@@ -74,18 +76,24 @@ public final class EtcdProcess implements AutoCloseable {
 
   /** A fresh etcd of its own; the caller closes it. */
   public static EtcdProcess start() {
-    return start(null);
+    return start(null, List.of());
   }
 
   /** A fresh etcd whose client port speaks TLS only ({@code https://}); the caller closes it. */
   public static EtcdProcess startWithTls(ServerTls tls) {
-    return start(tls);
+    return start(tls, List.of());
   }
 
-  private static EtcdProcess start(ServerTls tls) {
+  /** A fresh etcd started with these flags too, e.g. {@code --quota-backend-bytes=N}. */
+  public static EtcdProcess startWithFlags(String... flags) {
+    return start(null, List.of(flags));
+  }
+
+  private static EtcdProcess start(ServerTls tls, List<String> extraFlags) {
     requireBinary();
     try {
-      EtcdProcess etcd = new EtcdProcess(Files.createTempDirectory("metasrv-etcd-"), tls);
+      EtcdProcess etcd = new EtcdProcess(Files.createTempDirectory("metasrv-etcd-"), tls,
+          extraFlags);
       etcd.launch();
       return etcd;
     } catch (IOException e) {
@@ -162,6 +170,7 @@ public final class EtcdProcess implements AutoCloseable {
         "--listen-metrics-urls", "http://127.0.0.1:" + metricsPort,
         "--logger", "zap",
         "--log-level", "warn"));
+    command.addAll(extraFlags);
     if (tls != null) {
       command.addAll(List.of("--cert-file", tls.cert().toString(),
           "--key-file", tls.key().toString()));

@@ -165,7 +165,8 @@ public final class EtcdKv implements KvBackend {
         .whenComplete((page, error) -> {
           if (error != null) {
             if (error.getCause() != null && wanted > 1
-                && statusCode(error.getCause()) == Status.Code.RESOURCE_EXHAUSTED) {
+                && statusCode(error.getCause()) == Status.Code.RESOURCE_EXHAUSTED
+                && !etcdExhausted(error.getCause())) {
               // a page of large values outgrew maxResponseBytes: read it in smaller pages
               rangePage(request, kvs, from, wanted / 2, revision, result);
             } else {
@@ -646,10 +647,22 @@ public final class EtcdKv implements KvBackend {
     Throwable cause = unwrap(error);
     Status.Code code = statusCode(cause);
     String message = "etcd " + endpoints + ": " + operation + " failed: " + cause.getMessage();
-    if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+    if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED
+        || etcdExhausted(cause)) {
       return new KvUnavailableException(message, cause);
     }
     return new KvException(message, cause);
+  }
+
+  /**
+   * Whether etcd itself answered RESOURCE_EXHAUSTED ("etcdserver: too many requests",
+   * "etcdserver: mvcc: database space exceeded"): the store cannot take the request now, which
+   * is not the request's fault. gRPC's own RESOURCE_EXHAUSTED (a message over a size limit) is.
+   */
+  private static boolean etcdExhausted(Throwable error) {
+    Status status = Status.fromThrowable(error);
+    return status.getCode() == Status.Code.RESOURCE_EXHAUSTED && status.getDescription() != null
+        && status.getDescription().startsWith("etcdserver:");
   }
 
   private static Throwable unwrap(Throwable error) {
