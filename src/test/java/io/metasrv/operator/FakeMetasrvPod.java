@@ -8,6 +8,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 
 /**
  * Stands in for one metasrv pod's admin HTTP API (the routes README.md documents), on a free
@@ -19,11 +21,19 @@ final class FakeMetasrvPod implements AutoCloseable {
   private volatile String role = "follower";
   private volatile String leaderAddr;
   private volatile boolean maintenance;
+  private volatile CountDownLatch disableArrived = new CountDownLatch(1);
+  private volatile CountDownLatch disableReleased = new CountDownLatch(0);
 
   FakeMetasrvPod(String serverAddr) throws IOException {
     this.serverAddr = serverAddr;
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", this::handle);
+    // a held request must not hold up the others, as on a real pod
+    server.setExecutor(Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "fake-metasrv-pod");
+      t.setDaemon(true);
+      return t;
+    }));
     server.start();
   }
 
@@ -54,6 +64,20 @@ final class FakeMetasrvPod implements AutoCloseable {
     maintenance = enabled;
   }
 
+  /**
+   * Holds the next "maintenance off" request, unanswered and not yet applied, until {@link
+   * #releaseDisable()}; returns a latch that opens when it arrives.
+   */
+  CountDownLatch holdNextDisable() {
+    disableReleased = new CountDownLatch(1);
+    disableArrived = new CountDownLatch(1);
+    return disableArrived;
+  }
+
+  void releaseDisable() {
+    disableReleased.countDown();
+  }
+
   private void handle(HttpExchange exchange) throws IOException {
     String path = exchange.getRequestURI().getPath();
     String method = exchange.getRequestMethod();
@@ -71,6 +95,14 @@ final class FakeMetasrvPod implements AutoCloseable {
       if (!role.equals("leader")) {
         send(exchange, 503, "not the leader; the leader is " + leaderAddr + "\n");
         return;
+      }
+      if (path.endsWith("/disable")) {
+        disableArrived.countDown();
+        try {
+          disableReleased.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
       maintenance = path.endsWith("/enable");
       send(exchange, 200, "{\"enabled\":" + maintenance + "}");

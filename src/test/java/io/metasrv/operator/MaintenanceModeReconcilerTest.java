@@ -12,6 +12,8 @@ import io.metasrv.operator.api.v1alpha1.MaintenanceModeSpec;
 import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,6 +57,30 @@ class MaintenanceModeReconcilerTest {
     awaitGone(deletedLast);
     assertThat(pods[0].maintenance()).isFalse();
     await().atMost(WAIT).until(() -> Boolean.FALSE.equals(cluster("demo").getStatus().maintenance));
+  }
+
+  @Test
+  void aNewRequestIsNotAppliedUnderTheLastOldOnesDisable() throws Exception {
+    FakeMetasrvPod[] pods = runningCluster("swap");
+    create(maintenance("old", "swap", "renamed in Git"));
+    awaitApplied("old", "True");
+
+    // A GitOps rename: the old request goes, the new one comes while the "off" is on its way.
+    CountDownLatch disableArrived = pods[0].holdNextDisable();
+    delete("old");
+    assertThat(disableArrived.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    create(maintenance("new", "swap", "renamed in Git"));
+    await().atMost(WAIT).until(() -> mode("new") != null
+        && !mode("new").getMetadata().getFinalizers().isEmpty()); // its reconcile has begun
+    Thread.sleep(500); // time for it to read the flag (still on) and report, unless it waits
+    assertThat(applied("new").getStatus())
+        .as("Applied reported while the old request's \"off\" is on its way").isNotEqualTo("True");
+    pods[0].releaseDisable();
+
+    awaitGone("old");
+    awaitApplied("new", "True");
+    assertThat(pods[0].maintenance()).as("the flag once the new request reports Applied")
+        .isTrue();
   }
 
   @Test

@@ -43,6 +43,14 @@ public class MaintenanceModeReconciler
   public static final String NAME = "maintenancemode";
   private static final Logger log = LoggerFactory.getLogger(MaintenanceModeReconciler.class);
 
+  /**
+   * A cluster's flag is read and written under its lock, by reconciles and clean-ups alike:
+   * otherwise a new MaintenanceMode could read "on" while the last old one's "off" is on its way,
+   * and report Applied over a flag that then turns off. Striped, so the map never grows.
+   */
+  private static final int LOCK_STRIPES = 64;
+
+  private final Object[] clusterLocks = new Object[LOCK_STRIPES];
   private final LeaderMaintenance leaders;
   private final Duration recheckInterval;
   private final RetryBackoff backoff;
@@ -59,6 +67,13 @@ public class MaintenanceModeReconciler
     this.recheckInterval = recheckInterval;
     this.backoff = backoff;
     this.clock = clock;
+    for (int i = 0; i < LOCK_STRIPES; i++) {
+      clusterLocks[i] = new Object();
+    }
+  }
+
+  private Object lockFor(String namespace, String clusterName) {
+    return clusterLocks[Math.floorMod(Objects.hash(namespace, clusterName), LOCK_STRIPES)];
   }
 
   @Override
@@ -82,9 +97,15 @@ public class MaintenanceModeReconciler
     KubernetesClient client = context.getClient();
     try {
       MetasrvCluster cluster = referredCluster(mode, context);
-      LeaderEndpoint leader = leaders.locate(cluster, client);
+      LeaderEndpoint leader;
+      boolean turnedOn;
+      synchronized (lockFor(cluster.getMetadata().getNamespace(),
+          cluster.getMetadata().getName())) {
+        leader = leaders.locate(cluster, client);
+        turnedOn = leaders.enable(leader);
+      }
       boolean wasApplied = isApplied(mode.getStatus());
-      if (leaders.enable(leader)) {
+      if (turnedOn) {
         if (wasApplied) {
           ClusterEvents.warning(
               client, mode, "MaintenanceReapplied",
@@ -114,6 +135,14 @@ public class MaintenanceModeReconciler
 
   @Override
   public DeleteControl cleanup(MaintenanceMode mode, Context<MaintenanceMode> context) {
+    String clusterName = MaintenanceHolders.clusterName(mode).orElse("");
+    synchronized (lockFor(mode.getMetadata().getNamespace(), clusterName)) {
+      return cleanupHoldingLock(mode, context);
+    }
+  }
+
+  private DeleteControl cleanupHoldingLock(MaintenanceMode mode,
+      Context<MaintenanceMode> context) {
     String name = mode.getMetadata().getName();
     List<MaintenanceMode> others = MaintenanceHolders.othersThan(mode, context.getPrimaryCache());
     if (!others.isEmpty()) {
