@@ -46,6 +46,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The server around the services: reflection, TLS, handler failures, cancelled calls. */
 class GrpcServerTest {
@@ -222,6 +224,34 @@ class GrpcServerTest {
       } finally {
         withCertificate.shutdownNow();
         without.shutdownNow();
+      }
+    }
+  }
+
+  /**
+   * Keys as cert-manager ({@code encoding: PKCS1}) or {@code openssl genrsa -traditional} /
+   * {@code ecparam -genkey} write them; Netty reads these only through BouncyCastle.
+   */
+  @ParameterizedTest
+  @EnumSource(value = TestCertificates.KeyFormat.class, names = {"PKCS1_RSA", "SEC1_EC"})
+  void servesTlsWithAServerKeyInPkcs1OrSec1(TestCertificates.KeyFormat keys, @TempDir Path dir)
+      throws IOException {
+    TestCertificates certs = TestCertificates.issue(dir, keys);
+    GrpcTls tls = new GrpcTls(certs.serverCert(), certs.serverKey(),
+        Optional.of(certs.caCert()));
+    try (InProcessNode node = InProcessNode.start(new MemoryKv(KvLimits.DEFAULT),
+        new StandaloneElection(), registry, HeartbeatHandler.ACKNOWLEDGE, Optional.of(tls))) {
+      node.awaitLeading(true);
+      ManagedChannel channel = Grpc.newChannelBuilder(node.addr(),
+          TlsChannelCredentials.newBuilder().trustManager(certs.caCert().toFile())
+              .keyManager(certs.clientCert().toFile(), certs.clientKey().toFile()).build())
+          .build();
+      try {
+        assertThat(HeartbeatGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+            .askLeader(AskLeaderRequest.getDefaultInstance()).getLeader().getAddr())
+            .isEqualTo(node.addr());
+      } finally {
+        channel.shutdownNow();
       }
     }
   }

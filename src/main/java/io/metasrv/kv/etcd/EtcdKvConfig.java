@@ -49,7 +49,8 @@ public record EtcdKvConfig(
    * @param caCertPath CA certificate (PEM) that signed the server's certificate, or {@code null}
    *     to trust the JVM's default roots
    * @param certPath client certificate (PEM) for mutual TLS, or {@code null}
-   * @param keyPath the client certificate's private key (PKCS#8 PEM), or {@code null}
+   * @param keyPath the client certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1), or
+   *     {@code null}
    */
   public record Tls(Path caCertPath, Path certPath, Path keyPath) {
     public Tls {
