@@ -10,6 +10,7 @@ import io.metasrv.kv.etcd.EtcdKvConfig;
 import io.metasrv.testing.EtcdProcess;
 import io.metasrv.testing.TestCertificates;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -70,5 +71,17 @@ class EtcdKvTlsTest {
             .isEqualTo(1);
       }
     }
+  }
+
+  @Test
+  void aKeyFileThatIsNoKeyIsAStoreErrorNamingTheFiles(@TempDir Path dir) throws Exception {
+    TestCertificates certs = TestCertificates.issue(dir);
+    Path notAKey = Files.writeString(dir.resolve("not-a.key"), "not a key\n");
+    EtcdKvConfig config = EtcdKvConfig.of("http://127.0.0.1:2379")
+        .withTls(new EtcdKvConfig.Tls(certs.caCert(), certs.clientCert(), notAKey));
+    assertThatThrownBy(() -> EtcdKv.connect(config, KvLimits.DEFAULT))
+        .isInstanceOf(KvException.class)
+        .hasMessageContaining("cannot load etcd TLS material")
+        .hasMessageContaining(notAKey.toString());
   }
 }

@@ -112,13 +112,13 @@ final class EtcdKvChannel implements AutoCloseable {
 
   private static SslContext sslContext(EtcdKvConfig.Tls tls) {
     SslContextBuilder ssl = GrpcSslContexts.forClient();
-    if (tls != null && tls.caCertPath() != null) {
-      ssl.trustManager(tls.caCertPath().toFile());
-    }
-    if (tls != null && tls.certPath() != null) {
-      ssl.keyManager(tls.certPath().toFile(), tls.keyPath().toFile());
-    }
     try {
+      if (tls != null && tls.caCertPath() != null) {
+        ssl.trustManager(tls.caCertPath().toFile());
+      }
+      if (tls != null && tls.certPath() != null) {
+        ssl.keyManager(tls.certPath().toFile(), tls.keyPath().toFile());
+      }
       return ssl.build();
     } catch (SSLException | IllegalArgumentException e) {
       throw new KvException("cannot load etcd TLS material " + tls + ": " + e.getMessage(), e);
