@@ -187,6 +187,36 @@ class MetasrvClusterReconcilerTest {
   }
 
   @Test
+  void aStalledClusterStillReportsWhoLeadsItsRunningPods() throws Exception {
+    apply(etcdCluster("held"));
+    awaitObject(StatefulSet.class, "held");
+    FakeMetasrvPod[] pods = harness.startPods("held", 3);
+    pods[0].lead(pods[1], pods[2]);
+    for (int i = 0; i < 3; i++) {
+      harness.createPod("held", "held-" + i);
+    }
+    awaitStatus("held", s -> s.leader != null && "held-0".equals(s.leader.pod));
+
+    edit("held", c -> {
+      c.getSpec().options = new MetasrvClusterSpec.Options();
+      c.getSpec().options.overrides = Map.of("procedure.max_retry_tims", "7");
+    });
+    awaitCondition("held", "Stalled", "True");
+    pods[1].lead(pods[0], pods[2]);
+    pods[2].breakDown();
+
+    MetasrvClusterStatus stalled = awaitStatus("held",
+        s -> s.leader != null && "held-1".equals(s.leader.pod));
+    assertThat(condition(stalled, "Stalled").getStatus()).isEqualTo("True");
+    assertThat(stalled.readyReplicas).isEqualTo(2);
+    assertThat(stalled.leader.address)
+        .isEqualTo("held-1.held-peers." + harness.namespace() + ".svc:3002");
+    MetasrvCluster cluster = harness.client.resources(MetasrvCluster.class).withName("held").get();
+    assertThat(events(cluster, "LeaderChanged")).extracting(Event::getMessage)
+        .contains("leader is now held-1 (was held-0)");
+  }
+
+  @Test
   void replicasBelowOneStall() {
     MetasrvCluster cluster = etcdCluster("zero");
     cluster.getSpec().replicas = 0;

@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.metasrv.operator.admin.PodAdminAddresses;
 import io.metasrv.operator.admin.PodAdminApi;
 import io.metasrv.operator.admin.PodAdminApi.NodeReport;
+import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
+import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterStatus;
 import java.net.URI;
 import java.util.Collection;
@@ -19,7 +21,22 @@ public final class ClusterObserver {
     this.addresses = addresses;
   }
 
+  /** The pods of a cluster whose spec was applied. */
   public ClusterObservation observe(ValidCluster cluster, Collection<Pod> pods) {
+    return observe(cluster.names(), cluster.rpcPort(), cluster.httpPort(), pods);
+  }
+
+  /**
+   * The pods of a cluster whose current spec is invalid: they still run what was applied before,
+   * and are asked on the ports they declare.
+   */
+  public ClusterObservation observeAsRunning(MetasrvCluster cluster, Collection<Pod> pods) {
+    return observe(ClusterNames.of(cluster), MetasrvClusterSpec.DEFAULT_RPC_PORT,
+        MetasrvClusterSpec.DEFAULT_HTTP_PORT, pods);
+  }
+
+  private ClusterObservation observe(ClusterNames names, int rpcPort, int httpPort,
+      Collection<Pod> pods) {
     int existing = 0;
     int serving = 0;
     MetasrvClusterStatus.Leader leader = null;
@@ -29,7 +46,7 @@ public final class ClusterObserver {
         continue;
       }
       existing++;
-      Optional<URI> uri = addresses.of(pod, cluster.httpPort());
+      Optional<URI> uri = addresses.of(pod, PodPorts.of(pod, PodPorts.HTTP, httpPort));
       NodeReport report = uri.map(admin::health).orElse(NodeReport.unreachable());
       if (report.serving()) {
         serving++;
@@ -41,7 +58,7 @@ public final class ClusterObserver {
         leader.address =
             admin
                 .leaderAddress(uri.get())
-                .orElse(cluster.names().podServerAddress(podName, cluster.rpcPort()));
+                .orElse(names.podServerAddress(podName, PodPorts.of(pod, PodPorts.RPC, rpcPort)));
         leader.epoch = report.epoch().orElse(null);
         maintenance = admin.maintenance(uri.get());
       }

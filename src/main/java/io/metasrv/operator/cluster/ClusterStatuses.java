@@ -15,10 +15,17 @@ public final class ClusterStatuses {
 
   /** The spec cannot be applied: Stalled until it changes; the rest of the status is kept. */
   public static MetasrvClusterStatus stalled(
-      MetasrvCluster cluster, InvalidSpecException invalid, Clock clock) {
+      MetasrvCluster cluster, InvalidSpecException invalid, ClusterObservation running,
+      Clock clock) {
     long generation = cluster.getMetadata().getGeneration();
     MetasrvClusterStatus status = copyOf(cluster.getStatus());
     status.observedGeneration = generation;
+    // The pods still run what was applied before: who leads them stays news, for MaintenanceModes
+    // above all, which turn maintenance on at the leader this status names.
+    status.replicas = running.pods();
+    status.readyReplicas = running.servingPods();
+    status.leader = running.leader().orElse(null);
+    status.maintenance = running.maintenance().orElse(null);
     String message = "invalid spec: " + invalid.getMessage();
     status.conditions =
         Conditions.merge(

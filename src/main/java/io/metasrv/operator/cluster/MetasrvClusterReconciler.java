@@ -105,8 +105,13 @@ public class MetasrvClusterReconciler implements Reconciler<MetasrvCluster> {
       if (!isStalledOnThisGeneration(cluster)) {
         ClusterEvents.warning(context.getClient(), cluster, "InvalidSpec", invalid.getMessage());
       }
-      StatusWriter.writeIfChanged(cluster, ClusterStatuses.stalled(cluster, invalid, clock), context);
-      return UpdateControl.noUpdate();
+      // Nothing of the spec is applied, but the pods that run are still watched.
+      ClusterObservation running =
+          observer.observeAsRunning(cluster, context.getSecondaryResources(Pod.class));
+      announceLeaderChange(cluster, running, context);
+      StatusWriter.writeIfChanged(
+          cluster, ClusterStatuses.stalled(cluster, invalid, running, clock), context);
+      return UpdateControl.<MetasrvCluster>noUpdate().rescheduleAfter(observeInterval);
     }
     valid.putInto(context);
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();

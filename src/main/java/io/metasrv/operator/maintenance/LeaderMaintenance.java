@@ -8,6 +8,7 @@ import io.metasrv.operator.admin.PodAdminApi.AdminApiException;
 import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterStatus;
+import io.metasrv.operator.cluster.PodPorts;
 import java.net.URI;
 
 /**
@@ -40,7 +41,7 @@ final class LeaderMaintenance {
     }
     URI uri =
         addresses
-            .of(pod, httpPort(cluster.getSpec()))
+            .of(pod, PodPorts.of(pod, PodPorts.HTTP, httpPort(cluster.getSpec())))
             .orElseThrow(
                 () ->
                     new MaintenanceNotApplied(

@@ -3,13 +3,14 @@ package io.metasrv.operator.cluster.dependents;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.metasrv.operator.cluster.PodPorts;
 import io.metasrv.operator.cluster.ValidCluster;
 import java.util.List;
 
 /** The two ports every metasrv pod serves, named as the container names them. */
 final class ServicePorts {
-  static final String RPC = "rpc";
-  static final String HTTP = "http";
+  static final String RPC = PodPorts.RPC;
+  static final String HTTP = PodPorts.HTTP;
 
   private ServicePorts() {}
 
