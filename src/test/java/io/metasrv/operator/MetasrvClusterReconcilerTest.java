@@ -367,6 +367,34 @@ class MetasrvClusterReconcilerTest {
   }
 
   @Test
+  void aNewVersionOfAReferencedSecretRollsThePods() {
+    harness.client.secrets().resource(new SecretBuilder()
+        .withMetadata(new ObjectMetaBuilder().withName("rotating-login").build())
+        .withData(Map.of("username", "bWV0YQ==", "password", "b2xk"))
+        .build()).create();
+    apply(postgresCluster("rotating", "rotating-login"));
+    String before = awaitObject(StatefulSet.class, "rotating").getSpec().getTemplate()
+        .getMetadata().getAnnotations().get(ClusterNames.SECRET_VERSIONS_ANNOTATION);
+    String configHash = get(StatefulSet.class, "rotating").orElseThrow().getSpec().getTemplate()
+        .getMetadata().getAnnotations().get(ClusterNames.CONFIG_HASH_ANNOTATION);
+    assertThat(before).startsWith("rotating-login=");
+
+    harness.client.secrets().withName("rotating-login").edit(secret -> {
+      secret.getData().put("password", "bmV3");
+      return secret;
+    });
+    String version = harness.client.secrets().withName("rotating-login").get().getMetadata()
+        .getResourceVersion();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(get(StatefulSet.class, "rotating")
+        .orElseThrow().getSpec().getTemplate().getMetadata().getAnnotations())
+        .containsEntry(ClusterNames.SECRET_VERSIONS_ANNOTATION, "rotating-login=" + version)
+        .containsEntry(ClusterNames.CONFIG_HASH_ANNOTATION, configHash));
+    assertThat(version).isNotEqualTo(before.substring("rotating-login=".length()));
+    assertThat(get(StatefulSet.class, "rotating").orElseThrow().toString())
+        .as("no value of the Secret in the StatefulSet").doesNotContain("bmV3", "b2xk");
+  }
+
+  @Test
   void rollingOutIsReconcilingAndNotReady() throws Exception {
     apply(etcdCluster("rollout"));
     awaitObject(StatefulSet.class, "rollout");

@@ -13,6 +13,7 @@ public record ClusterNames(String cluster, String namespace) {
   public static final String MANAGED_BY = "metasrv-operator";
   /** On the pod template: changing the rendered configuration changes it, which rolls the pods. */
   public static final String CONFIG_HASH_ANNOTATION = "metasrv.io/config-hash";
+  public static final String SECRET_VERSIONS_ANNOTATION = "metasrv.io/secret-versions";
   public static final String CONFIG_FILE_KEY = "config.toml";
   public static final String CONFIG_DIR = "/etc/metasrv/config";
   public static final String TLS_DIR = "/etc/metasrv/tls";

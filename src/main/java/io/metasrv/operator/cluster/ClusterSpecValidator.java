@@ -7,17 +7,20 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.metasrv.config.ConfigException;
 import io.metasrv.config.ConfigLoader;
 import io.metasrv.config.ConfigPrinter;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.metasrv.config.MetasrvOptions;
 import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec.ElectionKind;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
+import java.util.stream.Collectors;
 
 /**
  * Checks a spec before anything is applied: the rules of the CRD schema again (an API server may
@@ -79,8 +82,18 @@ public final class ClusterSpecValidator {
       requireSingleNode(spec, replicas, election);
     }
     RenderedConfig config = renderConfig(spec, store, rpcPort, httpPort, election, names);
-    return new ValidCluster(
-        cluster, names, replicas, rpcPort, httpPort, election, store, config);
+    return new ValidCluster(cluster, names, replicas, rpcPort, httpPort, election, store, config,
+        secretVersions(cluster));
+  }
+
+  /** See {@link ValidCluster}; every referenced Secret exists once validation got here. */
+  private String secretVersions(MetasrvCluster cluster) {
+    return ReferencedSecrets.of(cluster).stream()
+        .sorted(Comparator.comparing(ResourceID::getName))
+        .flatMap(id -> secrets.apply(id.getNamespace().orElseThrow(), id.getName()).stream())
+        .map(secret -> secret.getMetadata().getName() + "="
+            + secret.getMetadata().getResourceVersion())
+        .collect(Collectors.joining(","));
   }
 
   private StoreConnection store(MetasrvClusterSpec.Backend backend, String namespace)

@@ -8,6 +8,10 @@ import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec.ElectionKind;
 /**
  * A cluster whose spec passed validation, with absent fields read as their schema defaults and
  * the configuration rendered. The dependents build their objects from this alone.
+ *
+ * <p>{@code secretVersions} names the resourceVersion of every Secret the cluster references
+ * ({@code name=version,...}, sorted; empty when none): the pods read them at start, so a new
+ * version must roll them as a new configuration does. Versions, never values.
  */
 public record ValidCluster(
     MetasrvCluster resource,
@@ -17,7 +21,8 @@ public record ValidCluster(
     int httpPort,
     ElectionKind election,
     StoreConnection store,
-    RenderedConfig config) {
+    RenderedConfig config,
+    String secretVersions) {
 
   /** The validated cluster the reconciler put in the context for this reconciliation. */
   public static ValidCluster from(Context<MetasrvCluster> context) {

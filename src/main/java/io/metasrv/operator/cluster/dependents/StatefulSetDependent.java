@@ -30,7 +30,8 @@ import java.util.Map;
  * The metasrv pods. A StatefulSet, for stable pod names: each pod advertises {@code
  * <pod>.<peer-service>.<namespace>.svc:<rpc>} as its server_addr, which survives restarts, so
  * peers and datanodes keep reaching the node they knew. The config hash on the pod template rolls
- * the pods when the rendered configuration changes.
+ * the pods when the rendered configuration changes, the Secrets' versions when a referenced Secret
+ * does.
  */
 @KubernetesDependent(informer = @Informer(labelSelector = OwnedObjects.SELECTOR))
 public class StatefulSetDependent extends ClusterDependent<StatefulSet> {
@@ -54,6 +55,9 @@ public class StatefulSetDependent extends ClusterDependent<StatefulSet> {
     podLabels.putAll(names.labels());
     Map<String, String> podAnnotations = new LinkedHashMap<>(orEmpty(overlay.annotations));
     podAnnotations.put(ClusterNames.CONFIG_HASH_ANNOTATION, cluster.config().sha256());
+    if (!cluster.secretVersions().isEmpty()) {
+      podAnnotations.put(ClusterNames.SECRET_VERSIONS_ANNOTATION, cluster.secretVersions());
+    }
 
     return new StatefulSetBuilder()
         .withMetadata(metadata(cluster, names.statefulSet()))
