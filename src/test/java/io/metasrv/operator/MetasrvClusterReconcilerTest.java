@@ -204,6 +204,21 @@ class MetasrvClusterReconcilerTest {
   }
 
   @Test
+  void aNameTheServicesCannotCarryStallsAndNothingIsCreated() {
+    // A valid name for the custom resource (a DNS subdomain), not for a Service (a DNS-1035 label).
+    MetasrvCluster cluster = apply(etcdCluster("bad.name"));
+
+    MetasrvClusterStatus status = awaitCondition("bad.name", "Stalled", "True");
+    assertThat(condition(status, "Stalled").getMessage()).contains("metadata.name");
+    assertThat(events(cluster, "InvalidSpec")).singleElement()
+        .satisfies(e -> assertThat(e.getMessage()).contains("metadata.name"));
+    assertThat(get(ConfigMap.class, "bad.name-config")).isEmpty();
+    assertThat(get(ServiceAccount.class, "bad.name")).isEmpty();
+    assertThat(get(Service.class, "bad.name-peers")).isEmpty();
+    assertThat(get(StatefulSet.class, "bad.name")).isEmpty();
+  }
+
+  @Test
   void aMemoryClusterIsOnePodAndScalingItUpStallsNamingReplicas() {
     MetasrvCluster cluster = etcdCluster("dev");
     cluster.getSpec().backend = new MetasrvClusterSpec.Backend();
