@@ -89,6 +89,10 @@ class MetasrvClusterReconcilerTest {
     assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
     // Backend-native election: the pods get no API access.
     assertThat(get(Role.class, "demo-election")).isEmpty();
+    // No finalizer (the reconciler is no Cleaner): the operator's RBAC has no patch or update on
+    // metasrvclusters, only on their status.
+    assertThat(get(MetasrvCluster.class, "demo").orElseThrow().getMetadata().getFinalizers())
+        .isNullOrEmpty();
 
     await().atMost(WAIT).untilAsserted(() -> assertThat(events(cluster, "Created"))
         .extracting(Event::getMessage)
@@ -106,6 +110,10 @@ class MetasrvClusterReconcilerTest {
     assertThat(role.getRules()).singleElement().satisfies(rule -> {
       assertThat(rule.getApiGroups()).containsExactly("coordination.k8s.io");
       assertThat(rule.getResources()).containsExactly("leases");
+      // What LeaseCalls does, and no more: get, create and update (PUT) the election Lease and
+      // the candidates' Leases, list the candidates, delete an expired one. No watch, no patch.
+      assertThat(rule.getVerbs())
+          .containsExactlyInAnyOrderElementsOf(RbacManifestTest.ELECTION_ROLE_VERBS);
     });
     RoleBinding binding = awaitObject(RoleBinding.class, "lease-election");
     assertThat(binding.getSubjects()).singleElement()
@@ -231,6 +239,21 @@ class MetasrvClusterReconcilerTest {
     assertThat(status.observedGeneration).isEqualTo(1L);
     assertThat(get(StatefulSet.class, "zero")).isEmpty();
     assertThat(get(ConfigMap.class, "zero-config")).isEmpty();
+  }
+
+  @Test
+  void aNameTheServicesCannotCarryStallsAndNothingIsCreated() {
+    // A valid name for the custom resource (a DNS subdomain), not for a Service (a DNS-1035 label).
+    MetasrvCluster cluster = apply(etcdCluster("bad.name"));
+
+    MetasrvClusterStatus status = awaitCondition("bad.name", "Stalled", "True");
+    assertThat(condition(status, "Stalled").getMessage()).contains("metadata.name");
+    assertThat(events(cluster, "InvalidSpec")).singleElement()
+        .satisfies(e -> assertThat(e.getMessage()).contains("metadata.name"));
+    assertThat(get(ConfigMap.class, "bad.name-config")).isEmpty();
+    assertThat(get(ServiceAccount.class, "bad.name")).isEmpty();
+    assertThat(get(Service.class, "bad.name-peers")).isEmpty();
+    assertThat(get(StatefulSet.class, "bad.name")).isEmpty();
   }
 
   @Test

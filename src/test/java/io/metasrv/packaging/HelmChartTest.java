@@ -107,6 +107,9 @@ class HelmChartTest {
     JsonNode leaseRole = Manifests.only(chart, "Role");
     assertThat(leaseRole.at("/metadata/namespace").asText()).isEqualTo(NAMESPACE);
     assertThat(leaseRole.at("/rules/0/resources").toString()).contains("leases");
+    // JOSDK checks for get, create and update; fabric8's LeaseLock renews with a merge patch.
+    assertThat(leaseRole.at("/rules/0/verbs").toString())
+        .isEqualTo("[\"get\",\"create\",\"update\",\"patch\"]");
   }
 
   @Test

@@ -101,6 +101,21 @@ class SampleSchemaTest {
     assertThat(violations(cluster)).anyMatch(m -> m.contains("replica"));
   }
 
+  /**
+   * Without spec, a MaintenanceMode would pass its clusterRef immutability rule (transition rules
+   * do not run when the field is absent on one side): a merge patch setting spec to null, then
+   * one with another clusterRef, would move it. Neither kind has a meaning without its spec.
+   */
+  @Test
+  void anObjectWithoutSpecIsRefused() {
+    JsonNode maintenance = Manifests.only(
+        Manifests.read(Manifests.SAMPLES.resolve("maintenance-mode.yaml")), "MaintenanceMode");
+    for (ObjectNode object : List.of(etcdCluster(), (ObjectNode) maintenance.deepCopy())) {
+      object.remove("spec");
+      assertThat(violations(object)).as(Manifests.id(object)).anyMatch(m -> m.contains("spec"));
+    }
+  }
+
   @Test
   void aValueOfTheWrongTypeIsRefused() {
     ObjectNode cluster = etcdCluster();

@@ -3,6 +3,8 @@ package io.metasrv.operator.cluster;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.metasrv.config.ConfigException;
 import io.metasrv.config.ConfigLoader;
@@ -12,6 +14,7 @@ import io.metasrv.config.MetasrvOptions;
 import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec.ElectionKind;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -20,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -43,6 +47,21 @@ public final class ClusterSpecValidator {
           Map.entry("election.kind", "spec.election"),
           Map.entry("election.lease_name", "spec.election (one Lease per cluster)"));
 
+  /**
+   * The longest cluster name every object derived from it accepts. Most limits leave room: the
+   * client Service {@code <name>} and the peer Service {@code <name>-peers} are DNS-1035 labels
+   * (63), the pods {@code <name>-<ordinal>} are host names (63), the candidate Leases carry the
+   * label value {@code <name>-leader} (63), the rest are DNS subdomains (253). The tightest is the
+   * StatefulSet's: each pod carries the label {@code controller-revision-hash:
+   * <name>-<hash of up to 10 characters>}, a label value of at most 63 characters, or the
+   * StatefulSet controller cannot create the pods at all.
+   */
+  public static final int MAX_NAME_LENGTH = 63 - "-".length() - 10;
+
+  /** A DNS-1035 label, as a Service's name must be: no dots, starts with a letter. */
+  private static final Pattern DNS_1035_LABEL =
+      Pattern.compile("[a-z]([-a-z0-9]*[a-z0-9])?");
+
   /** How configuration errors name spec.options.toml, where a file's path would be. */
   private static final String TOML_SOURCE = "spec.options.toml";
 
@@ -58,6 +77,7 @@ public final class ClusterSpecValidator {
     if (spec == null) {
       throw new InvalidSpecException("spec", "is required");
     }
+    requireUsableName(cluster.getMetadata().getName());
     ClusterNames names = ClusterNames.of(cluster);
     int replicas = orDefault(spec.replicas, MetasrvClusterSpec.DEFAULT_REPLICAS);
     if (replicas < 1) {
@@ -77,6 +97,7 @@ public final class ClusterSpecValidator {
     if (spec.tls != null) {
       requireSecret("spec.tls.secretName", names.namespace(), spec.tls.secretName, List.of());
     }
+    requireRequestsWithinLimits(spec.resources);
     ElectionKind election = spec.election != null ? spec.election : ElectionKind.BACKEND;
     if (store.kind() == StoreKind.MEMORY) {
       requireSingleNode(spec, replicas, election);
@@ -94,6 +115,62 @@ public final class ClusterSpecValidator {
         .map(secret -> secret.getMetadata().getName() + "="
             + secret.getMetadata().getResourceVersion())
         .collect(Collectors.joining(","));
+  }
+
+  /**
+   * The custom resource's name may be any DNS subdomain, longer and with dots; the objects named
+   * after it cannot (see {@link #MAX_NAME_LENGTH}). Refused before anything is created, so that
+   * no half of the cluster exists.
+   */
+  private static void requireUsableName(String name) throws InvalidSpecException {
+    if (name == null || !DNS_1035_LABEL.matcher(name).matches()) {
+      throw new InvalidSpecException(
+          "metadata.name",
+          "must be a DNS-1035 label (lower case letters, digits and '-', starting with a letter"
+              + " and ending with a letter or digit, no dots), as the Services named after it"
+              + " are; got " + name);
+    }
+    if (name.length() > MAX_NAME_LENGTH) {
+      throw new InvalidSpecException(
+          "metadata.name",
+          "must be at most " + MAX_NAME_LENGTH + " characters, got " + name.length()
+              + ": the StatefulSet's pods carry the label controller-revision-hash: <name>-<hash"
+              + " of 10 characters>, at most 63 characters");
+    }
+  }
+
+  /**
+   * The API server refuses a pod template whose request exceeds its limit for a resource (422),
+   * which would come after the ConfigMap was already updated. A request without a limit, or a
+   * limit without a request, is left to the API server (the request then defaults to the limit).
+   */
+  private static void requireRequestsWithinLimits(ResourceRequirements resources)
+      throws InvalidSpecException {
+    if (resources == null || resources.getRequests() == null || resources.getLimits() == null) {
+      return;
+    }
+    for (Map.Entry<String, Quantity> request : resources.getRequests().entrySet()) {
+      Quantity limit = resources.getLimits().get(request.getKey());
+      if (limit == null || request.getValue() == null) {
+        continue;
+      }
+      String requestField = "spec.resources.requests." + request.getKey();
+      String limitField = "spec.resources.limits." + request.getKey();
+      BigDecimal requested = amount(requestField, request.getValue());
+      if (requested.compareTo(amount(limitField, limit)) > 0) {
+        throw new InvalidSpecException(
+            requestField,
+            "must not exceed " + limitField + " (" + request.getValue() + " > " + limit + ")");
+      }
+    }
+  }
+
+  private static BigDecimal amount(String field, Quantity quantity) throws InvalidSpecException {
+    try {
+      return quantity.getNumericalAmount();
+    } catch (RuntimeException e) {
+      throw new InvalidSpecException(field, "is not a quantity: " + quantity);
+    }
   }
 
   private StoreConnection store(MetasrvClusterSpec.Backend backend, String namespace)

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec.ElectionKind;
@@ -76,6 +78,54 @@ class ClusterSpecValidatorTest {
     cluster.getSpec().options.toml = "[procedure]\nmax_retry_times = 7\n";
     cluster.getSpec().options.overrides = java.util.Map.of("procedure.max_retry_times", "x");
     assertInvalid(cluster, "spec.options.overrides[procedure.max_retry_times]");
+  }
+
+  @Test
+  void aNameTheServicesAndPodsCannotCarryIsRefusedNamingMetadataName() {
+    // Services need a DNS-1035 label: lower case, starting with a letter, no dots.
+    for (String name : List.of("1st", "a.b", "Dev", "dev-", "-dev", "de_v")) {
+      MetasrvCluster cluster = memoryCluster();
+      cluster.getMetadata().setName(name);
+      assertInvalid(cluster, "metadata.name").hasMessageContaining("DNS-1035");
+    }
+  }
+
+  @Test
+  void theLongestNameIsTheOneTheControllerRevisionHashLabelLeavesRoomFor()
+      throws InvalidSpecException {
+    // <name>-<10 characters of hash> is a label value of the pods: at most 63 characters.
+    MetasrvCluster cluster = memoryCluster();
+    cluster.getMetadata().setName("a".repeat(63 - "-0123456789".length()));
+    assertThat(validator.validate(cluster).names().peerService()).hasSizeLessThanOrEqualTo(63);
+
+    cluster.getMetadata().setName("a".repeat(53));
+    assertInvalid(cluster, "metadata.name").hasMessageContaining("at most 52 characters");
+  }
+
+  @Test
+  void aRequestAboveItsLimitIsRefusedNamingTheRequest() throws InvalidSpecException {
+    MetasrvCluster cluster = memoryCluster();
+    cluster.getSpec().resources = new ResourceRequirementsBuilder()
+        .addToRequests("cpu", new Quantity("1500m"))
+        .addToLimits("cpu", new Quantity("1"))
+        .build();
+    assertInvalid(cluster, "spec.resources.requests.cpu")
+        .hasMessageContaining("spec.resources.limits.cpu");
+
+    cluster.getSpec().resources = new ResourceRequirementsBuilder()
+        .addToRequests("memory", new Quantity("1Gi"))
+        .addToLimits("memory", new Quantity("1000Mi"))
+        .build();
+    assertInvalid(cluster, "spec.resources.requests.memory");
+
+    // Equal amounts in other units, a request without a limit, a limit without a request.
+    cluster.getSpec().resources = new ResourceRequirementsBuilder()
+        .addToRequests("cpu", new Quantity("1"))
+        .addToLimits("cpu", new Quantity("1000m"))
+        .addToRequests("memory", new Quantity("1Gi"))
+        .addToLimits("ephemeral-storage", new Quantity("1Gi"))
+        .build();
+    validator.validate(cluster);
   }
 
   static MetasrvCluster memoryCluster() {

@@ -1,6 +1,7 @@
 package io.metasrv.operator.api.v1alpha1;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -27,4 +28,16 @@ import io.fabric8.kubernetes.model.annotation.Version;
     type = AdditionalPrinterColumn.Type.DATE,
     jsonPath = ".metadata.creationTimestamp")
 public class MaintenanceMode extends CustomResource<MaintenanceModeSpec, MaintenanceModeStatus>
-    implements Namespaced {}
+    implements Namespaced {
+
+  /**
+   * Required in the schema: without it, an object could exist with no spec at all, and
+   * {@code --type=merge -p '{"spec":null}'} would get past the rules on its fields (transition
+   * rules do not run when the field is absent on one side).
+   */
+  @Override
+  @Required
+  public MaintenanceModeSpec getSpec() {
+    return super.getSpec();
+  }
+}

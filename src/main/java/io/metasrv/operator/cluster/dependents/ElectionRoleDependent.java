@@ -8,9 +8,11 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDep
 import io.metasrv.operator.cluster.ValidCluster;
 
 /**
- * Lease access for Kubernetes Lease election, and nothing else: the leader Lease is read, created
- * and renewed; candidates are their own Leases, listed and watched, removed when a node leaves.
- * Leases cannot be limited by name here, since candidates create theirs.
+ * Lease access for Kubernetes Lease election, and nothing else: the verbs of the election's
+ * LeaseCalls. The leader Lease is read, created and renewed (a PUT, never a patch); candidates
+ * are their own Leases, created, renewed, listed (never watched) and removed when they expire.
+ * Leases cannot be limited by name here, since candidates create theirs. The operator holds each
+ * of these verbs itself (manifests/operator/rbac.yaml), as Kubernetes requires of a Role's writer.
  */
 @KubernetesDependent(informer = @Informer(labelSelector = OwnedObjects.SELECTOR))
 public class ElectionRoleDependent extends ClusterDependent<Role> {
@@ -26,7 +28,7 @@ public class ElectionRoleDependent extends ClusterDependent<Role> {
             new PolicyRuleBuilder()
                 .withApiGroups("coordination.k8s.io")
                 .withResources("leases")
-                .withVerbs("get", "list", "watch", "create", "update", "patch", "delete")
+                .withVerbs("get", "list", "create", "update", "delete")
                 .build())
         .build();
   }
