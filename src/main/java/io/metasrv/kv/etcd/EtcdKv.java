@@ -34,7 +34,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -644,7 +643,7 @@ public final class EtcdKv implements KvBackend {
   }
 
   private KvException failure(String operation, Throwable error) {
-    Throwable cause = unwrap(error);
+    Throwable cause = KvFutures.cause(error);
     Status.Code code = statusCode(cause);
     String message = "etcd " + endpoints + ": " + operation + " failed: " + cause.getMessage();
     if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED
@@ -665,19 +664,9 @@ public final class EtcdKv implements KvBackend {
         && status.getDescription().startsWith("etcdserver:");
   }
 
-  private static Throwable unwrap(Throwable error) {
-    Throwable cause = error;
-    while ((cause instanceof CompletionException || cause instanceof ExecutionException)
-        && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    return cause;
-  }
-
   /** The gRPC status code behind an error; {@code UNKNOWN} when it did not come from gRPC. */
   private static Status.Code statusCode(Throwable error) {
-    Throwable cause = unwrap(error);
-    return Status.fromThrowable(cause).getCode();
+    return Status.fromThrowable(KvFutures.cause(error)).getCode();
   }
 
   // ---- conversions
