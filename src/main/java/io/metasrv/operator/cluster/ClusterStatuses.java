@@ -22,10 +22,7 @@ public final class ClusterStatuses {
     status.observedGeneration = generation;
     // The pods still run what was applied before: who leads them stays news, for MaintenanceModes
     // above all, which turn maintenance on at the leader this status names.
-    status.replicas = running.pods();
-    status.readyReplicas = running.servingPods();
-    status.leader = running.leader().orElse(null);
-    status.maintenance = running.maintenance().orElse(null);
+    reportPods(status, running);
     String message = "invalid spec: " + invalid.getMessage();
     status.conditions =
         Conditions.merge(
@@ -38,6 +35,14 @@ public final class ClusterStatuses {
     return status;
   }
 
+  /** What the pods said: how many there are and serve, who leads, whether maintenance is on. */
+  private static void reportPods(MetasrvClusterStatus status, ClusterObservation observation) {
+    status.replicas = observation.pods();
+    status.readyReplicas = observation.servingPods();
+    status.leader = observation.leader().orElse(null);
+    status.maintenance = observation.maintenance().orElse(null);
+  }
+
   /**
    * The spec was applied; readiness is what the pods report, once the StatefulSet runs the current
    * pod template on all of them.
@@ -48,10 +53,7 @@ public final class ClusterStatuses {
     long generation = resource.getMetadata().getGeneration();
     MetasrvClusterStatus status = new MetasrvClusterStatus();
     status.observedGeneration = generation;
-    status.replicas = observation.pods();
-    status.readyReplicas = observation.servingPods();
-    status.leader = observation.leader().orElse(null);
-    status.maintenance = observation.maintenance().orElse(null);
+    reportPods(status, observation);
     status.backend = cluster.store().kind().specName();
     status.selector = cluster.names().selector();
 

@@ -7,15 +7,12 @@ import io.metasrv.operator.cluster.PodPorts;
 import io.metasrv.operator.cluster.ValidCluster;
 import java.util.List;
 
-/** The two ports every metasrv pod serves, named as the container names them. */
+/** The two ports every metasrv pod serves, named as the container names them ({@link PodPorts}). */
 final class ServicePorts {
-  static final String RPC = PodPorts.RPC;
-  static final String HTTP = PodPorts.HTTP;
-
   private ServicePorts() {}
 
   static List<ServicePort> of(ValidCluster cluster) {
-    return List.of(port(RPC, cluster.rpcPort()), port(HTTP, cluster.httpPort()));
+    return List.of(port(PodPorts.RPC, cluster.rpcPort()), port(PodPorts.HTTP, cluster.httpPort()));
   }
 
   private static ServicePort port(String name, int port) {

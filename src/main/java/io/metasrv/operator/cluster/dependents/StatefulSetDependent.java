@@ -20,6 +20,7 @@ import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec.PodTemplateOverlay;
 import io.metasrv.operator.cluster.ClusterNames;
 import io.metasrv.operator.cluster.ClusterSpecValidator;
 import io.metasrv.operator.cluster.StoreConnection;
+import io.metasrv.operator.cluster.PodPorts;
 import io.metasrv.operator.cluster.ValidCluster;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -127,12 +128,12 @@ public class StatefulSetDependent extends ClusterDependent<StatefulSet> {
                 names.podServerAddress("$(" + POD_NAME_ENV + ")", cluster.rpcPort()))
             .withEnv(env(cluster))
             .addNewPort()
-            .withName(ServicePorts.RPC)
+            .withName(PodPorts.RPC)
             .withContainerPort(cluster.rpcPort())
             .withProtocol("TCP")
             .endPort()
             .addNewPort()
-            .withName(ServicePorts.HTTP)
+            .withName(PodPorts.HTTP)
             .withContainerPort(cluster.httpPort())
             .withProtocol("TCP")
             .endPort()
@@ -142,7 +143,7 @@ public class StatefulSetDependent extends ClusterDependent<StatefulSet> {
                 new ProbeBuilder()
                     .withNewHttpGet()
                     .withPath("/health")
-                    .withPort(new IntOrString(ServicePorts.HTTP))
+                    .withPort(new IntOrString(PodPorts.HTTP))
                     .endHttpGet()
                     .withPeriodSeconds(5)
                     .withFailureThreshold(3)
