@@ -2,14 +2,14 @@ package io.metasrv.grpc;
 
 import io.grpc.stub.StreamObserver;
 import io.metasrv.election.MetasrvNodeInfo;
-import io.metasrv.grpc.proto.BatchGetRequest;
-import io.metasrv.grpc.proto.BatchGetResponse;
-import io.metasrv.grpc.proto.ClusterGrpc;
-import io.metasrv.grpc.proto.MetasrvPeersRequest;
-import io.metasrv.grpc.proto.MetasrvPeersResponse;
-import io.metasrv.grpc.proto.Peer;
-import io.metasrv.grpc.proto.RangeRequest;
-import io.metasrv.grpc.proto.RangeResponse;
+import io.metasrv.protocol.BatchGetRequest;
+import io.metasrv.protocol.BatchGetResponse;
+import io.metasrv.protocol.ClusterGrpc;
+import io.metasrv.protocol.MetasrvPeersRequest;
+import io.metasrv.protocol.MetasrvPeersResponse;
+import io.metasrv.protocol.Peer;
+import io.metasrv.protocol.RangeRequest;
+import io.metasrv.protocol.RangeResponse;
 import io.metasrv.kv.KvBackend;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,8 +81,8 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     Unary.reply(responses, response.build());
   }
 
-  private static io.metasrv.grpc.proto.MetasrvNodeInfo toProto(MetasrvNodeInfo node) {
-    return io.metasrv.grpc.proto.MetasrvNodeInfo.newBuilder()
+  private static io.metasrv.protocol.MetasrvNodeInfo toProto(MetasrvNodeInfo node) {
+    return io.metasrv.protocol.MetasrvNodeInfo.newBuilder()
         // GreptimeDB gives metasrv nodes no id: always 0.
         .setPeer(Peer.newBuilder().setId(0).setAddr(node.addr()))
         .setVersion(node.version())

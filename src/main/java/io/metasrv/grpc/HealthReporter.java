@@ -2,10 +2,10 @@ package io.metasrv.grpc;
 
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.metasrv.grpc.proto.ClusterGrpc;
-import io.metasrv.grpc.proto.HeartbeatGrpc;
-import io.metasrv.grpc.proto.ProcedureServiceGrpc;
-import io.metasrv.grpc.proto.StoreGrpc;
+import io.metasrv.protocol.ClusterGrpc;
+import io.metasrv.protocol.HeartbeatGrpc;
+import io.metasrv.protocol.ProcedureServiceGrpc;
+import io.metasrv.protocol.StoreGrpc;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;

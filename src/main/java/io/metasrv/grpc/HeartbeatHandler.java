@@ -1,7 +1,7 @@
 package io.metasrv.grpc;
 
-import io.metasrv.grpc.proto.HeartbeatRequest;
-import io.metasrv.grpc.proto.HeartbeatResponse;
+import io.metasrv.protocol.HeartbeatRequest;
+import io.metasrv.protocol.HeartbeatResponse;
 
 /**
  * Answers one heartbeat on the leader. The Heartbeat service has already checked the request

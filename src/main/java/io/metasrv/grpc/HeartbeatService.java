@@ -1,14 +1,14 @@
 package io.metasrv.grpc;
 
 import io.grpc.stub.StreamObserver;
-import io.metasrv.grpc.proto.AskLeaderRequest;
-import io.metasrv.grpc.proto.AskLeaderResponse;
-import io.metasrv.grpc.proto.HeartbeatGrpc;
-import io.metasrv.grpc.proto.HeartbeatRequest;
-import io.metasrv.grpc.proto.HeartbeatResponse;
-import io.metasrv.grpc.proto.Peer;
-import io.metasrv.grpc.proto.RequestHeader;
-import io.metasrv.grpc.proto.Role;
+import io.metasrv.protocol.AskLeaderRequest;
+import io.metasrv.protocol.AskLeaderResponse;
+import io.metasrv.protocol.HeartbeatGrpc;
+import io.metasrv.protocol.HeartbeatRequest;
+import io.metasrv.protocol.HeartbeatResponse;
+import io.metasrv.protocol.Peer;
+import io.metasrv.protocol.RequestHeader;
+import io.metasrv.protocol.Role;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

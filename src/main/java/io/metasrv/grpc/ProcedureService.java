@@ -1,16 +1,16 @@
 package io.metasrv.grpc;
 
 import io.grpc.stub.StreamObserver;
-import io.metasrv.grpc.proto.DdlTaskRequest;
-import io.metasrv.grpc.proto.DdlTaskResponse;
-import io.metasrv.grpc.proto.MigrateRegionRequest;
-import io.metasrv.grpc.proto.MigrateRegionResponse;
-import io.metasrv.grpc.proto.ProcedureDetailRequest;
-import io.metasrv.grpc.proto.ProcedureDetailResponse;
-import io.metasrv.grpc.proto.ProcedureServiceGrpc;
-import io.metasrv.grpc.proto.ProcedureStateResponse;
-import io.metasrv.grpc.proto.QueryProcedureRequest;
-import io.metasrv.grpc.proto.ResponseHeader;
+import io.metasrv.protocol.DdlTaskRequest;
+import io.metasrv.protocol.DdlTaskResponse;
+import io.metasrv.protocol.MigrateRegionRequest;
+import io.metasrv.protocol.MigrateRegionResponse;
+import io.metasrv.protocol.ProcedureDetailRequest;
+import io.metasrv.protocol.ProcedureDetailResponse;
+import io.metasrv.protocol.ProcedureServiceGrpc;
+import io.metasrv.protocol.ProcedureStateResponse;
+import io.metasrv.protocol.QueryProcedureRequest;
+import io.metasrv.protocol.ResponseHeader;
 
 /**
  * {@code greptime.v1.meta.ProcedureService} (and {@code Procedure}, its older name). Followers

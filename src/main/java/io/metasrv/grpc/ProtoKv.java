@@ -2,7 +2,7 @@ package io.metasrv.grpc;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
-import io.metasrv.grpc.proto.KeyValue;
+import io.metasrv.protocol.KeyValue;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,7 +1,7 @@
 package io.metasrv.grpc;
 
-import io.metasrv.grpc.proto.Error;
-import io.metasrv.grpc.proto.ResponseHeader;
+import io.metasrv.protocol.Error;
+import io.metasrv.protocol.ResponseHeader;
 
 /**
  * Response headers as GreptimeDB's metasrv writes them: protocol version 1, and an error with

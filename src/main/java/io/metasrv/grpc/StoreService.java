@@ -1,21 +1,21 @@
 package io.metasrv.grpc;
 
 import io.grpc.stub.StreamObserver;
-import io.metasrv.grpc.proto.BatchDeleteRequest;
-import io.metasrv.grpc.proto.BatchDeleteResponse;
-import io.metasrv.grpc.proto.BatchGetRequest;
-import io.metasrv.grpc.proto.BatchGetResponse;
-import io.metasrv.grpc.proto.BatchPutRequest;
-import io.metasrv.grpc.proto.BatchPutResponse;
-import io.metasrv.grpc.proto.CompareAndPutRequest;
-import io.metasrv.grpc.proto.CompareAndPutResponse;
-import io.metasrv.grpc.proto.DeleteRangeRequest;
-import io.metasrv.grpc.proto.DeleteRangeResponse;
-import io.metasrv.grpc.proto.PutRequest;
-import io.metasrv.grpc.proto.PutResponse;
-import io.metasrv.grpc.proto.RangeRequest;
-import io.metasrv.grpc.proto.RangeResponse;
-import io.metasrv.grpc.proto.StoreGrpc;
+import io.metasrv.protocol.BatchDeleteRequest;
+import io.metasrv.protocol.BatchDeleteResponse;
+import io.metasrv.protocol.BatchGetRequest;
+import io.metasrv.protocol.BatchGetResponse;
+import io.metasrv.protocol.BatchPutRequest;
+import io.metasrv.protocol.BatchPutResponse;
+import io.metasrv.protocol.CompareAndPutRequest;
+import io.metasrv.protocol.CompareAndPutResponse;
+import io.metasrv.protocol.DeleteRangeRequest;
+import io.metasrv.protocol.DeleteRangeResponse;
+import io.metasrv.protocol.PutRequest;
+import io.metasrv.protocol.PutResponse;
+import io.metasrv.protocol.RangeRequest;
+import io.metasrv.protocol.RangeResponse;
+import io.metasrv.protocol.StoreGrpc;
 import io.metasrv.kv.KvBackend;
 
 /**

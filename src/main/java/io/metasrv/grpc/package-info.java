@@ -3,6 +3,6 @@
  * ProcedureService (also served as {@code Procedure}), with health, reflection, zstd and gzip. A
  * thin adapter: every answer comes from a {@link io.metasrv.grpc.GrpcBackend} that the server
  * implements and from a {@link io.metasrv.grpc.HeartbeatHandler}; the wire messages are
- * generated from {@code src/main/proto} into {@code io.metasrv.grpc.proto}.
+ * generated from {@code src/main/proto} into {@code io.metasrv.protocol}.
  */
 package io.metasrv.grpc;

@@ -25,36 +25,36 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
-import io.metasrv.grpc.proto.AskLeaderRequest;
-import io.metasrv.grpc.proto.BatchDeleteRequest;
-import io.metasrv.grpc.proto.BatchGetRequest;
-import io.metasrv.grpc.proto.BatchPutRequest;
-import io.metasrv.grpc.proto.BatchPutResponse;
-import io.metasrv.grpc.proto.ClusterGrpc;
-import io.metasrv.grpc.proto.CompareAndPutRequest;
-import io.metasrv.grpc.proto.CompareAndPutResponse;
-import io.metasrv.grpc.proto.DdlTaskRequest;
-import io.metasrv.grpc.proto.DeleteRangeRequest;
-import io.metasrv.grpc.proto.DeleteRangeResponse;
-import io.metasrv.grpc.proto.HeartbeatGrpc;
-import io.metasrv.grpc.proto.HeartbeatRequest;
-import io.metasrv.grpc.proto.HeartbeatResponse;
-import io.metasrv.grpc.proto.KeyValue;
-import io.metasrv.grpc.proto.MetasrvPeersRequest;
-import io.metasrv.grpc.proto.MetasrvPeersResponse;
-import io.metasrv.grpc.proto.MigrateRegionRequest;
-import io.metasrv.grpc.proto.Peer;
-import io.metasrv.grpc.proto.ProcedureDetailRequest;
-import io.metasrv.grpc.proto.ProcedureId;
-import io.metasrv.grpc.proto.ProcedureServiceGrpc;
-import io.metasrv.grpc.proto.PutRequest;
-import io.metasrv.grpc.proto.PutResponse;
-import io.metasrv.grpc.proto.QueryProcedureRequest;
-import io.metasrv.grpc.proto.RangeRequest;
-import io.metasrv.grpc.proto.RangeResponse;
-import io.metasrv.grpc.proto.RequestHeader;
-import io.metasrv.grpc.proto.Role;
-import io.metasrv.grpc.proto.StoreGrpc;
+import io.metasrv.protocol.AskLeaderRequest;
+import io.metasrv.protocol.BatchDeleteRequest;
+import io.metasrv.protocol.BatchGetRequest;
+import io.metasrv.protocol.BatchPutRequest;
+import io.metasrv.protocol.BatchPutResponse;
+import io.metasrv.protocol.ClusterGrpc;
+import io.metasrv.protocol.CompareAndPutRequest;
+import io.metasrv.protocol.CompareAndPutResponse;
+import io.metasrv.protocol.DdlTaskRequest;
+import io.metasrv.protocol.DeleteRangeRequest;
+import io.metasrv.protocol.DeleteRangeResponse;
+import io.metasrv.protocol.HeartbeatGrpc;
+import io.metasrv.protocol.HeartbeatRequest;
+import io.metasrv.protocol.HeartbeatResponse;
+import io.metasrv.protocol.KeyValue;
+import io.metasrv.protocol.MetasrvPeersRequest;
+import io.metasrv.protocol.MetasrvPeersResponse;
+import io.metasrv.protocol.MigrateRegionRequest;
+import io.metasrv.protocol.Peer;
+import io.metasrv.protocol.ProcedureDetailRequest;
+import io.metasrv.protocol.ProcedureId;
+import io.metasrv.protocol.ProcedureServiceGrpc;
+import io.metasrv.protocol.PutRequest;
+import io.metasrv.protocol.PutResponse;
+import io.metasrv.protocol.QueryProcedureRequest;
+import io.metasrv.protocol.RangeRequest;
+import io.metasrv.protocol.RangeResponse;
+import io.metasrv.protocol.RequestHeader;
+import io.metasrv.protocol.Role;
+import io.metasrv.protocol.StoreGrpc;
 import io.metasrv.kv.Bytes;
 import io.metasrv.kv.KvBackend;
 import io.micrometer.core.instrument.Timer;
@@ -398,7 +398,7 @@ abstract class MetaServicesContractTest {
         .withCompression("zstd");
     ProcedureServiceGrpc.ProcedureServiceBlockingStub procedures =
         ProcedureServiceGrpc.newBlockingStub(follower.channel).withCompression("zstd");
-    List<io.metasrv.grpc.proto.ResponseHeader> headers = List.of(
+    List<io.metasrv.protocol.ResponseHeader> headers = List.of(
         cluster.range(RangeRequest.newBuilder().setHeader(DATANODE_7).setKey(utf8("a")).build())
             .getHeader(),
         cluster.batchGet(BatchGetRequest.newBuilder().setHeader(DATANODE_7).build()).getHeader(),
@@ -568,7 +568,7 @@ abstract class MetaServicesContractTest {
     byte[] answer = RawCalls.call(follower.channel,
         GrpcServer.LEGACY_PROCEDURE_SERVICE + "/query",
         QueryProcedureRequest.newBuilder().setHeader(DATANODE_7).build().toByteArray());
-    assertThat(io.metasrv.grpc.proto.ProcedureStateResponse.parseFrom(answer).getHeader()
+    assertThat(io.metasrv.protocol.ProcedureStateResponse.parseFrom(answer).getHeader()
         .getError().getCode()).isEqualTo(2);
   }
 

@@ -1,0 +1,8 @@
+/**
+ * GreptimeDB's wire messages as plain data: {@code greptime.v1.meta} (heartbeats, mailbox
+ * messages, region leases, store and cluster messages, procedures) and the few {@code
+ * greptime.v1} messages they carry ({@code io.metasrv.protocol.v1}), generated from {@code
+ * src/main/proto} with greptime-proto 103948cb's package, names and field numbers. Leader logic
+ * reads and builds these messages; only {@code io.metasrv.grpc} puts them on the wire.
+ */
+package io.metasrv.protocol;
