@@ -49,7 +49,7 @@ public interface Election extends AutoCloseable {
    */
   List<MetasrvNodeInfo> allCandidates();
 
-  /** Stops campaigning; resigns first when leading. */
+  /** Stops campaigning; resigns first when leading. Closing again does nothing. */
   @Override
   void close();
 }

@@ -299,10 +299,14 @@ public final class FencedKv implements KvBackend {
         .orElse(List.of(Compare.absent(key)));
   }
 
+  /**
+   * Stops the write threads once the writes already handed to them have run; later asynchronous
+   * writes fail with {@link KvException}. The wrapped store is not closed: it belongs to whoever
+   * opened it, and other readers and writers share it.
+   */
   @Override
   public void close() {
     writes.shutdown();
-    inner.close();
   }
 
   private TxnResponse fenced(List<TxnOp> ops) {

@@ -27,9 +27,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Routes: {@code GET /health} ({@code {"status":"leader","epoch":N}}, {@code
  * {"status":"follower"}}, or 503 {@code {"status":"not_serving"}}); the seed's {@code GET /admin/health} and {@code GET
- * /admin/leader}; {@code GET|PUT /admin/maintenance} (the seed's {@code ?enable=true|false}
- * form) and {@code POST /admin/maintenance/enable|disable} (the newer form), all answering
- * {@code {"enabled": bool}}; {@code GET /metrics} in Prometheus text format.
+ * /admin/leader}; {@code GET /admin/maintenance} and {@code GET /admin/maintenance/status}
+ * read the maintenance flag, {@code PUT|POST|GET /admin/maintenance?enable=true|false} (the
+ * seed's form, and newer GreptimeDB's for older greptimedb-operator versions) and {@code POST
+ * /admin/maintenance/enable|disable} (the newer form) set it, all answering {@code {"enabled":
+ * bool}}; {@code GET /metrics} in Prometheus text format. A leader-only request on a node that
+ * cannot act as leader is answered 503 naming the leader, with {@code Retry-After} while the
+ * node is still starting as leader.
  */
 public final class AdminHttpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminHttpServer.class);
@@ -120,6 +124,7 @@ public final class AdminHttpServer implements AutoCloseable {
         case LEADER -> send(exchange, 200, TEXT, backend.leaderAddr()
             .orElseThrow(() -> new HttpError(503, "no leader is known")));
         case MAINTENANCE -> maintenance(exchange, method);
+        case MAINTENANCE_STATUS -> sendMaintenance(exchange, backend.maintenanceEnabled());
         case MAINTENANCE_ENABLE -> sendMaintenance(exchange, backend.setMaintenance(true));
         case MAINTENANCE_DISABLE -> sendMaintenance(exchange, backend.setMaintenance(false));
         case METRICS -> send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",
@@ -129,6 +134,10 @@ public final class AdminHttpServer implements AutoCloseable {
     } catch (HttpError e) {
       return send(exchange, e.status(), TEXT, e.getMessage() + "\n");
     } catch (NotLeaderException e) {
+      if (e.isStartingAsLeader()) {
+        exchange.getResponseHeaders().set("Retry-After",
+            Integer.toString(NotLeaderException.STARTING_RETRY_AFTER_SECONDS));
+      }
       return send(exchange, 503, TEXT, e.getMessage() + "\n");
     } catch (KvException e) {
       log.warn("admin http: {} {} failed: store error: {}", method, route.template, e.getMessage());
@@ -146,12 +155,17 @@ public final class AdminHttpServer implements AutoCloseable {
         "{\"status\":\"" + health.wireName() + "\"" + epoch + "}");
   }
 
+  /**
+   * {@code GET} without {@code enable} reads the flag; {@code PUT} (the seed), {@code POST} and
+   * {@code GET} (newer GreptimeDB, for older greptimedb-operator versions) with {@code
+   * ?enable=true|false} set it.
+   */
   private int maintenance(HttpExchange exchange, String method) throws IOException {
-    if (method.equals("GET")) {
-      return sendMaintenance(exchange, backend.maintenanceEnabled());
-    }
     String enable = queryParams(exchange.getRequestURI()).get("enable");
     if (enable == null) {
+      if (method.equals("GET")) {
+        return sendMaintenance(exchange, backend.maintenanceEnabled());
+      }
       throw new HttpError(400, "missing required parameter 'enable'");
     }
     if (!enable.equals("true") && !enable.equals("false")) {
@@ -204,7 +218,8 @@ public final class AdminHttpServer implements AutoCloseable {
     HEALTH("/health", "GET", "HEAD"),
     ADMIN_HEALTH("/admin/health", "GET", "HEAD"),
     LEADER("/admin/leader", "GET"),
-    MAINTENANCE("/admin/maintenance", "GET", "PUT"),
+    MAINTENANCE("/admin/maintenance", "GET", "PUT", "POST"),
+    MAINTENANCE_STATUS("/admin/maintenance/status", "GET"),
     MAINTENANCE_ENABLE("/admin/maintenance/enable", "POST"),
     MAINTENANCE_DISABLE("/admin/maintenance/disable", "POST"),
     METRICS("/metrics", "GET"),

@@ -20,6 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,26 @@ import org.slf4j.LoggerFactory;
  * LeaderChange.StepDown} it gives the epoch up before anything else, then stops the handlers in
  * reverse order. A node that cannot take the epoch, or whose handler fails to start, resigns
  * rather than lead half-started; a node whose fenced write finds a newer epoch resigns too.
+ *
+ * <p>Threads and what each may touch:
+ *
+ * <ul>
+ *   <li>The serving state moves only along {@code STARTING → FOLLOWER ⇄ LEADER} and from any of
+ *       those to {@code STOPPING → STOPPED}, and only by compare-and-set from the state the mover
+ *       saw: {@link #start} (the caller), the leader-events thread (follower ⇄ leader) and {@link
+ *       #shutdown} (any thread). So a leader start that finishes while the node is stopping
+ *       cannot make it a leader again, and a step-down never revives a stopped node.
+ *   <li>The started handlers, the in-memory view's replacement and the epoch's acquire and
+ *       release belong to the leader-events thread alone.
+ *   <li>Request threads (gRPC, HTTP) only read: the state, the election, the current in-memory
+ *       view (a volatile reference) and the store.
+ *   <li>Handlers are added before {@link #start}, on the thread that builds the node.
+ * </ul>
+ *
+ * <p>Between its election and the end of its leader start, the election names this node as
+ * leader while it cannot act as one yet; leader-only requests then get {@link
+ * NotLeaderException#startingAsLeader()} (HTTP 503 with {@code Retry-After}), never a pointer
+ * back to itself.
  */
 public final class Metasrv implements AdminBackend, GrpcBackend {
   private static final Logger log = LoggerFactory.getLogger(Metasrv.class);
@@ -52,7 +73,8 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     t.setDaemon(true);
     return t;
   });
-  private volatile ServingState state = ServingState.STARTING;
+  private final AtomicReference<ServingState> state =
+      new AtomicReference<>(ServingState.STARTING);
   private volatile MemoryKv inMemoryView = new MemoryKv();
 
   /**
@@ -71,7 +93,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
 
   /** Adds leader-only work; call before {@link #start()}. */
   public void addLeaderStateHandler(LeaderStateHandler handler) {
-    if (state != ServingState.STARTING) {
+    if (state.get() != ServingState.STARTING) {
       throw new IllegalStateException("leader state handlers must be added before start");
     }
     handlers.add(handler);
@@ -79,7 +101,9 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
 
   /** Joins the election; this node serves as a follower until it is elected. */
   public void start() {
-    state = ServingState.FOLLOWER;
+    if (!state.compareAndSet(ServingState.STARTING, ServingState.FOLLOWER)) {
+      throw new IllegalStateException("metasrv already started (state " + state.get() + ")");
+    }
     servingChanged();
     election.start(nodeInfo, change -> leaderEvents.execute(() -> onLeaderChange(change)));
   }
@@ -89,7 +113,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   }
 
   public ServingState state() {
-    return state;
+    return state.get();
   }
 
   /** The store as anyone reads and writes it. */
@@ -111,10 +135,11 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
    * leader-only work. The store stays open for whoever owns it to close once nothing serves.
    */
   public void shutdown() {
-    if (state == ServingState.STOPPING || state == ServingState.STOPPED) {
+    ServingState before = state.getAndUpdate(current ->
+        current == ServingState.STOPPED ? current : ServingState.STOPPING);
+    if (before == ServingState.STOPPING || before == ServingState.STOPPED) {
       return;
     }
-    state = ServingState.STOPPING;
     servingChanged();
     log.info("metasrv stopping: addr={}", nodeInfo.addr());
     election.close();
@@ -128,7 +153,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
       leaderEvents.shutdownNow();
       Thread.currentThread().interrupt();
     }
-    state = ServingState.STOPPED;
+    state.set(ServingState.STOPPED);
     servingChanged();
   }
 
@@ -166,8 +191,8 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
         return;
       }
     }
-    if (state == ServingState.FOLLOWER) {
-      state = ServingState.LEADER;
+    if (!state.compareAndSet(ServingState.FOLLOWER, ServingState.LEADER)) {
+      log.info("leader start finished while the node is {}; not serving as leader", state.get());
     }
     servingChanged();
   }
@@ -175,9 +200,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   private void becomeFollower(LeaderChange.StepDown stepDown) {
     long epoch = leaderKv.heldEpoch();
     leaderKv.release();
-    if (state == ServingState.LEADER) {
-      state = ServingState.FOLLOWER;
-    }
+    state.compareAndSet(ServingState.LEADER, ServingState.FOLLOWER);
     servingChanged();
     inMemoryView = new MemoryKv();
     stopStartedHandlers();
@@ -216,7 +239,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
 
   @Override
   public NodeHealth health() {
-    NodeHealth health = state.health();
+    NodeHealth health = state.get().health();
     return health.serving() && !storeReachable.getAsBoolean() ? NodeHealth.NOT_SERVING : health;
   }
 
@@ -236,6 +259,13 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     return election.isLeader() ? Optional.of(nodeInfo.addr()) : otherLeader();
   }
 
+  /** Why a leader-only request is refused here, and where to go instead. */
+  private NotLeaderException notLeader() {
+    boolean startingAsLeader = election.isLeader() && state.get() == ServingState.FOLLOWER;
+    return startingAsLeader ? NotLeaderException.startingAsLeader()
+        : new NotLeaderException(otherLeader());
+  }
+
   /** The leader the election saw, unless that is this node. */
   private Optional<String> otherLeader() {
     return election.leader().filter(addr -> !addr.equals(nodeInfo.addr()));
@@ -248,11 +278,14 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
 
   @Override
   public boolean setMaintenance(boolean enabled) {
+    if (!isLeader()) {
+      throw notLeader();
+    }
     boolean now;
     try {
       now = maintenance.set(enabled);
     } catch (FencedException e) {
-      throw new NotLeaderException(otherLeader());
+      throw notLeader();
     }
     log.info("maintenance mode {}", now ? "enabled" : "disabled");
     return now;
@@ -262,7 +295,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
 
   @Override
   public boolean isLeader() {
-    return state == ServingState.LEADER && election.isLeader();
+    return state.get() == ServingState.LEADER && election.isLeader();
   }
 
   @Override

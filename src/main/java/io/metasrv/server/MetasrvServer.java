@@ -25,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +41,16 @@ import org.slf4j.LoggerFactory;
 public final class MetasrvServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MetasrvServer.class);
   private static final Duration STORE_PROBE_INTERVAL = Duration.ofSeconds(2);
+
+  /**
+   * Keys that are accepted (GreptimeDB's files carry them) but that nothing reads yet; the work
+   * that will read them is listed in README's "Not built yet". Shrinks as that work lands.
+   */
+  private static final List<String> OPTIONS_WITHOUT_EFFECT = List.of("selector",
+      "enable_region_failover", "flush_stats_factor", "node_max_idle_time",
+      "[failure_detector]", "[procedure] (except max_metadata_value_size)", "[datanode]",
+      "[wal]", "[export_metrics]", "[tracing]", "enable_telemetry", "meta_table_name",
+      "meta_election_lock_id");
 
   private final Metasrv metasrv;
   private final AdminHttpServer http;
@@ -67,6 +78,8 @@ public final class MetasrvServer implements AutoCloseable {
         build.gitCommit(), startedAt);
     log.info("metasrv starting: version={} commit={} server_addr={} backend={}",
         build.version(), build.gitCommit(), options.serverAddr(), options.backend().configName());
+    log.warn("options accepted but not in effect yet: {}",
+        String.join(", ", OPTIONS_WITHOUT_EFFECT));
     createDataHome(Path.of(options.dataHome()));
 
     // Opened resources, last first: closed in that order on a failed start and on close().
@@ -77,9 +90,13 @@ public final class MetasrvServer implements AutoCloseable {
       opened.push(bindProcessMetrics(registry));
       Backends backends = Backends.open(options, registry);
       opened.push(backends.kv());
+      // closed by the node's shutdown; here so that a start failing before that closes it too
+      opened.push(backends.election());
       StoreProbe storeProbe = new StoreProbe(backends.kv(), STORE_PROBE_INTERVAL);
       opened.push(storeProbe);
       Metasrv metasrv = new Metasrv(nodeInfo, backends.kv(), backends.election(), storeProbe);
+      // after the servers stop, so that no leader-only write still being served finds it closed
+      opened.push(metasrv.leaderKv());
       registerNodeGauges(registry, metasrv, build);
 
       AdminHttpServer http = serve("http.addr", options.http().addr(),

@@ -70,6 +70,44 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void newerGreptimeDbGrpcSectionNamesAreAliasesOfTheTopLevelAddresses() throws IOException {
+    Path file =
+        toml(
+            """
+            [grpc]
+            bind_addr = "0.0.0.0:3012"
+            server_addr = "10.0.0.5:3012"
+            [grpc.tls]
+            mode = "disable"
+            """);
+    MetasrvOptions options = ConfigLoader.load(file);
+    assertThat(options.bindAddr()).isEqualTo("0.0.0.0:3012");
+    assertThat(options.serverAddr()).isEqualTo("10.0.0.5:3012");
+
+    MetasrvOptions fromEnv = ConfigLoader.load(file,
+        Map.of("GREPTIMEDB_METASRV__GRPC__SERVER_ADDR", "10.0.0.6:3012"), Map.of());
+    assertThat(fromEnv.serverAddr()).isEqualTo("10.0.0.6:3012");
+    assertThat(ConfigPrinter.toToml(fromEnv)).contains("server_addr = \"10.0.0.6:3012\"")
+        .doesNotContain("[grpc]\nbind_addr");
+  }
+
+  @Test
+  void oneLayerSettingAnAliasAndItsKeyDifferentlyIsAnError() throws IOException {
+    Path file =
+        toml(
+            """
+            bind_addr = "0.0.0.0:3002"
+            [grpc]
+            bind_addr = "0.0.0.0:3012"
+            """);
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .isInstanceOfSatisfying(ConfigException.class, e -> {
+          assertThat(e.keyPath()).isEqualTo("grpc.bind_addr");
+          assertThat(e.getMessage()).contains("bind_addr");
+        });
+  }
+
+  @Test
   void envListsAreCommaSeparatedAndTrimmed() {
     Map<String, String> env =
         Map.of(

@@ -79,6 +79,35 @@ class AdminHttpServerTest {
   }
 
   @Test
+  void newerGreptimeDbMaintenanceFormsReadAndSetTheFlag() throws Exception {
+    assertThat(call("GET", "/admin/maintenance/status").body()).isEqualTo("{\"enabled\":false}");
+    assertThat(call("GET", "/admin/maintenance?enable=true").body())
+        .isEqualTo("{\"enabled\":true}");
+    assertThat(backend.maintenance.isEnabled()).isTrue();
+    assertThat(call("GET", "/admin/maintenance/status").body()).isEqualTo("{\"enabled\":true}");
+    assertThat(call("POST", "/admin/maintenance?enable=false").body())
+        .isEqualTo("{\"enabled\":false}");
+    assertThat(backend.maintenance.isEnabled()).isFalse();
+    assertThat(call("POST", "/admin/maintenance/status").statusCode()).isEqualTo(405);
+  }
+
+  @Test
+  void aNodeStartingAsLeaderAnswersRetryAfter() throws Exception {
+    backend.refusal = Optional.of(NotLeaderException.startingAsLeader());
+    HttpResponse<String> starting = call("POST", "/admin/maintenance/enable");
+    assertThat(starting.statusCode()).isEqualTo(503);
+    assertThat(starting.headers().firstValue("Retry-After")).contains("1");
+    assertThat(starting.body()).contains("starting as leader");
+
+    backend.refusal = Optional.of(new NotLeaderException(Optional.of("10.0.0.7:3002")));
+    HttpResponse<String> follower = call("POST", "/admin/maintenance/enable");
+    assertThat(follower.statusCode()).isEqualTo(503);
+    assertThat(follower.headers().firstValue("Retry-After")).isEmpty();
+    assertThat(follower.body()).contains("the leader is 10.0.0.7:3002");
+    assertThat(backend.maintenance.isEnabled()).isFalse();
+  }
+
+  @Test
   void badRequestsGetTheRightStatusAndChangeNothing() throws Exception {
     HttpResponse<String> missing = call("PUT", "/admin/maintenance");
     assertThat(missing.statusCode()).isEqualTo(400);
@@ -137,6 +166,7 @@ class AdminHttpServerTest {
     volatile NodeHealth health = NodeHealth.LEADER;
     volatile Optional<String> leader = Optional.empty();
     volatile boolean storeDown;
+    volatile Optional<NotLeaderException> refusal = Optional.empty();
 
     StoreBackedAdmin(KvBackend kv) {
       this.maintenance = new MaintenanceMode(kv);
@@ -166,6 +196,9 @@ class AdminHttpServerTest {
     @Override
     public boolean setMaintenance(boolean enabled) {
       failIfStoreDown();
+      if (refusal.isPresent()) {
+        throw refusal.get();
+      }
       return maintenance.set(enabled);
     }
 

@@ -16,6 +16,7 @@ import io.metasrv.kv.MemoryKv;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -60,9 +61,11 @@ class MetasrvTest {
       election.fire(new LeaderChange.StepDown(NODE.addr()));
     }
     election.fire(new LeaderChange.Elected(NODE.addr(), 0));
-    await().until(() -> metasrv.state() == ServingState.LEADER);
+    // every event handled, not an intermediate LEADER of an earlier round
+    await().until(() -> events.size() == 7);
     assertThat(events).containsExactly("a started", "a stopped", "a started", "a stopped",
         "a started", "a stopped", "a started");
+    await().until(() -> metasrv.state() == ServingState.LEADER);
     metasrv.shutdown();
   }
 
@@ -202,6 +205,80 @@ class MetasrvTest {
     election.otherLeader = "10.0.0.9:3002";
     assertThat(metasrv.leaderAddr()).contains("10.0.0.9:3002");
     metasrv.shutdown();
+  }
+
+  @Test
+  void aNodeStillStartingAsLeaderAsksClientsToRetryInsteadOfNamingNoLeader() throws Exception {
+    ManualElection election = new ManualElection();
+    CountDownLatch startEntered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Metasrv metasrv = new Metasrv(NODE, new MemoryKv(KvLimits.DEFAULT), election, () -> true);
+    metasrv.addLeaderStateHandler(new Recording("slow") {
+      @Override
+      public void onLeaderStart() {
+        startEntered.countDown();
+        awaitUninterruptibly(release);
+        super.onLeaderStart();
+      }
+    });
+    metasrv.start();
+    election.fire(new LeaderChange.Elected(NODE.addr(), 4));
+    startEntered.await();
+
+    assertThat(metasrv.leaderAddr()).contains(NODE.addr());
+    assertThat(metasrv.isLeader()).isFalse();
+    assertThatThrownBy(() -> metasrv.setMaintenance(true))
+        .isInstanceOfSatisfying(NotLeaderException.class,
+            e -> assertThat(e.getMessage()).contains("starting as leader"));
+
+    release.countDown();
+    await().until(() -> metasrv.state() == ServingState.LEADER);
+    assertThat(metasrv.setMaintenance(true)).isTrue();
+    metasrv.shutdown();
+  }
+
+  @Test
+  void aLeaderStartThatEndsWhileTheNodeStopsDoesNotMakeItLeader() throws Exception {
+    ManualElection election = new ManualElection();
+    CountDownLatch startEntered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Metasrv metasrv = new Metasrv(NODE, new MemoryKv(KvLimits.DEFAULT), election, () -> true);
+    metasrv.addLeaderStateHandler(new Recording("slow") {
+      @Override
+      public void onLeaderStart() {
+        startEntered.countDown();
+        awaitUninterruptibly(release);
+        super.onLeaderStart();
+      }
+    });
+    metasrv.start();
+    election.fire(new LeaderChange.Elected(NODE.addr(), 4));
+    startEntered.await();
+
+    Thread stopper = new Thread(metasrv::shutdown);
+    stopper.start();
+    await().until(() -> metasrv.state() == ServingState.STOPPING);
+    release.countDown();
+    stopper.join();
+
+    assertThat(metasrv.state()).isEqualTo(ServingState.STOPPED);
+    assertThat(metasrv.isLeader()).isFalse();
+    assertThat(metasrv.health()).isEqualTo(NodeHealth.NOT_SERVING);
+  }
+
+  private static void awaitUninterruptibly(CountDownLatch latch) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        latch.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Test
