@@ -2,6 +2,7 @@ package io.metasrv.grpc;
 
 import io.grpc.stub.StreamObserver;
 import io.metasrv.election.MetasrvNodeInfo;
+import io.metasrv.kv.KvBackend;
 import io.metasrv.protocol.BatchGetRequest;
 import io.metasrv.protocol.BatchGetResponse;
 import io.metasrv.protocol.ClusterGrpc;
@@ -10,7 +11,7 @@ import io.metasrv.protocol.MetasrvPeersResponse;
 import io.metasrv.protocol.Peer;
 import io.metasrv.protocol.RangeRequest;
 import io.metasrv.protocol.RangeResponse;
-import io.metasrv.kv.KvBackend;
+import io.metasrv.protocol.ResponseHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -2,6 +2,7 @@ package io.metasrv.grpc;
 
 import io.metasrv.protocol.HeartbeatRequest;
 import io.metasrv.protocol.HeartbeatResponse;
+import io.metasrv.protocol.ResponseHeaders;
 
 /**
  * Answers one heartbeat on the leader. The Heartbeat service has already checked the request

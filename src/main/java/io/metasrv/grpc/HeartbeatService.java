@@ -8,6 +8,7 @@ import io.metasrv.protocol.HeartbeatRequest;
 import io.metasrv.protocol.HeartbeatResponse;
 import io.metasrv.protocol.Peer;
 import io.metasrv.protocol.RequestHeader;
+import io.metasrv.protocol.ResponseHeaders;
 import io.metasrv.protocol.Role;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -11,6 +11,7 @@ import io.metasrv.protocol.ProcedureServiceGrpc;
 import io.metasrv.protocol.ProcedureStateResponse;
 import io.metasrv.protocol.QueryProcedureRequest;
 import io.metasrv.protocol.ResponseHeader;
+import io.metasrv.protocol.ResponseHeaders;
 
 /**
  * {@code greptime.v1.meta.ProcedureService} (and {@code Procedure}, its older name). Followers

@@ -1,6 +1,7 @@
 package io.metasrv.grpc;
 
 import io.grpc.stub.StreamObserver;
+import io.metasrv.kv.KvBackend;
 import io.metasrv.protocol.BatchDeleteRequest;
 import io.metasrv.protocol.BatchDeleteResponse;
 import io.metasrv.protocol.BatchGetRequest;
@@ -15,8 +16,8 @@ import io.metasrv.protocol.PutRequest;
 import io.metasrv.protocol.PutResponse;
 import io.metasrv.protocol.RangeRequest;
 import io.metasrv.protocol.RangeResponse;
+import io.metasrv.protocol.ResponseHeaders;
 import io.metasrv.protocol.StoreGrpc;
-import io.metasrv.kv.KvBackend;
 
 /**
  * {@code greptime.v1.meta.Store} over the node's store. Every node serves it, leader or not, as

@@ -1,9 +1,5 @@
 package io.metasrv.grpc;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
-
 import com.google.protobuf.ByteString;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -25,6 +21,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
+import io.metasrv.kv.Bytes;
+import io.metasrv.kv.KvBackend;
 import io.metasrv.protocol.AskLeaderRequest;
 import io.metasrv.protocol.BatchDeleteRequest;
 import io.metasrv.protocol.BatchGetRequest;
@@ -53,19 +51,18 @@ import io.metasrv.protocol.QueryProcedureRequest;
 import io.metasrv.protocol.RangeRequest;
 import io.metasrv.protocol.RangeResponse;
 import io.metasrv.protocol.RequestHeader;
+import io.metasrv.protocol.ResponseHeaders;
 import io.metasrv.protocol.Role;
 import io.metasrv.protocol.StoreGrpc;
-import io.metasrv.kv.Bytes;
-import io.metasrv.kv.KvBackend;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -78,6 +75,9 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Every method of the four {@code greptime.v1.meta} services, called as a GreptimeDB node calls

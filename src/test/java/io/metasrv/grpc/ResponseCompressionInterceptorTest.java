@@ -1,7 +1,5 @@
 package io.metasrv.grpc;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.google.protobuf.ByteString;
 import io.grpc.Attributes;
 import io.grpc.Metadata;
@@ -10,10 +8,12 @@ import io.grpc.ServerCall;
 import io.grpc.Status;
 import io.metasrv.protocol.KeyValue;
 import io.metasrv.protocol.RangeResponse;
+import io.metasrv.protocol.ResponseHeaders;
 import io.metasrv.protocol.StoreGrpc;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 class ResponseCompressionInterceptorTest {
   private static final Metadata.Key<String> ENCODING =

@@ -1,7 +1,5 @@
-package io.metasrv.grpc;
+package io.metasrv.protocol;
 
-import io.metasrv.protocol.Error;
-import io.metasrv.protocol.ResponseHeader;
 
 /**
  * Response headers as GreptimeDB's metasrv writes them: protocol version 1, and an error with
