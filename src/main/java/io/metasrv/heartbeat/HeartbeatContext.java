@@ -1,0 +1,89 @@
+package io.metasrv.heartbeat;
+
+import io.metasrv.protocol.HeartbeatRequest;
+import io.metasrv.protocol.HeartbeatResponse;
+import io.metasrv.protocol.RegionLease;
+import io.metasrv.protocol.ResponseHeader;
+import io.metasrv.protocol.ResponseHeaders;
+import io.metasrv.protocol.Role;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One heartbeat request on its way through the {@link HeartbeatHandlerChain}: the request,
+ * when the leader received it, and what the handlers have decided so far (GreptimeDB's {@code
+ * HeartbeatAccumulator}). Used by one thread at a time, and only for the one request.
+ */
+public final class HeartbeatContext {
+  private final HeartbeatRequest request;
+  private final Role role;
+  private final PusherKey pusherKey;
+  private final long receivedAtMillis;
+  private ResponseHeader header;
+  private RegionLease regionLease;
+  private final Set<Long> inactiveRegionIds = new HashSet<>();
+
+  /**
+   * @param receivedAtMillis the leader's wall clock when the request arrived; every timestamp
+   *     the handlers store is this one
+   */
+  public HeartbeatContext(HeartbeatRequest request, PusherKey pusherKey, long receivedAtMillis) {
+    this.request = request;
+    this.role = pusherKey.role();
+    this.pusherKey = pusherKey;
+    this.receivedAtMillis = receivedAtMillis;
+  }
+
+  public HeartbeatRequest request() {
+    return request;
+  }
+
+  public Role role() {
+    return role;
+  }
+
+  public PusherKey pusherKey() {
+    return pusherKey;
+  }
+
+  public long receivedAtMillis() {
+    return receivedAtMillis;
+  }
+
+  /** A header-only request: the handshake every node sends first. */
+  public boolean isHandshake() {
+    return !request.hasPeer();
+  }
+
+  public void setHeader(ResponseHeader header) {
+    this.header = header;
+  }
+
+  public Optional<ResponseHeader> header() {
+    return Optional.ofNullable(header);
+  }
+
+  public void setRegionLease(RegionLease regionLease) {
+    this.regionLease = regionLease;
+  }
+
+  public Optional<RegionLease> regionLease() {
+    return Optional.ofNullable(regionLease);
+  }
+
+  /** Regions this datanode reported that it may not keep; their stats are not recorded. */
+  public Set<Long> inactiveRegionIds() {
+    return inactiveRegionIds;
+  }
+
+  /** The one answer to the request; mailbox messages are pushed separately. */
+  public HeartbeatResponse response() {
+    HeartbeatResponse.Builder response = HeartbeatResponse.newBuilder()
+        .setHeader(header != null ? header : ResponseHeaders.ok());
+    if (regionLease != null) {
+      response.setRegionLease(regionLease);
+    }
+    return response.build();
+  }
+}

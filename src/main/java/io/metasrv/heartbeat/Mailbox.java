@@ -1,0 +1,154 @@
+package io.metasrv.heartbeat;
+
+import io.metasrv.protocol.HeartbeatResponse;
+import io.metasrv.protocol.MailboxMessage;
+import io.metasrv.protocol.ResponseHeaders;
+import io.metasrv.protocol.Role;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader's messages to nodes over their heartbeat streams, as GreptimeDB's {@code
+ * HeartbeatMailbox}: {@link #send} pushes a message with a fresh id and completes with the
+ * node's reply (a heartbeat carrying a mailbox message with that id, handed in by {@link
+ * #onReply}) or fails at its deadline; {@link #broadcast} pushes a one-way message (id 0) to
+ * every stream of a role.
+ *
+ * <p>Ids come from the {@code heartbeat_mailbox} sequence and are never 0, which marks one-way
+ * messages. A send to a node without a stream fails at once; a reply that comes after its
+ * deadline, or to a message this leader never sent, is logged and dropped.
+ *
+ * <p>Thread-safe. Deadlines run on the given scheduler.
+ */
+public final class Mailbox {
+  private static final Logger log = LoggerFactory.getLogger(Mailbox.class);
+
+  private final Pushers pushers;
+  private final LongSupplier messageIds;
+  private final ScheduledExecutorService deadlines;
+  private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+
+  /**
+   * @param messageIds allocates message ids (the {@code heartbeat_mailbox} sequence)
+   * @param deadlines runs each message's deadline
+   */
+  public Mailbox(Pushers pushers, LongSupplier messageIds, ScheduledExecutorService deadlines) {
+    this.pushers = pushers;
+    this.messageIds = messageIds;
+    this.deadlines = deadlines;
+  }
+
+  /**
+   * Sends {@code message} to the node's stream and returns its reply.
+   *
+   * @return the reply, or a future failed with {@link MailboxException} when the node has no
+   *     stream, the push failed, no reply came within {@code timeout}, or the leader stepped down
+   */
+  public CompletableFuture<MailboxMessage> send(PusherKey to, MailboxMessage message,
+      Duration timeout) {
+    CompletableFuture<MailboxMessage> reply = new CompletableFuture<>();
+    Pusher pusher = pushers.get(to).orElse(null);
+    if (pusher == null) {
+      reply.completeExceptionally(new MailboxException("no heartbeat stream from " + to
+          + " (" + message.getTo() + "); cannot send '" + message.getSubject() + "'"));
+      return reply;
+    }
+    long id = nextId();
+    MailboxMessage withId = message.toBuilder().setId(id).build();
+    ScheduledFuture<?> deadline = deadlines.schedule(() -> expire(id, timeout),
+        timeout.toNanos(), TimeUnit.NANOSECONDS);
+    pending.put(id, new Pending(reply, deadline, withId.getSubject()));
+    if (!pusher.push(responseCarrying(withId))) {
+      fail(id, new MailboxException("the heartbeat stream of " + to + " is gone; '"
+          + withId.getSubject() + "' was not sent"));
+    }
+    return reply;
+  }
+
+  /**
+   * Pushes {@code message} as a one-way message (id 0) to every open stream of {@code role}.
+   *
+   * @return how many streams it was pushed to
+   */
+  public int broadcast(Role role, MailboxMessage message) {
+    HeartbeatResponse response = responseCarrying(message.toBuilder().setId(0).build());
+    int sent = 0;
+    for (Map.Entry<PusherKey, Pusher> stream : pushers.ofRole(role)) {
+      if (stream.getValue().push(response)) {
+        sent++;
+      } else {
+        log.info("broadcast '{}' not delivered to {}: its stream is gone", message.getSubject(),
+            stream.getKey());
+      }
+    }
+    return sent;
+  }
+
+  /**
+   * Hands in a node's reply.
+   *
+   * @return whether a send was waiting for it
+   */
+  public boolean onReply(MailboxMessage reply) {
+    Pending waiting = pending.remove(reply.getId());
+    if (waiting == null) {
+      log.warn("mailbox reply {} '{}' from {} arrived too late or answers nothing sent; dropped",
+          reply.getId(), reply.getSubject(), reply.getFrom());
+      return false;
+    }
+    waiting.deadline.cancel(false);
+    waiting.reply.complete(reply);
+    return true;
+  }
+
+  /** Fails every send still waiting: this node no longer leads, so no reply will reach it. */
+  public void failPending(String reason) {
+    for (Long id : pending.keySet()) {
+      fail(id, new MailboxException(reason));
+    }
+  }
+
+  /** How many sends wait for a reply. */
+  public int pendingCount() {
+    return pending.size();
+  }
+
+  private long nextId() {
+    long id = messageIds.getAsLong();
+    return id != 0 ? id : messageIds.getAsLong();
+  }
+
+  private void expire(long id, Duration timeout) {
+    Pending waiting = pending.get(id);
+    if (waiting != null) {
+      fail(id, new MailboxException("no reply to mailbox message " + id + " '"
+          + waiting.subject + "' within " + timeout.toMillis() + " ms"));
+    }
+  }
+
+  private void fail(long id, MailboxException cause) {
+    Pending waiting = pending.remove(id);
+    if (waiting != null) {
+      waiting.deadline.cancel(false);
+      waiting.reply.completeExceptionally(cause);
+    }
+  }
+
+  private static HeartbeatResponse responseCarrying(MailboxMessage message) {
+    return HeartbeatResponse.newBuilder()
+        .setHeader(ResponseHeaders.ok())
+        .setMailboxMessage(message)
+        .build();
+  }
+
+  private record Pending(CompletableFuture<MailboxMessage> reply, ScheduledFuture<?> deadline,
+      String subject) {}
+}

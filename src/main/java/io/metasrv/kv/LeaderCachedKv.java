@@ -1,0 +1,300 @@
+package io.metasrv.kv;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * The leader's read cache over the store, as GreptimeDB's {@code LeaderCachedKvBackend} meant
+ * it (the seed never enables it under an election; we do): while {@link #enable enabled},
+ * exact-key reads ({@code get}, {@code batchGet}, single-key {@code range}) of keys under the
+ * cached prefixes are answered from memory, and misses are read from the store and kept. Other
+ * reads, and every read while disabled, go to the store.
+ *
+ * <p>Every write through this backend goes to the store first and then drops the keys it may
+ * have changed from the cache (a range delete drops everything), whether it succeeded or not. A read that raced with a write never puts back the value the write replaced: a read
+ * keeps what it read only if no write finished since it started.
+ *
+ * <p>Coherent only for writes that go through this backend: the leader's own, and the Store
+ * service's on this node. It is enabled on leader start (after {@link #enable} loads the
+ * cached prefixes) and disabled, emptied, on step-down.
+ */
+public final class LeaderCachedKv implements KvBackend {
+  private final KvBackend inner;
+  private final List<byte[]> cachedPrefixes;
+  private final Map<ByteBuffer, KeyValue> cache = new ConcurrentHashMap<>();
+  private final Object writes = new Object();
+  private long writeCount; // guarded by writes
+  private volatile boolean enabled;
+
+  /** @param cachedPrefixes the key prefixes whose exact-key reads are cached */
+  public LeaderCachedKv(KvBackend inner, List<byte[]> cachedPrefixes) {
+    this.inner = inner;
+    this.cachedPrefixes = List.copyOf(cachedPrefixes);
+  }
+
+  /** Loads every key under the cached prefixes and starts answering reads from memory. */
+  public void enable() {
+    disable();
+    long before = writesSoFar();
+    List<KeyValue> loaded = new ArrayList<>();
+    for (byte[] prefix : cachedPrefixes) {
+      loaded.addAll(inner.range(RangeRequest.prefix(prefix)).kvs());
+    }
+    synchronized (writes) {
+      if (writeCount == before) {
+        loaded.forEach(kv -> cache.put(ByteBuffer.wrap(kv.key()), kv));
+      }
+      enabled = true;
+    }
+  }
+
+  /** Stops caching and forgets what was cached. */
+  public void disable() {
+    synchronized (writes) {
+      enabled = false;
+      cache.clear();
+      writeCount++;
+    }
+  }
+
+  public boolean isEnabled() {
+    return enabled;
+  }
+
+  /** Whether exact-key reads of {@code key} are cached while enabled. */
+  public boolean isCached(byte[] key) {
+    for (byte[] prefix : cachedPrefixes) {
+      if (key.length >= prefix.length
+          && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public String name() {
+    return inner.name();
+  }
+
+  @Override
+  public KvLimits limits() {
+    return inner.limits();
+  }
+
+  @Override
+  public RangeResponse range(RangeRequest request) {
+    if (request.isSingleKey() && cacheable(request.key())) {
+      return new RangeResponse(get(request.key()).map(kv -> request.keysOnly()
+          ? new KeyValue(kv.key(), Bytes.EMPTY, kv.version(), kv.modRevision()) : kv)
+          .stream().toList(), false);
+    }
+    return inner.range(request);
+  }
+
+  @Override
+  public Optional<KeyValue> get(byte[] key) {
+    if (!cacheable(key)) {
+      return inner.get(key);
+    }
+    KeyValue cached = cache.get(ByteBuffer.wrap(key));
+    if (cached != null) {
+      return Optional.of(cached);
+    }
+    long before = writesSoFar();
+    Optional<KeyValue> read = inner.get(key);
+    read.ifPresent(kv -> keepIfUnchanged(List.of(kv), before));
+    return read;
+  }
+
+  @Override
+  public List<KeyValue> batchGet(List<byte[]> keys) {
+    if (!enabled || !keys.stream().allMatch(this::isCached)) {
+      return inner.batchGet(keys);
+    }
+    List<KeyValue> found = new ArrayList<>();
+    List<byte[]> missing = new ArrayList<>();
+    for (byte[] key : keys) {
+      KeyValue cached = cache.get(ByteBuffer.wrap(key));
+      if (cached != null) {
+        found.add(cached);
+      } else {
+        missing.add(key);
+      }
+    }
+    if (!missing.isEmpty()) {
+      long before = writesSoFar();
+      List<KeyValue> read = inner.batchGet(missing);
+      keepIfUnchanged(read, before);
+      found.addAll(read);
+    }
+    return found;
+  }
+
+  @Override
+  public Optional<KeyValue> put(byte[] key, byte[] value) {
+    return writing(List.of(key), () -> inner.put(key, value));
+  }
+
+  @Override
+  public List<KeyValue> batchPut(List<KeyValue> kvs, boolean prevKv) {
+    return writing(kvs.stream().map(KeyValue::key).toList(), () -> inner.batchPut(kvs, prevKv));
+  }
+
+  @Override
+  public List<KeyValue> batchDelete(List<byte[]> keys, boolean prevKv) {
+    return writing(keys, () -> inner.batchDelete(keys, prevKv));
+  }
+
+  @Override
+  public DeleteRangeResponse deleteRange(RangeRequest request, boolean prevKv) {
+    return writing(null, () -> inner.deleteRange(request, prevKv));
+  }
+
+  @Override
+  public CompareAndPutResponse compareAndPut(byte[] key, byte[] expect, byte[] value) {
+    return writing(List.of(key), () -> inner.compareAndPut(key, expect, value));
+  }
+
+  @Override
+  public TxnResponse txn(Txn txn) {
+    return writing(keysWritten(txn), () -> inner.txn(txn));
+  }
+
+  // ---- asynchronous forms: reads from the cache when they can, writes drop what they touched
+
+  @Override
+  public CompletableFuture<RangeResponse> rangeAsync(RangeRequest request) {
+    if (request.isSingleKey() && cacheable(request.key())) {
+      return KvFutures.now(() -> range(request));
+    }
+    return inner.rangeAsync(request);
+  }
+
+  @Override
+  public CompletableFuture<Optional<KeyValue>> getAsync(byte[] key) {
+    if (!cacheable(key)) {
+      return inner.getAsync(key);
+    }
+    KeyValue cached = cache.get(ByteBuffer.wrap(key));
+    if (cached != null) {
+      return CompletableFuture.completedFuture(Optional.of(cached));
+    }
+    long before = writesSoFar();
+    return inner.getAsync(key).thenApply(read -> {
+      read.ifPresent(kv -> keepIfUnchanged(List.of(kv), before));
+      return read;
+    });
+  }
+
+  @Override
+  public CompletableFuture<List<KeyValue>> batchGetAsync(List<byte[]> keys) {
+    if (!enabled || !keys.stream().allMatch(this::isCached)) {
+      return inner.batchGetAsync(keys);
+    }
+    return KvFutures.now(() -> batchGet(keys));
+  }
+
+  @Override
+  public CompletableFuture<Optional<KeyValue>> putAsync(byte[] key, byte[] value) {
+    return writingAsync(List.of(key), () -> inner.putAsync(key, value));
+  }
+
+  @Override
+  public CompletableFuture<List<KeyValue>> batchPutAsync(List<KeyValue> kvs, boolean prevKv) {
+    return writingAsync(kvs.stream().map(KeyValue::key).toList(),
+        () -> inner.batchPutAsync(kvs, prevKv));
+  }
+
+  @Override
+  public CompletableFuture<List<KeyValue>> batchDeleteAsync(List<byte[]> keys, boolean prevKv) {
+    return writingAsync(keys, () -> inner.batchDeleteAsync(keys, prevKv));
+  }
+
+  @Override
+  public CompletableFuture<DeleteRangeResponse> deleteRangeAsync(RangeRequest request,
+      boolean prevKv) {
+    return writingAsync(null, () -> inner.deleteRangeAsync(request, prevKv));
+  }
+
+  @Override
+  public CompletableFuture<CompareAndPutResponse> compareAndPutAsync(byte[] key, byte[] expect,
+      byte[] value) {
+    return writingAsync(List.of(key), () -> inner.compareAndPutAsync(key, expect, value));
+  }
+
+  @Override
+  public CompletableFuture<TxnResponse> txnAsync(Txn txn) {
+    return writingAsync(keysWritten(txn), () -> inner.txnAsync(txn));
+  }
+
+  @Override
+  public void close() {
+    disable();
+    inner.close();
+  }
+
+  private boolean cacheable(byte[] key) {
+    return enabled && isCached(key);
+  }
+
+  private long writesSoFar() {
+    synchronized (writes) {
+      return writeCount;
+    }
+  }
+
+  private void keepIfUnchanged(List<KeyValue> read, long writesBefore) {
+    synchronized (writes) {
+      if (enabled && writeCount == writesBefore) {
+        read.forEach(kv -> cache.put(ByteBuffer.wrap(kv.key()), kv));
+      }
+    }
+  }
+
+  /** @param touched the keys the write may change, or null when it may change any */
+  private <T> T writing(List<byte[]> touched, Supplier<T> write) {
+    try {
+      return write.get();
+    } finally {
+      forget(touched);
+    }
+  }
+
+  private <T> CompletableFuture<T> writingAsync(List<byte[]> touched,
+      Supplier<CompletableFuture<T>> write) {
+    return write.get().whenComplete((result, failure) -> forget(touched));
+  }
+
+  private void forget(List<byte[]> touched) {
+    synchronized (writes) {
+      writeCount++;
+      if (touched == null) {
+        cache.clear();
+      } else {
+        touched.forEach(key -> cache.remove(ByteBuffer.wrap(key)));
+      }
+    }
+  }
+
+  private static List<byte[]> keysWritten(Txn txn) {
+    List<byte[]> keys = new ArrayList<>();
+    for (List<TxnOp> branch : List.of(txn.success(), txn.failure())) {
+      for (TxnOp op : branch) {
+        if (op instanceof TxnOp.Put put) {
+          keys.add(put.key());
+        } else if (op instanceof TxnOp.Delete delete) {
+          keys.add(delete.key());
+        }
+      }
+    }
+    return keys;
+  }
+}

@@ -1,0 +1,108 @@
+package io.metasrv.kv;
+
+import static io.metasrv.kv.Bytes.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.Proxy;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class LeaderCachedKvTest {
+  private static final byte[] ROUTE = utf8("__table_route/1024");
+  private static final byte[] OTHER = utf8("__other/1");
+
+  private final MemoryKv store = new MemoryKv(KvLimits.DEFAULT);
+  private final LeaderCachedKv cached =
+      new LeaderCachedKv(store, List.of(utf8("__table_route/"), utf8("__node_address/")));
+
+  @Test
+  void enabledCacheAnswersExactReadsOfCachedPrefixesFromMemory() {
+    store.put(ROUTE, utf8("v1"));
+    store.put(OTHER, utf8("o1"));
+    cached.enable();
+    // written behind the cache's back: the loaded value is still served
+    store.put(ROUTE, utf8("v2"));
+    store.put(OTHER, utf8("o2"));
+
+    assertThat(value(cached.get(ROUTE))).isEqualTo("v1");
+    assertThat(cached.batchGet(List.of(ROUTE))).extracting(kv -> utf8(kv.value()))
+        .containsExactly("v1");
+    assertThat(cached.range(RangeRequest.single(ROUTE)).kvs())
+        .extracting(kv -> utf8(kv.value())).containsExactly("v1");
+    assertThat(value(cached.get(OTHER))).as("not a cached prefix").isEqualTo("o2");
+    assertThat(cached.range(RangeRequest.prefix(utf8("__table_route/"))).kvs())
+        .as("prefix ranges are not cached").extracting(kv -> utf8(kv.value()))
+        .containsExactly("v2");
+  }
+
+  @Test
+  void writesThroughTheCacheAreSeenAtOnce() throws Exception {
+    cached.enable();
+    assertThat(cached.get(ROUTE)).isEmpty();
+    cached.put(ROUTE, utf8("v1"));
+    assertThat(value(cached.get(ROUTE))).isEqualTo("v1");
+    cached.compareAndPut(ROUTE, utf8("v1"), utf8("v2"));
+    assertThat(value(cached.get(ROUTE))).isEqualTo("v2");
+    cached.txn(Txn.of(List.of(new TxnOp.Put(ROUTE, utf8("v3")))));
+    assertThat(value(cached.get(ROUTE))).isEqualTo("v3");
+    cached.putAsync(ROUTE, utf8("v4")).get(5, TimeUnit.SECONDS);
+    assertThat(value(cached.getAsync(ROUTE).get(5, TimeUnit.SECONDS))).isEqualTo("v4");
+    cached.deleteRange(RangeRequest.prefix(utf8("__table_route/")), false);
+    assertThat(cached.get(ROUTE)).isEmpty();
+  }
+
+  @Test
+  void disabledCachePassesEverythingThroughAndForgetsWhatItHeld() {
+    store.put(ROUTE, utf8("v1"));
+    cached.enable();
+    assertThat(value(cached.get(ROUTE))).isEqualTo("v1");
+    cached.disable(); // step-down
+    store.put(ROUTE, utf8("v2"));
+    assertThat(value(cached.get(ROUTE))).isEqualTo("v2");
+    cached.enable(); // elected again: loads afresh
+    assertThat(value(cached.get(ROUTE))).isEqualTo("v2");
+  }
+
+  @Test
+  void aReadThatRacedWithAWriteDoesNotPutTheOldValueBack() throws Exception {
+    CountDownLatch readDone = new CountDownLatch(1);
+    CountDownLatch writeDone = new CountDownLatch(1);
+    KvBackend slowReads = (KvBackend) Proxy.newProxyInstance(getClass().getClassLoader(),
+        new Class<?>[] {KvBackend.class}, (proxy, method, args) -> {
+          Object result = method.invoke(store, args);
+          if (method.getName().equals("get")) {
+            readDone.countDown();
+            await(writeDone);
+          }
+          return result;
+        });
+    LeaderCachedKv racing = new LeaderCachedKv(slowReads, List.of(utf8("__table_route/")));
+    racing.enable();
+    store.put(ROUTE, utf8("old")); // not loaded: the next get misses and reads the store
+
+    CompletableFuture<Optional<KeyValue>> reader =
+        CompletableFuture.supplyAsync(() -> racing.get(ROUTE));
+    readDone.await();
+    racing.put(ROUTE, utf8("new"));
+    writeDone.countDown();
+    assertThat(value(reader.get(5, TimeUnit.SECONDS))).as("the racing read itself")
+        .isEqualTo("old");
+    assertThat(value(racing.get(ROUTE))).isEqualTo("new");
+  }
+
+  private static String value(Optional<KeyValue> kv) {
+    return kv.map(found -> utf8(found.value())).orElse(null);
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
