@@ -2,6 +2,8 @@ package io.metasrv.operator.cluster;
 
 import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterStatus;
+import io.metasrv.operator.model.ValidCluster;
+import io.metasrv.operator.status.Conditions;
 import java.time.Clock;
 import java.util.List;
 

@@ -15,13 +15,12 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
-import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec.PodTemplateOverlay;
-import io.metasrv.operator.cluster.ClusterNames;
-import io.metasrv.operator.cluster.ClusterSpecValidator;
-import io.metasrv.operator.cluster.StoreConnection;
-import io.metasrv.operator.cluster.PodPorts;
-import io.metasrv.operator.cluster.ValidCluster;
+import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
+import io.metasrv.operator.model.ClusterNames;
+import io.metasrv.operator.model.PodPorts;
+import io.metasrv.operator.model.StoreConnection;
+import io.metasrv.operator.model.ValidCluster;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -177,9 +176,9 @@ public class StatefulSetDependent extends ClusterDependent<StatefulSet> {
     if (store.hasCredentials()) {
       MetasrvClusterSpec.CredentialsSecret secret = store.sql().credentialsSecret;
       env.add(secretRef(StoreConnection.USERNAME_ENV, secret.name,
-          ClusterSpecValidator.usernameKey(secret)));
+          StoreConnection.usernameKey(secret)));
       env.add(secretRef(StoreConnection.PASSWORD_ENV, secret.name,
-          ClusterSpecValidator.passwordKey(secret)));
+          StoreConnection.passwordKey(secret)));
       env.add(
           new EnvVarBuilder()
               .withName("GREPTIMEDB_METASRV__STORE_ADDRS")
