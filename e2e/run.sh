@@ -37,7 +37,8 @@ cleanup() {
   echo "== stopping all processes"
   # Last started first, one at a time: the pod runner (on SIGTERM it stops the metasrv processes
   # it runs, which release their Leases while the API server still answers), the operator, the
-  # API server, etcd.
+  # API server, etcd. A process a failed step left frozen (SIGSTOP) is woken first.
+  for pid in "${PIDS[@]}"; do kill -CONT "$pid" 2>/dev/null; done
   for (( i=${#PIDS[@]}-1; i>=0; i-- )); do
     pid=${PIDS[$i]}
     kill -TERM "$pid" 2>/dev/null
@@ -173,7 +174,8 @@ etcd --name e2e --data-dir "$WORK/etcd" \
   --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
   --listen-peer-urls "http://127.0.0.1:$ETCD_PEER" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER" \
   --initial-cluster "e2e=http://127.0.0.1:$ETCD_PEER" >"$WORK/etcd.log" 2>&1 &
-PIDS+=($!)
+ETCD_PID=$!
+PIDS+=($ETCD_PID)
 wait_for 20 "etcd /health" curl -sf "http://127.0.0.1:$ETCD_PORT/health"
 ok "127.0.0.1:$ETCD_PORT"
 
@@ -341,15 +343,52 @@ settled() {
     && condition_is $CLUSTER Ready True && condition_is $CLUSTER Reconciling False \
     && ready_replicas 3 && has_leader
 }
-step "fix the option: Stalled clears, the pods roll to the new config"
+# leader_elections: how many times a pod of the cluster became leader, from the pods' own logs
+# (a pod's log survives its restarts and replacements), so that no change between two looks at
+# the status is missed.
+leader_elections() { cat "$WORK"/pods/$NS/$CLUSTER-*/log 2>/dev/null | grep -c 'Metasrv: leader elected:'; }
+step "fix the option: Stalled clears, the pods roll, leadership moves once"
+ELECTIONS_BEFORE=$(leader_elections)
+LEADER_BEFORE=$(leader_pod)
 # A JSON patch: the mock's merge patch does not drop a key set to null, as a real API server does.
 out=$(kubectl patch "msc/$CLUSTER" --type json \
   -p '[{"op":"replace","path":"/spec/options/overrides","value":{"procedure.max_retry_times":"5"}}]' 2>&1) \
   || fail "kubectl patch: $out"
 wait_for 60 "condition Stalled False" condition_is $CLUSTER Stalled False
-wait_for 180 "every pod restarted with max_retry_times = 5" rolled
+rolling_out() { jp msc $CLUSTER -o jsonpath='{.status.conditions[?(@.type=="Reconciling")].message}' | grep -q '^rolling out revision'; }
+wait_for 60 "Reconciling: rolling out revision ..." rolling_out
+ROLLING=$(jp msc $CLUSTER -o jsonpath='{.status.conditions[?(@.type=="Reconciling")].message}')
+wait_for 240 "every pod restarted with max_retry_times = 5" rolled
 wait_for 120 "Ready, not Reconciling, observedGeneration = generation, 3 ready, a leader" settled
-ok "pids $PIDS_BEFORE-> $(pod_pids), leader $(leader_pod)"
+ELECTIONS=$(( $(leader_elections) - ELECTIONS_BEFORE ))
+[ "$ELECTIONS" -eq 1 ] || fail "$ELECTIONS leader changes during the rollout of 3 pods, expected exactly 1: $(grep -h 'Metasrv: leader elected:' "$WORK"/pods/$NS/$CLUSTER-*/log | tail -n "$(( ELECTIONS > 0 ? ELECTIONS : 1 ))")"
+[ "$(leader_pod)" != "$LEADER_BEFORE" ] || fail "the leader $LEADER_BEFORE leads again: its pod was not replaced last"
+ok "1 leader change, $LEADER_BEFORE -> $(leader_pod); pids $PIDS_BEFORE-> $(pod_pids)"
+echo "      $ROLLING"
+jp events -o jsonpath='{range .items[?(@.reason=="ReplacingPod")]}{.lastTimestamp} {.message}{"\n"}{end}' | sort | sed 's/^/      /'
+
+restarts() { jp pod "$1" -o jsonpath='{.status.containerStatuses[0].restartCount}'; }
+pod_not_ready() { [ "$(jp pod "$1" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = False ]; }
+restarted_since() { [ "$(restarts "$1")" -gt "$2" ]; }
+step "etcd and one follower's JVM frozen: liveness restarts that JVM only"
+WEDGED=$(jp pods -o name | sed -n "s|^pod/\($CLUSTER-[0-9]*\)$|\1|p" | grep -vx "$(leader_pod)" | head -1)
+OTHERS=$(jp pods -o name | sed -n "s|^pod/\($CLUSTER-[0-9]*\)$|\1|p" | grep -vx "$WEDGED")
+declare -A RESTARTS
+for pod in $WEDGED $OTHERS; do RESTARTS[$pod]=$(restarts "$pod"); done
+kill -STOP "$ETCD_PID" || fail "cannot freeze etcd"
+kill -STOP "$(cat "$WORK/pods/$NS/$WEDGED/pid")" || fail "cannot freeze $WEDGED"
+for pod in $OTHERS; do
+  wait_for 60 "$pod NotReady (its store does not answer)" pod_not_ready "$pod"
+done
+# Six failed probes ten seconds apart, after which the others have lived as long without a store.
+wait_for 150 "$WEDGED restarted by its liveness probe" restarted_since "$WEDGED" "${RESTARTS[$WEDGED]}"
+for pod in $OTHERS; do
+  [ "$(restarts "$pod")" = "${RESTARTS[$pod]}" ] \
+    || fail "$pod restarted without its store: restartCount ${RESTARTS[$pod]} -> $(restarts "$pod")"
+done
+kill -CONT "$ETCD_PID"
+wait_for 120 "Ready again, 3 ready, a leader" settled
+ok "$WEDGED restarted; $(echo $OTHERS) not restarted while their store was frozen"
 
 step "kubectl scale --replicas=5"
 out=$(kubectl scale "metasrvcluster/$CLUSTER" --replicas=5 2>&1) || fail "kubectl scale: $out"

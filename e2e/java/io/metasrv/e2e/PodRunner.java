@@ -59,8 +59,10 @@ import java.util.regex.Pattern;
  * address 127.0.0.N, so that the pods' real ports are used; reports podIP, phase, readiness (from
  * the readiness probe's HTTP GET) and terminations into the pod's status and the counts and
  * revisions into the StatefulSet's status; deletes pods beyond the replicas, kills the process of
- * a deleted pod and makes the pod again, restarts a process that died (as a kubelet restarts a
- * container). It also plays the garbage collector for the kinds the operator owns, since the mock
+ * a deleted pod (SIGTERM) and makes the pod again on the update revision, rolls the pods itself
+ * one at a time unless the update strategy is {@code OnDelete}, restarts a process that died or
+ * failed its liveness probe (its HTTP GET, with the probe's timings), as a kubelet restarts a
+ * container. It also plays the garbage collector for the kinds the operator owns, since the mock
  * has no owner-reference GC.
  *
  * <p>{@code PodRunner <work-dir> <metasrv.jar>}; the API server from KUBECONFIG. Pids go to
@@ -97,6 +99,8 @@ public final class PodRunner {
     Instant startedAt;
     Instant diedAt;
     boolean ready;
+    Instant livenessCheckedAt;
+    int livenessFailures;
 
     Local(String namespace, String name, String ip, Path dir) {
       this.namespace = namespace;
@@ -192,7 +196,11 @@ public final class PodRunner {
       }
     }
     // A rolling update replaces one pod at a time, and only while all the others are ready.
-    boolean allReady = true;
+    // Under OnDelete the pods are replaced only when someone deletes them (the operator does),
+    // and made again on the update revision.
+    boolean onDelete = sts.getSpec().getUpdateStrategy() != null
+        && "OnDelete".equals(sts.getSpec().getUpdateStrategy().getType());
+    boolean allReady = !onDelete;
     for (int i = 0; i < replicas; i++) {
       Local local = locals.get(key(ns, name + "-" + i));
       allReady &= local != null && local.ready;
@@ -236,7 +244,8 @@ public final class PodRunner {
         updated++;
       }
     }
-    String current = updated == replicas ? revision
+    // As the StatefulSet controller does: currentRevision moves only when a RollingUpdate is done.
+    String current = !onDelete && updated == replicas ? revision
         : sts.getStatus() != null && sts.getStatus().getCurrentRevision() != null
             ? sts.getStatus().getCurrentRevision() : revision;
     StatefulSetStatus status = new StatefulSetStatusBuilder()
@@ -436,6 +445,8 @@ public final class PodRunner {
     local.process = builder.start();
     local.startedAt = Instant.now();
     local.ready = false;
+    local.livenessCheckedAt = null;
+    local.livenessFailures = 0;
     Files.writeString(local.dir.resolve("pid"), Long.toString(local.process.pid()));
     Files.writeString(local.dir.resolve("ip"), local.ip);
     log("started pod " + key(ns, local.name) + " on " + local.ip + " pid " + local.process.pid()
@@ -535,7 +546,8 @@ public final class PodRunner {
       }
     }
     if (local.process != null) {
-      local.ready = probe(container, local);
+      local.ready = probe(container, container.getReadinessProbe(), local);
+      checkLiveness(container, local);
     }
     PodStatus status = podStatus(pod, container, local);
     if (!sameStatus(pod.getStatus(), status)) {
@@ -546,8 +558,47 @@ public final class PodRunner {
     }
   }
 
-  private boolean probe(Container container, Local local) {
-    Probe probe = container.getReadinessProbe();
+  /**
+   * The liveness probe, with its timings as the kubelet keeps them: after {@code
+   * initialDelaySeconds}, every {@code periodSeconds}; {@code failureThreshold} failures in a row
+   * kill the process, which is then restarted as one that died.
+   */
+  private void checkLiveness(Container container, Local local) {
+    Probe probe = container.getLivenessProbe();
+    if (probe == null || probe.getHttpGet() == null) {
+      return;
+    }
+    Instant now = Instant.now();
+    Instant due = local.livenessCheckedAt != null
+        ? local.livenessCheckedAt.plusSeconds(orDefault(probe.getPeriodSeconds(), 10))
+        : local.startedAt.plusSeconds(orDefault(probe.getInitialDelaySeconds(), 0));
+    if (now.isBefore(due)) {
+      return;
+    }
+    local.livenessCheckedAt = now;
+    if (probe(container, probe, local)) {
+      local.livenessFailures = 0;
+      return;
+    }
+    local.livenessFailures++;
+    log("pod " + key(local.namespace, local.name) + " liveness probe failed ("
+        + local.livenessFailures + "/" + orDefault(probe.getFailureThreshold(), 3) + ")");
+    if (local.livenessFailures >= orDefault(probe.getFailureThreshold(), 3)) {
+      log("pod " + key(local.namespace, local.name) + " failed liveness: killing its process");
+      local.process.destroyForcibly();
+      try {
+        local.process.waitFor(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static int orDefault(Integer value, int fallback) {
+    return value != null ? value : fallback;
+  }
+
+  private boolean probe(Container container, Probe probe, Local local) {
     String path = "/health";
     int port = port(container, "http", 4000);
     if (probe != null && probe.getHttpGet() != null) {
@@ -558,7 +609,8 @@ public final class PodRunner {
     try {
       HttpResponse<Void> response = http.send(
           HttpRequest.newBuilder(URI.create("http://" + local.ip + ":" + port + path))
-              .timeout(Duration.ofSeconds(1)).build(),
+              .timeout(Duration.ofSeconds(
+                  probe != null ? orDefault(probe.getTimeoutSeconds(), 1) : 1)).build(),
           HttpResponse.BodyHandlers.discarding());
       return response.statusCode() >= 200 && response.statusCode() < 400;
     } catch (IOException e) {

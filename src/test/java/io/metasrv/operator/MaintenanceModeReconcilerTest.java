@@ -10,7 +10,10 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.metasrv.operator.api.v1alpha1.MaintenanceMode;
 import io.metasrv.operator.api.v1alpha1.MaintenanceModeSpec;
 import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
+import io.metasrv.operator.maintenance.MaintenanceModeReconciler;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -48,8 +51,9 @@ class MaintenanceModeReconcilerTest {
     String deletedLast = deletedFirst.equals("first") ? "second" : "first";
     delete(deletedFirst);
     awaitGone(deletedFirst);
-    // The other request still holds it: nothing turns it off, and the recheck keeps it on.
-    Thread.sleep(3 * OperatorHarness.OBSERVE_INTERVAL.toMillis());
+    // The other request still holds it: nothing turns it off, and the rechecks (waited for)
+    // keep it on.
+    harness.awaitReconciliations(MaintenanceModeReconciler.NAME, 3);
     assertThat(pods[0].maintenance()).isTrue();
     assertThat(applied(deletedLast).getStatus()).isEqualTo("True");
 
@@ -72,7 +76,9 @@ class MaintenanceModeReconcilerTest {
     create(maintenance("new", "swap", "renamed in Git"));
     await().atMost(WAIT).until(() -> mode("new") != null
         && !mode("new").getMetadata().getFinalizers().isEmpty()); // its reconcile has begun
-    Thread.sleep(500); // time for it to read the flag (still on) and report, unless it waits
+    // Its next reconcile reads the flag (still on) and would report it, unless it waits for the
+    // cluster's lock as it should: seen waiting, it has not reported.
+    await().atMost(WAIT).until(MaintenanceModeReconcilerTest::aReconcileWaitsForTheClusterLock);
     assertThat(applied("new").getStatus())
         .as("Applied reported while the old request's \"off\" is on its way").isNotEqualTo("True");
     pods[0].releaseDisable();
@@ -145,7 +151,10 @@ class MaintenanceModeReconcilerTest {
     assertThat(awaitApplied("hold", "False").getReason()).isEqualTo("NoLeader");
 
     delete("hold");
-    Thread.sleep(3 * OperatorHarness.OBSERVE_INTERVAL.toMillis());
+    // The clean-up ran and found no leader to turn the flag off at.
+    await().atMost(WAIT).until(() -> harness.client.v1().events().list().getItems().stream()
+        .anyMatch(e -> e.getReason().equals("MaintenanceNotDisabled")
+            && e.getInvolvedObject().getName().equals("hold")));
     assertThat(mode("hold")).as("held by its finalizer until the flag is off").isNotNull();
     assertThat(pods[0].maintenance()).isTrue();
 
@@ -161,6 +170,18 @@ class MaintenanceModeReconcilerTest {
 
     delete("orphan");
     awaitGone("orphan");
+  }
+
+  /**
+   * Whether a thread runs MaintenanceModeReconciler.reconcile and is blocked entering a monitor:
+   * the cluster's lock, which the held clean-up owns.
+   */
+  private static boolean aReconcileWaitsForTheClusterLock() {
+    return Arrays.stream(ManagementFactory.getThreadMXBean().dumpAllThreads(true, false))
+        .filter(thread -> thread.getThreadState() == Thread.State.BLOCKED)
+        .anyMatch(thread -> Arrays.stream(thread.getStackTrace()).anyMatch(frame ->
+            frame.getClassName().equals(MaintenanceModeReconciler.class.getName())
+                && frame.getMethodName().equals("reconcile")));
   }
 
   /** A cluster of three pods whose first pod leads, with its leader in the status. */

@@ -2,6 +2,7 @@ package io.metasrv.operator;
 
 import static io.metasrv.operator.OperatorHarness.etcdCluster;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
@@ -9,6 +10,8 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -22,7 +25,10 @@ import io.fabric8.kubernetes.client.dsl.Resource;
 import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterStatus;
-import io.metasrv.operator.cluster.ClusterNames;
+import io.metasrv.operator.cluster.MetasrvClusterReconciler;
+import io.metasrv.operator.model.ClusterNames;
+import io.metasrv.operator.rollout.RolloutPlanner;
+import io.metasrv.operator.status.ClusterEvents;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -84,6 +90,11 @@ class MetasrvClusterReconcilerTest {
           assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
         });
     assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/health");
+    // Liveness asks the route that answers while the JVM serves, whatever the store says.
+    assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/admin/health");
+    assertThat(container.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
+    // The operator replaces the pods in its own order.
+    assertThat(sts.getSpec().getUpdateStrategy().getType()).isEqualTo("OnDelete");
     assertThat(pod.getMetadata().getAnnotations()).containsKey(ClusterNames.CONFIG_HASH_ANNOTATION);
     assertThat(peers.getSpec().getClusterIP()).isEqualTo("None");
     assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
@@ -107,14 +118,23 @@ class MetasrvClusterReconcilerTest {
     apply(cluster);
 
     Role role = awaitObject(Role.class, "lease-election");
-    assertThat(role.getRules()).singleElement().satisfies(rule -> {
+    // What LeaseCalls does, and no more: create the election Lease and the candidates', list the
+    // candidates and watch the election Lease (unnamed: the authorizer knows no name for these);
+    // get, renew (a PUT, no patch) and watch the election Lease by name; get and renew a
+    // candidate; delete the candidate Leases of crashed nodes.
+    assertThat(role.getRules()).allSatisfy(rule -> {
       assertThat(rule.getApiGroups()).containsExactly("coordination.k8s.io");
       assertThat(rule.getResources()).containsExactly("leases");
-      // What LeaseCalls does, and no more: get, create and update (PUT) the election Lease and
-      // the candidates' Leases, list the candidates, delete an expired one. No watch, no patch.
-      assertThat(rule.getVerbs())
-          .containsExactlyInAnyOrderElementsOf(RbacManifestTest.ELECTION_ROLE_VERBS);
     });
+    assertThat(role.getRules())
+        .extracting(rule -> rule.getResourceNames(), rule -> rule.getVerbs())
+        .containsExactly(
+            tuple(List.of(), List.of("create", "list", "watch")),
+            tuple(List.of("lease-leader"), List.of("get", "update", "watch")),
+            tuple(List.of(), List.of("get", "update")),
+            tuple(List.of(), List.of("delete")));
+    assertThat(role.getRules().stream().flatMap(rule -> rule.getVerbs().stream()).distinct())
+        .containsExactlyInAnyOrderElementsOf(RbacManifestTest.ELECTION_ROLE_VERBS);
     RoleBinding binding = awaitObject(RoleBinding.class, "lease-election");
     assertThat(binding.getSubjects()).singleElement()
         .satisfies(s -> assertThat(s.getName()).isEqualTo("lease"));
@@ -358,8 +378,9 @@ class MetasrvClusterReconcilerTest {
         .containsExactlyInAnyOrder("leader is now live-0", "leader is now live-1 (was live-0)");
     String readySince = condition(ready, "Ready").getLastTransitionTime();
 
-    // Nothing changes: nothing is written, and the transition time stays.
-    Thread.sleep(3 * OperatorHarness.OBSERVE_INTERVAL.toMillis());
+    // Nothing changes: once the operator has looked again, nothing is written and the
+    // transition time stays.
+    harness.awaitReconciliations(MetasrvClusterReconciler.NAME, 3);
     MetasrvCluster later = harness.client.resources(MetasrvCluster.class).withName("live").get();
     assertThat(condition(later.getStatus(), "Ready").getLastTransitionTime()).isEqualTo(readySince);
     assertThat(later.getStatus()).isEqualTo(ready);
@@ -418,39 +439,95 @@ class MetasrvClusterReconcilerTest {
   }
 
   @Test
-  void rollingOutIsReconcilingAndNotReady() throws Exception {
+  void aRolloutReplacesFollowersOneAtATimeAndTheLeaderLast() throws Exception {
     apply(etcdCluster("rollout"));
     awaitObject(StatefulSet.class, "rollout");
-    FakeMetasrvPod[] pods = harness.startPods("rollout", 3);
-    pods[0].lead(pods[1], pods[2]);
+    FakeMetasrvPod[] fakes = harness.startPods("rollout", 3);
+    fakes[1].lead(fakes[0], fakes[2]);
     for (int i = 0; i < 3; i++) {
-      harness.createPod("rollout", "rollout-" + i);
+      createPod("rollout", i, "rollout-1", true);
     }
+    setStatefulSetRevision("rollout", "rollout-1");
     awaitCondition("rollout", "Ready", "True");
 
-    setStatefulSetRevisions("rollout", "rollout-1", "rollout-2", 1);
-    MetasrvClusterStatus rolling = awaitCondition("rollout", "Ready", "False");
-    assertThat(condition(rolling, "Ready").getReason()).isEqualTo("RollingOut");
-    assertThat(condition(rolling, "Reconciling").getStatus()).isEqualTo("True");
-    assertThat(condition(rolling, "Reconciling").getReason()).isEqualTo("RollingOut");
-    assertThat(condition(rolling, "Reconciling").getMessage())
-        .contains("1 of 3 pods on revision rollout-2");
-    assertThat(rolling.readyReplicas).isEqualTo(3);
-
-    setStatefulSetRevisions("rollout", "rollout-2", "rollout-2", 3);
+    // A new pod template: the StatefulSet controller (played here) reports a new revision, and
+    // the operator deletes the pods in its order, each once the previous replacement is Ready.
+    setStatefulSetRevision("rollout", "rollout-2");
+    for (String next : List.of("rollout-2", "rollout-0", "rollout-1")) {
+      await().atMost(WAIT).until(() -> get(Pod.class, next).isEmpty());
+      assertThat(pods("rollout")).as("one pod at a time").hasSize(2);
+      int ordinal = Integer.parseInt(next.substring("rollout-".length()));
+      createPod("rollout", ordinal, "rollout-2", false);
+      MetasrvClusterStatus rolling = awaitStatus("rollout", s -> condition(s, "Reconciling")
+          .getMessage().contains("waiting for pod " + next + " to be Ready"));
+      assertThat(condition(rolling, "Reconciling").getStatus()).isEqualTo("True");
+      assertThat(condition(rolling, "Reconciling").getReason()).isEqualTo("RollingOut");
+      assertThat(condition(rolling, "Ready").getStatus()).isEqualTo("False");
+      // The operator has looked again since, and deleted nothing while the replacement is not
+      // Ready.
+      harness.awaitReconciliations(MetasrvClusterReconciler.NAME, 2);
+      assertThat(pods("rollout")).hasSize(3);
+      setReady(next);
+    }
     MetasrvClusterStatus done = awaitCondition("rollout", "Ready", "True");
     assertThat(condition(done, "Reconciling").getStatus()).isEqualTo("False");
+
+    MetasrvCluster cluster = harness.client.resources(MetasrvCluster.class).withName("rollout").get();
+    assertThat(events(cluster, "ReplacingPod")).extracting(Event::getMessage).containsExactlyInAnyOrder(
+        "follower pod rollout-2 deleted to roll it to revision rollout-2",
+        "follower pod rollout-0 deleted to roll it to revision rollout-2",
+        "leader pod rollout-1, last, deleted to roll it to revision rollout-2");
+  }
+
+  @Test
+  void theRolloutReportsItsProgress() throws Exception {
+    apply(etcdCluster("progress"));
+    awaitObject(StatefulSet.class, "progress");
+    FakeMetasrvPod[] fakes = harness.startPods("progress", 3);
+    fakes[0].lead(fakes[1], fakes[2]);
+    createPod("progress", 0, "progress-1", true);
+    createPod("progress", 1, "progress-1", true);
+    createPod("progress", 2, "progress-2", false);
+    setStatefulSetRevision("progress", "progress-2");
+
+    MetasrvClusterStatus rolling = awaitStatus("progress", s -> Integer.valueOf(3).equals(s.readyReplicas)
+        && condition(s, "Reconciling").getMessage().startsWith("rolling out"));
+    assertThat(condition(rolling, "Reconciling").getMessage()).startsWith(
+        "rolling out revision progress-2: 1/3 pods updated; waiting for pod progress-2 to be Ready");
+    assertThat(condition(rolling, "Ready").getReason()).isEqualTo("RollingOut");
+  }
+
+  /** A pod as the StatefulSet controller makes it from a revision; Ready as the kubelet says. */
+  private void createPod(String cluster, int ordinal, String revision, boolean ready) {
+    ClusterNames names = new ClusterNames(cluster, harness.namespace());
+    harness.client.pods().resource(new PodBuilder()
+        .withNewMetadata().withName(cluster + "-" + ordinal).withLabels(names.labels())
+        .addToLabels(RolloutPlanner.REVISION_LABEL, revision).endMetadata()
+        .withNewSpec().addNewContainer().withName("metasrv").withImage("metasrv:test").endContainer().endSpec()
+        .withNewStatus().withPodIP("10.0.0.1")
+        .addNewCondition().withType("Ready").withStatus(ready ? "True" : "False").endCondition()
+        .endStatus()
+        .build()).create();
+  }
+
+  private void setReady(String pod) {
+    harness.client.pods().withName(pod).editStatus(p -> {
+      p.getStatus().getConditions().forEach(c -> c.setStatus("True"));
+      return p;
+    });
+  }
+
+  private List<Pod> pods(String cluster) {
+    return harness.client.pods().withLabel(ClusterNames.INSTANCE_LABEL, cluster).list().getItems();
   }
 
   /** What the StatefulSet controller would report; there is none in the mock. */
-  private void setStatefulSetRevisions(String name, String current, String update, int updated) {
+  private void setStatefulSetRevision(String name, String update) {
     harness.client.apps().statefulSets().withName(name).editStatus(sts -> {
       sts.setStatus(new StatefulSetStatusBuilder()
           .withObservedGeneration(sts.getMetadata().getGeneration())
           .withReplicas(3)
-          .withCurrentRevision(current)
           .withUpdateRevision(update)
-          .withUpdatedReplicas(updated)
           .build());
       return sts;
     });

@@ -1,16 +1,18 @@
 package io.metasrv.operator;
 
+import static org.awaitility.Awaitility.await;
+
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
+import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
@@ -18,7 +20,9 @@ import io.metasrv.operator.admin.HttpPodAdminApi;
 import io.metasrv.operator.admin.PodAdminAddresses;
 import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
-import io.metasrv.operator.cluster.ClusterNames;
+import io.metasrv.operator.model.ClusterNames;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -50,6 +54,7 @@ final class OperatorHarness implements AutoCloseable {
           new KubernetesMixedDispatcher(expectations), false);
   final NamespacedKubernetesClient client;
   final Map<String, FakeMetasrvPod> fakePods = new ConcurrentHashMap<>();
+  private final SimpleMeterRegistry reconciles = new SimpleMeterRegistry();
   private final List<Operator> operators = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** With one operator running, without leader election. */
@@ -80,8 +85,25 @@ final class OperatorHarness implements AutoCloseable {
       }
     }
     if (startOperator) {
-      newOperator(Metrics.NOOP, Optional.empty()).start();
+      newOperator(new ReconcileMetrics(reconciles), Optional.empty()).start();
     }
+  }
+
+  /**
+   * How many reconciliations (and clean-ups) of this controller have finished: a test that asserts
+   * that nothing changed first waits for this to grow, so that it knows the operator looked.
+   */
+  long reconciliations(String controller) {
+    return reconciles.find(ReconcileMetrics.RECONCILE).tag("controller", controller).timers().stream()
+        .mapToLong(Timer::count)
+        .sum();
+  }
+
+  /** Waits until {@code count} more reconciliations of the controller have finished. */
+  void awaitReconciliations(String controller, int count) {
+    long target = reconciliations(controller) + count;
+    await().atMost(Duration.ofSeconds(20))
+        .until(() -> reconciliations(controller) >= target);
   }
 
   /** An operator on this server, not started; closing the harness stops it. */

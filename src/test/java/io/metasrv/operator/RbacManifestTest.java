@@ -37,10 +37,11 @@ class RbacManifestTest {
   private static final List<String> OWN = List.of("get", "list", "watch", "create", "update", "patch", "delete");
 
   /**
-   * The verbs of the Role the operator writes for pods that elect by Lease: what the election's
-   * LeaseCalls use (get, create, update, list, delete).
+   * The verbs of the Role the operator writes for pods that elect by Lease, all its rules together
+   * (MetasrvClusterReconcilerTest holds the rules): what the election's LeaseCalls use.
    */
-  static final List<String> ELECTION_ROLE_VERBS = List.of("get", "list", "create", "update", "delete");
+  static final List<String> ELECTION_ROLE_VERBS =
+      List.of("get", "list", "watch", "create", "update", "delete");
 
   /**
    * The operator's own leader election: JOSDK checks for get, create and update before it starts
@@ -76,7 +77,8 @@ class RbacManifestTest {
     // The dependents' owner references block the cluster's deletion; nothing is owned by a
     // MaintenanceMode.
     needed.add(Grant.of(MetasrvCluster.class, "/finalizers", List.of("update")));
-    needed.add(Grant.of(Pod.class, "", List.of("get", "list", "watch")));
+    // Pods are read, and deleted one at a time to roll them in the operator's order.
+    needed.add(Grant.of(Pod.class, "", List.of("get", "list", "watch", "delete")));
     needed.add(Grant.of(Secret.class, "", List.of("list", "watch")));
     // ClusterEvents creates each event; nothing patches one.
     needed.add(new Grant("", "events", List.of("create")));

@@ -2,11 +2,14 @@ package io.metasrv.operator.cluster;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.metasrv.operator.admin.PodAdminAddresses;
-import io.metasrv.operator.admin.PodAdminApi;
 import io.metasrv.operator.admin.PodAdminApi.NodeReport;
+import io.metasrv.operator.admin.PodAdminApi;
 import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterStatus;
+import io.metasrv.operator.model.ClusterNames;
+import io.metasrv.operator.model.PodPorts;
+import io.metasrv.operator.model.ValidCluster;
 import java.net.URI;
 import java.util.Collection;
 import java.util.Optional;

@@ -6,14 +6,19 @@ import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.metasrv.config.ConfigException;
 import io.metasrv.config.ConfigLoader;
 import io.metasrv.config.ConfigPrinter;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.metasrv.config.MetasrvOptions;
 import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
-import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec.ElectionKind;
+import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
+import io.metasrv.operator.model.ClusterNames;
+import io.metasrv.operator.model.RenderedConfig;
+import io.metasrv.operator.model.StoreConnection;
+import io.metasrv.operator.model.StoreKind;
+import io.metasrv.operator.model.ValidCluster;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -231,7 +236,7 @@ public final class ClusterSpecValidator {
         field + ".credentialsSecret.name",
         namespace,
         credentials.name,
-        List.of(usernameKey(credentials), passwordKey(credentials)));
+        List.of(StoreConnection.usernameKey(credentials), StoreConnection.passwordKey(credentials)));
     return new StoreConnection(kind, List.of(), sql);
   }
 
@@ -256,14 +261,6 @@ public final class ClusterSpecValidator {
           "kubernetes-lease does not apply to spec.backend.memory: its single replica leads"
               + " alone; leave spec.election out or set it to backend");
     }
-  }
-
-  public static String usernameKey(MetasrvClusterSpec.CredentialsSecret credentials) {
-    return credentials.usernameKey != null ? credentials.usernameKey : "username";
-  }
-
-  public static String passwordKey(MetasrvClusterSpec.CredentialsSecret credentials) {
-    return credentials.passwordKey != null ? credentials.passwordKey : "password";
   }
 
   private void requireSecret(String field, String namespace, String name, List<String> keys)

@@ -2,6 +2,9 @@ package io.metasrv.operator.cluster;
 
 import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterStatus;
+import io.metasrv.operator.model.ValidCluster;
+import io.metasrv.operator.rollout.RolloutPlan;
+import io.metasrv.operator.status.Conditions;
 import java.time.Clock;
 import java.util.List;
 
@@ -48,7 +51,7 @@ public final class ClusterStatuses {
    * pod template on all of them.
    */
   public static MetasrvClusterStatus observed(
-      ValidCluster cluster, ClusterObservation observation, Rollout rollout, Clock clock) {
+      ValidCluster cluster, ClusterObservation observation, RolloutPlan rollout, Clock clock) {
     MetasrvCluster resource = cluster.resource();
     long generation = resource.getMetadata().getGeneration();
     MetasrvClusterStatus status = new MetasrvClusterStatus();
@@ -65,7 +68,7 @@ public final class ClusterStatuses {
     String notReady;
     if (rollout.inProgress()) {
       notReady = "RollingOut";
-      progress = rollout.message().get() + "; " + progress;
+      progress = rollout.progress().get() + "; " + progress;
     } else if (!allServing) {
       notReady = "PodsNotReady";
     } else if (observation.leader().isEmpty()) {

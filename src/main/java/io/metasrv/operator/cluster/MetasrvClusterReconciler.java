@@ -10,11 +10,9 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import io.metasrv.operator.ClusterEvents;
-import io.metasrv.operator.StatusWriter;
 import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterStatus;
 import io.metasrv.operator.cluster.dependents.ClientServiceDependent;
@@ -26,6 +24,14 @@ import io.metasrv.operator.cluster.dependents.PodDisruptionBudgetDependent;
 import io.metasrv.operator.cluster.dependents.ServiceAccountDependent;
 import io.metasrv.operator.cluster.dependents.StatefulSetDependent;
 import io.metasrv.operator.cluster.dependents.UsesLeaseElection;
+import io.metasrv.operator.model.ClusterNames;
+import io.metasrv.operator.model.ValidCluster;
+import io.metasrv.operator.rollout.PodReplacement;
+import io.metasrv.operator.rollout.RolloutPlan;
+import io.metasrv.operator.rollout.RolloutPlanner;
+import io.metasrv.operator.status.ClusterEvents;
+import io.metasrv.operator.status.Conditions;
+import io.metasrv.operator.status.StatusWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -35,7 +41,9 @@ import java.util.Set;
 /**
  * Validate, then apply, then observe. An invalid spec is never applied: the cluster is marked
  * Stalled naming the field and nothing is retried until the spec (or the Secret it refers to)
- * changes. A valid one runs the dependents' workflow, then asks the pods how they serve.
+ * changes. A valid one runs the dependents' workflow, asks the pods how they serve, and takes
+ * the next step of a rollout ({@link RolloutPlanner}): the StatefulSet updates {@code OnDelete},
+ * and the operator replaces the pods in its own order.
  */
 @Workflow(
     explicitInvocation = true,
@@ -116,10 +124,15 @@ public class MetasrvClusterReconciler implements Reconciler<MetasrvCluster> {
     valid.putInto(context);
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
 
-    ClusterObservation observation =
-        observer.observe(valid, context.getSecondaryResources(Pod.class));
+    Set<Pod> pods = context.getSecondaryResources(Pod.class);
+    ClusterObservation observation = observer.observe(valid, pods);
     announceLeaderChange(cluster, observation, context);
-    Rollout rollout = Rollout.of(context.getSecondaryResource(StatefulSet.class));
+    RolloutPlan rollout =
+        RolloutPlanner.plan(
+            context.getSecondaryResource(StatefulSet.class), pods,
+            observation.leader().map(leader -> leader.pod));
+    rollout.replace()
+        .ifPresent(next -> PodReplacement.replace(context.getClient(), cluster, next));
     StatusWriter.writeIfChanged(
         cluster, ClusterStatuses.observed(valid, observation, rollout, clock), context);
     return UpdateControl.<MetasrvCluster>noUpdate().rescheduleAfter(observeInterval);

@@ -3,12 +3,12 @@ package io.metasrv.operator.maintenance;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.metasrv.operator.admin.PodAdminAddresses;
-import io.metasrv.operator.admin.PodAdminApi;
 import io.metasrv.operator.admin.PodAdminApi.AdminApiException;
+import io.metasrv.operator.admin.PodAdminApi;
 import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterStatus;
-import io.metasrv.operator.cluster.PodPorts;
+import io.metasrv.operator.model.PodPorts;
 import java.net.URI;
 
 /**

@@ -3,7 +3,7 @@ package io.metasrv.operator.maintenance;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.metasrv.operator.api.v1alpha1.MaintenanceMode;
 import io.metasrv.operator.api.v1alpha1.MaintenanceModeStatus;
-import io.metasrv.operator.cluster.Conditions;
+import io.metasrv.operator.status.Conditions;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;

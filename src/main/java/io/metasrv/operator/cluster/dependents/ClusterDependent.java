@@ -5,9 +5,9 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
-import io.metasrv.operator.ClusterEvents;
 import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
-import io.metasrv.operator.cluster.ValidCluster;
+import io.metasrv.operator.model.ValidCluster;
+import io.metasrv.operator.status.ClusterEvents;
 
 /**
  * An object a {@link MetasrvCluster} owns. Subclasses only say what it should look like, from the

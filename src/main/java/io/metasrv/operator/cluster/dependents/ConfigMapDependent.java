@@ -4,8 +4,8 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
-import io.metasrv.operator.cluster.ClusterNames;
-import io.metasrv.operator.cluster.ValidCluster;
+import io.metasrv.operator.model.ClusterNames;
+import io.metasrv.operator.model.ValidCluster;
 
 /** The rendered metasrv TOML; credentials are never in it (see StoreConnection). */
 @KubernetesDependent(informer = @Informer(labelSelector = OwnedObjects.SELECTOR))

@@ -4,7 +4,7 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
-import io.metasrv.operator.cluster.ValidCluster;
+import io.metasrv.operator.model.ValidCluster;
 
 /** Grants the election Role to the pods' ServiceAccount. */
 @KubernetesDependent(informer = @Informer(labelSelector = OwnedObjects.SELECTOR))

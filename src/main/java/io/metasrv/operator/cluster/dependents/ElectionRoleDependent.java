@@ -5,14 +5,18 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
-import io.metasrv.operator.cluster.ValidCluster;
+import io.metasrv.operator.model.ValidCluster;
 
 /**
  * Lease access for Kubernetes Lease election, and nothing else: the verbs of the election's
- * LeaseCalls. The leader Lease is read, created and renewed (a PUT, never a patch); candidates
- * are their own Leases, created, renewed, listed (never watched) and removed when they expire.
- * Leases cannot be limited by name here, since candidates create theirs. The operator holds each
- * of these verbs itself (manifests/operator/rbac.yaml), as Kubernetes requires of a Role's writer.
+ * LeaseCalls. Creating, listing and watching cannot be limited by name (the authorizer knows no
+ * name for them): the election Lease and each node's candidate Lease are created, candidates
+ * listed, and the election Lease watched so that followers see it released at once. The election
+ * Lease itself is read, renewed (a PUT, never a patch) and watched by name. Candidates' names
+ * follow the pods' server_addr, so their get and update are not narrowed (scaling needs no new
+ * Role); delete is not either, since the leader deletes the candidate Leases of crashed nodes.
+ * The operator holds each of these verbs itself (manifests/operator/rbac.yaml), as Kubernetes
+ * requires of a Role's writer.
  */
 @KubernetesDependent(informer = @Informer(labelSelector = OwnedObjects.SELECTOR))
 public class ElectionRoleDependent extends ClusterDependent<Role> {
@@ -25,11 +29,17 @@ public class ElectionRoleDependent extends ClusterDependent<Role> {
     return new RoleBuilder()
         .withMetadata(metadata(cluster, cluster.names().electionRole()))
         .withRules(
-            new PolicyRuleBuilder()
-                .withApiGroups("coordination.k8s.io")
-                .withResources("leases")
-                .withVerbs("get", "list", "create", "update", "delete")
-                .build())
+            leases().withVerbs("create", "list", "watch").build(),
+            leases()
+                .withResourceNames(cluster.names().electionLease())
+                .withVerbs("get", "update", "watch")
+                .build(),
+            leases().withVerbs("get", "update").build(),
+            leases().withVerbs("delete").build())
         .build();
+  }
+
+  private static PolicyRuleBuilder leases() {
+    return new PolicyRuleBuilder().withApiGroups("coordination.k8s.io").withResources("leases");
   }
 }

@@ -1,6 +1,6 @@
 package io.metasrv.operator.cluster.dependents;
 
-import io.metasrv.operator.cluster.ClusterNames;
+import io.metasrv.operator.model.ClusterNames;
 
 /** What the dependents' informers select: only objects this operator made. */
 final class OwnedObjects {

@@ -4,7 +4,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
-import io.metasrv.operator.cluster.ValidCluster;
+import io.metasrv.operator.model.ValidCluster;
 
 /**
  * The headless Service that gives each pod the DNS name it advertises as server_addr. Addresses

@@ -5,7 +5,7 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
-import io.metasrv.operator.cluster.ValidCluster;
+import io.metasrv.operator.model.ValidCluster;
 
 /** Voluntary disruptions (drains) take one pod at a time, so a majority keeps serving. */
 @KubernetesDependent(informer = @Informer(labelSelector = OwnedObjects.SELECTOR))

@@ -3,8 +3,8 @@ package io.metasrv.operator.cluster.dependents;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
-import io.metasrv.operator.cluster.PodPorts;
-import io.metasrv.operator.cluster.ValidCluster;
+import io.metasrv.operator.model.PodPorts;
+import io.metasrv.operator.model.ValidCluster;
 import java.util.List;
 
 /** The two ports every metasrv pod serves, named as the container names them ({@link PodPorts}). */

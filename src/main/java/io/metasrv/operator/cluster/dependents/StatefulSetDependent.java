@@ -15,13 +15,12 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
-import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec.PodTemplateOverlay;
-import io.metasrv.operator.cluster.ClusterNames;
-import io.metasrv.operator.cluster.ClusterSpecValidator;
-import io.metasrv.operator.cluster.StoreConnection;
-import io.metasrv.operator.cluster.PodPorts;
-import io.metasrv.operator.cluster.ValidCluster;
+import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
+import io.metasrv.operator.model.ClusterNames;
+import io.metasrv.operator.model.PodPorts;
+import io.metasrv.operator.model.StoreConnection;
+import io.metasrv.operator.model.ValidCluster;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,13 +31,15 @@ import java.util.Map;
  * <pod>.<peer-service>.<namespace>.svc:<rpc>} as its server_addr, which survives restarts, so
  * peers and datanodes keep reaching the node they knew. The config hash on the pod template rolls
  * the pods when the rendered configuration changes, the Secrets' versions when a referenced Secret
- * does.
+ * does, in the operator's order ({@code OnDelete}).
  */
 @KubernetesDependent(informer = @Informer(labelSelector = OwnedObjects.SELECTOR))
 public class StatefulSetDependent extends ClusterDependent<StatefulSet> {
   static final String CONTAINER = "metasrv";
   static final String POD_NAME_ENV = "POD_NAME";
   static final String POD_NAMESPACE_ENV = "POD_NAMESPACE";
+  static final String READINESS_PATH = "/health";
+  static final String LIVENESS_PATH = "/admin/health";
   private static final String CONFIG_VOLUME = "config";
   private static final String TLS_VOLUME = "tls";
 
@@ -67,6 +68,11 @@ public class StatefulSetDependent extends ClusterDependent<StatefulSet> {
         .withServiceName(names.peerService())
         // Replicas elect among themselves; none waits for another to start.
         .withPodManagementPolicy("Parallel")
+        // The operator replaces the pods itself, the leader last (rollout.RolloutPlanner): the
+        // StatefulSet controller's own order, highest ordinal first, ignores who leads.
+        .withNewUpdateStrategy()
+        .withType("OnDelete")
+        .endUpdateStrategy()
         .withNewSelector()
         .withMatchLabels(names.selectorLabels())
         .endSelector()
@@ -142,11 +148,26 @@ public class StatefulSetDependent extends ClusterDependent<StatefulSet> {
             .withReadinessProbe(
                 new ProbeBuilder()
                     .withNewHttpGet()
-                    .withPath("/health")
+                    .withPath(READINESS_PATH)
                     .withPort(new IntOrString(PodPorts.HTTP))
                     .endHttpGet()
                     .withPeriodSeconds(5)
                     .withFailureThreshold(3)
+                    .build())
+            // /admin/health answers while the JVM serves HTTP, whatever the store and the
+            // election say: a wedged JVM is restarted, a node that lost its store is not (a
+            // restart would not bring the store back; readiness takes it out of the Services).
+            // Generous: a long GC pause or a slow start on a busy node is no reason to restart.
+            .withLivenessProbe(
+                new ProbeBuilder()
+                    .withNewHttpGet()
+                    .withPath(LIVENESS_PATH)
+                    .withPort(new IntOrString(PodPorts.HTTP))
+                    .endHttpGet()
+                    .withInitialDelaySeconds(30)
+                    .withPeriodSeconds(10)
+                    .withTimeoutSeconds(5)
+                    .withFailureThreshold(6)
                     .build())
             .withResources(cluster.spec().resources)
             .withSecurityContext(overlay.containerSecurityContext)
@@ -177,9 +198,9 @@ public class StatefulSetDependent extends ClusterDependent<StatefulSet> {
     if (store.hasCredentials()) {
       MetasrvClusterSpec.CredentialsSecret secret = store.sql().credentialsSecret;
       env.add(secretRef(StoreConnection.USERNAME_ENV, secret.name,
-          ClusterSpecValidator.usernameKey(secret)));
+          StoreConnection.usernameKey(secret)));
       env.add(secretRef(StoreConnection.PASSWORD_ENV, secret.name,
-          ClusterSpecValidator.passwordKey(secret)));
+          StoreConnection.passwordKey(secret)));
       env.add(
           new EnvVarBuilder()
               .withName("GREPTIMEDB_METASRV__STORE_ADDRS")

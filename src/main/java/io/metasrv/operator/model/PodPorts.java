@@ -1,4 +1,4 @@
-package io.metasrv.operator.cluster;
+package io.metasrv.operator.model;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;

@@ -1,4 +1,4 @@
-package io.metasrv.operator.cluster;
+package io.metasrv.operator.model;
 
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
 import java.util.List;
@@ -35,6 +35,16 @@ public record StoreConnection(StoreKind kind, List<String> endpoints, MetasrvClu
           postgres(" user=$(" + USERNAME_ENV + ") password=$(" + PASSWORD_ENV + ")");
       case MYSQL -> mysql("$(" + USERNAME_ENV + "):$(" + PASSWORD_ENV + ")@");
     };
+  }
+
+  /** The key of the credentials Secret that holds the user name. */
+  public static String usernameKey(MetasrvClusterSpec.CredentialsSecret credentials) {
+    return credentials.usernameKey != null ? credentials.usernameKey : "username";
+  }
+
+  /** The key of the credentials Secret that holds the password. */
+  public static String passwordKey(MetasrvClusterSpec.CredentialsSecret credentials) {
+    return credentials.passwordKey != null ? credentials.passwordKey : "password";
   }
 
   public boolean hasCredentials() {

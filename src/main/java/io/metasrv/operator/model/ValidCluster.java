@@ -1,9 +1,9 @@
-package io.metasrv.operator.cluster;
+package io.metasrv.operator.model;
 
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
-import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
 import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec.ElectionKind;
+import io.metasrv.operator.api.v1alpha1.MetasrvClusterSpec;
 
 /**
  * A cluster whose spec passed validation, with absent fields read as their schema defaults and

@@ -1,4 +1,4 @@
-package io.metasrv.operator;
+package io.metasrv.operator.status;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.CustomResource;

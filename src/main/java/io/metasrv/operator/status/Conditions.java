@@ -1,4 +1,4 @@
-package io.metasrv.operator.cluster;
+package io.metasrv.operator.status;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;

@@ -1,4 +1,4 @@
-package io.metasrv.operator;
+package io.metasrv.operator.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.metasrv.operator.cluster;
+package io.metasrv.operator.model;
 
 import io.metasrv.operator.api.v1alpha1.MetasrvCluster;
 import java.util.LinkedHashMap;

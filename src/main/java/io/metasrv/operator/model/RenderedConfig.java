@@ -1,4 +1,4 @@
-package io.metasrv.operator.cluster;
+package io.metasrv.operator.model;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
