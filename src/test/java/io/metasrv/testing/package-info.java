@@ -1,0 +1,10 @@
+/**
+ * Test infrastructure: etcd processes and {@code metasrv start} processes on free ports
+ * ({@link io.metasrv.testing.EtcdProcess}, {@link io.metasrv.testing.MetasrvNode}), and
+ * simulated GreptimeDB nodes ({@link io.metasrv.testing.SimulatedNodes}, {@link
+ * io.metasrv.testing.SimulatedDatanode}, {@link io.metasrv.testing.SimulatedFrontend}) that
+ * connect, heartbeat, keep region leases and answer mailbox instructions as GreptimeDB's nodes
+ * do, so that tests and benchmarks assert what a node experiences. The simulated nodes use only
+ * the generated protocol messages, not the server's code.
+ */
+package io.metasrv.testing;
