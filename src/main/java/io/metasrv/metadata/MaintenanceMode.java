@@ -19,6 +19,11 @@ public final class MaintenanceMode {
 
   private final KvBackend kv;
 
+  /** The flag's key as bytes; its value is always empty. */
+  public static byte[] keyBytes() {
+    return KEY_BYTES.clone();
+  }
+
   public MaintenanceMode(KvBackend kv) {
     this.kv = kv;
   }

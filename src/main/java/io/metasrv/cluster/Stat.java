@@ -1,0 +1,106 @@
+package io.metasrv.cluster;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.metasrv.metadata.InvalidMetadataException;
+import io.metasrv.metadata.RegionId;
+import io.metasrv.metadata.SerdeJson;
+import io.metasrv.protocol.HeartbeatRequest;
+import java.io.IOException;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What a datanode reported in one heartbeat, as the leader keeps it. Every field is required and
+ * written in GreptimeDB's order. The value of {@code __meta_datanode_stat-0-{id}} is a bare JSON
+ * array of these ({@link #encodeAll}, {@link #decodeAll}); readers take the last one.
+ */
+public record Stat(
+    @JsonProperty(value = "timestamp_millis", required = true) long timestampMillis,
+    @JsonProperty(value = "id", required = true) long id,
+    @JsonProperty(value = "addr", required = true) String addr,
+    @JsonProperty(value = "rcus", required = true) long rcus,
+    @JsonProperty(value = "wcus", required = true) long wcus,
+    @JsonProperty(value = "region_num", required = true) long regionNum,
+    @JsonProperty(value = "region_stats", required = true) List<RegionStat> regionStats,
+    @JsonProperty(value = "node_epoch", required = true) long nodeEpoch) {
+
+  private static final TypeReference<List<Stat>> LIST = new TypeReference<>() {};
+
+  public Stat {
+    Objects.requireNonNull(addr, "addr");
+    regionStats = List.copyOf(regionStats);
+  }
+
+  /**
+   * The stat of a heartbeat, received at {@code nowMillis} on the leader's clock: id and address
+   * from the peer, capacity units summed over the regions. Empty for a request without header or
+   * peer (the handshake).
+   */
+  public static Optional<Stat> fromRequest(HeartbeatRequest request, long nowMillis) {
+    if (!request.hasHeader() || !request.hasPeer()) {
+      return Optional.empty();
+    }
+    List<RegionStat> regions =
+        request.getRegionStatsList().stream().map(RegionStat::fromProto).toList();
+    return Optional.of(
+        new Stat(
+            nowMillis,
+            request.getPeer().getId(),
+            request.getPeer().getAddr(),
+            regions.stream().mapToLong(RegionStat::rcus).sum(),
+            regions.stream().mapToLong(RegionStat::wcus).sum(),
+            regions.size(),
+            regions,
+            request.getNodeEpoch()));
+  }
+
+  /** This stat without the given regions, capacity units and region count recomputed. */
+  public Stat withoutRegions(Set<Long> regionIds) {
+    if (regionIds.isEmpty()) {
+      return this;
+    }
+    List<RegionStat> kept =
+        regionStats.stream().filter(region -> !regionIds.contains(region.id())).toList();
+    return new Stat(
+        timestampMillis,
+        id,
+        addr,
+        kept.stream().mapToLong(RegionStat::rcus).sum(),
+        kept.stream().mapToLong(RegionStat::wcus).sum(),
+        kept.size(),
+        kept,
+        nodeEpoch);
+  }
+
+  /** The ids of the tables the reported regions belong to, in report order. */
+  public Set<Long> tableIds() {
+    Set<Long> tables = new LinkedHashSet<>();
+    regionStats.forEach(region -> tables.add(RegionId.tableId(region.id())));
+    return tables;
+  }
+
+  public byte[] encode() {
+    return SerdeJson.write(this);
+  }
+
+  public static Stat decode(byte[] json) {
+    return SerdeJson.read(json, Stat.class, "Stat");
+  }
+
+  /** The value of a datanode stat key: a JSON array of stats. */
+  public static byte[] encodeAll(List<Stat> stats) {
+    return SerdeJson.write(stats);
+  }
+
+  public static List<Stat> decodeAll(byte[] json) {
+    try {
+      return List.copyOf(SerdeJson.MAPPER.readValue(json, LIST));
+    } catch (IOException | RuntimeException e) {
+      throw new InvalidMetadataException("cannot decode DatanodeStatValue: " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * The leader's view of the cluster: which nodes are alive, what they are and what they report. It
+ * lives in the leader's in-memory store, is rebuilt from heartbeats after every election, and is
+ * served through {@code Cluster.Range}/{@code BatchGet} to frontends, so its keys ({@link
+ * io.metasrv.cluster.ClusterKeys}) and JSON values ({@link io.metasrv.cluster.LeaseValue}, {@link
+ * io.metasrv.cluster.NodeInfo} with {@link io.metasrv.cluster.NodeStatus}, arrays of {@link
+ * io.metasrv.cluster.Stat} with {@link io.metasrv.cluster.RegionStat}, {@link
+ * io.metasrv.cluster.FlowStateValue}) are exactly GreptimeDB's. Frontend node ids are the
+ * SipHash-1-3 of their address ({@link io.metasrv.cluster.SipHash13}).
+ */
+package io.metasrv.cluster;

@@ -1,0 +1,28 @@
+package io.metasrv.metadata;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Collections;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * A region in a table route: {@code {"id":u64,"name":str,"partition":null|{...},"attrs":{}}}.
+ * {@code attrs} is a sorted map in GreptimeDB, so it is written in key order.
+ */
+public record Region(
+    @JsonProperty(value = "id", required = true) long id,
+    @JsonProperty(value = "name", required = true) String name,
+    @JsonProperty("partition") Partition partition,
+    @JsonProperty(value = "attrs", required = true) SortedMap<String, String> attrs) {
+
+  public Region {
+    Objects.requireNonNull(name, "name");
+    attrs = Collections.unmodifiableSortedMap(new TreeMap<>(attrs));
+  }
+
+  /** A region with an empty name, no partition and no attributes. */
+  public static Region of(long regionId) {
+    return new Region(regionId, "", null, new TreeMap<>());
+  }
+}

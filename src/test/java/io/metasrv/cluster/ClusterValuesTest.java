@@ -1,0 +1,213 @@
+package io.metasrv.cluster;
+
+import static io.metasrv.kv.Bytes.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.metasrv.metadata.InvalidMetadataException;
+import io.metasrv.metadata.Peer;
+import io.metasrv.protocol.FlowStat;
+import io.metasrv.protocol.HeartbeatRequest;
+import io.metasrv.protocol.RegionRole;
+import io.metasrv.protocol.RequestHeader;
+import io.metasrv.protocol.Role;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Values of the leader's in-memory view, GreptimeDB's reference §2.2 and §7.1. */
+class ClusterValuesTest {
+
+  @Test
+  void leaseValue() {
+    String json = "{\"timestamp_millis\":111,\"node_addr\":\"127.0.0.1:3002\"}";
+
+    LeaseValue lease = LeaseValue.decode(utf8(json));
+
+    assertThat(lease).isEqualTo(new LeaseValue(111, "127.0.0.1:3002"));
+    assertThat(utf8(lease.encode())).isEqualTo(json);
+    assertThatThrownBy(() -> LeaseValue.decode(utf8("{\"timestamp_millis\":111}")))
+        .isInstanceOf(InvalidMetadataException.class);
+  }
+
+  @Test
+  void aliveIsAStrictUnsignedComparison() {
+    LeaseValue lease = new LeaseValue(100_000, "a");
+
+    assertThat(lease.aliveAt(100_000, LeaseValue.LEASE_MILLIS)).isTrue();
+    assertThat(lease.aliveAt(109_999, LeaseValue.LEASE_MILLIS)).isTrue();
+    assertThat(lease.aliveAt(110_000, LeaseValue.LEASE_MILLIS)).isFalse();
+    assertThat(lease.aliveAt(99_999, LeaseValue.LEASE_MILLIS))
+        .as("timestamp in the future")
+        .isFalse();
+  }
+
+  static final String DATANODE_INFO =
+      """
+      {"peer":{"id":1,"addr":"10.0.0.1:4001"},"last_activity_ts":1743400000000,\
+      "status":{"Datanode":{"rcus":0,"wcus":0,"leader_regions":2,"follower_regions":1}},\
+      "version":"0.14.0","git_commit":"d701c181504c694902b42b23108db5096dddb20f",\
+      "start_time_ms":1743300000000}\
+      """;
+
+  @Test
+  void nodeInfoOfEveryStatusRoundTripsByteForByte() {
+    NodeInfo datanode = NodeInfo.decode(utf8(DATANODE_INFO));
+    assertThat(datanode.peer()).isEqualTo(new Peer(1, "10.0.0.1:4001"));
+    assertThat(datanode.status()).isEqualTo(new NodeStatus.Datanode(0, 0, 2, 1));
+    assertThat(utf8(datanode.encode())).isEqualTo(DATANODE_INFO);
+
+    for (String status :
+        List.of(
+            "{\"Frontend\":{}}",
+            "{\"Flownode\":{}}",
+            "{\"Metasrv\":{\"is_leader\":true}}",
+            "\"Standalone\"")) {
+      String json =
+          "{\"peer\":{\"id\":0,\"addr\":\"127.0.0.1:4001\"},\"last_activity_ts\":-1,\"status\":"
+              + status
+              + ",\"version\":\"\",\"git_commit\":\"\",\"start_time_ms\":0}";
+      assertThat(utf8(NodeInfo.decode(utf8(json)).encode())).isEqualTo(json);
+    }
+  }
+
+  @Test
+  void nodeInfoFieldsAreAllRequired() {
+    for (String broken :
+        List.of(
+            DATANODE_INFO.replace(
+                ",\"git_commit\":\"d701c181504c694902b42b23108db5096dddb20f\"", ""),
+            DATANODE_INFO.replace("\"follower_regions\":1", "\"follower\":1"),
+            DATANODE_INFO.replace("\"leader_regions\":2", "\"leader_regions\":-2"),
+            DATANODE_INFO.replace("{\"Datanode\":", "{\"Storage\":"),
+            DATANODE_INFO.replace("\"start_time_ms\":1743300000000", "\"start_time_ms\":null"))) {
+      assertThatThrownBy(() -> NodeInfo.decode(utf8(broken)))
+          .as(broken)
+          .isInstanceOf(InvalidMetadataException.class);
+    }
+  }
+
+  static final String STAT_ARRAY =
+      """
+      [{"timestamp_millis":1743400000000,"id":1,"addr":"10.0.0.1:4001","rcus":0,"wcus":0,\
+      "region_num":2,"region_stats":[{"id":4398046511105,"rcus":0,"wcus":0,\
+      "approximate_bytes":4096,"engine":"mito","role":"Leader","num_rows":10,\
+      "memtable_size":1024,"manifest_size":512,"sst_size":2048,"index_size":0,\
+      "manifest_version":3},{"id":4398046511106,"rcus":0,"wcus":0,"approximate_bytes":0,\
+      "engine":"mito","role":"DowngradingLeader","num_rows":0,"memtable_size":0,\
+      "manifest_size":0,"sst_size":0,"index_size":0,"manifest_version":0}],\
+      "node_epoch":1743300000000}]\
+      """;
+
+  @Test
+  void statArrayRoundTripsByteForByte() {
+    List<Stat> stats = Stat.decodeAll(utf8(STAT_ARRAY));
+
+    assertThat(stats).hasSize(1);
+    Stat stat = stats.get(0);
+    assertThat(stat.regionStats().get(1).role()).isEqualTo(RegionRole.DowngradingLeader);
+    assertThat(stat.tableIds()).containsExactly(1024L);
+    assertThat(utf8(Stat.encodeAll(stats))).isEqualTo(STAT_ARRAY);
+    assertThat(utf8(stat.encode())).isEqualTo(STAT_ARRAY.substring(1, STAT_ARRAY.length() - 1));
+  }
+
+  @Test
+  void everyStatFieldIsRequired() {
+    for (String field : List.of(",\"node_epoch\":1743300000000", ",\"manifest_version\":3")) {
+      String broken = STAT_ARRAY.replace(field, "");
+      assertThatThrownBy(() -> Stat.decodeAll(utf8(broken)))
+          .as(broken)
+          .isInstanceOf(InvalidMetadataException.class);
+    }
+    assertThatThrownBy(() -> Stat.decodeAll(utf8(STAT_ARRAY.replace("\"Leader\"", "\"Writer\""))))
+        .isInstanceOf(InvalidMetadataException.class);
+  }
+
+  @Test
+  void statFromAHeartbeatWithRegionStatistics() {
+    HeartbeatRequest request =
+        HeartbeatRequest.newBuilder()
+            .setHeader(RequestHeader.newBuilder().setRole(Role.DATANODE).setMemberId(1))
+            .setPeer(io.metasrv.protocol.Peer.newBuilder().setId(1).setAddr("10.0.0.1:4001"))
+            .setNodeEpoch(1743300000000L)
+            .addRegionStats(
+                io.metasrv.protocol.RegionStat.newBuilder()
+                    .setRegionId(4398046511105L)
+                    .setRcus(3)
+                    .setWcus(4)
+                    .setApproximateBytes(4096)
+                    .setEngine("mito")
+                    .setRole(RegionRole.Leader)
+                    .putExtensions(
+                        RegionStat.REGION_STATISTIC_KEY,
+                        ByteString.copyFromUtf8(
+                            "{\"num_rows\":10,\"memtable_size\":1024,\"wal_size\":512,"
+                                + "\"manifest_size\":512,\"sst_size\":2048,\"manifest_version\":3}")))
+            .addRegionStats(
+                io.metasrv.protocol.RegionStat.newBuilder()
+                    .setRegionId(4398046511106L)
+                    .setRcus(1)
+                    .setEngine("mito")
+                    .setRoleValue(2)
+                    .putExtensions(
+                        RegionStat.REGION_STATISTIC_KEY,
+                        ByteString.copyFromUtf8("{\"num_rows\":10,\"memtable_size\":1024}")))
+            .build();
+
+    Stat stat = Stat.fromRequest(request, 1743400000000L).orElseThrow();
+
+    assertThat(stat.timestampMillis()).isEqualTo(1743400000000L);
+    assertThat(stat.rcus()).isEqualTo(4);
+    assertThat(stat.wcus()).isEqualTo(4);
+    assertThat(stat.regionNum()).isEqualTo(2);
+    RegionStat first = stat.regionStats().get(0);
+    assertThat(
+            List.of(
+                first.numRows(),
+                first.memtableSize(),
+                first.manifestSize(),
+                first.sstSize(),
+                first.indexSize(),
+                first.manifestVersion()))
+        .containsExactly(10L, 1024L, 512L, 2048L, 0L, 3L);
+    RegionStat second = stat.regionStats().get(1);
+    assertThat(second.role()).isEqualTo(RegionRole.DowngradingLeader);
+    assertThat(second.numRows()).as("an incomplete statistic counts as absent").isZero();
+    assertThat(second.memtableSize()).isZero();
+
+    Stat filtered = stat.withoutRegions(Set.of(4398046511105L));
+    assertThat(filtered.regionNum()).isEqualTo(1);
+    assertThat(filtered.rcus()).isEqualTo(1);
+    assertThat(filtered.wcus()).isZero();
+
+    HeartbeatRequest handshake =
+        HeartbeatRequest.newBuilder().setHeader(RequestHeader.getDefaultInstance()).build();
+    assertThat(Stat.fromRequest(handshake, 0)).isEmpty();
+  }
+
+  @Test
+  void flowStateIsSortedNumericallyWithStringKeys() {
+    FlowStat report =
+        FlowStat.newBuilder()
+            .putFlowStatSize(10, 0)
+            .putFlowStatSize(2, 1024)
+            .putFlowLastExecTimeMap(2, 1743400000000L)
+            .build();
+
+    FlowStateValue value = FlowStateValue.fromProto(report);
+
+    String json =
+        "{\"state_size\":{\"2\":1024,\"10\":0},\"last_exec_time_map\":{\"2\":1743400000000}}";
+    assertThat(utf8(value.encode())).isEqualTo(json);
+    assertThat(FlowStateValue.decode(utf8(json))).isEqualTo(value);
+    assertThat(
+            FlowStateValue.decode(
+                    utf8("{\"state_size\":{\"10\":0,\"2\":1},\"last_exec_time_map\":{}}"))
+                .stateSize()
+                .keySet())
+        .containsExactly(2L, 10L);
+    assertThat(value.stateSize()).isEqualTo(Map.of(2L, 1024L, 10L, 0L));
+  }
+}
