@@ -1,5 +1,6 @@
 package io.metasrv.heartbeat;
 
+import io.metasrv.cluster.Stat;
 import io.metasrv.protocol.HeartbeatRequest;
 import io.metasrv.protocol.HeartbeatResponse;
 import io.metasrv.protocol.RegionLease;
@@ -22,6 +23,7 @@ public final class HeartbeatContext {
   private final long receivedAtMillis;
   private ResponseHeader header;
   private RegionLease regionLease;
+  private Stat stat;
   private final Set<Long> inactiveRegionIds = new HashSet<>();
 
   /**
@@ -62,6 +64,15 @@ public final class HeartbeatContext {
 
   public Optional<ResponseHeader> header() {
     return Optional.ofNullable(header);
+  }
+
+  /** The datanode's stat, from a stat heartbeat (not a handshake, not a mailbox reply). */
+  public Optional<Stat> stat() {
+    return Optional.ofNullable(stat);
+  }
+
+  public void setStat(Stat stat) {
+    this.stat = stat;
   }
 
   public void setRegionLease(RegionLease regionLease) {

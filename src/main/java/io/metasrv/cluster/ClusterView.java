@@ -1,0 +1,93 @@
+package io.metasrv.cluster;
+
+import io.metasrv.kv.KeyValue;
+import io.metasrv.kv.KvBackend;
+import io.metasrv.kv.KvLimits;
+import io.metasrv.kv.MemoryKv;
+import io.metasrv.kv.RangeRequest;
+import io.metasrv.protocol.Role;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The leader's in-memory view of the cluster, GreptimeDB's {@code in_memory}: node leases, node
+ * info, datanode stats and flow state under GreptimeDB's keys, filled by heartbeats and read by
+ * the Cluster service, the admin routes and the selectors.
+ *
+ * <p>Every leadership change makes the view stale, and the first use after that starts it
+ * empty (GreptimeDB resets it when a leader starts: a new leader learns the cluster from
+ * heartbeats again, within one heartbeat interval). Unlike GreptimeDB, which resets it in the
+ * first heartbeat after the datanode's lease was already written, the lease written by that
+ * heartbeat is kept.
+ */
+public final class ClusterView {
+  private final AtomicReference<MemoryKv> kv = new AtomicReference<>(newStore());
+  private final AtomicBoolean stale = new AtomicBoolean();
+
+  /** This node became leader or stopped leading: what the view holds is someone else's. */
+  public void leadershipChanged() {
+    stale.set(true);
+  }
+
+  /**
+   * Starts the view empty if a leadership change made it stale.
+   *
+   * @return whether it did, so the first heartbeat after an election can say so
+   */
+  public boolean resetIfStale() {
+    if (stale.compareAndSet(true, false)) {
+      kv.set(newStore());
+      return true;
+    }
+    return false;
+  }
+
+  /** The view's keys and values, fresh for the current leadership. */
+  public KvBackend kv() {
+    resetIfStale();
+    return kv.get();
+  }
+
+  /** The datanodes whose lease was renewed less than 10 s before {@code nowMillis}. */
+  public List<NodeLease> aliveDatanodes(long nowMillis) {
+    return alive(ClusterKeys.datanodeLeasePrefix(), Role.DATANODE, nowMillis);
+  }
+
+  /** The flownodes whose lease was renewed less than 10 s before {@code nowMillis}. */
+  public List<NodeLease> aliveFlownodes(long nowMillis) {
+    return alive(ClusterKeys.flownodeLeasePrefix(), Role.FLOWNODE, nowMillis);
+  }
+
+  /** Every datanode lease, alive or not, as {@code /admin/node-lease} lists them. */
+  public List<NodeLease> datanodeLeases() {
+    List<NodeLease> leases = new ArrayList<>();
+    for (KeyValue entry : kv().range(RangeRequest.prefix(ClusterKeys.datanodeLeasePrefix()))
+        .kvs()) {
+      leases.add(new NodeLease(ClusterKeys.parseDatanodeLease(entry.key()),
+          LeaseValue.decode(entry.value())));
+    }
+    return leases;
+  }
+
+  private List<NodeLease> alive(byte[] prefix, Role role, long nowMillis) {
+    List<NodeLease> alive = new ArrayList<>();
+    for (KeyValue entry : kv().range(RangeRequest.prefix(prefix)).kvs()) {
+      LeaseValue lease = LeaseValue.decode(entry.value());
+      if (lease.aliveAt(nowMillis, LeaseValue.LEASE_MILLIS)) {
+        long id = role == Role.DATANODE ? ClusterKeys.parseDatanodeLease(entry.key())
+            : ClusterKeys.parseFlownodeLease(entry.key());
+        alive.add(new NodeLease(id, lease));
+      }
+    }
+    return alive;
+  }
+
+  private static MemoryKv newStore() {
+    return new MemoryKv(KvLimits.DEFAULT);
+  }
+
+  /** A node's id and its last lease. */
+  public record NodeLease(long nodeId, LeaseValue lease) {}
+}

@@ -1,0 +1,59 @@
+package io.metasrv.heartbeat;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Regions that a procedure is creating, moving or dropping on a datanode (GreptimeDB's {@code
+ * MemoryRegionKeeper}): while one is registered, the region lease echoes the role the datanode
+ * reports for it and never closes it, whatever the table route says. Thread-safe.
+ */
+public final class MemoryRegionKeeper {
+  private final Set<DatanodeRegion> operating = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Registers a region being operated on.
+   *
+   * @return a guard that unregisters it when closed, or null if it was already registered
+   */
+  public Guard register(long datanodeId, long regionId) {
+    DatanodeRegion region = new DatanodeRegion(datanodeId, regionId);
+    return operating.add(region) ? new Guard(region) : null;
+  }
+
+  public boolean contains(long datanodeId, long regionId) {
+    return operating.contains(new DatanodeRegion(datanodeId, regionId));
+  }
+
+  /** The regions among {@code regionIds} that are registered for {@code datanodeId}. */
+  public Set<Long> operatingRegions(long datanodeId, Set<Long> regionIds) {
+    Set<Long> found = new HashSet<>();
+    for (long regionId : regionIds) {
+      if (contains(datanodeId, regionId)) {
+        found.add(regionId);
+      }
+    }
+    return found;
+  }
+
+  public int size() {
+    return operating.size();
+  }
+
+  private record DatanodeRegion(long datanodeId, long regionId) {}
+
+  /** Keeps a region registered until closed. */
+  public final class Guard implements AutoCloseable {
+    private final DatanodeRegion region;
+
+    private Guard(DatanodeRegion region) {
+      this.region = region;
+    }
+
+    @Override
+    public void close() {
+      operating.remove(region);
+    }
+  }
+}
