@@ -11,7 +11,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.metasrv.election.MetasrvNodeInfo;
 import io.metasrv.election.StandaloneElection;
 import io.metasrv.grpc.GrpcServer;
-import io.metasrv.grpc.HeartbeatHandler;
 import io.metasrv.grpc.MessageCompression;
 import io.metasrv.protocol.PutRequest;
 import io.metasrv.protocol.RangeRequest;
@@ -68,7 +67,7 @@ public final class GrpcStoreBench {
       Metasrv node = new Metasrv(new MetasrvNodeInfo("127.0.0.1:" + port, "bench", "bench", 0),
           store, new StandaloneElection(), () -> true);
       GrpcServer server = GrpcServer.start(new InetSocketAddress("127.0.0.1", port), node,
-          HeartbeatHandler.ACKNOWLEDGE, new SimpleMeterRegistry(), Optional.empty());
+          new SimpleMeterRegistry(), Optional.empty());
       node.start();
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port)
           .usePlaintext()

@@ -13,7 +13,6 @@ import io.grpc.stub.StreamObserver;
 import io.metasrv.election.MetasrvNodeInfo;
 import io.metasrv.election.StandaloneElection;
 import io.metasrv.grpc.GrpcServer;
-import io.metasrv.grpc.HeartbeatHandler;
 import io.metasrv.grpc.MessageCompression;
 import io.metasrv.kv.KvLimits;
 import io.metasrv.kv.MemoryKv;
@@ -59,7 +58,7 @@ public final class HeartbeatBench {
     Metasrv node = new Metasrv(new MetasrvNodeInfo("127.0.0.1:" + oursPort, "bench", "bench", 0),
         new MemoryKv(KvLimits.DEFAULT), new StandaloneElection(), () -> true);
     GrpcServer ours = GrpcServer.start(new InetSocketAddress("127.0.0.1", oursPort), node,
-        HeartbeatHandler.ACKNOWLEDGE, new SimpleMeterRegistry(), Optional.empty());
+        new SimpleMeterRegistry(), Optional.empty());
     node.start();
     Server bare = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", barePort))
         .compressorRegistry(MessageCompression.compressors())

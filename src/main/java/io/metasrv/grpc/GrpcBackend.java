@@ -1,6 +1,7 @@
 package io.metasrv.grpc;
 
 import io.metasrv.election.MetasrvNodeInfo;
+import io.metasrv.heartbeat.HeartbeatPipeline;
 import io.metasrv.kv.KvBackend;
 import java.util.List;
 import java.util.Optional;
@@ -46,4 +47,7 @@ public interface GrpcBackend {
    * election.
    */
   KvBackend inMemoryView();
+
+  /** Where the Heartbeat service hands the nodes' streams. */
+  HeartbeatPipeline heartbeats();
 }

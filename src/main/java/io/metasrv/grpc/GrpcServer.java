@@ -81,7 +81,7 @@ public final class GrpcServer implements AutoCloseable {
    * @throws IOException when the address cannot be bound or the TLS material cannot be read
    */
   public static GrpcServer start(InetSocketAddress address, GrpcBackend backend,
-      HeartbeatHandler heartbeatHandler, MeterRegistry registry, Optional<GrpcTls> tls)
+      MeterRegistry registry, Optional<GrpcTls> tls)
       throws IOException {
     AtomicInteger threads = new AtomicInteger();
     ExecutorService executor = Executors.newCachedThreadPool(r -> {
@@ -91,7 +91,7 @@ public final class GrpcServer implements AutoCloseable {
     });
     HealthReporter health = new HealthReporter(backend);
     List<ServerServiceDefinition> metaServices = List.of(
-        new HeartbeatService(backend, heartbeatHandler).bindService(),
+        new HeartbeatService(backend, backend.heartbeats()).bindService(),
         new StoreService(backend).bindService(),
         new ClusterService(backend).bindService(),
         new ProcedureService(backend).bindService(),

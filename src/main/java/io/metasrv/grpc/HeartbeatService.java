@@ -1,6 +1,11 @@
 package io.metasrv.grpc;
 
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.metasrv.heartbeat.HeartbeatHandlerException;
+import io.metasrv.heartbeat.HeartbeatPipeline;
+import io.metasrv.heartbeat.Pusher;
+import io.metasrv.heartbeat.PusherKey;
 import io.metasrv.protocol.AskLeaderRequest;
 import io.metasrv.protocol.AskLeaderResponse;
 import io.metasrv.protocol.HeartbeatGrpc;
@@ -16,20 +21,25 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code greptime.v1.meta.Heartbeat}: the nodes' heartbeat streams and {@code AskLeader}.
  *
- * <p>Every heartbeat request gets exactly one response, in order: the {@link HeartbeatHandler}'s
- * on the leader; one whose header carries an error when the request's header is missing or
- * wrong (the stream stays open); NotLeader (code 2) on a follower, which then closes the stream
- * so that the node asks for the leader again, as GreptimeDB's metasrv does.
+ * <p>Every heartbeat request gets exactly one response, in order, from the {@link
+ * HeartbeatPipeline}; mailbox messages the leader pushes go out between them. As with
+ * GreptimeDB's metasrv, a NotLeader answer (code 2) is followed by the end of the stream, so
+ * that the node asks for the leader again; a request with a missing or wrong header, or a
+ * handler's failure, ends the stream with an error status (INVALID_ARGUMENT, or the failure's
+ * status) and the node reconnects.
+ *
+ * <p>A node that does not read its stream is not buffered for: a response or push that finds
+ * the stream not ready drops it with a log line, and the node reconnects.
  */
 final class HeartbeatService extends HeartbeatGrpc.HeartbeatImplBase {
   private static final Logger log = LoggerFactory.getLogger(HeartbeatService.class);
 
   private final GrpcBackend backend;
-  private final HeartbeatHandler handler;
+  private final HeartbeatPipeline pipeline;
 
-  HeartbeatService(GrpcBackend backend, HeartbeatHandler handler) {
+  HeartbeatService(GrpcBackend backend, HeartbeatPipeline pipeline) {
     this.backend = backend;
-    this.handler = handler;
+    this.pipeline = pipeline;
   }
 
   /** Every node answers with the leader's address, its own when it leads. */
@@ -45,53 +55,99 @@ final class HeartbeatService extends HeartbeatGrpc.HeartbeatImplBase {
 
   @Override
   public StreamObserver<HeartbeatRequest> heartbeat(StreamObserver<HeartbeatResponse> responses) {
-    return new HeartbeatStream(responses);
+    return new HeartbeatStream((ServerCallStreamObserver<HeartbeatResponse>) responses);
   }
 
-  /** One node's stream. grpc-java delivers its requests one at a time. */
-  private final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
-    private final StreamObserver<HeartbeatResponse> responses;
+  /**
+   * One node's stream. grpc-java delivers its requests one at a time; the mailbox pushes from
+   * other threads, so every send is synchronized on the stream.
+   */
+  private final class HeartbeatStream implements StreamObserver<HeartbeatRequest>, Pusher {
+    private final ServerCallStreamObserver<HeartbeatResponse> responses;
     private RequestHeader first;
-    private boolean closed;
+    private PusherKey key;
+    private boolean closed; // guarded by this
 
-    HeartbeatStream(StreamObserver<HeartbeatResponse> responses) {
+    HeartbeatStream(ServerCallStreamObserver<HeartbeatResponse> responses) {
       this.responses = responses;
+      responses.setOnCancelHandler(this::deregister);
     }
 
     @Override
     public void onNext(HeartbeatRequest request) {
-      if (closed) {
-        return;
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
       }
       String headerProblem = checkHeader(request);
       if (headerProblem != null) {
         log.debug("heartbeat with a bad header refused: {}", headerProblem);
-        responses.onNext(failed(GreptimeStatusCode.INVALID_ARGUMENTS, headerProblem));
+        fail(new InvalidRequestException(headerProblem));
         return;
       }
-      if (!backend.isLeader()) {
-        log.debug("heartbeat from {} {} reached a follower; answered NotLeader, closing",
-            first.getRole(), first.getMemberId());
-        responses.onNext(HeartbeatResponse.newBuilder()
-            .setHeader(ResponseHeaders.notLeader())
-            .build());
-        closed = true;
-        responses.onCompleted();
+      if (key == null) {
+        key = pipeline.open(first.getRole(), first.getMemberId(), this);
+      }
+      HeartbeatResponse response;
+      try {
+        response = pipeline.handle(key, request);
+      } catch (HeartbeatHandlerException e) {
+        log.warn("heartbeat of {} failed in {}; ending its stream: {}", key, e.handler(),
+            e.getCause().toString());
+        fail(e.getCause());
         return;
       }
-      responses.onNext(handle(request));
+      if (!push(response)) {
+        return;
+      }
+      if (response.getHeader().getError().getCode() == ResponseHeaders.NOT_LEADER) {
+        log.debug("heartbeat from {} reached a follower; answered NotLeader, closing", key);
+        complete();
+      }
     }
 
-    private HeartbeatResponse handle(HeartbeatRequest request) {
-      try {
-        return handler.handle(request);
-      } catch (RuntimeException e) {
-        // The node still gets its one answer; the stream survives a handler's failure.
-        FailureStatus.Answer answer = FailureStatus.of(e);
+    /** Sends a response or a mailbox push; a stream its node does not read is dropped. */
+    @Override
+    public synchronized boolean push(HeartbeatResponse response) {
+      if (closed) {
+        return false;
+      }
+      if (!responses.isReady()) {
+        log.warn("heartbeat stream of {} is not read by its node; dropping it", key);
+        closed = true;
+        deregister();
+        responses.onError(io.grpc.Status.UNAVAILABLE
+            .withDescription("heartbeat stream not read by its node; dropped").asException());
+        return false;
+      }
+      responses.onNext(response);
+      return true;
+    }
+
+    private synchronized void complete() {
+      if (!closed) {
+        closed = true;
+        deregister();
+        responses.onCompleted();
+      }
+    }
+
+    private synchronized void fail(Throwable failure) {
+      if (!closed) {
+        closed = true;
+        deregister();
+        FailureStatus.Answer answer = FailureStatus.of(failure);
         if (!answer.expected()) {
-          log.error("heartbeat handler failed for {} {}", first.getRole(), first.getMemberId(), e);
+          log.error("heartbeat of {} failed", key, failure);
         }
-        return failed(answer.code(), answer.status().getDescription());
+        responses.onError(answer.status().asException(answer.trailers()));
+      }
+    }
+
+    private void deregister() {
+      if (key != null) {
+        pipeline.close(key, this);
       }
     }
 
@@ -106,7 +162,7 @@ final class HeartbeatService extends HeartbeatGrpc.HeartbeatImplBase {
       }
       RequestHeader header = request.getHeader();
       if (header.getRole() == Role.UNRECOGNIZED) {
-        return "unknown role " + header.getRoleValue() + " in request header";
+        return "invalid role: " + header.getRoleValue();
       }
       if (header.getProtocolVersion() > ResponseHeaders.PROTOCOL_VERSION) {
         return "protocol version " + header.getProtocolVersion() + " is not supported; this"
@@ -125,22 +181,16 @@ final class HeartbeatService extends HeartbeatGrpc.HeartbeatImplBase {
 
     @Override
     public void onError(Throwable t) {
-      closed = true;
-      log.debug("heartbeat stream ended by the client: {}", t.toString());
+      synchronized (this) {
+        closed = true;
+      }
+      deregister();
+      log.debug("heartbeat stream of {} ended by the client: {}", key, t.toString());
     }
 
     @Override
     public void onCompleted() {
-      if (!closed) {
-        closed = true;
-        responses.onCompleted();
-      }
+      complete();
     }
-  }
-
-  private static HeartbeatResponse failed(GreptimeStatusCode code, String message) {
-    return HeartbeatResponse.newBuilder()
-        .setHeader(ResponseHeaders.failed(code.code, message))
-        .build();
   }
 }

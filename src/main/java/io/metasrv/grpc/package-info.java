@@ -2,7 +2,7 @@
  * The {@code greptime.v1.meta} gRPC services on {@code bind_addr}: Heartbeat, Store, Cluster and
  * ProcedureService (also served as {@code Procedure}), with health, reflection, zstd and gzip. A
  * thin adapter: every answer comes from a {@link io.metasrv.grpc.GrpcBackend} that the server
- * implements and from a {@link io.metasrv.grpc.HeartbeatHandler}; the wire messages are
- * generated from {@code src/main/proto} into {@code io.metasrv.protocol}.
+ * implements and, for heartbeats, from the {@link io.metasrv.heartbeat.HeartbeatPipeline}; the
+ * wire messages are generated from {@code src/main/proto} into {@code io.metasrv.protocol}.
  */
 package io.metasrv.grpc;

@@ -1,24 +1,42 @@
 package io.metasrv.server;
 
+import io.metasrv.cluster.ClusterView;
 import io.metasrv.election.Election;
 import io.metasrv.election.LeaderChange;
 import io.metasrv.election.MetasrvNodeInfo;
 import io.metasrv.fence.FencedException;
 import io.metasrv.fence.FencedKv;
 import io.metasrv.grpc.GrpcBackend;
+import io.metasrv.heartbeat.CacheInvalidator;
+import io.metasrv.heartbeat.HeartbeatHandlerChain;
+import io.metasrv.heartbeat.HeartbeatPipeline;
+import io.metasrv.heartbeat.Mailbox;
+import io.metasrv.heartbeat.MemoryRegionKeeper;
+import io.metasrv.heartbeat.Pushers;
+import io.metasrv.heartbeat.handler.HeartbeatHandlers;
 import io.metasrv.http.AdminBackend;
 import io.metasrv.http.NodeHealth;
 import io.metasrv.http.NotLeaderException;
+import io.metasrv.kv.Bytes;
 import io.metasrv.kv.KvBackend;
 import io.metasrv.kv.KvException;
-import io.metasrv.kv.MemoryKv;
+import io.metasrv.kv.LeaderCachedKv;
+import io.metasrv.metadata.CatalogNameKey;
 import io.metasrv.metadata.MaintenanceMode;
+import io.metasrv.metadata.NodeAddressKey;
+import io.metasrv.metadata.SchemaNameKey;
+import io.metasrv.metadata.TableNameKey;
+import io.metasrv.metadata.TableRouteKey;
+import io.metasrv.metadata.sequence.Sequence;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
@@ -59,8 +77,17 @@ import org.slf4j.LoggerFactory;
 public final class Metasrv implements AdminBackend, GrpcBackend {
   private static final Logger log = LoggerFactory.getLogger(Metasrv.class);
 
+  /** What the leader cache holds: GreptimeDB's {@code CACHE_KEY_PREFIXES}. */
+  private static final List<byte[]> LEADER_CACHED_PREFIXES = List.of(
+      Bytes.utf8(TableNameKey.PREFIX), Bytes.utf8(CatalogNameKey.PREFIX),
+      Bytes.utf8(SchemaNameKey.PREFIX), Bytes.utf8(TableRouteKey.PREFIX),
+      Bytes.utf8(NodeAddressKey.PREFIX));
+
+  /** GreptimeDB's default {@code flush_stats_factor}. */
+  private static final int DEFAULT_FLUSH_STATS_FACTOR = 3;
+
   private final MetasrvNodeInfo nodeInfo;
-  private final KvBackend kv;
+  private final LeaderCachedKv kv;
   private final FencedKv leaderKv;
   private final Election election;
   private final BooleanSupplier storeReachable;
@@ -75,20 +102,52 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   });
   private final AtomicReference<ServingState> state =
       new AtomicReference<>(ServingState.STARTING);
-  private volatile MemoryKv inMemoryView = new MemoryKv();
+  private final ClusterView clusterView = new ClusterView();
+  private final Pushers pushers = new Pushers();
+  private final ScheduledExecutorService mailboxDeadlines =
+      Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "metasrv-mailbox-deadlines");
+        t.setDaemon(true);
+        return t;
+      });
+  private final Mailbox mailbox;
+  private final MemoryRegionKeeper regionKeeper = new MemoryRegionKeeper();
+  private final HeartbeatPipeline heartbeats;
 
   /**
+   * A node with GreptimeDB's default heartbeat settings and metrics that go nowhere.
+   *
    * @param storeReachable whether the store answered lately; a node that cannot reach its store
    *     does not report itself healthy
    */
   public Metasrv(MetasrvNodeInfo nodeInfo, KvBackend kv, Election election,
       BooleanSupplier storeReachable) {
+    this(nodeInfo, kv, election, storeReachable, new SimpleMeterRegistry(),
+        DEFAULT_FLUSH_STATS_FACTOR);
+  }
+
+  /**
+   * @param kv the store; the node reads and writes it through its leader cache
+   * @param storeReachable whether the store answered lately; a node that cannot reach its store
+   *     does not report itself healthy
+   * @param flushStatsFactor datanode stats are stored this many at a time
+   */
+  public Metasrv(MetasrvNodeInfo nodeInfo, KvBackend kv, Election election,
+      BooleanSupplier storeReachable, MeterRegistry registry, int flushStatsFactor) {
     this.nodeInfo = nodeInfo;
-    this.kv = kv;
+    this.kv = new LeaderCachedKv(kv, LEADER_CACHED_PREFIXES);
     this.election = election;
     this.storeReachable = storeReachable;
-    this.leaderKv = new FencedKv(kv, this::onFenced);
+    this.leaderKv = new FencedKv(this.kv, this::onFenced);
     this.maintenance = new MaintenanceMode(leaderKv);
+    this.mailbox = new Mailbox(pushers, Sequence.heartbeatMailbox(leaderKv)::next,
+        mailboxDeadlines);
+    CacheInvalidator invalidator = new CacheInvalidator(mailbox, nodeInfo.addr(),
+        System::currentTimeMillis);
+    this.heartbeats = new HeartbeatPipeline(new HeartbeatHandlerChain(
+        HeartbeatHandlers.standard(this::isLeader, clusterView, leaderKv, mailbox, regionKeeper,
+            invalidator, flushStatsFactor), registry),
+        pushers, System::currentTimeMillis);
   }
 
   /** Adds leader-only work; call before {@link #start()}. */
@@ -144,6 +203,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     log.info("metasrv stopping: addr={}", nodeInfo.addr());
     election.close();
     leaderEvents.shutdown();
+    mailboxDeadlines.shutdownNow();
     try {
       if (!leaderEvents.awaitTermination(30, TimeUnit.SECONDS)) {
         log.warn("leader state handlers did not stop within 30 s; interrupting them");
@@ -177,7 +237,15 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     }
     log.info("leader elected: addr={} term={} epoch={}", elected.leaderAddr(), elected.term(),
         epoch);
-    inMemoryView = new MemoryKv();
+    clusterView.leadershipChanged();
+    try {
+      kv.enable();
+    } catch (KvException e) {
+      log.warn("elected but cannot load the leader cache: {}; resigning", e.getMessage());
+      leaderKv.release();
+      election.resign();
+      return;
+    }
     for (LeaderStateHandler handler : handlers) {
       try {
         handler.onLeaderStart();
@@ -186,6 +254,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
         log.error("leader state handler {} failed to start; giving up leadership",
             handler.name(), e);
         leaderKv.release();
+        kv.disable();
         stopStartedHandlers();
         election.resign();
         return;
@@ -202,7 +271,9 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     leaderKv.release();
     state.compareAndSet(ServingState.LEADER, ServingState.FOLLOWER);
     servingChanged();
-    inMemoryView = new MemoryKv();
+    kv.disable();
+    clusterView.leadershipChanged();
+    mailbox.failPending("this metasrv stopped leading; no reply will reach it");
     stopStartedHandlers();
     log.info("leader stepped down: addr={} epoch={}", stepDown.leaderAddr(), epoch);
   }
@@ -318,9 +389,29 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     return kv;
   }
 
-  /** Replaced by an empty one on every leader change: a new leader rebuilds it from heartbeats. */
+  /** Starts empty after every leader change: a new leader rebuilds it from heartbeats. */
   @Override
   public KvBackend inMemoryView() {
-    return inMemoryView;
+    return clusterView.kv();
+  }
+
+  /** The leader's view of the cluster. */
+  public ClusterView clusterView() {
+    return clusterView;
+  }
+
+  @Override
+  public HeartbeatPipeline heartbeats() {
+    return heartbeats;
+  }
+
+  /** The leader's messages to nodes. */
+  public Mailbox mailbox() {
+    return mailbox;
+  }
+
+  /** Regions procedures are operating on, whose leases follow what the datanode reports. */
+  public MemoryRegionKeeper regionKeeper() {
+    return regionKeeper;
   }
 }

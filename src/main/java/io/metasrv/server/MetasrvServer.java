@@ -5,7 +5,6 @@ import io.metasrv.config.TlsOptions;
 import io.metasrv.election.MetasrvNodeInfo;
 import io.metasrv.grpc.GrpcServer;
 import io.metasrv.grpc.GrpcTls;
-import io.metasrv.grpc.HeartbeatHandler;
 import io.metasrv.http.AdminHttpServer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -47,7 +46,7 @@ public final class MetasrvServer implements AutoCloseable {
    * that will read them is listed in README's "Not built yet". Shrinks as that work lands.
    */
   private static final List<String> OPTIONS_WITHOUT_EFFECT = List.of("selector",
-      "enable_region_failover", "flush_stats_factor", "node_max_idle_time",
+      "enable_region_failover", "node_max_idle_time",
       "[failure_detector]", "[procedure] (except max_metadata_value_size)", "[datanode]",
       "[wal]", "[export_metrics]", "[tracing]", "enable_telemetry", "meta_table_name",
       "meta_election_lock_id");
@@ -94,7 +93,8 @@ public final class MetasrvServer implements AutoCloseable {
       opened.push(backends.election());
       StoreProbe storeProbe = new StoreProbe(backends.kv(), STORE_PROBE_INTERVAL);
       opened.push(storeProbe);
-      Metasrv metasrv = new Metasrv(nodeInfo, backends.kv(), backends.election(), storeProbe);
+      Metasrv metasrv = new Metasrv(nodeInfo, backends.kv(), backends.election(), storeProbe,
+          registry, options.flushStatsFactor());
       // after the servers stop, so that no leader-only write still being served finds it closed
       opened.push(metasrv.leaderKv());
       registerNodeGauges(registry, metasrv, build);
@@ -104,8 +104,7 @@ public final class MetasrvServer implements AutoCloseable {
       opened.push(http);
       log.info("admin http serving on {}", options.http().addr());
       GrpcServer grpc = serve("bind_addr", options.bindAddr(),
-          address -> GrpcServer.start(address, metasrv, HeartbeatHandler.ACKNOWLEDGE, registry,
-              grpcTls(options.grpc().tls())));
+          address -> GrpcServer.start(address, metasrv, registry, grpcTls(options.grpc().tls())));
       opened.push(grpc);
       log.info("grpc serving on {}", options.bindAddr());
 

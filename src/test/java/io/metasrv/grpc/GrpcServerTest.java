@@ -4,6 +4,7 @@ import static io.metasrv.grpc.MetaServicesContractTest.failure;
 import static io.metasrv.grpc.MetaServicesContractTest.header;
 import static io.metasrv.grpc.MetaServicesContractTest.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.DescriptorProtos;
@@ -20,11 +21,14 @@ import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
 import io.metasrv.election.StandaloneElection;
 import io.metasrv.grpc.MetaServicesContractTest.HeartbeatSession;
+import io.metasrv.heartbeat.HeartbeatContext;
+import io.metasrv.heartbeat.HeartbeatHandler;
 import io.metasrv.protocol.AskLeaderRequest;
 import io.metasrv.protocol.HeartbeatGrpc;
 import io.metasrv.protocol.HeartbeatRequest;
 import io.metasrv.protocol.HeartbeatResponse;
 import io.metasrv.protocol.PutRequest;
+import io.metasrv.protocol.ResponseHeaders;
 import io.metasrv.protocol.Role;
 import io.metasrv.protocol.StoreGrpc;
 import io.metasrv.kv.KvLimits;
@@ -55,7 +59,7 @@ class GrpcServerTest {
 
   @Test
   void reflectionListsAndDescribesTheMetaServicesAndTheProcedureAlias() throws Exception {
-    try (InProcessNode node = standalone(HeartbeatHandler.ACKNOWLEDGE)) {
+    try (InProcessNode node = standalone()) {
       BlockingQueue<ServerReflectionResponse> answers = new LinkedBlockingQueue<>();
       StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc
           .newStub(node.channel).serverReflectionInfo(new StreamObserver<>() {
@@ -97,8 +101,7 @@ class GrpcServerTest {
   void healthIsNotServingWhileTheStoreIsUnreachable() {
     AtomicBoolean reachable = new AtomicBoolean(true);
     try (InProcessNode node = InProcessNode.start(new MemoryKv(KvLimits.DEFAULT),
-        new StandaloneElection(), registry, HeartbeatHandler.ACKNOWLEDGE, Optional.empty(),
-        reachable::get)) {
+        new StandaloneElection(), registry, Optional.empty(), reachable::get, List.of())) {
       node.awaitLeading(true);
       assertThat(MetaServicesContractTest.health(node, "")).isEqualTo(ServingStatus.SERVING);
 
@@ -117,33 +120,76 @@ class GrpcServerTest {
   }
 
   @Test
-  void aFailingHeartbeatHandlerStillAnswersEveryRequestAndKeepsTheStream() throws Exception {
-    HeartbeatHandler failing = request -> {
-      if (request.getNodeEpoch() == 2) {
+  void aFailingHeartbeatHandlerEndsTheStreamWithItsStatusAndTheNodeCanReconnect()
+      throws Exception {
+    HeartbeatHandler failing = handler(context -> {
+      if (context.request().getNodeEpoch() == 2) {
         throw new KvUnavailableException("store down", null);
       }
-      if (request.getNodeEpoch() == 3) {
+      if (context.request().getNodeEpoch() == 3) {
         throw new IllegalStateException("a bug");
       }
-      return HeartbeatHandler.ACKNOWLEDGE.handle(request);
-    };
+    });
     try (InProcessNode node = standalone(failing)) {
       HeartbeatSession session = HeartbeatSession.open(node);
-      for (long epoch = 1; epoch <= 4; epoch++) {
-        session.send(HeartbeatRequest.newBuilder().setHeader(header(Role.DATANODE, 1))
-            .setNodeEpoch(epoch).build());
-      }
+      session.send(heartbeatWithEpoch(1));
+      session.send(heartbeatWithEpoch(2));
       assertThat(session.next().getHeader().hasError()).isFalse();
-      HeartbeatResponse unavailable = session.next();
-      assertThat(unavailable.getHeader().getError().getCode()).isEqualTo(5000);
-      assertThat(unavailable.getHeader().getError().getErrMsg()).contains("store down");
-      HeartbeatResponse bug = session.next();
-      assertThat(bug.getHeader().getError().getCode()).isEqualTo(1003);
-      assertThat(bug.getHeader().getError().getErrMsg()).contains("a bug");
-      assertThat(session.next().getHeader().hasError()).isFalse();
-      session.finish();
-      assertThat(session.completed.get(5, TimeUnit.SECONDS)).isNull();
+      assertThatThrownBy(() -> session.completed.get(5, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(StatusRuntimeException.class)
+          .satisfies(e -> {
+            StatusRuntimeException status = (StatusRuntimeException) e.getCause();
+            assertThat(status.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(status.getStatus().getDescription()).contains("store down");
+            assertThat(status.getTrailers().get(FailureStatus.GREPTIME_ERROR_CODE))
+                .isEqualTo("5000");
+          });
+
+      HeartbeatSession again = HeartbeatSession.open(node);
+      again.send(heartbeatWithEpoch(3));
+      assertThatThrownBy(() -> again.completed.get(5, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(StatusRuntimeException.class)
+          .satisfies(e -> assertThat(((StatusRuntimeException) e.getCause()).getStatus()
+              .getCode()).isEqualTo(Status.Code.INTERNAL));
+
+      HeartbeatSession healthy = HeartbeatSession.open(node);
+      healthy.send(heartbeatWithEpoch(4));
+      assertThat(healthy.next().getHeader().hasError()).isFalse();
+      healthy.finish();
+      assertThat(healthy.completed.get(5, TimeUnit.SECONDS)).isNull();
     }
+  }
+
+  private static HeartbeatRequest heartbeatWithEpoch(long epoch) {
+    return HeartbeatRequest.newBuilder().setHeader(header(Role.DATANODE, 1)).setNodeEpoch(epoch)
+        .build();
+  }
+
+  /** A one-handler chain: {@code body} runs for every request, then the header is set. */
+  private static HeartbeatHandler handler(ThrowingConsumer<HeartbeatContext> body) {
+    return new HeartbeatHandler() {
+      @Override
+      public String name() {
+        return "TestHandler";
+      }
+
+      @Override
+      public boolean accepts(Role role) {
+        return true;
+      }
+
+      @Override
+      public Flow handle(HeartbeatContext context) throws Exception {
+        body.accept(context);
+        context.setHeader(ResponseHeaders.ok());
+        return Flow.CONTINUE;
+      }
+    };
+  }
+
+  @FunctionalInterface
+  private interface ThrowingConsumer<T> {
+    void accept(T value) throws Exception;
   }
 
   @Test
@@ -151,17 +197,12 @@ class GrpcServerTest {
       throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     List<String> handlerThreads = new CopyOnWriteArrayList<>();
-    HeartbeatHandler blocking = request -> {
+    HeartbeatHandler blocking = handler(context -> {
       handlerThreads.add(Thread.currentThread().getName());
-      if (request.getHeader().getMemberId() == 1) {
-        try {
-          release.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
+      if (context.request().getHeader().getMemberId() == 1) {
+        release.await(30, TimeUnit.SECONDS);
       }
-      return HeartbeatHandler.ACKNOWLEDGE.handle(request);
-    };
+    });
     try (InProcessNode node = standalone(blocking)) {
       HeartbeatSession stuck = HeartbeatSession.open(node);
       stuck.send(HeartbeatRequest.newBuilder().setHeader(header(Role.DATANODE, 1)).build());
@@ -183,7 +224,7 @@ class GrpcServerTest {
 
   @Test
   void aStreamTheClientCancelsIsCountedAsCancelled() throws Exception {
-    try (InProcessNode node = standalone(HeartbeatHandler.ACKNOWLEDGE)) {
+    try (InProcessNode node = standalone()) {
       HeartbeatSession session = HeartbeatSession.open(node);
       session.send(HeartbeatRequest.newBuilder().setHeader(header(Role.FRONTEND, 0)).build());
       assertThat(session.next().getHeader().hasError()).isFalse();
@@ -204,7 +245,7 @@ class GrpcServerTest {
     GrpcTls tls = new GrpcTls(certs.serverCert(), certs.serverKey(),
         Optional.of(certs.caCert()));
     try (InProcessNode node = InProcessNode.start(new MemoryKv(KvLimits.DEFAULT),
-        new StandaloneElection(), registry, HeartbeatHandler.ACKNOWLEDGE, Optional.of(tls))) {
+        new StandaloneElection(), registry, Optional.of(tls))) {
       node.awaitLeading(true);
       ManagedChannel withCertificate = Grpc.newChannelBuilder(node.addr(),
           TlsChannelCredentials.newBuilder().trustManager(certs.caCert().toFile())
@@ -240,7 +281,7 @@ class GrpcServerTest {
     GrpcTls tls = new GrpcTls(certs.serverCert(), certs.serverKey(),
         Optional.of(certs.caCert()));
     try (InProcessNode node = InProcessNode.start(new MemoryKv(KvLimits.DEFAULT),
-        new StandaloneElection(), registry, HeartbeatHandler.ACKNOWLEDGE, Optional.of(tls))) {
+        new StandaloneElection(), registry, Optional.of(tls))) {
       node.awaitLeading(true);
       ManagedChannel channel = Grpc.newChannelBuilder(node.addr(),
           TlsChannelCredentials.newBuilder().trustManager(certs.caCert().toFile())
@@ -256,9 +297,16 @@ class GrpcServerTest {
     }
   }
 
+  private InProcessNode standalone() {
+    InProcessNode node = InProcessNode.start(new MemoryKv(KvLimits.DEFAULT),
+        new StandaloneElection(), registry);
+    node.awaitLeading(true);
+    return node;
+  }
+
   private InProcessNode standalone(HeartbeatHandler handler) {
     InProcessNode node = InProcessNode.start(new MemoryKv(KvLimits.DEFAULT),
-        new StandaloneElection(), registry, handler, Optional.empty());
+        new StandaloneElection(), registry, Optional.empty(), () -> true, List.of(handler));
     node.awaitLeading(true);
     return node;
   }

@@ -6,14 +6,21 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.metasrv.election.Election;
 import io.metasrv.election.MetasrvNodeInfo;
+import io.metasrv.heartbeat.HeartbeatHandler;
+import io.metasrv.heartbeat.HeartbeatHandlerChain;
+import io.metasrv.heartbeat.HeartbeatPipeline;
+import io.metasrv.heartbeat.Pushers;
 import io.metasrv.kv.KvBackend;
 import io.metasrv.server.Metasrv;
 import io.metasrv.testing.FreePorts;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
@@ -30,31 +37,54 @@ final class InProcessNode implements AutoCloseable {
   }
 
   static InProcessNode start(KvBackend store, Election election, MeterRegistry registry) {
-    return start(store, election, registry, HeartbeatHandler.ACKNOWLEDGE, Optional.empty());
+    return start(store, election, registry, Optional.empty());
   }
 
   static InProcessNode start(KvBackend store, Election election, MeterRegistry registry,
-      HeartbeatHandler heartbeatHandler, Optional<GrpcTls> tls) {
-    return start(store, election, registry, heartbeatHandler, tls, () -> true);
+      Optional<GrpcTls> tls) {
+    return start(store, election, registry, tls, () -> true, List.of());
   }
 
-  /** A node whose store probe answers {@code storeReachable}. */
+  /**
+   * A node whose store probe answers {@code storeReachable}, and whose heartbeats run through
+   * {@code heartbeatHandlers} instead of the node's own chain when they are given.
+   */
   static InProcessNode start(KvBackend store, Election election, MeterRegistry registry,
-      HeartbeatHandler heartbeatHandler, Optional<GrpcTls> tls, BooleanSupplier storeReachable) {
+      Optional<GrpcTls> tls, BooleanSupplier storeReachable,
+      List<HeartbeatHandler> heartbeatHandlers) {
     int port = FreePorts.next();
     String addr = "127.0.0.1:" + port;
     Metasrv metasrv = new Metasrv(new MetasrvNodeInfo(addr, "0.1.0-test", "abcdef0123", 42L),
         store, election, storeReachable);
+    GrpcBackend backend = heartbeatHandlers.isEmpty() ? metasrv
+        : withHeartbeats(metasrv, new HeartbeatPipeline(
+            new HeartbeatHandlerChain(heartbeatHandlers, registry), new Pushers(),
+            System::currentTimeMillis));
     GrpcServer server;
     try {
-      server = GrpcServer.start(new InetSocketAddress("127.0.0.1", port), metasrv,
-          heartbeatHandler, registry, tls);
+      server = GrpcServer.start(new InetSocketAddress("127.0.0.1", port), backend, registry,
+          tls);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     metasrv.start();
     return new InProcessNode(metasrv, server,
         tls.isPresent() ? null : channelTo(addr));
+  }
+
+  /** {@code metasrv} with its heartbeats handed to {@code pipeline}. */
+  private static GrpcBackend withHeartbeats(Metasrv metasrv, HeartbeatPipeline pipeline) {
+    return (GrpcBackend) Proxy.newProxyInstance(GrpcBackend.class.getClassLoader(),
+        new Class<?>[] {GrpcBackend.class}, (proxy, method, args) -> {
+          if (method.getName().equals("heartbeats")) {
+            return pipeline;
+          }
+          try {
+            return method.invoke(metasrv, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
   }
 
   /** A channel that, like GreptimeDB's clients, reads and writes zstd and gzip. */

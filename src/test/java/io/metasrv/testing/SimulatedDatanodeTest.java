@@ -7,6 +7,11 @@ import static org.awaitility.Awaitility.await;
 import io.metasrv.config.ConfigLoader;
 import io.metasrv.config.MetasrvOptions;
 import io.metasrv.http.NodeHealth;
+import io.metasrv.metadata.PhysicalTableRouteValue;
+import io.metasrv.metadata.Peer;
+import io.metasrv.metadata.Region;
+import io.metasrv.metadata.RegionRoute;
+import io.metasrv.metadata.TableRouteKey;
 import io.metasrv.protocol.GrantedRegion;
 import io.metasrv.protocol.HeartbeatRequest;
 import io.metasrv.protocol.HeartbeatResponse;
@@ -318,11 +323,12 @@ class SimulatedDatanodeTest {
   }
 
   /**
-   * The real server on the memory store grants no region leases yet (every heartbeat gets an
-   * empty OK): the datanode's regions turn read-only when the first countdown ends.
+   * The real server on the memory store grants leases from the table route: the region the route
+   * puts on this datanode stays writable across heartbeats; the one the route does not know is
+   * closed.
    */
   @Test
-  void theRealServerGrantsNoLeaseYetSoRegionsTurnReadOnly() throws Exception {
+  void theRealServerLeasesRoutedRegionsAndClosesTheRest() throws Exception {
     int rpcPort = FreePorts.next();
     Map<String, String> overrides = new LinkedHashMap<>();
     overrides.put("bind_addr", "127.0.0.1:" + rpcPort);
@@ -335,25 +341,28 @@ class SimulatedDatanodeTest {
         SimulatedNodes nodes = new SimulatedNodes(List.of("127.0.0.1:" + rpcPort), clock)) {
       await().atMost(Duration.ofSeconds(20))
           .until(() -> server.metasrv().health() == NodeHealth.LEADER);
+      server.metasrv().kv().put(new TableRouteKey(1024).toBytes(),
+          PhysicalTableRouteValue.of(List.of(RegionRoute.led(Region.of(REGION_A),
+              new Peer(1, "127.0.0.1:4001")))).encode());
       SimulatedDatanode datanode = nodes.datanode(1, "127.0.0.1:4001")
           .withHeartbeatInterval(INTERVAL)
           .withManualHeartbeats()
-          .withRegion(REGION_A, RegionRole.Leader);
+          .withRegion(REGION_A, RegionRole.Follower)
+          .withRegion(REGION_B, RegionRole.Leader);
       assertThat(datanode.start().get(10, TimeUnit.SECONDS)).isEqualTo("127.0.0.1:" + rpcPort);
 
       HeartbeatResponse answer = datanode.heartbeatNow().get(10, TimeUnit.SECONDS);
-      assertThat(answer.getHeader().hasError()).isFalse();
-      assertThat(answer.hasRegionLease()).isFalse();
-      clock.advance(Duration.ofSeconds(11));
-      datanode.heartbeatNow().get(10, TimeUnit.SECONDS);
-      assertThat(datanode.isWritable(REGION_A)).isTrue();
-      clock.advance(Duration.ofSeconds(1));
-      assertThat(datanode.isWritable(REGION_A)).isFalse();
+      assertThat(answer.getRegionLease().getLeaseSeconds()).isEqualTo(10);
+      assertThat(answer.getRegionLease().getCloseableRegionIdsList()).containsExactly(REGION_B);
+      assertThat(datanode.isWritable(REGION_A)).as("the route, not the report, says Leader")
+          .isTrue();
+      assertThat(datanode.isOpen(REGION_B)).isFalse();
+      for (int beat = 0; beat < 6; beat++) {
+        clock.advance(INTERVAL);
+        datanode.heartbeatNow().get(10, TimeUnit.SECONDS);
+        assertThat(datanode.isWritable(REGION_A)).isTrue();
+      }
       assertThat(datanode.longestLeaseGap(REGION_A)).isZero();
-      clock.advance(Duration.ofSeconds(3));
-      datanode.heartbeatNow().get(10, TimeUnit.SECONDS);
-      assertThat(datanode.isWritable(REGION_A)).isFalse();
-      assertThat(datanode.longestLeaseGap(REGION_A)).isEqualTo(Duration.ofSeconds(3));
     }
   }
 

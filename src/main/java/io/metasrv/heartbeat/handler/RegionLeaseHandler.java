@@ -1,0 +1,132 @@
+package io.metasrv.heartbeat.handler;
+
+import io.metasrv.cluster.RegionStat;
+import io.metasrv.cluster.Stat;
+import io.metasrv.heartbeat.HeartbeatContext;
+import io.metasrv.heartbeat.HeartbeatHandler;
+import io.metasrv.heartbeat.MemoryRegionKeeper;
+import io.metasrv.kv.KeyValue;
+import io.metasrv.kv.KvBackend;
+import io.metasrv.metadata.PhysicalTableRouteValue;
+import io.metasrv.metadata.RegionId;
+import io.metasrv.metadata.RegionRoute;
+import io.metasrv.metadata.TableRouteKey;
+import io.metasrv.metadata.TableRouteValue;
+import io.metasrv.protocol.GrantedRegion;
+import io.metasrv.protocol.RegionLease;
+import io.metasrv.protocol.RegionRole;
+import io.metasrv.protocol.Role;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Renews the leases of the regions a datanode reports, as GreptimeDB's {@code
+ * RegionLeaseHandler}: the role comes from the table route ({@code __table_route/{table_id}},
+ * read through the leader cache), never from what the datanode reports, except for regions a
+ * procedure is operating on ({@link MemoryRegionKeeper}), whose reported role is echoed. The
+ * route's leader gets {@code Leader} ({@code DowngradingLeader} while it is being downgraded),
+ * its followers {@code Follower}; every other region (no route, a logical route, not in the
+ * route, or on another node) is denied: listed in {@code closeable_region_ids} and dropped from
+ * the recorded stats. The lease lasts 10 s from the datanode's own {@code
+ * duration_since_epoch}, echoed.
+ */
+final class RegionLeaseHandler implements HeartbeatHandler {
+  /** GreptimeDB's {@code REGION_LEASE_SECS}. */
+  static final long REGION_LEASE_SECONDS = 10;
+
+  private static final Logger log = LoggerFactory.getLogger(RegionLeaseHandler.class);
+
+  private final KvBackend metadata;
+  private final MemoryRegionKeeper keeper;
+
+  RegionLeaseHandler(KvBackend metadata, MemoryRegionKeeper keeper) {
+    this.metadata = metadata;
+    this.keeper = keeper;
+  }
+
+  @Override
+  public String name() {
+    return "RegionLeaseHandler";
+  }
+
+  @Override
+  public boolean accepts(Role role) {
+    return role == Role.DATANODE;
+  }
+
+  @Override
+  public Flow handle(HeartbeatContext context) {
+    Optional<Stat> found = context.stat();
+    if (found.isEmpty()) {
+      return Flow.CONTINUE;
+    }
+    Stat stat = found.get();
+    long datanodeId = stat.id();
+    Set<Long> reported = new LinkedHashSet<>();
+    stat.regionStats().forEach(region -> reported.add(region.id()));
+    Set<Long> operating = keeper.operatingRegions(datanodeId, reported);
+    Map<Long, TableRouteValue> routes = tableRoutes(reported, operating);
+
+    RegionLease.Builder lease = RegionLease.newBuilder()
+        .setDurationSinceEpoch(context.request().getDurationSinceEpoch())
+        .setLeaseSeconds(REGION_LEASE_SECONDS);
+    for (RegionStat region : stat.regionStats()) {
+      Optional<RegionRole> granted = operating.contains(region.id())
+          ? Optional.of(region.role())
+          : grantedRole(routes.get(RegionId.tableId(region.id())), region.id(), datanodeId);
+      if (granted.isPresent()) {
+        lease.addRegions(GrantedRegion.newBuilder().setRegionId(region.id())
+            .setRole(granted.get()));
+      } else {
+        log.warn("Denied to renew region lease for datanode {}, region {}", datanodeId,
+            RegionId.display(region.id()));
+        lease.addCloseableRegionIds(region.id());
+        context.inactiveRegionIds().add(region.id());
+      }
+    }
+    context.setRegionLease(lease.build());
+    return Flow.CONTINUE;
+  }
+
+  private Map<Long, TableRouteValue> tableRoutes(Set<Long> reported, Set<Long> operating) {
+    Set<Long> tableIds = new LinkedHashSet<>();
+    for (long regionId : reported) {
+      if (!operating.contains(regionId)) {
+        tableIds.add(RegionId.tableId(regionId));
+      }
+    }
+    Map<Long, TableRouteValue> routes = new HashMap<>();
+    if (tableIds.isEmpty()) {
+      return routes;
+    }
+    List<byte[]> keys = tableIds.stream().map(id -> new TableRouteKey(id).toBytes()).toList();
+    for (KeyValue entry : metadata.batchGet(keys)) {
+      routes.put(TableRouteKey.parse(entry.key()).tableId(),
+          TableRouteValue.decode(entry.value()));
+    }
+    return routes;
+  }
+
+  private static Optional<RegionRole> grantedRole(TableRouteValue route, long regionId,
+      long datanodeId) {
+    if (!(route instanceof PhysicalTableRouteValue physical)) {
+      return Optional.empty();
+    }
+    Optional<RegionRoute> regionRoute = physical.regionRoute(regionId);
+    if (regionRoute.isEmpty()) {
+      return Optional.empty();
+    }
+    if (regionRoute.get().ledBy(datanodeId)) {
+      return Optional.of(regionRoute.get().leaderDowngrading() ? RegionRole.DowngradingLeader
+          : RegionRole.Leader);
+    }
+    return regionRoute.get().followedBy(datanodeId) ? Optional.of(RegionRole.Follower)
+        : Optional.empty();
+  }
+}
