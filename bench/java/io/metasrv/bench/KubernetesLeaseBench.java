@@ -10,6 +10,8 @@ import io.metasrv.election.kubernetes.KubernetesLeaseConfig;
 import io.metasrv.election.kubernetes.KubernetesLeaseElection;
 import io.metasrv.election.kubernetes.MockApiServer;
 import io.metasrv.election.kubernetes.TcpProxy;
+import io.metasrv.fence.LeaderEpoch;
+import io.metasrv.kv.MemoryKv;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.time.Clock;
@@ -218,7 +220,8 @@ public final class KubernetesLeaseBench {
       KubernetesLeaseElection election = new KubernetesLeaseElection(client,
           new KubernetesLeaseConfig(MockApiServer.NAMESPACE, leaseName, timings.lease(),
               timings.renew(), timings.retry()),
-          System::nanoTime, Clock.systemUTC(), new SimpleMeterRegistry());
+          new LeaderEpoch(new MemoryKv())::current, System::nanoTime, Clock.systemUTC(),
+          new SimpleMeterRegistry());
       resources.add(election);
       AtomicLong electedAt = new AtomicLong();
       Elector elector = new Elector() {

@@ -9,6 +9,8 @@ import io.metasrv.election.Election;
 import io.metasrv.election.ElectionContractTest;
 import io.metasrv.election.LeaderChange;
 import io.metasrv.election.MetasrvNodeInfo;
+import io.metasrv.fence.LeaderEpoch;
+import io.metasrv.kv.MemoryKv;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -35,6 +37,8 @@ class KubernetesLeaseElectionTest extends ElectionContractTest {
       Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z");
 
   private MockApiServer api;
+  /** The store every node's leader epoch would be fenced in; nothing stores epochs here. */
+  private final LeaderEpoch storedEpoch = new LeaderEpoch(new MemoryKv());
   private final Map<Election, TcpProxy> proxies = new HashMap<>();
   private final Map<String, MeterRegistry> metrics = new HashMap<>();
   private final Map<String, Clock> wallClocks = new HashMap<>();
@@ -59,7 +63,7 @@ class KubernetesLeaseElectionTest extends ElectionContractTest {
     MeterRegistry registry = new SimpleMeterRegistry();
     metrics.put(addr, registry);
     KubernetesLeaseElection election = new KubernetesLeaseElection(client, FAST,
-        System::nanoTime, wallClocks.getOrDefault(addr, Clock.systemUTC()), registry);
+        storedEpoch::current, System::nanoTime, wallClocks.getOrDefault(addr, Clock.systemUTC()), registry);
     proxies.put(election, proxy);
     return election;
   }

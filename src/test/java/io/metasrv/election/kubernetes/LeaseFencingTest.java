@@ -49,7 +49,7 @@ class LeaseFencingTest {
     TcpProxy proxy = new TcpProxy(api.port());
     KubernetesClient client = MockApiServer.client(proxy.url(), CONFIG.requestTimeout());
     KubernetesLeaseElection election = new KubernetesLeaseElection(client, CONFIG,
-        System::nanoTime, Clock.systemUTC(), new SimpleMeterRegistry());
+        new LeaderEpoch(store)::current, System::nanoTime, Clock.systemUTC(), new SimpleMeterRegistry());
     toClose.add(proxy);
     toClose.add(client);
     toClose.add(election);
