@@ -294,6 +294,12 @@ public final class KubernetesLeaseElection implements Election {
 
   // ---- the watch ----
 
+  /** Whether this node watches the election Lease now; for tests. */
+  boolean watching() {
+    LeaseWatch open = watch;
+    return open != null && open.isOpen();
+  }
+
   /**
    * A watch event: wakes a follower when the Lease is free to take (released or deleted), and
    * has a leader check the Lease at once when it is no longer its own. Called on fabric8's

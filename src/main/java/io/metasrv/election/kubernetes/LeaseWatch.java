@@ -73,6 +73,9 @@ final class LeaseWatch implements AutoCloseable {
 
         @Override
         public void onClose(WatcherException cause) {
+          synchronized (LeaseWatch.this) {
+            watch = null;
+          }
           log.info("election Lease watch ended, opening it again in {}: namespace={} name={} "
               + "error={}", retryPeriod, calls.namespace(), name, cause.getMessage());
           openLater();
@@ -99,6 +102,11 @@ final class LeaseWatch implements AutoCloseable {
           name);
       failures = 0;
     }
+  }
+
+  /** Whether a watch is open (fabric8 may be reconnecting it); for tests. */
+  synchronized boolean isOpen() {
+    return watch != null;
   }
 
   private void openLater() {
