@@ -57,10 +57,11 @@ import org.slf4j.LoggerFactory;
  * stored one, and each of its leader writes requires the stored epoch to still be its own
  * ({@link io.metasrv.fence.FencedKv}). Each epoch value is therefore stored by at most one node,
  * and only the holder of the newest one can write. Where the Lease cannot order two nodes (it
- * was deleted between them, so both may derive the same term from the same stored epoch), at
- * most one of them stores that epoch; the other is refused, resigns, and the next term moves
- * past it. A deleted Lease also lets a peer lead before the old holder has noticed (at its next
- * renewal, or at once when the watch reports the deletion): their writes stay apart by epoch.
+ * was deleted between their elections, so they may derive equal terms, or the earlier one the
+ * larger), the store orders them: a node whose term is refused, or whose epoch a larger one
+ * replaced, is fenced and resigns, and the next term moves past both. A deleted Lease also lets
+ * a peer lead before the old holder has noticed (at its next renewal, or at once when the watch
+ * reports the deletion): their writes stay apart by epoch.
  *
  * <p>Followers take the Lease when it is released (no holder), deleted, or seen unchanged for
  * its lease duration, counted on the local monotonic clock (see {@link ObservedLease}); the
