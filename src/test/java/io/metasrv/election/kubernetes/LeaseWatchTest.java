@@ -80,7 +80,12 @@ class LeaseWatchTest {
         .until(() -> events.contains("ADDED before"));
 
     proxy.cut();
-    proxy.heal();
+    // the freed port may be taken for a moment by a client's outgoing connection
+    await("the proxy to listen again").atMost(Duration.ofSeconds(10)).ignoreExceptions()
+        .until(() -> {
+          proxy.heal();
+          return true;
+        });
     write("after");
 
     // fabric8 reconnects with a backoff, or gives up and the watch is opened again
