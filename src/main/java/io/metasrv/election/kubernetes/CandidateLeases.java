@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
  * the node's {@link MetasrvNodeInfo} in annotations. A candidate is live while its Lease keeps
  * changing: as for the election Lease, staleness is judged on the local monotonic clock from when
  * a Lease was last seen to change, never from the timestamps written by the candidate's clock.
+ * The leader deletes the Leases that stayed unchanged too long ({@link #deleteStale()}), so that
+ * those of crashed nodes do not pile up.
  */
 final class CandidateLeases {
   static final String ELECTION_LABEL = "metasrv.io/election";
@@ -93,6 +95,48 @@ final class CandidateLeases {
    * @throws ElectionException when the Leases cannot be listed
    */
   List<MetasrvNodeInfo> live() {
+    List<MetasrvNodeInfo> live = new ArrayList<>();
+    for (Sighted sighted : sightAll()) {
+      if (!sighted.stale()) {
+        nodeInfo(sighted.lease()).ifPresent(live::add);
+      }
+    }
+    return live;
+  }
+
+  /**
+   * Deletes the candidate Leases seen unchanged for {@link KubernetesLeaseConfig#candidateExpiry()}
+   * (those of nodes that crashed or were removed without closing), each only if it is still at
+   * the version seen, so that a candidate renewing at that moment keeps its Lease. Meant for the
+   * leader alone, so that one node sweeps.
+   *
+   * @return how many were deleted
+   * @throws ElectionException when the Leases cannot be listed
+   * @throws KubernetesClientException when a deletion fails for another reason than a race
+   */
+  int deleteStale() {
+    int deleted = 0;
+    for (Sighted sighted : sightAll()) {
+      if (!sighted.stale()) {
+        continue;
+      }
+      Lease lease = sighted.lease();
+      String name = lease.getMetadata().getName();
+      if (calls.deleteIfUnchanged(name, lease.getMetadata().getResourceVersion())) {
+        deleted++;
+        log.info("deleted the candidate Lease of a node gone for {} or more: namespace={} "
+            + "name={} addr={}", config.candidateExpiry(), calls.namespace(), name,
+            Optional.ofNullable(lease.getMetadata().getAnnotations())
+                .map(annotations -> annotations.get(ADDR)).orElse("<unknown>"));
+      }
+    }
+    return deleted;
+  }
+
+  private record Sighted(Lease lease, boolean stale) {}
+
+  /** Lists the candidate Leases and notes, for each, whether it has been unchanged too long. */
+  private List<Sighted> sightAll() {
     List<Lease> leases;
     try {
       leases = calls.listLabelled(ELECTION_LABEL, config.leaseName());
@@ -102,7 +146,7 @@ final class CandidateLeases {
     }
     long now = nanoTime.getAsLong();
     long expiry = config.candidateExpiry().toNanos();
-    List<MetasrvNodeInfo> live = new ArrayList<>();
+    List<Sighted> sightedAll = new ArrayList<>();
     synchronized (this) {
       Map<String, Sighting> seen = new HashMap<>();
       for (Lease lease : leases) {
@@ -112,14 +156,12 @@ final class CandidateLeases {
         Sighting sighting = before != null && before.resourceVersion().equals(version)
             ? before : new Sighting(version, now);
         seen.put(name, sighting);
-        if (now - sighting.sinceNanos() < expiry) {
-          nodeInfo(lease).ifPresent(live::add);
-        }
+        sightedAll.add(new Sighted(lease, now - sighting.sinceNanos() >= expiry));
       }
       sightings.clear();
       sightings.putAll(seen);
     }
-    return live;
+    return sightedAll;
   }
 
   private static Optional<MetasrvNodeInfo> nodeInfo(Lease lease) {

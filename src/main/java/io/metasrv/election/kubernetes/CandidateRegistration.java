@@ -3,9 +3,11 @@ package io.metasrv.election.kubernetes;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.metasrv.election.MetasrvNodeInfo;
+import io.metasrv.election.ElectionException;
 import java.time.Duration;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,7 +15,9 @@ import org.slf4j.LoggerFactory;
  * This node's candidate Lease: created at start, rewritten every {@link
  * KubernetesLeaseConfig#candidateRenewInterval()} on a thread of its own ({@code
  * metasrv-election-candidate}), written again when someone else changed or deleted it, and
- * deleted on close.
+ * deleted on close. While this node leads, the same thread then deletes the candidate Leases of
+ * nodes that are gone ({@link CandidateLeases#deleteStale()}), off the thread that renews the
+ * election Lease.
  */
 final class CandidateRegistration implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CandidateRegistration.class);
@@ -22,6 +26,7 @@ final class CandidateRegistration implements AutoCloseable {
   private final CandidateLeases candidates;
   private final KubernetesLeaseConfig config;
   private final MetasrvNodeInfo self;
+  private final BooleanSupplier leading;
   private final String name;
   private final ScheduledThreadPoolExecutor renewer;
 
@@ -30,11 +35,12 @@ final class CandidateRegistration implements AutoCloseable {
   private int failures;
 
   CandidateRegistration(LeaseCalls calls, CandidateLeases candidates,
-      KubernetesLeaseConfig config, MetasrvNodeInfo self) {
+      KubernetesLeaseConfig config, MetasrvNodeInfo self, BooleanSupplier leading) {
     this.calls = calls;
     this.candidates = candidates;
     this.config = config;
     this.self = self;
+    this.leading = leading;
     this.name = CandidateLeases.nameOf(config.leaseName(), self.addr());
     this.renewer = new ScheduledThreadPoolExecutor(1, runnable -> {
       Thread thread = new Thread(runnable, "metasrv-election-candidate");
@@ -65,8 +71,20 @@ final class CandidateRegistration implements AutoCloseable {
       }
       next = config.retryPeriod();
     }
+    if (failures == 0 && leading.getAsBoolean()) {
+      deleteStaleCandidates();
+    }
     if (!renewer.isShutdown()) {
       renewer.schedule(this::renew, next.toNanos(), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void deleteStaleCandidates() {
+    try {
+      candidates.deleteStale();
+    } catch (ElectionException | KubernetesClientException e) {
+      log.warn("could not delete the candidate Leases of gone nodes, trying again in {}: {}",
+          config.candidateRenewInterval(), e.getMessage());
     }
   }
 

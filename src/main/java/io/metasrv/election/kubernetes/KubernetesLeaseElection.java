@@ -4,12 +4,14 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watcher;
 import io.metasrv.config.ElectionOptions;
 import io.metasrv.election.CampaignSignals;
 import io.metasrv.election.Election;
 import io.metasrv.election.ElectionMetrics;
 import io.metasrv.election.LeaderChange;
 import io.metasrv.election.MetasrvNodeInfo;
+import io.metasrv.kv.KvException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
@@ -29,30 +31,72 @@ import org.slf4j.LoggerFactory;
  * timings (lease duration, renew deadline, retry period).
  *
  * <p>The Lease's {@code holderIdentity} is the leader's {@code server_addr}, and its {@code
- * leaseTransitions} is the term: every acquisition, by any node and even by the last holder,
- * increments it, and every write names the {@code resourceVersion} it replaces, so two nodes
- * cannot both acquire from the same version (the loser gets a 409, which is a lost race, not an
- * error). Terms therefore only grow, one per leadership.
+ * leaseTransitions} is the term, which {@link LeaderChange.Elected} carries and the node then
+ * stores as its leader epoch ({@link io.metasrv.fence.LeaderEpoch#acquire}). Every write names
+ * the {@code resourceVersion} it replaces, so two nodes cannot both acquire from the same version
+ * (the loser gets a 409, which is a lost race, not an error).
  *
- * <p>Followers read the Lease every retry period and take it when it is released (no holder),
- * or when they have seen it unchanged for its lease duration, counted on the local monotonic
- * clock (see {@link ObservedLease}); the timestamps in the Lease are written for people and for
- * other tools, never compared with this node's wall clock. The leader renews every retry period;
- * once its renewals have not succeeded for the renew deadline, counted from when the last
- * successful one was sent, {@link #isLeader()} is false and a {@link LeaderChange.StepDown}
- * follows, before any follower can have seen the Lease unchanged for a lease duration. Resigning
- * clears the holder with a full update, so a peer takes over at its next read.
+ * <p><b>How the term is chosen, and why two nodes never act under the same epoch.</b> A node
+ * about to take the Lease reads the stored leader epoch first and writes the term {@code
+ * max(leaseTransitions, storedEpoch) + 1}. Both parts matter:
+ *
+ * <ul>
+ *   <li>{@code leaseTransitions + 1}: while the Lease object lives, every acquisition (by any
+ *       node, even the last holder) writes a larger term than the one before it, in the order
+ *       the API server accepted the writes. So a node elected later holds a larger term than one
+ *       elected earlier, and an earlier winner that was slow to store its epoch is refused
+ *       ({@code FencedException}) instead of fencing out its successor.
+ *   <li>{@code storedEpoch + 1}: deleting or recreating the Lease by hand resets {@code
+ *       leaseTransitions}, and a new Lease may meet an old store. A term below the stored epoch
+ *       would be refused by the store at every election, so the cluster could never lead again;
+ *       starting above the stored epoch makes the first leader of a new Lease acceptable.
+ * </ul>
+ *
+ * <p>Safety does not rest on the term alone: a node acts as leader only after it has stored
+ * its term as the epoch with a compare-and-put that requires it to be strictly greater than the
+ * stored one, and each of its leader writes requires the stored epoch to still be its own
+ * ({@link io.metasrv.fence.FencedKv}). Each epoch value is therefore stored by at most one node,
+ * and only the holder of the newest one can write. Where the Lease cannot order two nodes (it
+ * was deleted between their elections, so they may derive equal terms, or the earlier one the
+ * larger), the store orders them: a node whose term is refused, or whose epoch a larger one
+ * replaced, is fenced and resigns, and the next term moves past both. A deleted Lease also lets
+ * a peer lead before the old holder has noticed (at its next renewal, or at once when the watch
+ * reports the deletion): their writes stay apart by epoch.
+ *
+ * <p>Followers take the Lease when it is released (no holder), deleted, or seen unchanged for
+ * its lease duration, counted on the local monotonic clock (see {@link ObservedLease}); the
+ * timestamps in the Lease are written for people and for other tools, never compared with this
+ * node's wall clock. They read it every retry period, and also watch it ({@link LeaseWatch}):
+ * a released or deleted Lease wakes them at once, so a resigned leader is replaced in about one
+ * round trip. The leader renews every retry period; once its renewals have not succeeded for the
+ * renew deadline, counted from when the last successful one was sent, {@link #isLeader()} is
+ * false and a {@link LeaderChange.StepDown} follows, before any follower can have seen the Lease
+ * unchanged for a lease duration. A leader that sees through the watch that the Lease was taken
+ * or deleted checks it at once rather than at its next renewal. Resigning clears the holder with
+ * a full update.
  *
  * <p>One thread ({@code metasrv-election}) campaigns and holds leadership; the listener is called
  * on another ({@code metasrv-election-events}), in order, so a slow listener never delays a
- * renewal. This node's candidate Lease is kept by a third ({@code metasrv-election-candidate}).
+ * renewal. This node's candidate Lease is kept by a third ({@code metasrv-election-candidate}),
+ * which also deletes the candidate Leases of gone nodes while this node leads; the watch is
+ * opened by a fourth ({@code metasrv-election-watch}) and delivers on fabric8's threads.
  */
 public final class KubernetesLeaseElection implements Election {
   private static final Logger log = LoggerFactory.getLogger(KubernetesLeaseElection.class);
 
+  /**
+   * Reads the leader epoch stored in the backend now ({@link io.metasrv.fence.LeaderEpoch#current
+   * LeaderEpoch::current} over the node's store); throws when the store cannot be read.
+   */
+  @FunctionalInterface
+  public interface StoredEpoch {
+    long read();
+  }
+
   private final KubernetesLeaseConfig config;
   private final LeaseCalls calls;
   private final CandidateLeases candidates;
+  private final StoredEpoch storedEpoch;
   private final LongSupplier nanoTime;
   private final KubernetesClient ownedClient;
 
@@ -71,29 +115,34 @@ public final class KubernetesLeaseElection implements Election {
   /** The version of the Lease this process last wrote as its holder, or null. */
   private String versionWrittenBySelf;
   private int apiFailures;
+  private int epochReadFailures;
 
   // set once by start()
   private volatile MetasrvNodeInfo self;
   private volatile Thread electionThread;
   private CandidateRegistration candidate;
+  private LeaseWatch watch;
   private boolean closed; // guarded by this
 
   /**
    * @param client the Kubernetes client; the caller owns it and closes it after {@link #close()}
+   * @param storedEpoch the leader epoch in the store this node's leader writes are fenced in,
+   *     which every term this node takes moves past
    * @param nanoTime the monotonic clock that judges expiry and the renew deadline
    * @param wallClock only writes the Lease's {@code acquireTime} and {@code renewTime}
    */
   public KubernetesLeaseElection(KubernetesClient client, KubernetesLeaseConfig config,
-      LongSupplier nanoTime, Clock wallClock, MeterRegistry metrics) {
-    this(client, config, nanoTime, wallClock, metrics, null);
+      StoredEpoch storedEpoch, LongSupplier nanoTime, Clock wallClock, MeterRegistry metrics) {
+    this(client, config, storedEpoch, nanoTime, wallClock, metrics, null);
   }
 
   private KubernetesLeaseElection(KubernetesClient client, KubernetesLeaseConfig config,
-      LongSupplier nanoTime, Clock wallClock, MeterRegistry metrics,
+      StoredEpoch storedEpoch, LongSupplier nanoTime, Clock wallClock, MeterRegistry metrics,
       KubernetesClient ownedClient) {
     this.config = config;
     this.calls = new LeaseCalls(client, config.namespace(), wallClock);
     this.candidates = new CandidateLeases(calls, config, nanoTime);
+    this.storedEpoch = storedEpoch;
     this.nanoTime = nanoTime;
     this.ownedClient = ownedClient;
     this.signals = new CampaignSignals(log, nanoTime);
@@ -109,10 +158,11 @@ public final class KubernetesLeaseElection implements Election {
    * in-cluster credentials) that {@link #close()} closes.
    *
    * @param environment the process environment, for {@code POD_NAMESPACE}
+   * @param storedEpoch the leader epoch of the node's store (see the constructor)
    * @throws IllegalArgumentException when no client can be configured or no namespace found
    */
   public static KubernetesLeaseElection connect(ElectionOptions options,
-      Map<String, String> environment, MeterRegistry metrics) {
+      Map<String, String> environment, StoredEpoch storedEpoch, MeterRegistry metrics) {
     KubernetesClient client = KubernetesClients.connect(options.kubeconfig(),
         options.retryPeriod());
     try {
@@ -120,11 +170,24 @@ public final class KubernetesLeaseElection implements Election {
           PodNamespace.SERVICE_ACCOUNT_FILE,
           Optional.ofNullable(client.getConfiguration().getNamespace()));
       return new KubernetesLeaseElection(client, KubernetesLeaseConfig.of(options, namespace),
-          System::nanoTime, Clock.systemUTC(), metrics, client);
+          storedEpoch, System::nanoTime, Clock.systemUTC(), metrics, client);
     } catch (RuntimeException e) {
       client.close();
       throw e;
     }
+  }
+
+  /**
+   * The election without the store's epoch: after the election Lease is deleted or recreated,
+   * its terms stay below the stored epoch and no node can lead again.
+   *
+   * @deprecated kept only until the server passes its store's epoch; use {@link
+   *     #connect(ElectionOptions, Map, StoredEpoch, MeterRegistry)}
+   */
+  @Deprecated(forRemoval = true)
+  public static KubernetesLeaseElection connect(ElectionOptions options,
+      Map<String, String> environment, MeterRegistry metrics) {
+    return connect(options, environment, () -> 0, metrics);
   }
 
   @Override
@@ -134,8 +197,11 @@ public final class KubernetesLeaseElection implements Election {
     }
     this.self = self;
     signals.start(self.addr(), listener);
-    this.candidate = new CandidateRegistration(calls, candidates, config, self);
+    this.candidate = new CandidateRegistration(calls, candidates, config, self, this::isLeader);
     candidate.start();
+    this.watch = new LeaseWatch(calls, config.leaseName(), config.retryPeriod(),
+        this::leaseChanged);
+    watch.start();
     campaignNotBefore = nanoTime.getAsLong();
     this.electionThread = new Thread(this::runElection, "metasrv-election");
     electionThread.setDaemon(true);
@@ -164,8 +230,8 @@ public final class KubernetesLeaseElection implements Election {
   /**
    * Clears the Lease's holder, then waits until the {@link LeaderChange.StepDown} has been
    * delivered (called from the listener itself, it cannot wait for that, and returns once the
-   * Lease is released). Peers take over at their next read; this node stays out of the race for
-   * two retry periods.
+   * Lease is released). Peers watching the Lease take over at once (else at their next read);
+   * this node stays out of the race for two retry periods.
    */
   @Override
   public void resign() {
@@ -216,6 +282,7 @@ public final class KubernetesLeaseElection implements Election {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    watch.close();
     candidate.close();
     signals.stopEvents(bound);
     log.info("election closed: addr={}", self.addr());
@@ -224,6 +291,37 @@ public final class KubernetesLeaseElection implements Election {
   /** Long enough for a release: a renewal in flight, then a conflict's read and retry. */
   private Duration callsBound() {
     return config.requestTimeout().multipliedBy(4).plus(config.retryPeriod()).plusSeconds(1);
+  }
+
+  // ---- the watch ----
+
+  /** Whether this node watches the election Lease now; for tests. */
+  boolean watching() {
+    LeaseWatch open = watch;
+    return open != null && open.isOpen();
+  }
+
+  /**
+   * A watch event: wakes a follower when the Lease is free to take (released or deleted), and
+   * has a leader check the Lease at once when it is no longer its own. Called on fabric8's
+   * threads; everything it decides on is read again by the election thread itself.
+   */
+  private void leaseChanged(Watcher.Action action, Lease lease) {
+    boolean deleted = action == Watcher.Action.DELETED;
+    ObservedLease seen = new ObservedLease(deleted ? null : lease, 0,
+        config.leaseDurationSeconds());
+    Leadership held = leadership;
+    if (held == null) {
+      if (!seen.exists() || seen.holder().isEmpty()) {
+        signals.wake();
+      }
+      return;
+    }
+    if (!seen.exists() || !seen.holder().equals(Optional.of(self.addr()))
+        || seen.transitions() != held.term) {
+      held.checkNow = true;
+      signals.wake();
+    }
   }
 
   // ---- the election thread ----
@@ -248,6 +346,14 @@ public final class KubernetesLeaseElection implements Election {
         }
         signals.awaitWakeUp(nanoTime.getAsLong() + config.retryPeriod().toNanos(),
             signals::closing);
+      } catch (KvException e) {
+        if (epochReadFailures++ == 0) {
+          log.warn("election: cannot read the stored leader epoch, not campaigning until it can,"
+              + " retrying every {}: addr={} error={}", config.retryPeriod(), self.addr(),
+              e.getMessage());
+        }
+        signals.awaitWakeUp(nanoTime.getAsLong() + config.retryPeriod().toNanos(),
+            signals::closing);
       } catch (RuntimeException e) {
         if (apiFailures++ == 0) {
           log.error("election: unexpected failure, retrying: addr={}", self.addr(), e);
@@ -268,7 +374,7 @@ public final class KubernetesLeaseElection implements Election {
     ObservedLease seen = observe(calls.get(config.leaseName()));
     apiReachable();
     if (!seen.exists()) {
-      create();
+      create(seen);
     } else if (seen.mayBeTakenBy(self.addr(), versionWrittenBySelf, nanoTime.getAsLong())) {
       acquire(seen);
     }
@@ -284,7 +390,27 @@ public final class KubernetesLeaseElection implements Election {
     signals.awaitWakeUp(nextRead, signals::closing);
   }
 
-  private void create() {
+  /**
+   * The term to write when taking {@code seen}: past both its transitions and the stored epoch
+   * (read now, before the write), see the class comment.
+   */
+  private long nextTerm(ObservedLease seen) {
+    long stored = storedEpoch.read();
+    if (epochReadFailures > 0) {
+      log.info("election: stored leader epoch readable again after {} failed attempts: addr={}",
+          epochReadFailures, self.addr());
+      epochReadFailures = 0;
+    }
+    if (stored > seen.transitions()) {
+      log.info("election Lease transitions {} are behind the stored leader epoch {} (the Lease "
+          + "was deleted or recreated, or the store is older than it): taking term {}: addr={}",
+          seen.transitions(), stored, stored + 1, self.addr());
+    }
+    return Math.max(seen.transitions(), stored) + 1;
+  }
+
+  private void create(ObservedLease absent) {
+    int term = Math.toIntExact(nextTerm(absent));
     long sentAt = nanoTime.getAsLong();
     ZonedDateTime now = calls.microTimeNow();
     Lease lease = new LeaseBuilder()
@@ -297,7 +423,7 @@ public final class KubernetesLeaseElection implements Election {
           .withLeaseDurationSeconds(config.leaseDurationSeconds())
           .withAcquireTime(now)
           .withRenewTime(now)
-          .withLeaseTransitions(1)
+          .withLeaseTransitions(term)
         .endSpec()
         .build();
     Lease created;
@@ -315,6 +441,7 @@ public final class KubernetesLeaseElection implements Election {
   }
 
   private void acquire(ObservedLease seen) {
+    int term = Math.toIntExact(nextTerm(seen));
     long sentAt = nanoTime.getAsLong();
     ZonedDateTime now = calls.microTimeNow();
     Lease taken = new LeaseBuilder(seen.lease())
@@ -323,7 +450,7 @@ public final class KubernetesLeaseElection implements Election {
           .withLeaseDurationSeconds(config.leaseDurationSeconds())
           .withAcquireTime(now)
           .withRenewTime(now)
-          .withLeaseTransitions(Math.toIntExact(seen.transitions() + 1))
+          .withLeaseTransitions(term)
         .endSpec()
         .build();
     Lease written;
@@ -339,7 +466,7 @@ public final class KubernetesLeaseElection implements Election {
       throw e;
     }
     log.info("election Lease taken over: addr={} previousHolder={} transitions={}",
-        self.addr(), seen.holder().orElse("<released>"), seen.transitions() + 1);
+        self.addr(), seen.holder().orElse("<released>"), term);
     won(observe(written), sentAt);
   }
 
@@ -380,7 +507,8 @@ public final class KubernetesLeaseElection implements Election {
           + " ms, past the renew deadline of " + config.renewDeadline());
       return;
     }
-    if (now - held.nextRenewAt >= 0) {
+    if (now - held.nextRenewAt >= 0 || held.checkNow) {
+      held.checkNow = false;
       renew(held);
       return;
     }
@@ -405,6 +533,11 @@ public final class KubernetesLeaseElection implements Election {
     } catch (KubernetesClientException e) {
       if (LeaseCalls.isConflict(e)) {
         renewAfterConflict(held);
+        return;
+      }
+      if (LeaseCalls.isNotFound(e)) {
+        // a peer may create it anew at once: nothing holds it for this node any more
+        stepDown(held, "election Lease deleted");
         return;
       }
       if (held.failures++ == 0) {
@@ -459,6 +592,9 @@ public final class KubernetesLeaseElection implements Election {
             .build()));
         return;
       } catch (KubernetesClientException e) {
+        if (LeaseCalls.isNotFound(e)) {
+          return; // deleted: nothing to release
+        }
         if (!LeaseCalls.isConflict(e)) {
           log.warn("could not release the election Lease, peers take over when it expires: "
               + "addr={} term={} error={}", self.addr(), held.term, LeaseCalls.describe(e));
@@ -516,6 +652,8 @@ public final class KubernetesLeaseElection implements Election {
     volatile long validUntil;
     long nextRenewAt;
     int failures;
+    /** Set by the watch when the Lease no longer looks like this leadership's. */
+    volatile boolean checkNow;
 
     Leadership(long term, Lease lease, long sentAt, long renewDeadlineNanos,
         long retryPeriodNanos) {

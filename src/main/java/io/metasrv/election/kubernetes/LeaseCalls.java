@@ -3,6 +3,8 @@ package io.metasrv.election.kubernetes;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
 import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.ZoneOffset;
@@ -56,6 +58,27 @@ final class LeaseCalls {
 
   void delete(String name) {
     client.leases().inNamespace(namespace).withName(name).delete();
+  }
+
+  /**
+   * Deletes the Lease if it is still at {@code resourceVersion} (a delete precondition, so a
+   * write that lands meanwhile keeps it); false when it changed or is gone already.
+   */
+  boolean deleteIfUnchanged(String name, String resourceVersion) {
+    try {
+      return !client.leases().inNamespace(namespace).withName(name)
+          .lockResourceVersion(resourceVersion).delete().isEmpty();
+    } catch (KubernetesClientException e) {
+      if (isConflict(e) || isNotFound(e)) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /** Opens a watch of the Lease {@code name}; fabric8 reconnects it when its connection drops. */
+  Watch watch(String name, Watcher<Lease> watcher) {
+    return client.leases().inNamespace(namespace).withName(name).watch(watcher);
   }
 
   /**

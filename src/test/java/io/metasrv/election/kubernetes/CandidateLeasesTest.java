@@ -80,4 +80,36 @@ class CandidateLeasesTest {
     assertThat(CandidateLeases.nameOf(CONFIG.leaseName(), "[fd00::1]:3002"))
         .isEqualTo("metasrv-election-candidate-fd00--1--3002");
   }
+
+  private Lease stored(MetasrvNodeInfo node) {
+    return calls.get(CandidateLeases.nameOf(CONFIG.leaseName(), node.addr()));
+  }
+
+  @Test
+  void onlyLeasesUnchangedForTheExpiryAreDeleted() {
+    MetasrvNodeInfo renewing = node("10.0.0.1:3002");
+    MetasrvNodeInfo crashed = node("10.0.0.2:3002");
+    Lease renewingLease = register(renewing);
+    register(crashed);
+    KubernetesLeaseConfig otherCluster = new KubernetesLeaseConfig(MockApiServer.NAMESPACE,
+        "other-election", Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(500));
+    CandidateLeases others = new CandidateLeases(calls, otherCluster, () -> clock);
+    MetasrvNodeInfo otherClusters = node("10.0.0.9:3002");
+    calls.create(others.registration(otherClusters, null, calls.microTimeNow()));
+    assertThat(candidates.deleteStale()).isZero();
+
+    clock += CONFIG.candidateExpiry().toNanos() - 1;
+    renewingLease = calls.update(candidates.registration(renewing, renewingLease,
+        calls.microTimeNow()));
+    assertThat(candidates.deleteStale()).as("one nanosecond before the expiry").isZero();
+    assertThat(stored(crashed)).isNotNull();
+
+    clock += 1;
+    assertThat(candidates.deleteStale()).isEqualTo(1);
+    assertThat(stored(crashed)).isNull();
+    assertThat(stored(renewing)).isNotNull();
+    assertThat(calls.get(CandidateLeases.nameOf(otherCluster.leaseName(),
+        otherClusters.addr()))).as("another cluster's candidate").isNotNull();
+    assertThat(candidates.live()).containsExactly(renewing);
+  }
 }

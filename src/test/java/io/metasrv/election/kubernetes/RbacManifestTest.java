@@ -50,14 +50,18 @@ class RbacManifestTest {
     List<PolicyRule> rules = ((Role) objects().get(1)).getRules();
     String leaseName = ElectionOptions.defaults().leaseName();
 
+    assertThat(rules).hasSize(4);
     assertThat(rules.get(0).getResourceNames()).isEmpty();
-    assertThat(rules.get(0).getVerbs()).containsExactly("create", "list");
+    assertThat(rules.get(0).getVerbs()).containsExactly("create", "list", "watch");
     assertThat(rules.get(1).getResourceNames()).containsExactly(leaseName);
-    assertThat(rules.get(1).getVerbs()).containsExactly("get", "update");
+    assertThat(rules.get(1).getVerbs()).containsExactly("get", "update", "watch");
     assertThat(rules.get(2).getResourceNames()).containsExactlyElementsOf(IntStream.range(0, 3)
         .mapToObj(i -> CandidateLeases.nameOf(leaseName,
             "metasrv-" + i + ".metasrv.greptimedb.svc:3002"))
         .toList());
     assertThat(rules.get(2).getVerbs()).containsExactly("get", "update", "delete");
+    // the leader deletes the candidate Leases of gone nodes, whatever their names
+    assertThat(rules.get(3).getResourceNames()).isEmpty();
+    assertThat(rules.get(3).getVerbs()).containsExactly("delete");
   }
 }
