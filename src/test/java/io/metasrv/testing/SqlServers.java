@@ -54,6 +54,19 @@ public final class SqlServers {
     }
   }
 
+  /** The first column of the first row of {@code query}. */
+  public static long queryLong(RdsEndpoint endpoint, String query) {
+    try (Connection connection = RdsConnections.open(endpoint, Duration.ofSeconds(5),
+        Duration.ofSeconds(30)); Statement statement = connection.createStatement();
+        java.sql.ResultSet rows = statement.executeQuery(query)) {
+      rows.next();
+      return rows.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot run " + query + " on " + endpoint + ": "
+          + e.getMessage(), e);
+    }
+  }
+
   private static RdsEndpoint require(RdsEndpoint endpoint) {
     try (Connection connection = RdsConnections.open(endpoint, Duration.ofSeconds(3),
         Duration.ofSeconds(10))) {
