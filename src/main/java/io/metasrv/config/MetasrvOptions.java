@@ -37,6 +37,7 @@ import java.util.Optional;
  * @param nodeMaxIdleTime node info not refreshed for this long is dropped from memory
  * @param backendTls TLS to the store (etcd: client certificate and CA; GreptimeDB's later
  *     {@code [backend_tls]})
+ * @param backendAuth credentials for the PostgreSQL or MySQL store, beside {@code store_addrs}
  * @param grpc the gRPC server's TLS
  * @param election how the leader is elected
  * @param replacedBackend the backend the configuration asked for that {@code use_memory_store =
@@ -67,6 +68,7 @@ public record MetasrvOptions(
     long metaElectionLockId,
     Duration nodeMaxIdleTime,
     TlsOptions backendTls,
+    BackendAuthOptions backendAuth,
     GrpcOptions grpc,
     ElectionOptions election,
     @Derived Optional<BackendKind> replacedBackend) {
@@ -102,6 +104,7 @@ public record MetasrvOptions(
         1,
         Duration.ofHours(24),
         TlsOptions.defaults(),
+        BackendAuthOptions.defaults(),
         GrpcOptions.defaults(),
         ElectionOptions.defaults(),
         Optional.empty());
@@ -134,6 +137,7 @@ public record MetasrvOptions(
         metaElectionLockId,
         nodeMaxIdleTime,
         backendTls,
+        backendAuth,
         grpc,
         election,
         replacedBackend);
@@ -169,6 +173,7 @@ public record MetasrvOptions(
         metaElectionLockId,
         nodeMaxIdleTime,
         backendTls,
+        backendAuth,
         grpc,
         election,
         replacedBackend);

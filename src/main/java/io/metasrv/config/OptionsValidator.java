@@ -1,5 +1,6 @@
 package io.metasrv.config;
 
+import io.metasrv.kv.rds.StoreAddresses;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -117,6 +118,15 @@ final class OptionsValidator {
             + " takes exactly one connection string, got "
             + addrs.size()
             + " entries (the environment and flags split lists at commas)");
+    try {
+      if (backend == BackendKind.POSTGRES_STORE) {
+        StoreAddresses.postgres(addrs.get(0));
+      } else if (backend == BackendKind.MYSQL_STORE) {
+        StoreAddresses.mysql(addrs.get(0));
+      }
+    } catch (IllegalArgumentException e) {
+      fail("store_addrs", e.getMessage());
+    }
   }
 
   private void validateProcedureAndDetector(MetasrvOptions options) {

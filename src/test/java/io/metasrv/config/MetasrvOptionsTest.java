@@ -145,6 +145,7 @@ class MetasrvOptionsTest {
             1,
             defaults.nodeMaxIdleTime(),
             defaults.backendTls(),
+            defaults.backendAuth(),
             defaults.grpc(),
             defaults.election(),
             Optional.empty());

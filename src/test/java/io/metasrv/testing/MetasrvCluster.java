@@ -31,9 +31,14 @@ public final class MetasrvCluster implements AutoCloseable {
    * {@code dir/node-i}, and waits until they have settled ({@link #awaitSettled}).
    */
   public static MetasrvCluster start(int size, String storeAddr, Path dir) {
+    return start(size, List.of("--backend", "etcd_store", "--store-addrs", storeAddr), dir);
+  }
+
+  /** Starts {@code size} nodes on the store {@code storeArgs} name, as {@link #start}. */
+  public static MetasrvCluster start(int size, List<String> storeArgs, Path dir) {
     List<MetasrvNode> nodes = new ArrayList<>();
     for (int i = 0; i < size; i++) {
-      nodes.add(MetasrvNode.start("node-" + i, storeAddr, dir));
+      nodes.add(MetasrvNode.start("node-" + i, storeArgs, dir));
     }
     MetasrvCluster cluster = new MetasrvCluster(nodes);
     try {

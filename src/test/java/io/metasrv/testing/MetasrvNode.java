@@ -33,7 +33,7 @@ public final class MetasrvNode implements AutoCloseable {
   private static final Pattern EPOCH = Pattern.compile("(?m)^metasrv_leader_epoch\\s+(\\S+)$");
 
   private final String name;
-  private final String storeAddr;
+  private final List<String> storeArgs;
   private final Path dir;
   private final int rpcPort = FreePorts.next();
   private final int httpPort = FreePorts.next();
@@ -43,9 +43,9 @@ public final class MetasrvNode implements AutoCloseable {
   private Process process;
   private volatile boolean stopped;
 
-  private MetasrvNode(String name, String storeAddr, Path dir) {
+  private MetasrvNode(String name, List<String> storeArgs, Path dir) {
     this.name = name;
-    this.storeAddr = storeAddr;
+    this.storeArgs = List.copyOf(storeArgs);
     this.dir = dir;
   }
 
@@ -54,7 +54,15 @@ public final class MetasrvNode implements AutoCloseable {
    * with its data, logs and console output under {@code parent/name}. Does not wait for it.
    */
   public static MetasrvNode start(String name, String storeAddr, Path parent) {
-    MetasrvNode node = new MetasrvNode(name, storeAddr, parent.resolve(name));
+    return start(name, List.of("--backend", "etcd_store", "--store-addrs", storeAddr), parent);
+  }
+
+  /**
+   * Starts a node whose store {@code storeArgs} name (for example {@code --backend
+   * postgres_store -c store.toml}), otherwise as {@link #start(String, String, Path)}.
+   */
+  public static MetasrvNode start(String name, List<String> storeArgs, Path parent) {
+    MetasrvNode node = new MetasrvNode(name, storeArgs, parent.resolve(name));
     node.launch();
     return node;
   }
@@ -286,8 +294,9 @@ public final class MetasrvNode implements AutoCloseable {
           Path.of(System.getProperty("java.home"), "bin", "java").toString(),
           // three JVMs, a test JVM and etcd share two cores in CI: keep each one small
           "-Xmx256m", "-XX:+UseSerialGC",
-          "-jar", JAR.toAbsolutePath().toString(), "start",
-          "--backend", "etcd_store", "--store-addrs", storeAddr,
+          "-jar", JAR.toAbsolutePath().toString(), "start"));
+      command.addAll(storeArgs);
+      command.addAll(List.of(
           "--bind-addr", serverAddr(), "--server-addr", serverAddr(),
           "--http-addr", "127.0.0.1:" + httpPort,
           "--data-home", dir.resolve("data").toString(),

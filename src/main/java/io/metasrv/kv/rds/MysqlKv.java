@@ -1,0 +1,207 @@
+package io.metasrv.kv.rds;
+
+import io.metasrv.kv.KeyValue;
+import io.metasrv.kv.KvLimits;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The store in a MySQL (or MariaDB) table, GreptimeDB's {@code `<meta_table_name>`(k
+ * VARBINARY(3072) PRIMARY KEY, v BLOB)}, created when missing, with our columns {@code version}
+ * and {@code mod_revision} added when missing, and the revision counter in the table {@code
+ * `<meta_table_name>_revision`}, whose AUTO_INCREMENT hands out revisions without holding a lock
+ * until commit (old rows are deleted as it goes).
+ *
+ * <p><b>Isolation: REPEATABLE READ with locking reads.</b> A transaction that may write reads its
+ * keys with {@code SELECT ... FOR UPDATE}: InnoDB then reads the latest committed rows, not a
+ * snapshot, and holds exclusive next-key locks on them, and on the gaps where missing keys would
+ * go, until commit, so nothing it decided on can change before it writes (no lost update, no
+ * phantom "absent" key). Keys are locked in key order, which keeps two transactions from
+ * deadlocking on each other's keys; the deadlocks gap locks can still cause (SQLState 40001),
+ * and lock wait timeouts, are run again (see {@link RdsKv}). SERIALIZABLE would add nothing but
+ * shared locks on plain reads; READ COMMITTED would drop the gap locks. Reads are single
+ * statements in autocommit mode: a consistent snapshot, no locks.
+ *
+ * <p>The column types are GreptimeDB's, and so are their limits: keys of at most 3072 bytes, and
+ * values of at most 65535 bytes ({@code BLOB}); {@link #connect} lowers {@code
+ * max_metadata_value_size} to that, so a larger value is refused before anything is written.
+ */
+public final class MysqlKv extends RdsKv {
+  /** The largest value a {@code BLOB} column holds. */
+  public static final long MAX_BLOB_BYTES = 65_535;
+  /** Revision rows are deleted every this many revisions; the newest always stays. */
+  private static final long REVISION_CLEANUP_INTERVAL = 1024;
+
+  private final String quotedTable;
+  private final String revisionTable;
+
+  private MysqlKv(RdsKvConfig config, KvLimits limits) {
+    super("mysql", config, limits, RdsConnections.pool(config,
+        Connection.TRANSACTION_REPEATABLE_READ, "metasrv-mysql-kv"));
+    this.quotedTable = quote(config.tableName());
+    this.revisionTable = quote(config.tableName() + "_revision");
+  }
+
+  /**
+   * Connects (trying {@link RdsKvConfig#connectAttempts()} times), creates the meta table when
+   * missing, and opens the pool; values are limited to what a {@code BLOB} holds.
+   *
+   * @throws io.metasrv.kv.KvUnavailableException naming the server when it cannot be reached
+   * @throws io.metasrv.kv.KvException when it refuses the credentials or the table
+   */
+  public static MysqlKv connect(RdsKvConfig config, KvLimits limits) {
+    RdsConnections.connectAndSetUp(config, connection -> createTable(connection,
+        config.tableName()));
+    long maxValueSize = limits.maxValueSize() == 0 ? MAX_BLOB_BYTES
+        : Math.min(limits.maxValueSize(), MAX_BLOB_BYTES);
+    return new MysqlKv(config, new KvLimits(limits.maxTxnOps(), maxValueSize));
+  }
+
+  /** GreptimeDB's table, then our two columns and the revision counter. */
+  static void createTable(Connection connection, String table) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("CREATE TABLE IF NOT EXISTS " + quote(table)
+          + "(k VARBINARY(3072) PRIMARY KEY, v BLOB)");
+      Set<String> columns = new HashSet<>();
+      try (PreparedStatement query = connection.prepareStatement("SELECT column_name FROM"
+          + " information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?")) {
+        query.setString(1, table);
+        try (ResultSet rows = query.executeQuery()) {
+          while (rows.next()) {
+            columns.add(rows.getString(1).toLowerCase(java.util.Locale.ROOT));
+          }
+        }
+      }
+      // MySQL has no ADD COLUMN IF NOT EXISTS: add only what is missing
+      if (!columns.contains("version")) {
+        statement.execute("ALTER TABLE " + quote(table)
+            + " ADD COLUMN version BIGINT NOT NULL DEFAULT 1");
+      }
+      if (!columns.contains("mod_revision")) {
+        statement.execute("ALTER TABLE " + quote(table)
+            + " ADD COLUMN mod_revision BIGINT NOT NULL DEFAULT 0");
+      }
+      statement.execute("CREATE TABLE IF NOT EXISTS " + quote(table + "_revision")
+          + "(id BIGINT AUTO_INCREMENT PRIMARY KEY)");
+    }
+  }
+
+  @Override
+  protected String quotedTable() {
+    return quotedTable;
+  }
+
+  @Override
+  protected PreparedStatement selectKeysForWrite(Connection connection, List<byte[]> keys)
+      throws SQLException {
+    PreparedStatement statement = connection.prepareStatement(
+        "SELECT k, v, version, mod_revision FROM " + quotedTable + " WHERE k IN ("
+            + placeholders(keys.size()) + ") ORDER BY k FOR UPDATE");
+    bindAll(statement, 1, keys);
+    return statement;
+  }
+
+  @Override
+  protected PreparedStatement selectKeysAndRevision(Connection connection, List<byte[]> keys)
+      throws SQLException {
+    PreparedStatement statement = connection.prepareStatement(
+        "SELECT k, v, version, mod_revision FROM " + quotedTable + " WHERE k IN ("
+            + placeholders(keys.size()) + ") UNION ALL SELECT NULL, NULL, NULL,"
+            + " COALESCE(MAX(id), 0) FROM " + revisionTable);
+    bindAll(statement, 1, keys);
+    return statement;
+  }
+
+  @Override
+  protected long currentRevision(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery("SELECT COALESCE(MAX(id), 0) FROM "
+            + revisionTable)) {
+      rows.next();
+      return rows.getLong(1);
+    }
+  }
+
+  @Override
+  protected long write(Connection connection, Collection<KeyValue> puts,
+      Collection<byte[]> deletes) throws SQLException {
+    if (!deletes.isEmpty()) {
+      try (PreparedStatement statement = connection.prepareStatement("DELETE FROM "
+          + quotedTable + " WHERE k IN (" + placeholders(deletes.size()) + ")")) {
+        bindAll(statement, 1, List.copyOf(deletes));
+        statement.executeUpdate();
+      }
+    }
+    if (puts.isEmpty()) {
+      return 0;
+    }
+    long revision = nextRevision(connection);
+    StringBuilder sql = new StringBuilder("INSERT INTO " + quotedTable
+        + " (k, v, version, mod_revision) VALUES ");
+    for (int i = 0; i < puts.size(); i++) {
+      sql.append(i == 0 ? "(?, ?, ?, ?)" : ", (?, ?, ?, ?)");
+    }
+    sql.append(" ON DUPLICATE KEY UPDATE v = VALUES(v), version = VALUES(version),"
+        + " mod_revision = VALUES(mod_revision)");
+    try (PreparedStatement statement = connection.prepareStatement(sql.toString())) {
+      int index = 1;
+      for (KeyValue kv : puts) {
+        statement.setBytes(index++, kv.key());
+        statement.setBytes(index++, kv.value());
+        statement.setLong(index++, kv.version());
+        statement.setLong(index++, revision);
+      }
+      statement.executeUpdate();
+    }
+    return revision;
+  }
+
+  /** A new revision from the counter's AUTO_INCREMENT; now and then drops the older rows. */
+  private long nextRevision(Connection connection) throws SQLException {
+    long revision;
+    try (PreparedStatement statement = connection.prepareStatement(
+        "INSERT INTO " + revisionTable + " () VALUES ()", Statement.RETURN_GENERATED_KEYS)) {
+      statement.executeUpdate();
+      try (ResultSet keys = statement.getGeneratedKeys()) {
+        keys.next();
+        revision = keys.getLong(1);
+      }
+    }
+    if (revision % REVISION_CLEANUP_INTERVAL == 0) {
+      try (PreparedStatement statement = connection.prepareStatement(
+          "DELETE FROM " + revisionTable + " WHERE id < ?")) {
+        statement.setLong(1, revision);
+        statement.executeUpdate();
+      }
+    }
+    return revision;
+  }
+
+  @Override
+  protected String lockingClause() {
+    return " FOR UPDATE";
+  }
+
+  private static String placeholders(int count) {
+    return String.join(", ", java.util.Collections.nCopies(count, "?"));
+  }
+
+  private static void bindAll(PreparedStatement statement, int first, List<byte[]> keys)
+      throws SQLException {
+    for (int i = 0; i < keys.size(); i++) {
+      statement.setBytes(first + i, keys.get(i));
+    }
+  }
+
+  /** A backquoted identifier, as GreptimeDB writes the table's name. */
+  static String quote(String identifier) {
+    return "`" + identifier + "`";
+  }
+}

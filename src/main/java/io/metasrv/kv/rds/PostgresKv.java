@@ -1,0 +1,175 @@
+package io.metasrv.kv.rds;
+
+import io.metasrv.kv.KeyValue;
+import io.metasrv.kv.KvLimits;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The store in a PostgreSQL table, GreptimeDB's {@code "<meta_table_name>"(k bytea PRIMARY KEY,
+ * v bytea)}, created when missing, with our columns {@code version} and {@code mod_revision}
+ * added when missing (GreptimeDB reads and writes {@code k} and {@code v} by name, so it keeps
+ * working on the table), and the revision counter in the sequence {@code
+ * "<meta_table_name>_revision"}.
+ *
+ * <p><b>Isolation: SERIALIZABLE</b> (as GreptimeDB's own PostgreSQL store). A transaction reads
+ * its keys, decides here and then writes; under SERIALIZABLE, PostgreSQL aborts it (SQLState
+ * 40001) when a concurrent transaction changed what it read, including a key it found missing
+ * that another inserted meanwhile, so compare-then-write is atomic with no locks of ours and
+ * lost updates are impossible. READ COMMITTED with {@code SELECT ... FOR UPDATE} would not do:
+ * it cannot lock a key that does not exist yet, so two "create if absent" transactions could
+ * both decide the key is free. Aborted transactions are run again (see {@link RdsKv}). Reads
+ * are single statements, one snapshot each.
+ */
+public final class PostgresKv extends RdsKv {
+  private final String quotedTable;
+  private final String sequence;
+
+  private PostgresKv(RdsKvConfig config, KvLimits limits) {
+    super("postgres", config, limits, RdsConnections.pool(config,
+        Connection.TRANSACTION_SERIALIZABLE, "metasrv-postgres-kv"));
+    this.quotedTable = quote(config.tableName());
+    this.sequence = quote(config.tableName() + "_revision");
+  }
+
+  /**
+   * Connects (trying {@link RdsKvConfig#connectAttempts()} times), creates the meta table when
+   * missing, and opens the pool.
+   *
+   * @throws io.metasrv.kv.KvUnavailableException naming the server when it cannot be reached
+   * @throws io.metasrv.kv.KvException when it refuses the credentials or the table
+   */
+  public static PostgresKv connect(RdsKvConfig config, KvLimits limits) {
+    RdsConnections.connectAndSetUp(config, connection -> createTable(connection,
+        config.tableName()));
+    return new PostgresKv(config, limits);
+  }
+
+  /** GreptimeDB's table, then our two columns and the revision sequence. */
+  static void createTable(Connection connection, String table) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("CREATE TABLE IF NOT EXISTS " + quote(table)
+          + "(k bytea PRIMARY KEY, v bytea)");
+      Set<String> columns = new HashSet<>();
+      try (PreparedStatement query = connection.prepareStatement("SELECT column_name FROM"
+          + " information_schema.columns WHERE table_schema = current_schema()"
+          + " AND table_name = ?")) {
+        query.setString(1, table);
+        try (ResultSet rows = query.executeQuery()) {
+          while (rows.next()) {
+            columns.add(rows.getString(1));
+          }
+        }
+      }
+      // checked first: ALTER TABLE takes an exclusive lock even when there is nothing to add
+      if (!columns.containsAll(List.of("version", "mod_revision"))) {
+        statement.execute("ALTER TABLE " + quote(table)
+            + " ADD COLUMN IF NOT EXISTS version bigint NOT NULL DEFAULT 1,"
+            + " ADD COLUMN IF NOT EXISTS mod_revision bigint NOT NULL DEFAULT 0");
+      }
+      statement.execute("CREATE SEQUENCE IF NOT EXISTS " + quote(table + "_revision"));
+    }
+  }
+
+  @Override
+  protected String quotedTable() {
+    return quotedTable;
+  }
+
+  @Override
+  protected PreparedStatement selectKeysForWrite(Connection connection, List<byte[]> keys)
+      throws SQLException {
+    PreparedStatement statement = connection.prepareStatement(
+        "SELECT k, v, version, mod_revision FROM " + quotedTable + " WHERE k = ANY(?)");
+    statement.setArray(1, connection.createArrayOf("bytea", keys.toArray(new byte[0][])));
+    return statement;
+  }
+
+  @Override
+  protected PreparedStatement selectKeysAndRevision(Connection connection, List<byte[]> keys)
+      throws SQLException {
+    PreparedStatement statement = connection.prepareStatement(
+        "SELECT k, v, version, mod_revision FROM " + quotedTable + " WHERE k = ANY(?)"
+            + " UNION ALL SELECT NULL, NULL, NULL, " + revisionExpression());
+    statement.setArray(1, connection.createArrayOf("bytea", keys.toArray(new byte[0][])));
+    return statement;
+  }
+
+  @Override
+  protected long currentRevision(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery("SELECT " + revisionExpression())) {
+      rows.next();
+      return rows.getLong(1);
+    }
+  }
+
+  /** The sequence's last value, 0 before its first {@code nextval}. */
+  private String revisionExpression() {
+    return "(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM " + sequence + ")";
+  }
+
+  /**
+   * One statement: the deletes, and the puts as one upsert of arrays (so the statement's text,
+   * and its server-side plan, is the same whatever the number of keys) under one new revision.
+   */
+  @Override
+  protected long write(Connection connection, Collection<KeyValue> puts,
+      Collection<byte[]> deletes) throws SQLException {
+    byte[][] deleted = deletes.toArray(new byte[0][]);
+    if (puts.isEmpty()) {
+      if (deleted.length > 0) {
+        try (PreparedStatement statement = connection.prepareStatement(
+            "DELETE FROM " + quotedTable + " WHERE k = ANY(?)")) {
+          statement.setArray(1, connection.createArrayOf("bytea", deleted));
+          statement.executeUpdate();
+        }
+      }
+      return 0;
+    }
+    byte[][] keys = new byte[puts.size()][];
+    byte[][] values = new byte[puts.size()][];
+    Long[] versions = new Long[puts.size()];
+    int i = 0;
+    for (KeyValue kv : puts) {
+      keys[i] = kv.key();
+      values[i] = kv.value();
+      versions[i++] = kv.version();
+    }
+    try (PreparedStatement statement = connection.prepareStatement(
+        "WITH revision AS (SELECT nextval('" + sequence + "') AS r),"
+            + " removed AS (DELETE FROM " + quotedTable + " WHERE k = ANY(?)),"
+            + " written AS (INSERT INTO " + quotedTable + " (k, v, version, mod_revision)"
+            + " SELECT x.k, x.v, x.version, revision.r FROM revision,"
+            + " unnest(?::bytea[], ?::bytea[], ?::bigint[]) AS x(k, v, version)"
+            + " ON CONFLICT (k) DO UPDATE SET v = excluded.v, version = excluded.version,"
+            + " mod_revision = excluded.mod_revision)"
+            + " SELECT r FROM revision")) {
+      statement.setArray(1, connection.createArrayOf("bytea", deleted));
+      statement.setArray(2, connection.createArrayOf("bytea", keys));
+      statement.setArray(3, connection.createArrayOf("bytea", values));
+      statement.setArray(4, connection.createArrayOf("bigint", versions));
+      try (ResultSet rows = statement.executeQuery()) {
+        rows.next();
+        return rows.getLong(1);
+      }
+    }
+  }
+
+  @Override
+  protected String lockingClause() {
+    return ""; // SERIALIZABLE aborts a transaction whose reads changed; no locks needed
+  }
+
+  /** A double-quoted identifier, as GreptimeDB writes the table's name. */
+  static String quote(String identifier) {
+    return "\"" + identifier + "\"";
+  }
+}
