@@ -14,6 +14,7 @@ import io.metasrv.election.rds.RdsElection;
 import io.metasrv.election.rds.RdsElectionConfig;
 import io.metasrv.election.etcd.EtcdElectionConfig;
 import io.metasrv.election.kubernetes.KubernetesLeaseElection;
+import io.metasrv.fence.LeaderEpoch;
 import io.metasrv.kv.Bytes;
 import io.metasrv.kv.ChrootKv;
 import io.metasrv.kv.KvBackend;
@@ -35,6 +36,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -53,9 +55,14 @@ record Backends(KvBackend kv, Election election) {
     KvLimits limits = new KvLimits(options.maxTxnOps(),
         options.procedure().maxMetadataValueSize().bytes());
     byte[] prefix = Bytes.utf8(options.storeKeyPrefix());
-    Optional<Election> leaseElection = kubernetesLeaseElection(options, registry);
+    // The Lease election reads the store's epoch once it campaigns, after the store is open.
+    AtomicReference<KvBackend> store = new AtomicReference<>();
+    Optional<Election> leaseElection = kubernetesLeaseElection(options, registry,
+        () -> new LeaderEpoch(store.get()).current());
     try {
-      return openStore(options, registry, limits, prefix, leaseElection);
+      Backends backends = openStore(options, registry, limits, prefix, leaseElection);
+      store.set(backends.kv());
+      return backends;
     } catch (RuntimeException e) {
       leaseElection.ifPresent(Election::close);
       throw e;
@@ -174,13 +181,13 @@ record Backends(KvBackend kv, Election election) {
   // ---- [election]: the Kubernetes Lease election replaces the store's own ----
 
   private static Optional<Election> kubernetesLeaseElection(MetasrvOptions options,
-      MeterRegistry registry) {
+      MeterRegistry registry, KubernetesLeaseElection.StoredEpoch storedEpoch) {
     if (options.election().kind() != ElectionKind.KUBERNETES_LEASE) {
       return Optional.empty();
     }
     try {
       return Optional.of(KubernetesLeaseElection.connect(options.election(), System.getenv(),
-          registry));
+          storedEpoch, registry));
     } catch (IllegalArgumentException e) {
       throw new MetasrvServer.StartupException(
           "cannot set up the Kubernetes Lease election: " + e.getMessage(), e);

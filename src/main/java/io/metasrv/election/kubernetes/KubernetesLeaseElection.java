@@ -177,19 +177,6 @@ public final class KubernetesLeaseElection implements Election {
     }
   }
 
-  /**
-   * The election without the store's epoch: after the election Lease is deleted or recreated,
-   * its terms stay below the stored epoch and no node can lead again.
-   *
-   * @deprecated kept only until the server passes its store's epoch; use {@link
-   *     #connect(ElectionOptions, Map, StoredEpoch, MeterRegistry)}
-   */
-  @Deprecated(forRemoval = true)
-  public static KubernetesLeaseElection connect(ElectionOptions options,
-      Map<String, String> environment, MeterRegistry metrics) {
-    return connect(options, environment, () -> 0, metrics);
-  }
-
   @Override
   public synchronized void start(MetasrvNodeInfo self, Consumer<LeaderChange> listener) {
     if (this.self != null || closed) {
