@@ -21,4 +21,19 @@ public interface AdminBackend {
    * @throws NotLeaderException on a node that does not lead: only the leader writes the flag
    */
   boolean setMaintenance(boolean enabled);
+
+  /**
+   * GreptimeDB's {@code /admin/node-lease} JSON: every datanode lease the leader holds.
+   *
+   * @throws NotLeaderException on a node that does not lead: only the leader has the view
+   */
+  String nodeLeasesJson();
+
+  /**
+   * GreptimeDB's {@code /admin/heartbeat} JSON: every datanode's stored stats, or only those of
+   * {@code addr}.
+   *
+   * @throws NotLeaderException on a node that does not lead
+   */
+  String heartbeatsJson(Optional<String> addr);
 }

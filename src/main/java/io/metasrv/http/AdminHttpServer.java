@@ -14,6 +14,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * read the maintenance flag, {@code PUT|POST|GET /admin/maintenance?enable=true|false} (the
  * seed's form, and newer GreptimeDB's for older greptimedb-operator versions) and {@code POST
  * /admin/maintenance/enable|disable} (the newer form) set it, all answering {@code {"enabled":
- * bool}}; {@code GET /metrics} in Prometheus text format. A leader-only request on a node that
+ * bool}}; GreptimeDB's {@code GET /admin/node-lease}, {@code GET /admin/heartbeat[?addr=]} and
+ * {@code /admin/heartbeat/help} (leader only); {@code GET /metrics} in Prometheus text format. A leader-only request on a node that
  * cannot act as leader is answered 503 naming the leader, with {@code Retry-After} while the
  * node is still starting as leader.
  */
@@ -39,6 +41,10 @@ public final class AdminHttpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminHttpServer.class);
   private static final String TEXT = "text/plain; charset=utf-8";
   private static final String JSON = "application/json";
+  private static final String HEARTBEAT_HELP_TEXT = """
+      - GET /admin/heartbeat
+      - GET /admin/heartbeat?addr=127.0.0.1:3001
+      """;
 
   private final AdminBackend backend;
   private final PrometheusMeterRegistry registry;
@@ -127,6 +133,10 @@ public final class AdminHttpServer implements AutoCloseable {
         case MAINTENANCE_STATUS -> sendMaintenance(exchange, backend.maintenanceEnabled());
         case MAINTENANCE_ENABLE -> sendMaintenance(exchange, backend.setMaintenance(true));
         case MAINTENANCE_DISABLE -> sendMaintenance(exchange, backend.setMaintenance(false));
+        case NODE_LEASE -> send(exchange, 200, JSON, backend.nodeLeasesJson());
+        case HEARTBEAT -> send(exchange, 200, JSON, backend.heartbeatsJson(
+            Optional.ofNullable(queryParams(exchange.getRequestURI()).get("addr"))));
+        case HEARTBEAT_HELP -> send(exchange, 200, TEXT, HEARTBEAT_HELP_TEXT);
         case METRICS -> send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",
             registry.scrape());
         case NOT_FOUND -> throw new IllegalStateException("unreachable");
@@ -222,6 +232,9 @@ public final class AdminHttpServer implements AutoCloseable {
     MAINTENANCE_STATUS("/admin/maintenance/status", "GET"),
     MAINTENANCE_ENABLE("/admin/maintenance/enable", "POST"),
     MAINTENANCE_DISABLE("/admin/maintenance/disable", "POST"),
+    NODE_LEASE("/admin/node-lease", "GET"),
+    HEARTBEAT("/admin/heartbeat", "GET"),
+    HEARTBEAT_HELP("/admin/heartbeat/help", "GET"),
     METRICS("/metrics", "GET"),
     NOT_FOUND("other");
 

@@ -1,5 +1,6 @@
 package io.metasrv.server;
 
+import io.metasrv.cluster.ClusterReports;
 import io.metasrv.cluster.ClusterView;
 import io.metasrv.election.Election;
 import io.metasrv.election.LeaderChange;
@@ -103,6 +104,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   private final AtomicReference<ServingState> state =
       new AtomicReference<>(ServingState.STARTING);
   private final ClusterView clusterView = new ClusterView();
+  private final ClusterReports clusterReports = new ClusterReports(clusterView);
   private final Pushers pushers = new Pushers();
   private final ScheduledExecutorService mailboxDeadlines =
       Executors.newSingleThreadScheduledExecutor(r -> {
@@ -360,6 +362,22 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     }
     log.info("maintenance mode {}", now ? "enabled" : "disabled");
     return now;
+  }
+
+  @Override
+  public String nodeLeasesJson() {
+    if (!isLeader()) {
+      throw notLeader();
+    }
+    return clusterReports.nodeLeases();
+  }
+
+  @Override
+  public String heartbeatsJson(Optional<String> addr) {
+    if (!isLeader()) {
+      throw notLeader();
+    }
+    return clusterReports.heartbeats(addr);
   }
 
   // ---- GrpcBackend

@@ -3,6 +3,11 @@ package io.metasrv.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.metasrv.cluster.ClusterKeys;
+import io.metasrv.cluster.ClusterReports;
+import io.metasrv.cluster.ClusterView;
+import io.metasrv.cluster.LeaseValue;
+import io.metasrv.cluster.Stat;
 import io.metasrv.kv.KvBackend;
 import io.metasrv.kv.KvLimits;
 import io.metasrv.kv.KvUnavailableException;
@@ -15,7 +20,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -108,6 +115,25 @@ class AdminHttpServerTest {
   }
 
   @Test
+  void nodeLeaseAndHeartbeatAnswerInGreptimeDbsShapes() throws Exception {
+    backend.view.kv().put(ClusterKeys.datanodeLease(7),
+        new LeaseValue(1_704_164_645_678L, "10.0.0.7:4001").encode());
+    Stat stat = new Stat(1_704_164_645_678L, 7, "10.0.0.7:4001", 0, 0, 0, List.of(), 3);
+    backend.view.kv().put(ClusterKeys.datanodeStat(7), Stat.encodeAll(List.of(stat)));
+
+    HttpResponse<String> leases = call("GET", "/admin/node-lease");
+    assertThat(leases.statusCode()).isEqualTo(200);
+    assertThat(leases.body()).isEqualTo("[{\"name\":{\"node_id\":7},"
+        + "\"human_time\":\"2024-01-02 03:04:05.678\",\"lease\":{\"timestamp_millis\":"
+        + "1704164645678,\"node_addr\":\"10.0.0.7:4001\"}}]");
+    assertThat(call("GET", "/admin/heartbeat").body())
+        .isEqualTo("[" + new String(Stat.encodeAll(List.of(stat)), StandardCharsets.UTF_8) + "]");
+    assertThat(call("GET", "/admin/heartbeat?addr=10.0.0.7:4001").body()).startsWith("[[{");
+    assertThat(call("GET", "/admin/heartbeat?addr=10.0.0.8:4001").body()).isEqualTo("[]");
+    assertThat(call("GET", "/admin/heartbeat/help").body()).contains("GET /admin/heartbeat");
+  }
+
+  @Test
   void badRequestsGetTheRightStatusAndChangeNothing() throws Exception {
     HttpResponse<String> missing = call("PUT", "/admin/maintenance");
     assertThat(missing.statusCode()).isEqualTo(400);
@@ -166,6 +192,8 @@ class AdminHttpServerTest {
     volatile NodeHealth health = NodeHealth.LEADER;
     volatile Optional<String> leader = Optional.empty();
     volatile boolean storeDown;
+    final ClusterView view = new ClusterView();
+    final ClusterReports reports = new ClusterReports(view);
     volatile Optional<NotLeaderException> refusal = Optional.empty();
 
     StoreBackedAdmin(KvBackend kv) {
@@ -200,6 +228,16 @@ class AdminHttpServerTest {
         throw refusal.get();
       }
       return maintenance.set(enabled);
+    }
+
+    @Override
+    public String nodeLeasesJson() {
+      return reports.nodeLeases();
+    }
+
+    @Override
+    public String heartbeatsJson(Optional<String> addr) {
+      return reports.heartbeats(addr);
     }
 
     private void failIfStoreDown() {
