@@ -1,0 +1,225 @@
+package io.metasrv.bench;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.metasrv.kv.Bytes;
+import io.metasrv.kv.Compare;
+import io.metasrv.kv.KeyValue;
+import io.metasrv.kv.KvBackend;
+import io.metasrv.kv.KvLimits;
+import io.metasrv.kv.RangeRequest;
+import io.metasrv.kv.Txn;
+import io.metasrv.kv.TxnOp;
+import io.metasrv.kv.rds.MysqlKv;
+import io.metasrv.kv.rds.PostgresKv;
+import io.metasrv.kv.rds.RdsEndpoint;
+import io.metasrv.kv.rds.RdsKvConfig;
+import io.metasrv.testing.SqlServers;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Throughput of {@link PostgresKv} and {@link MysqlKv} against plain JDBC statements doing the
+ * same work on the same server and table, in the same run, at 1 and 32 threads. Keys 32 B,
+ * values 256 B, 1,000 keys; each side has its own pool of 32 connections.
+ *
+ * <p>The plain side is what a careful hand-written JDBC program would send for the same
+ * guarantee: put returns the previous value (PostgreSQL: GreptimeDB's one-statement upsert with
+ * a {@code prev} CTE; MySQL: {@code SELECT ... FOR UPDATE} then the upsert, in a transaction),
+ * get and range100 are one {@code SELECT}, txn is a compare-and-swap ({@code SELECT ... FOR
+ * UPDATE}, compare, {@code UPDATE}, commit at READ COMMITTED / REPEATABLE READ). The store also
+ * keeps {@code version} and {@code mod_revision}, and on PostgreSQL runs writes SERIALIZABLE:
+ * that bookkeeping and isolation is what the ratio prices.
+ */
+public final class SqlStoreBench {
+  private static final int KEY_COUNT = 1_000;
+  private static final int RANGE_SIZE = 100;
+  private static final int KEY_BYTES = 32;
+  private static final int VALUE_BYTES = 256;
+  private static final int POOL_SIZE = 32;
+
+  private record Case(String name, int threads, Throughput.Operation plain,
+      Throughput.Operation store) {}
+
+  public static void main(String[] args) throws Exception {
+    Duration measure = Duration.ofSeconds(args.length > 0 ? Long.parseLong(args[0]) : 5);
+    System.out.printf("%d s per side and case (two halves, each after %d ms warm-up); keys %d B,"
+        + " values %d B, %d keys, pools of %d%n", measure.toSeconds(),
+        Throughput.WARM_UP.toMillis(), KEY_BYTES, VALUE_BYTES, KEY_COUNT, POOL_SIZE);
+    System.out.printf("%-10s %-10s %8s %14s %14s %8s%n",
+        "store", "operation", "threads", "JDBC ops/s", "store ops/s", "ratio");
+    run(SqlServers.postgres(), "bench_sql_postgres", measure);
+    run(SqlServers.mysql(), "bench_sql_mysql", measure);
+  }
+
+  private static void run(RdsEndpoint endpoint, String table, Duration measure)
+      throws Exception {
+    boolean postgres = endpoint.flavor() == RdsEndpoint.Flavor.POSTGRES;
+    SqlServers.dropTable(endpoint, table);
+    RdsKvConfig config = RdsKvConfig.of(endpoint, table).withPoolSize(POOL_SIZE);
+    byte[][] keys = new byte[KEY_COUNT][];
+    for (int i = 0; i < KEY_COUNT; i++) {
+      keys[i] = fixedSize(String.format("bench/kv/%08d", i), KEY_BYTES);
+    }
+    byte[] value = new byte[VALUE_BYTES];
+    Arrays.fill(value, (byte) 'v');
+    byte[] rangePrefix = Bytes.utf8("bench/range/");
+    byte[] rangeEnd = Bytes.prefixEnd(rangePrefix);
+
+    try (KvBackend store = postgres ? PostgresKv.connect(config, KvLimits.DEFAULT)
+            : MysqlKv.connect(config, KvLimits.DEFAULT);
+        HikariDataSource plain = plainPool(endpoint)) {
+      List<KeyValue> seed = new ArrayList<>();
+      for (int i = 0; i < KEY_COUNT; i++) {
+        seed.add(KeyValue.of(keys[i], value));
+      }
+      for (int i = 0; i < RANGE_SIZE; i++) {
+        seed.add(KeyValue.of(Bytes.concat(rangePrefix, fixedSize(Integer.toString(i),
+            KEY_BYTES - rangePrefix.length)), value));
+      }
+      store.batchPut(seed, false);
+      PlainJdbc jdbc = new PlainJdbc(plain, postgres ? "\"" + table + "\"" : "`" + table + "`",
+          postgres);
+
+      for (int threads : new int[] {1, 32}) {
+        List<Case> cases = List.of(
+            new Case("put", threads, i -> jdbc.put(keys[i], value),
+                i -> store.put(keys[i], value)),
+            new Case("get", threads, i -> jdbc.get(keys[i]), i -> store.get(keys[i])),
+            new Case("range100", threads,
+                i -> expect(RANGE_SIZE, jdbc.range(rangePrefix, rangeEnd)),
+                i -> expect(RANGE_SIZE, store.range(RangeRequest.prefix(rangePrefix)).kvs()
+                    .size())),
+            new Case("txn", threads, i -> expect(1, jdbc.compareAndSwap(keys[i], value, value)),
+                i -> expect(1, store.txn(Txn.when(List.of(Compare.valueEquals(keys[i], value)),
+                    List.of(TxnOp.put(keys[i], value)), List.of())).succeeded() ? 1 : 0)));
+        for (Case c : cases) {
+          // A-B-B-A halves, so that drift in the server (checkpoints, vacuum) hits both alike
+          Duration half = measure.dividedBy(2);
+          double plainRate = halfRate(c.name() + "-jdbc", c.threads(), c.plain(), half);
+          double storeRate = halfRate(c.name() + "-store", c.threads(), c.store(), half);
+          storeRate += halfRate(c.name() + "-store", c.threads(), c.store(), half);
+          plainRate += halfRate(c.name() + "-jdbc", c.threads(), c.plain(), half);
+          System.out.printf("%-10s %-10s %8d %14.0f %14.0f %8.2f%n", store.name(), c.name(),
+              c.threads(), plainRate, storeRate, storeRate / plainRate);
+        }
+      }
+    } finally {
+      SqlServers.dropTable(endpoint, table);
+    }
+  }
+
+  private static HikariDataSource plainPool(RdsEndpoint endpoint) {
+    HikariConfig hikari = new HikariConfig();
+    hikari.setPoolName("bench-plain-jdbc");
+    hikari.setJdbcUrl(endpoint.jdbcUrl());
+    hikari.setDataSourceProperties(endpoint.connectionProperties());
+    hikari.setMaximumPoolSize(POOL_SIZE);
+    hikari.setMinimumIdle(2);
+    return new HikariDataSource(hikari);
+  }
+
+  /** The same work as plain statements on the same table. */
+  private record PlainJdbc(HikariDataSource pool, String table, boolean postgres) {
+
+    void put(byte[] key, byte[] value) throws SQLException {
+      try (Connection connection = pool.getConnection()) {
+        if (postgres) {
+          try (PreparedStatement statement = connection.prepareStatement(
+              "WITH prev AS (SELECT k, v FROM " + table + " WHERE k = ?), up AS (INSERT INTO "
+                  + table + " (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET"
+                  + " v = excluded.v) SELECT k, v FROM prev")) {
+            statement.setBytes(1, key);
+            statement.setBytes(2, key);
+            statement.setBytes(3, value);
+            statement.executeQuery().close();
+          }
+          return;
+        }
+        connection.setAutoCommit(false);
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT k, v FROM " + table + " WHERE k = ? FOR UPDATE");
+            PreparedStatement upsert = connection.prepareStatement("INSERT INTO " + table
+                + " (k, v) VALUES (?, ?) ON DUPLICATE KEY UPDATE v = VALUES(v)")) {
+          select.setBytes(1, key);
+          select.executeQuery().close();
+          upsert.setBytes(1, key);
+          upsert.setBytes(2, value);
+          upsert.executeUpdate();
+          connection.commit();
+        }
+      }
+    }
+
+    void get(byte[] key) throws SQLException {
+      try (Connection connection = pool.getConnection();
+          PreparedStatement statement = connection.prepareStatement(
+              "SELECT k, v FROM " + table + " WHERE k = ?")) {
+        statement.setBytes(1, key);
+        statement.executeQuery().close();
+      }
+    }
+
+    int range(byte[] from, byte[] to) throws SQLException {
+      try (Connection connection = pool.getConnection();
+          PreparedStatement statement = connection.prepareStatement(
+              "SELECT k, v FROM " + table + " WHERE k >= ? AND k < ? ORDER BY k")) {
+        statement.setBytes(1, from);
+        statement.setBytes(2, to);
+        int count = 0;
+        try (ResultSet rows = statement.executeQuery()) {
+          while (rows.next()) {
+            count++;
+          }
+        }
+        return count;
+      }
+    }
+
+    int compareAndSwap(byte[] key, byte[] expect, byte[] value) throws SQLException {
+      try (Connection connection = pool.getConnection()) {
+        connection.setAutoCommit(false);
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT v FROM " + table + " WHERE k = ? FOR UPDATE");
+            PreparedStatement update = connection.prepareStatement(
+                "UPDATE " + table + " SET v = ? WHERE k = ?")) {
+          select.setBytes(1, key);
+          boolean matches;
+          try (ResultSet rows = select.executeQuery()) {
+            matches = rows.next() && Arrays.equals(rows.getBytes(1), expect);
+          }
+          if (matches) {
+            update.setBytes(1, value);
+            update.setBytes(2, key);
+            update.executeUpdate();
+          }
+          connection.commit();
+          return matches ? 1 : 0;
+        }
+      }
+    }
+  }
+
+  private static double halfRate(String name, int threads, Throughput.Operation operation,
+      Duration half) throws InterruptedException {
+    return Throughput.measure(name, threads, KEY_COUNT, operation, half) / 2;
+  }
+
+  private static void expect(int wanted, int got) {
+    if (wanted != got) {
+      throw new IllegalStateException("got " + got + ", expected " + wanted);
+    }
+  }
+
+  private static byte[] fixedSize(String text, int size) {
+    byte[] bytes = Arrays.copyOf(Bytes.utf8(text), size);
+    Arrays.fill(bytes, text.length(), size, (byte) '_');
+    return bytes;
+  }
+}
