@@ -48,8 +48,7 @@ public final class MetasrvServer implements AutoCloseable {
   private static final List<String> OPTIONS_WITHOUT_EFFECT = List.of("selector",
       "enable_region_failover", "node_max_idle_time",
       "[failure_detector]", "[procedure] (except max_metadata_value_size)", "[datanode]",
-      "[wal]", "[export_metrics]", "[tracing]", "enable_telemetry", "meta_table_name",
-      "meta_election_lock_id");
+      "[wal]", "[export_metrics]", "[tracing]", "enable_telemetry");
 
   private final Metasrv metasrv;
   private final AdminHttpServer http;
