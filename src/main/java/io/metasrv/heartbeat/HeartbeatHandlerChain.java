@@ -1,9 +1,9 @@
 package io.metasrv.heartbeat;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.metasrv.protocol.HeartbeatResponse;
 import io.metasrv.protocol.Role;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 

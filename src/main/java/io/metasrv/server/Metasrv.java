@@ -149,7 +149,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     this.heartbeats = new HeartbeatPipeline(new HeartbeatHandlerChain(
         HeartbeatHandlers.standard(this::isLeader, clusterView, leaderKv, mailbox, regionKeeper,
             invalidator, flushStatsFactor), registry),
-        pushers, System::currentTimeMillis);
+        pushers, System::currentTimeMillis, registry);
   }
 
   /** Adds leader-only work; call before {@link #start()}. */

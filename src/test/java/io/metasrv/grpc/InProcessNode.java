@@ -59,7 +59,7 @@ final class InProcessNode implements AutoCloseable {
     GrpcBackend backend = heartbeatHandlers.isEmpty() ? metasrv
         : withHeartbeats(metasrv, new HeartbeatPipeline(
             new HeartbeatHandlerChain(heartbeatHandlers, registry), new Pushers(),
-            System::currentTimeMillis));
+            System::currentTimeMillis, registry));
     GrpcServer server;
     try {
       server = GrpcServer.start(new InetSocketAddress("127.0.0.1", port), backend, registry,

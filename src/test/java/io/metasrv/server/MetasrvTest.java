@@ -210,20 +210,8 @@ class MetasrvTest {
   @Test
   void aNodeStillStartingAsLeaderAsksClientsToRetryInsteadOfNamingNoLeader() throws Exception {
     ManualElection election = new ManualElection();
-    CountDownLatch startEntered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    Metasrv metasrv = new Metasrv(NODE, new MemoryKv(KvLimits.DEFAULT), election, () -> true);
-    metasrv.addLeaderStateHandler(new Recording("slow") {
-      @Override
-      public void onLeaderStart() {
-        startEntered.countDown();
-        awaitUninterruptibly(release);
-        super.onLeaderStart();
-      }
-    });
-    metasrv.start();
-    election.fire(new LeaderChange.Elected(NODE.addr(), 4));
-    startEntered.await();
+    Metasrv metasrv = electedWithASlowLeaderStart(election, release);
 
     assertThat(metasrv.leaderAddr()).contains(NODE.addr());
     assertThat(metasrv.isLeader()).isFalse();
@@ -240,8 +228,24 @@ class MetasrvTest {
   @Test
   void aLeaderStartThatEndsWhileTheNodeStopsDoesNotMakeItLeader() throws Exception {
     ManualElection election = new ManualElection();
-    CountDownLatch startEntered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
+    Metasrv metasrv = electedWithASlowLeaderStart(election, release);
+
+    Thread stopper = new Thread(metasrv::shutdown);
+    stopper.start();
+    await().until(() -> metasrv.state() == ServingState.STOPPING);
+    release.countDown();
+    stopper.join();
+
+    assertThat(metasrv.state()).isEqualTo(ServingState.STOPPED);
+    assertThat(metasrv.isLeader()).isFalse();
+    assertThat(metasrv.health()).isEqualTo(NodeHealth.NOT_SERVING);
+  }
+
+  /** A node that has been elected and whose leader start waits for {@code release}. */
+  private Metasrv electedWithASlowLeaderStart(ManualElection election, CountDownLatch release)
+      throws InterruptedException {
+    CountDownLatch startEntered = new CountDownLatch(1);
     Metasrv metasrv = new Metasrv(NODE, new MemoryKv(KvLimits.DEFAULT), election, () -> true);
     metasrv.addLeaderStateHandler(new Recording("slow") {
       @Override
@@ -254,16 +258,7 @@ class MetasrvTest {
     metasrv.start();
     election.fire(new LeaderChange.Elected(NODE.addr(), 4));
     startEntered.await();
-
-    Thread stopper = new Thread(metasrv::shutdown);
-    stopper.start();
-    await().until(() -> metasrv.state() == ServingState.STOPPING);
-    release.countDown();
-    stopper.join();
-
-    assertThat(metasrv.state()).isEqualTo(ServingState.STOPPED);
-    assertThat(metasrv.isLeader()).isFalse();
-    assertThat(metasrv.health()).isEqualTo(NodeHealth.NOT_SERVING);
+    return metasrv;
   }
 
   private static void awaitUninterruptibly(CountDownLatch latch) {
