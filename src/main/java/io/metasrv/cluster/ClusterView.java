@@ -71,6 +71,25 @@ public final class ClusterView {
     return leases;
   }
 
+  /**
+   * Removes the node info of nodes idle longer than {@code maxIdleMillis} (GreptimeDB's {@code
+   * NodeExpiryListener}, run by the leader every minute); leases and stats stay.
+   *
+   * @return how many were removed
+   */
+  public int removeIdleNodes(long nowMillis, long maxIdleMillis) {
+    List<byte[]> idle = new ArrayList<>();
+    for (KeyValue entry : kv().range(RangeRequest.prefix(ClusterKeys.nodeInfoPrefix())).kvs()) {
+      if (nowMillis - NodeInfo.decode(entry.value()).lastActivityTs() > maxIdleMillis) {
+        idle.add(entry.key());
+      }
+    }
+    if (!idle.isEmpty()) {
+      kv().batchDelete(idle, false);
+    }
+    return idle.size();
+  }
+
   private List<NodeLease> alive(byte[] prefix, Role role, long nowMillis) {
     List<NodeLease> alive = new ArrayList<>();
     for (KeyValue entry : kv().range(RangeRequest.prefix(prefix)).kvs()) {

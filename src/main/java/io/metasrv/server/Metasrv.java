@@ -31,6 +31,7 @@ import io.metasrv.metadata.TableRouteKey;
 import io.metasrv.metadata.sequence.Sequence;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -86,6 +87,10 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
 
   /** GreptimeDB's default {@code flush_stats_factor}. */
   private static final int DEFAULT_FLUSH_STATS_FACTOR = 3;
+  /** GreptimeDB's default {@code node_max_idle_time}. */
+  private static final Duration DEFAULT_NODE_MAX_IDLE_TIME = Duration.ofHours(24);
+  /** How often the leader looks for idle nodes, as GreptimeDB's {@code NodeExpiryListener}. */
+  private static final Duration NODE_EXPIRY_PERIOD = Duration.ofMinutes(1);
 
   private final MetasrvNodeInfo nodeInfo;
   private final LeaderCachedKv kv;
@@ -106,9 +111,10 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   private final ClusterView clusterView = new ClusterView();
   private final ClusterReports clusterReports = new ClusterReports(clusterView);
   private final Pushers pushers = new Pushers();
-  private final ScheduledExecutorService mailboxDeadlines =
+  /** Mailbox deadlines and the leader's periodic view upkeep. */
+  private final ScheduledExecutorService leaderTimers =
       Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "metasrv-mailbox-deadlines");
+        Thread t = new Thread(r, "metasrv-leader-timers");
         t.setDaemon(true);
         return t;
       });
@@ -125,7 +131,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   public Metasrv(MetasrvNodeInfo nodeInfo, KvBackend kv, Election election,
       BooleanSupplier storeReachable) {
     this(nodeInfo, kv, election, storeReachable, new SimpleMeterRegistry(),
-        DEFAULT_FLUSH_STATS_FACTOR);
+        DEFAULT_FLUSH_STATS_FACTOR, DEFAULT_NODE_MAX_IDLE_TIME);
   }
 
   /**
@@ -133,9 +139,11 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
    * @param storeReachable whether the store answered lately; a node that cannot reach its store
    *     does not report itself healthy
    * @param flushStatsFactor datanode stats are stored this many at a time
+   * @param nodeMaxIdleTime the leader forgets the node info of nodes idle this long
    */
   public Metasrv(MetasrvNodeInfo nodeInfo, KvBackend kv, Election election,
-      BooleanSupplier storeReachable, MeterRegistry registry, int flushStatsFactor) {
+      BooleanSupplier storeReachable, MeterRegistry registry, int flushStatsFactor,
+      Duration nodeMaxIdleTime) {
     this.nodeInfo = nodeInfo;
     this.kv = new LeaderCachedKv(kv, LEADER_CACHED_PREFIXES);
     this.election = election;
@@ -143,13 +151,30 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     this.leaderKv = new FencedKv(this.kv, this::onFenced);
     this.maintenance = new MaintenanceMode(leaderKv);
     this.mailbox = new Mailbox(pushers, Sequence.heartbeatMailbox(leaderKv)::next,
-        mailboxDeadlines);
+        leaderTimers);
     CacheInvalidator invalidator = new CacheInvalidator(mailbox, nodeInfo.addr(),
         System::currentTimeMillis);
     this.heartbeats = new HeartbeatPipeline(new HeartbeatHandlerChain(
         HeartbeatHandlers.standard(this::isLeader, clusterView, leaderKv, mailbox, regionKeeper,
             invalidator, flushStatsFactor), registry),
         pushers, System::currentTimeMillis, registry);
+    long maxIdleMillis = nodeMaxIdleTime.toMillis();
+    leaderTimers.scheduleWithFixedDelay(() -> removeIdleNodes(maxIdleMillis),
+        NODE_EXPIRY_PERIOD.toMillis(), NODE_EXPIRY_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void removeIdleNodes(long maxIdleMillis) {
+    if (!isLeader()) {
+      return;
+    }
+    try {
+      int removed = clusterView.removeIdleNodes(System.currentTimeMillis(), maxIdleMillis);
+      if (removed > 0) {
+        log.info("forgot {} node(s) idle longer than node_max_idle_time", removed);
+      }
+    } catch (RuntimeException e) {
+      log.warn("cannot remove idle nodes from the cluster view: {}", e.toString());
+    }
   }
 
   /** Adds leader-only work; call before {@link #start()}. */
@@ -205,7 +230,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     log.info("metasrv stopping: addr={}", nodeInfo.addr());
     election.close();
     leaderEvents.shutdown();
-    mailboxDeadlines.shutdownNow();
+    leaderTimers.shutdownNow();
     try {
       if (!leaderEvents.awaitTermination(30, TimeUnit.SECONDS)) {
         log.warn("leader state handlers did not stop within 30 s; interrupting them");

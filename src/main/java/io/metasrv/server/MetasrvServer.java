@@ -46,7 +46,7 @@ public final class MetasrvServer implements AutoCloseable {
    * that will read them is listed in README's "Not built yet". Shrinks as that work lands.
    */
   private static final List<String> OPTIONS_WITHOUT_EFFECT = List.of("selector",
-      "enable_region_failover", "node_max_idle_time",
+      "enable_region_failover",
       "[failure_detector]", "[procedure] (except max_metadata_value_size)", "[datanode]",
       "[wal]", "[export_metrics]", "[tracing]", "enable_telemetry");
 
@@ -93,7 +93,7 @@ public final class MetasrvServer implements AutoCloseable {
       StoreProbe storeProbe = new StoreProbe(backends.kv(), STORE_PROBE_INTERVAL);
       opened.push(storeProbe);
       Metasrv metasrv = new Metasrv(nodeInfo, backends.kv(), backends.election(), storeProbe,
-          registry, options.flushStatsFactor());
+          registry, options.flushStatsFactor(), options.nodeMaxIdleTime());
       // after the servers stop, so that no leader-only write still being served finds it closed
       opened.push(metasrv.leaderKv());
       registerNodeGauges(registry, metasrv, build);

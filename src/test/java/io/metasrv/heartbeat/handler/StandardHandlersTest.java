@@ -212,6 +212,18 @@ class StandardHandlersTest {
   }
 
   @Test
+  void nodesIdleLongerThanTheLimitAreForgottenButTheirLeasesStay() {
+    handle(datanode(7, 1).build());
+    long seen = now.get();
+    long maxIdle = Duration.ofHours(24).toMillis();
+    assertThat(view.removeIdleNodes(seen + maxIdle, maxIdle)).as("idle exactly the limit")
+        .isZero();
+    assertThat(view.removeIdleNodes(seen + maxIdle + 1, maxIdle)).isEqualTo(1);
+    assertThat(view.kv().get(ClusterKeys.nodeInfo(Role.DATANODE, 7))).isEmpty();
+    assertThat(view.kv().get(ClusterKeys.datanodeLease(7))).isPresent();
+  }
+
+  @Test
   void aMailboxReplyGoesToItsSenderAndEndsTheChain() throws Exception {
     pushers.register(PusherKey.datanode(7), response -> pushed.add(response));
     CompletableFuture<MailboxMessage> reply = mailbox.send(PusherKey.datanode(7),
