@@ -64,10 +64,13 @@ import org.slf4j.LoggerFactory;
  *       saw: {@link #start} (the caller), the leader-events thread (follower ⇄ leader) and {@link
  *       #shutdown} (any thread). So a leader start that finishes while the node is stopping
  *       cannot make it a leader again, and a step-down never revives a stopped node.
- *   <li>The started handlers, the in-memory view's replacement and the epoch's acquire and
- *       release belong to the leader-events thread alone.
- *   <li>Request threads (gRPC, HTTP) only read: the state, the election, the current in-memory
- *       view (a volatile reference) and the store.
+ *   <li>The started handlers, the epoch's acquire and release, the leader cache's enable and
+ *       disable, and marking the cluster view stale belong to the leader-events thread alone.
+ *   <li>Request threads (gRPC, HTTP) read the state, the election and the store, and the
+ *       heartbeat handlers write the {@link ClusterView}, which is thread-safe and starts afresh
+ *       once, on first use after it was marked stale.
+ *   <li>The {@code metasrv-leader-timers} thread runs mailbox deadlines and, while this node
+ *       leads, the removal of idle nodes from the view.
  *   <li>Handlers are added before {@link #start}, on the thread that builds the node.
  * </ul>
  *
