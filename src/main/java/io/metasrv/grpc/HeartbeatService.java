@@ -28,11 +28,17 @@ import org.slf4j.LoggerFactory;
  * handler's failure, ends the stream with an error status (INVALID_ARGUMENT, or the failure's
  * status) and the node reconnects.
  *
- * <p>A node that does not read its stream is not buffered for: a response or push that finds
- * the stream not ready drops it with a log line, and the node reconnects.
+ * <p>A node that does not read its stream is not buffered for without bound: once {@value
+ * #MAX_SENT_WHILE_NOT_READY} messages have been queued while the transport said the stream was
+ * not ready, the stream is dropped with a log line, and the node reconnects.
  */
 final class HeartbeatService extends HeartbeatGrpc.HeartbeatImplBase {
   private static final Logger log = LoggerFactory.getLogger(HeartbeatService.class);
+  /**
+   * How many messages may be queued beyond the transport's buffer for a node that does not read
+   * its stream before the stream is dropped: enough for a burst of broadcasts, not unbounded.
+   */
+  private static final int MAX_SENT_WHILE_NOT_READY = 128;
 
   private final GrpcBackend backend;
   private final HeartbeatPipeline pipeline;
@@ -67,6 +73,7 @@ final class HeartbeatService extends HeartbeatGrpc.HeartbeatImplBase {
     private RequestHeader first;
     private PusherKey key;
     private boolean closed; // guarded by this
+    private int sentWhileNotReady; // guarded by this
 
     HeartbeatStream(ServerCallStreamObserver<HeartbeatResponse> responses) {
       this.responses = responses;
@@ -113,7 +120,9 @@ final class HeartbeatService extends HeartbeatGrpc.HeartbeatImplBase {
       if (closed) {
         return false;
       }
-      if (!responses.isReady()) {
+      if (responses.isReady()) {
+        sentWhileNotReady = 0;
+      } else if (++sentWhileNotReady > MAX_SENT_WHILE_NOT_READY) {
         log.warn("heartbeat stream of {} is not read by its node; dropping it", key);
         closed = true;
         deregister();

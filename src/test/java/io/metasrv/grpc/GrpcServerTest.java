@@ -8,8 +8,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.DescriptorProtos;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
@@ -27,6 +30,7 @@ import io.metasrv.protocol.AskLeaderRequest;
 import io.metasrv.protocol.HeartbeatGrpc;
 import io.metasrv.protocol.HeartbeatRequest;
 import io.metasrv.protocol.HeartbeatResponse;
+import io.metasrv.protocol.MailboxMessage;
 import io.metasrv.protocol.PutRequest;
 import io.metasrv.protocol.ResponseHeaders;
 import io.metasrv.protocol.Role;
@@ -43,6 +47,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -220,6 +225,42 @@ class GrpcServerTest {
       assertThat(stuck.next().getHeader().hasError()).isFalse();
       assertThat(handlerThreads).allMatch(name -> name.startsWith("metasrv-grpc-"));
     }
+  }
+
+  @Test
+  void aNodeThatNeverReadsItsStreamIsDroppedInsteadOfBufferedWithoutBound() throws Exception {
+    try (InProcessNode node = standalone()) {
+      ClientCall<HeartbeatRequest, HeartbeatResponse> call = node.channel.newCall(
+          HeartbeatGrpc.getHeartbeatMethod(), CallOptions.DEFAULT);
+      CompletableFuture<Status> closed = new CompletableFuture<>();
+      call.start(new ClientCall.Listener<>() {
+        @Override
+        public void onClose(Status status, Metadata trailers) {
+          closed.complete(status);
+        }
+      }, new Metadata());
+      // never call.request(n): the node reads nothing the leader sends
+      call.sendMessage(HeartbeatRequest.newBuilder().setHeader(header(Role.DATANODE, 1))
+          .build());
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> node.metasrv.mailbox().broadcast(Role.DATANODE, big()) == 1);
+
+      int pushes = 0;
+      while (node.metasrv.mailbox().broadcast(Role.DATANODE, big()) == 1) {
+        pushes++;
+        assertThat(pushes).as("pushes before the stream is dropped").isLessThan(1_000);
+      }
+      System.out.printf("unread stream dropped after %d pushes of 64 KiB%n", pushes);
+      assertThat(node.metasrv.mailbox().broadcast(Role.DATANODE, big()))
+          .as("the dropped stream gets nothing more").isZero();
+      call.cancel("test over", null);
+      assertThat(closed.get(10, TimeUnit.SECONDS).isOk()).isFalse();
+    }
+  }
+
+  private static MailboxMessage big() {
+    return MailboxMessage.newBuilder().setSubject("filler").setJson("x".repeat(64 * 1024))
+        .build();
   }
 
   @Test
