@@ -71,7 +71,7 @@ final class HeartbeatService extends HeartbeatGrpc.HeartbeatImplBase {
   private final class HeartbeatStream implements StreamObserver<HeartbeatRequest>, Pusher {
     private final ServerCallStreamObserver<HeartbeatResponse> responses;
     private RequestHeader first;
-    private PusherKey key;
+    private volatile PusherKey key; // set by the first request, read on cancel too
     private boolean closed; // guarded by this
     private int sentWhileNotReady; // guarded by this
 
