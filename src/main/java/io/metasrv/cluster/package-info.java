@@ -6,6 +6,8 @@
  * io.metasrv.cluster.NodeInfo} with {@link io.metasrv.cluster.NodeStatus}, arrays of {@link
  * io.metasrv.cluster.Stat} with {@link io.metasrv.cluster.RegionStat}, {@link
  * io.metasrv.cluster.FlowStateValue}) are exactly GreptimeDB's. Frontend node ids are the
- * SipHash-1-3 of their address ({@link io.metasrv.cluster.SipHash13}).
+ * SipHash-1-3 of their address ({@link io.metasrv.cluster.SipHash13}). {@link
+ * io.metasrv.cluster.ClusterView} holds the view and starts it afresh after each leadership
+ * change; {@link io.metasrv.cluster.ClusterReports} renders it for the admin routes.
  */
 package io.metasrv.cluster;

@@ -19,6 +19,7 @@
  *       heartbeat.instruction}).
  * </ul>
  *
- * Id sequences and table metadata bootstrap live here too as they come.
+ * Id sequences ({@code table_id}, {@code flow_id}, {@code heartbeat_mailbox}) are in {@code
+ * metadata.sequence}; table metadata bootstrap is not built yet.
  */
 package io.metasrv.metadata;
