@@ -10,6 +10,7 @@ import java.sql.Statement;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -38,6 +39,8 @@ public final class MysqlKv extends RdsKv {
   public static final long MAX_BLOB_BYTES = 65_535;
   /** Revision rows are deleted every this many revisions; the newest always stays. */
   private static final long REVISION_CLEANUP_INTERVAL = 1024;
+  /** MySQL's {@code ER_DUP_FIELDNAME}. */
+  private static final int DUPLICATE_COLUMN = 1060;
 
   private final String quotedTable;
   private final String revisionTable;
@@ -75,21 +78,31 @@ public final class MysqlKv extends RdsKv {
         query.setString(1, table);
         try (ResultSet rows = query.executeQuery()) {
           while (rows.next()) {
-            columns.add(rows.getString(1).toLowerCase(java.util.Locale.ROOT));
+            columns.add(rows.getString(1).toLowerCase(Locale.ROOT));
           }
         }
       }
       // MySQL has no ADD COLUMN IF NOT EXISTS: add only what is missing
       if (!columns.contains("version")) {
-        statement.execute("ALTER TABLE " + quote(table)
-            + " ADD COLUMN version BIGINT NOT NULL DEFAULT 1");
+        addColumn(statement, table, "version BIGINT NOT NULL DEFAULT 1");
       }
       if (!columns.contains("mod_revision")) {
-        statement.execute("ALTER TABLE " + quote(table)
-            + " ADD COLUMN mod_revision BIGINT NOT NULL DEFAULT 0");
+        addColumn(statement, table, "mod_revision BIGINT NOT NULL DEFAULT 0");
       }
       statement.execute("CREATE TABLE IF NOT EXISTS " + quote(table + "_revision")
           + "(id BIGINT AUTO_INCREMENT PRIMARY KEY)");
+    }
+  }
+
+  /** Adds a column; another node starting at the same time may have added it first. */
+  private static void addColumn(Statement statement, String table, String column)
+      throws SQLException {
+    try {
+      statement.execute("ALTER TABLE " + quote(table) + " ADD COLUMN " + column);
+    } catch (SQLException e) {
+      if (e.getErrorCode() != DUPLICATE_COLUMN) {
+        throw e;
+      }
     }
   }
 
