@@ -134,6 +134,16 @@ final class HeartbeatService extends HeartbeatGrpc.HeartbeatImplBase {
       return true;
     }
 
+    /** A one-way message goes only to a stream that can take it now. */
+    @Override
+    public synchronized boolean offer(HeartbeatResponse response) {
+      if (closed || !responses.isReady()) {
+        return false;
+      }
+      responses.onNext(response);
+      return true;
+    }
+
     private synchronized void complete() {
       if (!closed) {
         closed = true;

@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * The leader's messages to nodes over their heartbeat streams, as GreptimeDB's {@code
  * HeartbeatMailbox}: {@link #send} pushes a message with a fresh id and completes with the
  * node's reply (a heartbeat carrying a mailbox message with that id, handed in by {@link
- * #onReply}) or fails at its deadline; {@link #broadcast} pushes a one-way message (id 0) to
- * every stream of a role.
+ * #onReply}) or fails at its deadline; {@link #broadcast} offers a one-way message (id 0) to
+ * every stream of a role, skipping streams that are behind.
  *
  * <p>Ids come from the {@code heartbeat_mailbox} sequence and are never 0, which marks one-way
  * messages. A send to a node without a stream fails at once; a reply that comes after its
@@ -82,11 +82,11 @@ public final class Mailbox {
     HeartbeatResponse response = responseCarrying(message.toBuilder().setId(0).build());
     int sent = 0;
     for (Map.Entry<PusherKey, Pusher> stream : pushers.ofRole(role)) {
-      if (stream.getValue().push(response)) {
+      if (stream.getValue().offer(response)) {
         sent++;
       } else {
-        log.info("broadcast '{}' not delivered to {}: its stream is gone", message.getSubject(),
-            stream.getKey());
+        log.info("broadcast '{}' not delivered to {}: its stream is gone or behind",
+            message.getSubject(), stream.getKey());
       }
     }
     return sent;

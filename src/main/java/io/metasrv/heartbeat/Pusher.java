@@ -15,4 +15,14 @@ public interface Pusher {
    *     stream is never buffered without bound)
    */
   boolean push(HeartbeatResponse response);
+
+  /**
+   * Sends a one-way message only if the stream can take it now; a node that is behind misses it
+   * rather than have it queued (a broadcast to every node must not pile up behind slow ones).
+   *
+   * @return whether it was sent
+   */
+  default boolean offer(HeartbeatResponse response) {
+    return push(response);
+  }
 }

@@ -26,6 +26,7 @@ import io.metasrv.election.StandaloneElection;
 import io.metasrv.grpc.MetaServicesContractTest.HeartbeatSession;
 import io.metasrv.heartbeat.HeartbeatContext;
 import io.metasrv.heartbeat.HeartbeatHandler;
+import io.metasrv.heartbeat.PusherKey;
 import io.metasrv.protocol.AskLeaderRequest;
 import io.metasrv.protocol.HeartbeatGrpc;
 import io.metasrv.protocol.HeartbeatRequest;
@@ -44,6 +45,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
@@ -246,11 +248,15 @@ class GrpcServerTest {
           .until(() -> node.metasrv.mailbox().broadcast(Role.DATANODE, big()) == 1);
 
       int pushes = 0;
-      while (node.metasrv.mailbox().broadcast(Role.DATANODE, big()) == 1) {
+      List<CompletableFuture<MailboxMessage>> sends = new ArrayList<>();
+      while (sends.isEmpty() || !sends.get(sends.size() - 1).isDone()) {
+        sends.add(node.metasrv.mailbox().send(PusherKey.datanode(1), big(),
+            Duration.ofMinutes(1)));
         pushes++;
         assertThat(pushes).as("pushes before the stream is dropped").isLessThan(1_000);
       }
       System.out.printf("unread stream dropped after %d pushes of 64 KiB%n", pushes);
+      assertThat(sends.get(sends.size() - 1)).isCompletedExceptionally();
       assertThat(node.metasrv.mailbox().broadcast(Role.DATANODE, big()))
           .as("the dropped stream gets nothing more").isZero();
       call.cancel("test over", null);
