@@ -5,7 +5,6 @@ import io.metasrv.kv.KvBackend;
 import io.metasrv.kv.KvLimits;
 import io.metasrv.kv.MemoryKv;
 import io.metasrv.kv.RangeRequest;
-import io.metasrv.protocol.Role;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -52,12 +51,9 @@ public final class ClusterView {
 
   /** The datanodes whose lease was renewed less than 10 s before {@code nowMillis}. */
   public List<NodeLease> aliveDatanodes(long nowMillis) {
-    return alive(ClusterKeys.datanodeLeasePrefix(), Role.DATANODE, nowMillis);
-  }
-
-  /** The flownodes whose lease was renewed less than 10 s before {@code nowMillis}. */
-  public List<NodeLease> aliveFlownodes(long nowMillis) {
-    return alive(ClusterKeys.flownodeLeasePrefix(), Role.FLOWNODE, nowMillis);
+    return datanodeLeases().stream()
+        .filter(node -> node.lease().aliveAt(nowMillis, LeaseValue.LEASE_MILLIS))
+        .toList();
   }
 
   /** Every datanode lease, alive or not, as {@code /admin/node-lease} lists them. */
@@ -88,19 +84,6 @@ public final class ClusterView {
       kv().batchDelete(idle, false);
     }
     return idle.size();
-  }
-
-  private List<NodeLease> alive(byte[] prefix, Role role, long nowMillis) {
-    List<NodeLease> alive = new ArrayList<>();
-    for (KeyValue entry : kv().range(RangeRequest.prefix(prefix)).kvs()) {
-      LeaseValue lease = LeaseValue.decode(entry.value());
-      if (lease.aliveAt(nowMillis, LeaseValue.LEASE_MILLIS)) {
-        long id = role == Role.DATANODE ? ClusterKeys.parseDatanodeLease(entry.key())
-            : ClusterKeys.parseFlownodeLease(entry.key());
-        alive.add(new NodeLease(id, lease));
-      }
-    }
-    return alive;
   }
 
   private static MemoryKv newStore() {

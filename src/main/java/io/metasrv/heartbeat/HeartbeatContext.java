@@ -19,7 +19,6 @@ import java.util.Set;
 public final class HeartbeatContext {
   private final HeartbeatRequest request;
   private final Role role;
-  private final PusherKey pusherKey;
   private final long receivedAtMillis;
   private ResponseHeader header;
   private RegionLease regionLease;
@@ -33,7 +32,6 @@ public final class HeartbeatContext {
   public HeartbeatContext(HeartbeatRequest request, PusherKey pusherKey, long receivedAtMillis) {
     this.request = request;
     this.role = pusherKey.role();
-    this.pusherKey = pusherKey;
     this.receivedAtMillis = receivedAtMillis;
   }
 
@@ -43,10 +41,6 @@ public final class HeartbeatContext {
 
   public Role role() {
     return role;
-  }
-
-  public PusherKey pusherKey() {
-    return pusherKey;
   }
 
   public long receivedAtMillis() {

@@ -116,11 +116,6 @@ public final class Mailbox {
     }
   }
 
-  /** How many sends wait for a reply. */
-  public int pendingCount() {
-    return pending.size();
-  }
-
   private long nextId() {
     long id = messageIds.getAsLong();
     return id != 0 ? id : messageIds.getAsLong();

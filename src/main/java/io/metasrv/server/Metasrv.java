@@ -441,11 +441,6 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     return clusterView.kv();
   }
 
-  /** The leader's view of the cluster. */
-  public ClusterView clusterView() {
-    return clusterView;
-  }
-
   @Override
   public HeartbeatPipeline heartbeats() {
     return heartbeats;
@@ -454,10 +449,5 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   /** The leader's messages to nodes. */
   public Mailbox mailbox() {
     return mailbox;
-  }
-
-  /** Regions procedures are operating on, whose leases follow what the datanode reports. */
-  public MemoryRegionKeeper regionKeeper() {
-    return regionKeeper;
   }
 }
