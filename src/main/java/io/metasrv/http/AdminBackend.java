@@ -36,4 +36,29 @@ public interface AdminBackend {
    * @throws NotLeaderException on a node that does not lead
    */
   String heartbeatsJson(Optional<String> addr);
+
+  /**
+   * The next table id the table-id sequence would reserve ({@code __meta_seq-table_id}), read
+   * without reserving anything.
+   *
+   * @throws NotLeaderException on a node that does not lead
+   */
+  long nextTableId();
+
+  /**
+   * Moves the table-id sequence forward so that the next table id is {@code nextId}.
+   *
+   * @throws io.metasrv.metadata.sequence.SequenceJumpRefusedException when that is not ahead of
+   *     the current next id
+   * @throws NotLeaderException on a node that does not lead
+   */
+  long setNextTableId(long nextId);
+
+  /**
+   * Hands out one table id, for tools that reserve ids themselves (and for testing the
+   * sequence across leader changes). Ids only grow, also across leader changes.
+   *
+   * @throws NotLeaderException on a node that does not lead
+   */
+  long allocateTableId();
 }

@@ -1,8 +1,12 @@
 package io.metasrv.http;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.metasrv.kv.KvException;
+import io.metasrv.metadata.sequence.SequenceJumpRefusedException;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -33,14 +37,22 @@ import org.slf4j.LoggerFactory;
  * seed's form, and newer GreptimeDB's for older greptimedb-operator versions) and {@code POST
  * /admin/maintenance/enable|disable} (the newer form) set it, all answering {@code {"enabled":
  * bool}}; GreptimeDB's {@code GET /admin/node-lease}, {@code GET /admin/heartbeat[?addr=]} and
- * {@code /admin/heartbeat/help} (leader only); {@code GET /metrics} in Prometheus text format. A leader-only request on a node that
- * cannot act as leader is answered 503 naming the leader, with {@code Retry-After} while the
- * node is still starting as leader.
+ * {@code /admin/heartbeat/help} (leader only); newer GreptimeDB's {@code GET
+ * /admin/sequence/table/next-id} and {@code POST /admin/sequence/table/set-next-id} (body {@code
+ * {"next_table_id":N}}, both answering {@code {"next_table_id":N}}), and our {@code POST
+ * /admin/sequence/table/allocate} ({@code {"table_id":N}}), leader only; {@code GET /metrics} in
+ * Prometheus text format. A leader-only request on a node that cannot act as leader is answered
+ * 503 naming the leader, with {@code Retry-After} while the node is still starting as leader.
  */
 public final class AdminHttpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminHttpServer.class);
   private static final String TEXT = "text/plain; charset=utf-8";
   private static final String JSON = "application/json";
+  /** GreptimeDB's table ids are unsigned 32-bit. */
+  private static final long MAX_TABLE_ID = 0xFFFF_FFFFL;
+  /** Request bodies are small JSON documents; anything larger is refused. */
+  private static final int MAX_BODY_BYTES = 64 * 1024;
+  private static final ObjectMapper JSON_MAPPER = new ObjectMapper();
   private static final String HEARTBEAT_HELP_TEXT = """
       - GET /admin/heartbeat
       - GET /admin/heartbeat?addr=127.0.0.1:3001
@@ -100,9 +112,10 @@ public final class AdminHttpServer implements AutoCloseable {
     String path = exchange.getRequestURI().getPath();
     Route route = Route.of(path);
     int status;
-    try (exchange; InputStream body = exchange.getRequestBody()) {
-      body.transferTo(OutputStream.nullOutputStream());
-      status = respond(exchange, route, method);
+    try (exchange; InputStream in = exchange.getRequestBody()) {
+      byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
+      in.transferTo(OutputStream.nullOutputStream());
+      status = respond(exchange, route, method, body);
     } catch (IOException e) {
       log.debug("admin http: client went away during {} {}: {}", method, path, e.toString());
       status = 499;
@@ -114,8 +127,12 @@ public final class AdminHttpServer implements AutoCloseable {
         .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
   }
 
-  private int respond(HttpExchange exchange, Route route, String method) throws IOException {
+  private int respond(HttpExchange exchange, Route route, String method, byte[] body)
+      throws IOException {
     try {
+      if (body.length > MAX_BODY_BYTES) {
+        throw new HttpError(413, "request body larger than " + MAX_BODY_BYTES + " bytes");
+      }
       if (!route.methods.contains(method)) {
         if (route == Route.NOT_FOUND) {
           throw new HttpError(404, "no such path: " + exchange.getRequestURI().getPath());
@@ -137,12 +154,19 @@ public final class AdminHttpServer implements AutoCloseable {
         case HEARTBEAT -> send(exchange, 200, JSON, backend.heartbeatsJson(
             Optional.ofNullable(queryParams(exchange.getRequestURI()).get("addr"))));
         case HEARTBEAT_HELP -> send(exchange, 200, TEXT, HEARTBEAT_HELP_TEXT);
+        case NEXT_TABLE_ID -> sendNextTableId(exchange, backend.nextTableId());
+        case SET_NEXT_TABLE_ID -> sendNextTableId(exchange,
+            backend.setNextTableId(nextTableIdOf(body)));
+        case ALLOCATE_TABLE_ID -> send(exchange, 200, JSON,
+            "{\"table_id\":" + backend.allocateTableId() + "}");
         case METRICS -> send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",
             registry.scrape());
         case NOT_FOUND -> throw new IllegalStateException("unreachable");
       };
     } catch (HttpError e) {
       return send(exchange, e.status(), TEXT, e.getMessage() + "\n");
+    } catch (SequenceJumpRefusedException e) {
+      return send(exchange, 409, TEXT, e.getMessage() + "\n");
     } catch (NotLeaderException e) {
       if (e.isStartingAsLeader()) {
         exchange.getResponseHeaders().set("Retry-After",
@@ -182,6 +206,33 @@ public final class AdminHttpServer implements AutoCloseable {
       throw new HttpError(400, "'enable' must be 'true' or 'false', got '" + enable + "'");
     }
     return sendMaintenance(exchange, backend.setMaintenance(Boolean.parseBoolean(enable)));
+  }
+
+  private static int sendNextTableId(HttpExchange exchange, long nextTableId)
+      throws IOException {
+    return send(exchange, 200, JSON, "{\"next_table_id\":" + nextTableId + "}");
+  }
+
+  /** {@code {"next_table_id": N}}, N a table id (unsigned 32-bit), as GreptimeDB takes it. */
+  private static long nextTableIdOf(byte[] body) {
+    JsonNode json;
+    try {
+      json = JSON_MAPPER.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw new HttpError(400, "request body must be {\"next_table_id\": <table id>}; it is not"
+          + " JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new HttpError(400, "cannot read request body: " + e.getMessage());
+    }
+    JsonNode next = json == null ? null : json.get("next_table_id");
+    if (next == null || !next.isIntegralNumber()) {
+      throw new HttpError(400, "request body must be {\"next_table_id\": <table id>}");
+    }
+    if (!next.canConvertToLong() || next.asLong() < 0 || next.asLong() > MAX_TABLE_ID) {
+      throw new HttpError(400, "next_table_id must be between 0 and " + MAX_TABLE_ID
+          + ", got " + next.asText());
+    }
+    return next.asLong();
   }
 
   private static int sendMaintenance(HttpExchange exchange, boolean enabled) throws IOException {
@@ -235,6 +286,9 @@ public final class AdminHttpServer implements AutoCloseable {
     NODE_LEASE("/admin/node-lease", "GET"),
     HEARTBEAT("/admin/heartbeat", "GET"),
     HEARTBEAT_HELP("/admin/heartbeat/help", "GET"),
+    NEXT_TABLE_ID("/admin/sequence/table/next-id", "GET"),
+    SET_NEXT_TABLE_ID("/admin/sequence/table/set-next-id", "POST"),
+    ALLOCATE_TABLE_ID("/admin/sequence/table/allocate", "POST"),
     METRICS("/metrics", "GET"),
     NOT_FOUND("other");
 

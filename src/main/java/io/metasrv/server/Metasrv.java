@@ -124,6 +124,11 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   private final Mailbox mailbox;
   private final MemoryRegionKeeper regionKeeper = new MemoryRegionKeeper();
   private final HeartbeatPipeline heartbeats;
+  /**
+   * Table ids, made afresh at every leader start: a range reserved in an earlier term is dropped
+   * (a gap), so ids handed out only grow across leader changes.
+   */
+  private volatile Sequence tableIds;
 
   /**
    * A node with GreptimeDB's default heartbeat settings and metrics that go nowhere.
@@ -268,6 +273,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     log.info("leader elected: addr={} term={} epoch={}", elected.leaderAddr(), elected.term(),
         epoch);
     clusterView.leadershipChanged();
+    tableIds = Sequence.tableIds(leaderKv);
     try {
       kv.enable();
     } catch (KvException e) {
@@ -406,6 +412,46 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
       throw notLeader();
     }
     return clusterReports.heartbeats(addr);
+  }
+
+  @Override
+  public long nextTableId() {
+    return whileLeading(() -> tableIds.peek());
+  }
+
+  @Override
+  public long setNextTableId(long nextId) {
+    return whileLeading(() -> {
+      tableIds.jumpTo(nextId);
+      log.info("next table id set to {}", nextId);
+      return nextId;
+    });
+  }
+
+  @Override
+  public long allocateTableId() {
+    return whileLeading(() -> tableIds.next());
+  }
+
+  /**
+   * Runs leader-only work and gives its answer only if this node still led once it was done: a
+   * node paused past its leadership (and not yet told) may hand out an id from a range it
+   * reserved while leading, and the successor may have handed out larger ones meanwhile.
+   */
+  private long whileLeading(java.util.function.LongSupplier work) {
+    if (!isLeader()) {
+      throw notLeader();
+    }
+    long answer;
+    try {
+      answer = work.getAsLong();
+    } catch (FencedException e) {
+      throw notLeader();
+    }
+    if (!isLeader()) {
+      throw notLeader();
+    }
+    return answer;
   }
 
   // ---- GrpcBackend

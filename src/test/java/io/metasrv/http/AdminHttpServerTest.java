@@ -13,6 +13,7 @@ import io.metasrv.kv.KvLimits;
 import io.metasrv.kv.KvUnavailableException;
 import io.metasrv.kv.MemoryKv;
 import io.metasrv.metadata.MaintenanceMode;
+import io.metasrv.metadata.sequence.Sequence;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
@@ -179,10 +180,69 @@ class AdminHttpServerTest {
     });
   }
 
+  @Test
+  void tableIdSequenceIsReadMovedForwardAndAllocated() throws Exception {
+    assertThat(call("GET", "/admin/sequence/table/next-id"))
+        .extracting(HttpResponse::statusCode, HttpResponse::body)
+        .containsExactly(200, "{\"next_table_id\":1024}");
+    assertThat(call("POST", "/admin/sequence/table/set-next-id", "{\"next_table_id\": 2000}"))
+        .extracting(HttpResponse::statusCode, HttpResponse::body)
+        .containsExactly(200, "{\"next_table_id\":2000}");
+    assertThat(call("GET", "/admin/sequence/table/next-id").body())
+        .isEqualTo("{\"next_table_id\":2000}");
+    assertThat(call("POST", "/admin/sequence/table/allocate").body())
+        .isEqualTo("{\"table_id\":2000}");
+    assertThat(call("POST", "/admin/sequence/table/allocate").body())
+        .isEqualTo("{\"table_id\":2001}");
+    // the allocation reserved 2000..2009
+    assertThat(call("GET", "/admin/sequence/table/next-id").body())
+        .isEqualTo("{\"next_table_id\":2010}");
+  }
+
+  @Test
+  void tableIdSequenceRefusesGoingBackAndBadBodies() throws Exception {
+    call("POST", "/admin/sequence/table/set-next-id", "{\"next_table_id\": 3000}");
+    HttpResponse<String> back =
+        call("POST", "/admin/sequence/table/set-next-id", "{\"next_table_id\": 2999}");
+    assertThat(back.statusCode()).isEqualTo(409);
+    assertThat(back.body()).contains("2999").contains("3000");
+    assertThat(call("POST", "/admin/sequence/table/set-next-id", "{\"next_table_id\": 3000}")
+        .statusCode()).isEqualTo(409);
+    for (String bad : List.of("", "not json", "{}", "{\"next_table_id\": \"4000\"}",
+        "{\"next_table_id\": -1}", "{\"next_table_id\": 4294967296}",
+        "{\"next_table_id\": 99999999999999999999999}", "[1]")) {
+      HttpResponse<String> response =
+          call("POST", "/admin/sequence/table/set-next-id", bad);
+      assertThat(response.statusCode()).as(bad).isEqualTo(400);
+      assertThat(response.body()).as(bad).contains("next_table_id");
+    }
+    assertThat(call("POST", "/admin/sequence/table/set-next-id", "x".repeat(70_000))
+        .statusCode()).isEqualTo(413);
+    assertThat(call("GET", "/admin/sequence/table/set-next-id").statusCode()).isEqualTo(405);
+    assertThat(call("GET", "/admin/sequence/table/next-id").body())
+        .isEqualTo("{\"next_table_id\":3000}");
+  }
+
+  @Test
+  void sequenceRoutesOnAFollowerNameTheLeader() throws Exception {
+    backend.refusal = Optional.of(new NotLeaderException(Optional.of("10.0.0.9:3002")));
+    for (String[] call : List.of(new String[] {"GET", "/admin/sequence/table/next-id"},
+        new String[] {"POST", "/admin/sequence/table/allocate"})) {
+      HttpResponse<String> response = call(call[0], call[1]);
+      assertThat(response.statusCode()).isEqualTo(503);
+      assertThat(response.body()).contains("10.0.0.9:3002");
+    }
+  }
+
   private HttpResponse<String> call(String method, String path) throws Exception {
+    return call(method, path, "");
+  }
+
+  private HttpResponse<String> call(String method, String path, String body) throws Exception {
     URI uri = URI.create("http://127.0.0.1:" + server.address().getPort() + path);
     return client.send(HttpRequest.newBuilder(uri)
-        .method(method, HttpRequest.BodyPublishers.noBody()).build(),
+        .method(method, body.isEmpty() ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -196,8 +256,11 @@ class AdminHttpServerTest {
     final ClusterReports reports = new ClusterReports(view);
     volatile Optional<NotLeaderException> refusal = Optional.empty();
 
+    final Sequence tableIds;
+
     StoreBackedAdmin(KvBackend kv) {
       this.maintenance = new MaintenanceMode(kv);
+      this.tableIds = Sequence.tableIds(kv);
     }
 
     @Override
@@ -238,6 +301,31 @@ class AdminHttpServerTest {
     @Override
     public String heartbeatsJson(Optional<String> addr) {
       return reports.heartbeats(addr);
+    }
+
+    @Override
+    public long nextTableId() {
+      refuseIfSet();
+      return tableIds.peek();
+    }
+
+    @Override
+    public long setNextTableId(long nextId) {
+      refuseIfSet();
+      tableIds.jumpTo(nextId);
+      return nextId;
+    }
+
+    @Override
+    public long allocateTableId() {
+      refuseIfSet();
+      return tableIds.next();
+    }
+
+    private void refuseIfSet() {
+      if (refusal.isPresent()) {
+        throw refusal.get();
+      }
     }
 
     private void failIfStoreDown() {

@@ -13,6 +13,7 @@ import io.metasrv.http.NodeHealth;
 import io.metasrv.http.NotLeaderException;
 import io.metasrv.kv.KvLimits;
 import io.metasrv.kv.MemoryKv;
+import io.metasrv.metadata.sequence.Sequence;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -187,6 +188,33 @@ class MetasrvTest {
         .isInstanceOf(NotLeaderException.class)
         .hasMessageContaining("the leader is 10.0.0.9:3002");
     assertThat(metasrv.maintenanceEnabled()).isFalse();
+    metasrv.shutdown();
+  }
+
+  @Test
+  void tableIdsOnlyGrowAcrossLeaderChangesAndOnlyTheLeaderHandsThemOut() {
+    MemoryKv kv = new MemoryKv(KvLimits.DEFAULT);
+    ManualElection election = new ManualElection();
+    Metasrv metasrv = new Metasrv(NODE, kv, election, () -> true);
+    metasrv.start();
+    election.fire(new LeaderChange.Elected(NODE.addr(), 1));
+    await().until(() -> metasrv.state() == ServingState.LEADER);
+    assertThat(metasrv.allocateTableId()).isEqualTo(1024);
+
+    // another leader reserves the next range meanwhile; this node leads again afterwards
+    election.fire(new LeaderChange.StepDown(NODE.addr()));
+    await().until(() -> metasrv.state() == ServingState.FOLLOWER);
+    election.otherLeader = "10.0.0.9:3002";
+    assertThatThrownBy(metasrv::allocateTableId).isInstanceOf(NotLeaderException.class)
+        .hasMessageContaining("10.0.0.9:3002");
+    assertThat(Sequence.tableIds(kv).next()).isEqualTo(1034);
+    election.fire(new LeaderChange.Elected(NODE.addr(), 2));
+    await().until(() -> metasrv.state() == ServingState.LEADER);
+    assertThat(metasrv.allocateTableId()).as("not 1025 from the range of its first term")
+        .isEqualTo(1044);
+
+    election.leading = false; // lapsed, and not yet told
+    assertThatThrownBy(metasrv::allocateTableId).isInstanceOf(NotLeaderException.class);
     metasrv.shutdown();
   }
 
