@@ -4,7 +4,11 @@ import io.metasrv.protocol.HeartbeatResponse;
 import io.metasrv.protocol.MailboxMessage;
 import io.metasrv.protocol.ResponseHeaders;
 import io.metasrv.protocol.Role;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * messages. A send to a node without a stream fails at once; a reply that comes after its
  * deadline, or to a message this leader never sent, is logged and dropped.
  *
+ * <p>Metrics: {@code metasrv.mailbox.sends} by outcome ({@code replied}, {@code timeout}, {@code
+ * no_stream}, {@code failed}: the push failed or the leader stepped down), {@code
+ * metasrv.mailbox.pending} (sends waiting for a reply), and {@code metasrv.mailbox.broadcasts}
+ * by role and outcome ({@code delivered}, {@code skipped}: the stream was gone or behind).
+ *
  * <p>Thread-safe. Deadlines run on the given scheduler.
  */
 public final class Mailbox {
@@ -35,15 +44,43 @@ public final class Mailbox {
   private final LongSupplier messageIds;
   private final ScheduledExecutorService deadlines;
   private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+  private final MeterRegistry registry;
+  private final Counter replied;
+  private final Counter timedOut;
+  private final Counter noStream;
+  private final Counter failed;
 
   /**
    * @param messageIds allocates message ids (the {@code heartbeat_mailbox} sequence)
    * @param deadlines runs each message's deadline
    */
-  public Mailbox(Pushers pushers, LongSupplier messageIds, ScheduledExecutorService deadlines) {
+  public Mailbox(Pushers pushers, LongSupplier messageIds, ScheduledExecutorService deadlines,
+      MeterRegistry registry) {
     this.pushers = pushers;
     this.messageIds = messageIds;
     this.deadlines = deadlines;
+    this.registry = registry;
+    this.replied = sends("replied");
+    this.timedOut = sends("timeout");
+    this.noStream = sends("no_stream");
+    this.failed = sends("failed");
+    Gauge.builder("metasrv.mailbox.pending", pending, Map::size)
+        .description("Mailbox messages sent and waiting for a reply").register(registry);
+  }
+
+  private Counter sends(String outcome) {
+    return Counter.builder("metasrv.mailbox.sends")
+        .description("Mailbox messages sent to one node, by outcome").tag("outcome", outcome)
+        .register(registry);
+  }
+
+  private void countBroadcast(Role role, String outcome, int count) {
+    if (count > 0) {
+      Counter.builder("metasrv.mailbox.broadcasts")
+          .description("One-way mailbox messages offered to streams, by role and outcome")
+          .tags("role", role.name().toLowerCase(Locale.ROOT), "outcome", outcome)
+          .register(registry).increment(count);
+    }
   }
 
   /**
@@ -57,6 +94,7 @@ public final class Mailbox {
     CompletableFuture<MailboxMessage> reply = new CompletableFuture<>();
     Pusher pusher = pushers.get(to).orElse(null);
     if (pusher == null) {
+      noStream.increment();
       reply.completeExceptionally(new MailboxException("no heartbeat stream from " + to
           + " (" + message.getTo() + "); cannot send '" + message.getSubject() + "'"));
       return reply;
@@ -68,7 +106,7 @@ public final class Mailbox {
     pending.put(id, new Pending(reply, deadline, withId.getSubject()));
     if (!pusher.push(responseCarrying(withId))) {
       fail(id, new MailboxException("the heartbeat stream of " + to + " is gone; '"
-          + withId.getSubject() + "' was not sent"));
+          + withId.getSubject() + "' was not sent"), failed);
     }
     return reply;
   }
@@ -81,14 +119,18 @@ public final class Mailbox {
   public int broadcast(Role role, MailboxMessage message) {
     HeartbeatResponse response = responseCarrying(message.toBuilder().setId(0).build());
     int sent = 0;
+    int skipped = 0;
     for (Map.Entry<PusherKey, Pusher> stream : pushers.ofRole(role)) {
       if (stream.getValue().offer(response)) {
         sent++;
       } else {
+        skipped++;
         log.info("broadcast '{}' not delivered to {}: its stream is gone or behind",
             message.getSubject(), stream.getKey());
       }
     }
+    countBroadcast(role, "delivered", sent);
+    countBroadcast(role, "skipped", skipped);
     return sent;
   }
 
@@ -105,6 +147,7 @@ public final class Mailbox {
       return false;
     }
     waiting.deadline.cancel(false);
+    replied.increment();
     waiting.reply.complete(reply);
     return true;
   }
@@ -112,7 +155,7 @@ public final class Mailbox {
   /** Fails every send still waiting: this node no longer leads, so no reply will reach it. */
   public void failPending(String reason) {
     for (Long id : pending.keySet()) {
-      fail(id, new MailboxException(reason));
+      fail(id, new MailboxException(reason), failed);
     }
   }
 
@@ -125,13 +168,14 @@ public final class Mailbox {
     Pending waiting = pending.get(id);
     if (waiting != null) {
       fail(id, new MailboxException("no reply to mailbox message " + id + " '"
-          + waiting.subject + "' within " + timeout.toMillis() + " ms"));
+          + waiting.subject + "' within " + timeout.toMillis() + " ms"), timedOut);
     }
   }
 
-  private void fail(long id, MailboxException cause) {
+  private void fail(long id, MailboxException cause, Counter outcome) {
     Pending waiting = pending.remove(id);
     if (waiting != null) {
+      outcome.increment();
       waiting.deadline.cancel(false);
       waiting.reply.completeExceptionally(cause);
     }

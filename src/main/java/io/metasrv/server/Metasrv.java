@@ -159,12 +159,12 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     this.leaderKv = new FencedKv(this.kv, this::onFenced);
     this.maintenance = new MaintenanceMode(leaderKv);
     this.mailbox = new Mailbox(pushers, Sequence.heartbeatMailbox(leaderKv)::next,
-        leaderTimers);
+        leaderTimers, registry);
     CacheInvalidator invalidator = new CacheInvalidator(mailbox, nodeInfo.addr(),
         System::currentTimeMillis);
     this.heartbeats = new HeartbeatPipeline(new HeartbeatHandlerChain(
         HeartbeatHandlers.standard(this::isLeader, clusterView, leaderKv, mailbox, regionKeeper,
-            invalidator, flushStatsFactor), registry),
+            invalidator, flushStatsFactor, registry, System::currentTimeMillis), registry),
         pushers, System::currentTimeMillis, registry);
     long maxIdleMillis = nodeMaxIdleTime.toMillis();
     leaderTimers.scheduleWithFixedDelay(() -> removeIdleNodes(maxIdleMillis),

@@ -7,8 +7,10 @@ import io.metasrv.heartbeat.Mailbox;
 import io.metasrv.heartbeat.MemoryRegionKeeper;
 import io.metasrv.kv.KvBackend;
 import io.metasrv.protocol.Role;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /** The standard handler chain, in GreptimeDB's order. */
 public final class HeartbeatHandlers {
@@ -19,10 +21,12 @@ public final class HeartbeatHandlers {
    * @param view the leader's in-memory view
    * @param leaderKv the store as the leader reads (cached) and writes (fenced) it
    * @param flushStatsFactor stats are stored this many at a time
+   * @param clockMillis the clock heartbeats are stamped with on arrival (the leader's)
    */
   public static List<HeartbeatHandler> standard(BooleanSupplier isLeader, ClusterView view,
       KvBackend leaderKv, Mailbox mailbox, MemoryRegionKeeper keeper,
-      CacheInvalidator invalidator, int flushStatsFactor) {
+      CacheInvalidator invalidator, int flushStatsFactor, MeterRegistry registry,
+      LongSupplier clockMillis) {
     return List.of(
         new ResponseHeaderHandler(),
         new KeepLeaseHandler(Role.DATANODE, view),
@@ -34,7 +38,7 @@ public final class HeartbeatHandlers {
         new CollectClusterInfoHandler(Role.FRONTEND, view),
         new CollectClusterInfoHandler(Role.FLOWNODE, view),
         new MailboxHandler(mailbox),
-        new RegionLeaseHandler(leaderKv, keeper),
+        new RegionLeaseHandler(leaderKv, keeper, registry, clockMillis),
         new FilterInactiveRegionStatsHandler(),
         new CollectStatsHandler(view, leaderKv, invalidator, flushStatsFactor),
         new RemapFlowPeerHandler(leaderKv),

@@ -16,12 +16,16 @@ import io.metasrv.protocol.GrantedRegion;
 import io.metasrv.protocol.RegionLease;
 import io.metasrv.protocol.RegionRole;
 import io.metasrv.protocol.Role;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,10 +48,26 @@ final class RegionLeaseHandler implements HeartbeatHandler {
 
   private final KvBackend metadata;
   private final MemoryRegionKeeper keeper;
+  private final GrantedRegionLeases granted;
+  private final Counter denied;
 
-  RegionLeaseHandler(KvBackend metadata, MemoryRegionKeeper keeper) {
+  /**
+   * Registers {@code metasrv.region.leases} (regions holding a lease this leader granted, on
+   * {@code clockMillis}, the clock heartbeats are stamped with) and {@code
+   * metasrv.region.leases.denied} (renewals refused: the region is told to close).
+   */
+  RegionLeaseHandler(KvBackend metadata, MemoryRegionKeeper keeper, MeterRegistry registry,
+      LongSupplier clockMillis) {
     this.metadata = metadata;
     this.keeper = keeper;
+    this.granted = new GrantedRegionLeases(REGION_LEASE_SECONDS * 1000);
+    Gauge.builder("metasrv.region.leases", granted,
+            g -> g.regionsUnderLease(clockMillis.getAsLong()))
+        .description("Regions holding a lease granted by this leader that has not run out")
+        .register(registry);
+    this.denied = Counter.builder("metasrv.region.leases.denied")
+        .description("Region lease renewals refused (the datanode is told to close the region)")
+        .register(registry);
   }
 
   @Override
@@ -88,8 +108,10 @@ final class RegionLeaseHandler implements HeartbeatHandler {
             RegionId.display(region.id()));
         lease.addCloseableRegionIds(region.id());
         context.inactiveRegionIds().add(region.id());
+        denied.increment();
       }
     }
+    granted.granted(datanodeId, lease.getRegionsCount(), context.receivedAtMillis());
     context.setRegionLease(lease.build());
     return Flow.CONTINUE;
   }

@@ -68,14 +68,16 @@ class StandardHandlersTest {
   private final List<HeartbeatResponse> pushed = new ArrayList<>();
   private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor();
   private final AtomicLong mailboxIds = new AtomicLong(100);
-  private final Mailbox mailbox = new Mailbox(pushers, mailboxIds::incrementAndGet, deadlines);
+  private final Mailbox mailbox = new Mailbox(pushers, mailboxIds::incrementAndGet, deadlines,
+      new SimpleMeterRegistry());
   private final MemoryRegionKeeper keeper = new MemoryRegionKeeper();
   private final AtomicBoolean leading = new AtomicBoolean(true);
   private final AtomicLong now = new AtomicLong(1_700_000_000_000L);
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final HeartbeatHandlerChain chain = new HeartbeatHandlerChain(
       HeartbeatHandlers.standard(leading::get, view, leaderKv, mailbox, keeper,
-          new CacheInvalidator(mailbox, "10.0.0.1:3002", now::get), 3),
-      new SimpleMeterRegistry());
+          new CacheInvalidator(mailbox, "10.0.0.1:3002", now::get), 3, registry, now::get),
+      registry);
 
   StandardHandlersTest() {
     leaderKv.acquire(1);
@@ -138,6 +140,14 @@ class StandardHandlersTest {
     assertThat(info.status()).as("reported roles, counted before the filter")
         .isEqualTo(new NodeStatus.Datanode(0, 0, 4, 2));
     assertThat(info.lastActivityTs()).isEqualTo(now.get());
+
+    assertThat(registry.get("metasrv.region.leases").gauge().value()).isEqualTo(4);
+    assertThat(registry.get("metasrv.region.leases.denied").counter().count()).isEqualTo(2);
+    now.addAndGet(9_999);
+    assertThat(registry.get("metasrv.region.leases").gauge().value()).isEqualTo(4);
+    now.addAndGet(1);
+    assertThat(registry.get("metasrv.region.leases").gauge().value())
+        .as("the granted leases ran out").isZero();
   }
 
   @Test
