@@ -3,6 +3,7 @@ package io.metasrv.grpc;
 import io.metasrv.election.MetasrvNodeInfo;
 import io.metasrv.heartbeat.HeartbeatPipeline;
 import io.metasrv.kv.KvBackend;
+import io.metasrv.kv.RangeRequest;
 import java.util.List;
 import java.util.Optional;
 
@@ -40,6 +41,13 @@ public interface GrpcBackend {
 
   /** The metadata store, served by every node. */
   KvBackend store();
+
+  /**
+   * Whether a client may write {@code keys} through this node now. A follower refuses keys that
+   * the leader caches (table routes, names, node addresses): a write that bypassed the leader
+   * would leave its cache, and so the region leases it grants, stale.
+   */
+  boolean mayWrite(RangeRequest keys);
 
   /**
    * The leader's in-memory view of the cluster (node leases, stats, node info), which the

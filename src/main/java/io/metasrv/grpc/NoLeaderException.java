@@ -1,8 +1,15 @@
 package io.metasrv.grpc;
 
-/** No node leads now, or this node does not know which one does. */
+/**
+ * The request needs the leader, and this node is not it: no node leads now, this node does not
+ * know which one does, or the request may only be served by the leader.
+ */
 final class NoLeaderException extends RuntimeException {
   NoLeaderException() {
-    super("no metasrv leader is known now; ask again shortly", null, false, false);
+    this("no metasrv leader is known now; ask again shortly");
+  }
+
+  NoLeaderException(String message) {
+    super(message, null, false, false);
   }
 }

@@ -1,6 +1,7 @@
 package io.metasrv.grpc;
 
 import io.grpc.stub.StreamObserver;
+import io.metasrv.kv.KeyValue;
 import io.metasrv.kv.KvBackend;
 import io.metasrv.protocol.BatchDeleteRequest;
 import io.metasrv.protocol.BatchDeleteResponse;
@@ -18,10 +19,13 @@ import io.metasrv.protocol.RangeRequest;
 import io.metasrv.protocol.RangeResponse;
 import io.metasrv.protocol.ResponseHeaders;
 import io.metasrv.protocol.StoreGrpc;
+import java.util.List;
 
 /**
  * {@code greptime.v1.meta.Store} over the node's store. Every node serves it, leader or not, as
- * GreptimeDB's metasrv does.
+ * GreptimeDB's metasrv does, except that a follower refuses writes of keys the leader caches
+ * ({@link GrpcBackend#mayWrite}) with UNAVAILABLE naming the leader, which GreptimeDB's clients
+ * retry on another node.
  *
  * <p>No handler waits for the store: each starts the store's asynchronous call (through every
  * decorator of the node's store) and returns; the answer goes out when the call completes, from
@@ -51,6 +55,18 @@ final class StoreService extends StoreGrpc.StoreImplBase {
     return backend.store();
   }
 
+  private void requireWritable(io.metasrv.kv.RangeRequest keys) {
+    if (!backend.mayWrite(keys)) {
+      throw new NoLeaderException("this metasrv is not the leader; table routes, names and node"
+          + " addresses are written through the leader"
+          + backend.leaderAddr().map(addr -> " (" + addr + ")").orElse(""));
+    }
+  }
+
+  private void requireWritable(List<byte[]> keys) {
+    keys.forEach(key -> requireWritable(io.metasrv.kv.RangeRequest.single(key)));
+  }
+
   @Override
   public void range(RangeRequest request, StreamObserver<RangeResponse> responses) {
     Unary.replyLater(RANGE, responses, store().rangeAsync(ProtoKv.range(request.getKey(),
@@ -64,6 +80,7 @@ final class StoreService extends StoreGrpc.StoreImplBase {
 
   @Override
   public void put(PutRequest request, StreamObserver<PutResponse> responses) {
+    requireWritable(io.metasrv.kv.RangeRequest.single(request.getKey().toByteArray()));
     Unary.replyLater(PUT, responses,
         store().putAsync(request.getKey().toByteArray(), request.getValue().toByteArray()),
         prev -> {
@@ -87,8 +104,9 @@ final class StoreService extends StoreGrpc.StoreImplBase {
 
   @Override
   public void batchPut(BatchPutRequest request, StreamObserver<BatchPutResponse> responses) {
-    Unary.replyLater(BATCH_PUT, responses,
-        store().batchPutAsync(ProtoKv.fromProto(request.getKvsList()), request.getPrevKv()),
+    List<KeyValue> kvs = ProtoKv.fromProto(request.getKvsList());
+    requireWritable(kvs.stream().map(KeyValue::key).toList());
+    Unary.replyLater(BATCH_PUT, responses, store().batchPutAsync(kvs, request.getPrevKv()),
         prevs -> BatchPutResponse.newBuilder()
             .setHeader(ResponseHeaders.ok())
             .addAllPrevKvs(ProtoKv.toProto(prevs))
@@ -98,8 +116,9 @@ final class StoreService extends StoreGrpc.StoreImplBase {
   @Override
   public void batchDelete(BatchDeleteRequest request,
       StreamObserver<BatchDeleteResponse> responses) {
-    Unary.replyLater(BATCH_DELETE, responses,
-        store().batchDeleteAsync(ProtoKv.keys(request.getKeysList()), request.getPrevKv()),
+    List<byte[]> keys = ProtoKv.keys(request.getKeysList());
+    requireWritable(keys);
+    Unary.replyLater(BATCH_DELETE, responses, store().batchDeleteAsync(keys, request.getPrevKv()),
         prevs -> BatchDeleteResponse.newBuilder()
             .setHeader(ResponseHeaders.ok())
             .addAllPrevKvs(ProtoKv.toProto(prevs))
@@ -109,6 +128,7 @@ final class StoreService extends StoreGrpc.StoreImplBase {
   @Override
   public void compareAndPut(CompareAndPutRequest request,
       StreamObserver<CompareAndPutResponse> responses) {
+    requireWritable(io.metasrv.kv.RangeRequest.single(request.getKey().toByteArray()));
     // GreptimeDB: an empty expect means "put only if the key does not exist".
     byte[] expect = request.getExpect().isEmpty() ? null : request.getExpect().toByteArray();
     Unary.replyLater(COMPARE_AND_PUT, responses, store().compareAndPutAsync(
@@ -125,8 +145,10 @@ final class StoreService extends StoreGrpc.StoreImplBase {
   @Override
   public void deleteRange(DeleteRangeRequest request,
       StreamObserver<DeleteRangeResponse> responses) {
-    Unary.replyLater(DELETE_RANGE, responses, store().deleteRangeAsync(
-        ProtoKv.range(request.getKey(), request.getRangeEnd(), 0, false), request.getPrevKv()),
+    io.metasrv.kv.RangeRequest range = ProtoKv.range(request.getKey(), request.getRangeEnd(), 0, false);
+    requireWritable(range);
+    Unary.replyLater(DELETE_RANGE, responses, store().deleteRangeAsync(range,
+        request.getPrevKv()),
         deleted -> DeleteRangeResponse.newBuilder()
             .setHeader(ResponseHeaders.ok())
             .setDeleted(deleted.deleted())

@@ -79,6 +79,23 @@ public final class LeaderCachedKv implements KvBackend {
     return false;
   }
 
+  /** Whether {@code range} selects any key under a cached prefix. */
+  public boolean overlapsCached(RangeRequest range) {
+    if (range.isSingleKey()) {
+      return isCached(range.key());
+    }
+    for (byte[] prefix : cachedPrefixes) {
+      byte[] prefixEnd = Bytes.prefixEnd(prefix);
+      boolean startsBeforePrefixEnds = Bytes.ORDER.compare(range.key(), prefixEnd) < 0;
+      boolean endsAfterPrefixStarts = range.isOpenEnded()
+          || Bytes.ORDER.compare(prefix, range.rangeEnd()) < 0;
+      if (startsBeforePrefixEnds && endsAfterPrefixStarts) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Override
   public String name() {
     return inner.name();

@@ -22,6 +22,7 @@ import io.metasrv.kv.Bytes;
 import io.metasrv.kv.KvBackend;
 import io.metasrv.kv.KvException;
 import io.metasrv.kv.LeaderCachedKv;
+import io.metasrv.kv.RangeRequest;
 import io.metasrv.metadata.CatalogNameKey;
 import io.metasrv.metadata.MaintenanceMode;
 import io.metasrv.metadata.NodeAddressKey;
@@ -479,6 +480,11 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   @Override
   public KvBackend store() {
     return kv;
+  }
+
+  @Override
+  public boolean mayWrite(RangeRequest keys) {
+    return isLeader() || !kv.overlapsCached(keys);
   }
 
   /** Starts empty after every leader change: a new leader rebuilds it from heartbeats. */

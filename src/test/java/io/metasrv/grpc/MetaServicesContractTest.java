@@ -396,6 +396,41 @@ abstract class MetaServicesContractTest {
   }
 
   @Test
+  void followerLeavesWritesOfKeysTheLeaderCachesToTheLeader() {
+    ByteString route = utf8("__table_route/4096");
+    StoreGrpc.StoreBlockingStub followerStore = store(follower);
+    List<Runnable> refused = List.of(
+        () -> followerStore.put(PutRequest.newBuilder().setKey(route).setValue(utf8("x"))
+            .build()),
+        () -> followerStore.batchPut(BatchPutRequest.newBuilder().addKvs(kv("plain", "1"))
+            .addKvs(kv("__node_address/0/7", "{}")).build()),
+        () -> followerStore.batchDelete(BatchDeleteRequest.newBuilder().addKeys(route).build()),
+        () -> followerStore.compareAndPut(CompareAndPutRequest.newBuilder().setKey(route)
+            .setValue(utf8("x")).build()),
+        () -> followerStore.deleteRange(DeleteRangeRequest.newBuilder().setKey(utf8("__t"))
+            .setRangeEnd(utf8("__u")).build()),
+        () -> followerStore.deleteRange(DeleteRangeRequest.newBuilder().setKey(utf8("\0"))
+            .setRangeEnd(utf8("\0")).build()));
+    for (Runnable write : refused) {
+      assertThatThrownBy(write::run).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(e.getStatus().getDescription()).contains(leader.addr());
+      });
+    }
+    assertThat(store(leader).range(RangeRequest.newBuilder().setKey(utf8("plain")).build())
+        .getKvsList()).as("a refused batch writes nothing").isEmpty();
+
+    followerStore.put(PutRequest.newBuilder().setKey(utf8("__table_info/4096"))
+        .setValue(utf8("ok")).build());
+    followerStore.deleteRange(DeleteRangeRequest.newBuilder().setKey(utf8("a"))
+        .setRangeEnd(utf8("b")).build());
+    store(leader).put(PutRequest.newBuilder().setKey(route).setValue(utf8("v1")).build());
+    assertThat(followerStore.range(RangeRequest.newBuilder().setKey(route).build())
+        .getKvsList()).as("followers read every key").containsExactly(kv("__table_route/4096",
+            "v1"));
+  }
+
+  @Test
   void followerAnswersNotLeaderToClusterAndProcedureCalls() {
     ClusterGrpc.ClusterBlockingStub cluster = ClusterGrpc.newBlockingStub(follower.channel)
         .withCompression("zstd");
