@@ -1,0 +1,43 @@
+package io.metasrv.selector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.metasrv.cluster.ClusterKeys;
+import io.metasrv.cluster.ClusterView;
+import io.metasrv.cluster.LeaseValue;
+import io.metasrv.kv.Bytes;
+import org.junit.jupiter.api.Test;
+
+class DatanodeCandidatesTest {
+  private static final long NOW = 1_700_000_000_000L;
+  private final ClusterView view = new ClusterView();
+
+  @Test
+  void aliveDatanodesWithTheRegionCountOfTheirLastStat() {
+    lease(1, NOW - 9_999, "10.0.0.1:4001");
+    lease(2, NOW - 10_000, "10.0.0.2:4001");
+    lease(3, NOW - 1, "10.0.0.3:4001");
+    view.kv().put(ClusterKeys.datanodeStat(1), Bytes.utf8("[" + stat(1, 5) + "," + stat(1, 7)
+        + "]"));
+    view.kv().put(ClusterKeys.datanodeStat(2), Bytes.utf8("[" + stat(2, 1) + "]"));
+
+    assertThat(DatanodeCandidates.alive(view, NOW)).containsExactlyInAnyOrder(
+        SelectorCandidate.withRegionCount(1, "10.0.0.1:4001", 7),
+        SelectorCandidate.of(3, "10.0.0.3:4001"));
+  }
+
+  @Test
+  void noAliveDatanodeMeansNoCandidate() {
+    lease(1, NOW - 60_000, "10.0.0.1:4001");
+    assertThat(DatanodeCandidates.alive(view, NOW)).isEmpty();
+  }
+
+  private void lease(long id, long renewedAt, String addr) {
+    view.kv().put(ClusterKeys.datanodeLease(id), new LeaseValue(renewedAt, addr).encode());
+  }
+
+  private static String stat(long id, long regions) {
+    return "{\"timestamp_millis\":1,\"id\":" + id + ",\"addr\":\"a\",\"rcus\":0,\"wcus\":0,"
+        + "\"region_num\":" + regions + ",\"region_stats\":[],\"node_epoch\":1}";
+  }
+}
