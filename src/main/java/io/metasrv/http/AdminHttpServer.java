@@ -20,8 +20,12 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -53,6 +57,8 @@ public final class AdminHttpServer implements AutoCloseable {
   /** Request bodies are small JSON documents; anything larger is refused. */
   private static final int MAX_BODY_BYTES = 64 * 1024;
   private static final ObjectMapper JSON_MAPPER = new ObjectMapper();
+  private static final int WORKERS = 4;
+  private static final int WORKER_QUEUE = 64;
   private static final String HEARTBEAT_HELP_TEXT = """
       - GET /admin/heartbeat
       - GET /admin/heartbeat?addr=127.0.0.1:3001
@@ -61,31 +67,45 @@ public final class AdminHttpServer implements AutoCloseable {
   private final AdminBackend backend;
   private final PrometheusMeterRegistry registry;
   private final HttpServer server;
-  private final ExecutorService executor;
+  private final ExecutorService dispatch;
+  private final ExecutorService workers;
 
   private AdminHttpServer(AdminBackend backend, PrometheusMeterRegistry registry, HttpServer server,
-      ExecutorService executor) {
+      ExecutorService dispatch, ExecutorService workers) {
     this.backend = backend;
     this.registry = registry;
     this.server = server;
-    this.executor = executor;
+    this.dispatch = dispatch;
+    this.workers = workers;
   }
 
-  /** Binds {@code address} and starts serving on a small pool of named threads. */
+  /**
+   * Binds {@code address} and starts serving. Requests are read on two dispatch threads, which
+   * also answer the routes that need neither the store nor the leader's view ({@code /health},
+   * {@code /admin/health}, {@code /admin/leader}, {@code /metrics}): a liveness probe is answered
+   * even while every worker waits on a slow store. The other routes run on {@value #WORKERS}
+   * workers with a queue of {@value #WORKER_QUEUE}; beyond that they are answered 503.
+   */
   public static AdminHttpServer start(InetSocketAddress address, AdminBackend backend,
       PrometheusMeterRegistry registry) throws IOException {
     HttpServer server = HttpServer.create(address, 64);
-    AtomicInteger threads = new AtomicInteger();
-    ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
-      Thread t = new Thread(r, "metasrv-http-" + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    AdminHttpServer admin = new AdminHttpServer(backend, registry, server, executor);
+    ExecutorService dispatch = Executors.newFixedThreadPool(2, namedThreads("metasrv-http-"));
+    ExecutorService workers = new ThreadPoolExecutor(WORKERS, WORKERS, 0, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(WORKER_QUEUE), namedThreads("metasrv-http-worker-"));
+    AdminHttpServer admin = new AdminHttpServer(backend, registry, server, dispatch, workers);
     server.createContext("/", admin::handle);
-    server.setExecutor(executor);
+    server.setExecutor(dispatch);
     server.start();
     return admin;
+  }
+
+  private static ThreadFactory namedThreads(String prefix) {
+    AtomicInteger threads = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + threads.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   public InetSocketAddress address() {
@@ -95,14 +115,16 @@ public final class AdminHttpServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
-    executor.shutdown();
-    try {
-      if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+    for (ExecutorService executor : List.of(workers, dispatch)) {
+      executor.shutdown();
+      try {
+        if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+          executor.shutdownNow();
+        }
+      } catch (InterruptedException e) {
         executor.shutdownNow();
+        Thread.currentThread().interrupt();
       }
-    } catch (InterruptedException e) {
-      executor.shutdownNow();
-      Thread.currentThread().interrupt();
     }
   }
 
@@ -111,15 +133,41 @@ public final class AdminHttpServer implements AutoCloseable {
     String method = exchange.getRequestMethod();
     String path = exchange.getRequestURI().getPath();
     Route route = Route.of(path);
-    int status;
-    try (exchange; InputStream in = exchange.getRequestBody()) {
-      byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
+    byte[] body;
+    try (InputStream in = exchange.getRequestBody()) {
+      body = in.readNBytes(MAX_BODY_BYTES + 1);
       in.transferTo(OutputStream.nullOutputStream());
-      status = respond(exchange, route, method, body);
     } catch (IOException e) {
       log.debug("admin http: client went away during {} {}: {}", method, path, e.toString());
+      exchange.close();
+      record(method, route, 499, start);
+      return;
+    }
+    if (route.answeredInline) {
+      answer(exchange, route, method, body, start);
+      return;
+    }
+    try {
+      workers.execute(() -> answer(exchange, route, method, body, start));
+    } catch (RejectedExecutionException e) {
+      answer(exchange, Route.BUSY, method, body, start);
+    }
+  }
+
+  private void answer(HttpExchange exchange, Route route, String method, byte[] body,
+      long start) {
+    int status;
+    try (exchange) {
+      status = respond(exchange, route, method, body);
+    } catch (IOException e) {
+      log.debug("admin http: client went away during {} {}: {}", method, route.template,
+          e.toString());
       status = 499;
     }
+    record(method, route, status, start);
+  }
+
+  private void record(String method, Route route, int status, long start) {
     Timer.builder("metasrv.http.requests")
         .description("Admin HTTP requests by route, method and status")
         .tags("method", method, "route", route.template, "status", Integer.toString(status))
@@ -132,6 +180,10 @@ public final class AdminHttpServer implements AutoCloseable {
     try {
       if (body.length > MAX_BODY_BYTES) {
         throw new HttpError(413, "request body larger than " + MAX_BODY_BYTES + " bytes");
+      }
+      if (route == Route.BUSY) {
+        exchange.getResponseHeaders().set("Retry-After", "1");
+        throw new HttpError(503, "too many admin requests waiting; try again shortly");
       }
       if (!route.methods.contains(method)) {
         if (route == Route.NOT_FOUND) {
@@ -161,7 +213,7 @@ public final class AdminHttpServer implements AutoCloseable {
             "{\"table_id\":" + backend.allocateTableId() + "}");
         case METRICS -> send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",
             registry.scrape());
-        case NOT_FOUND -> throw new IllegalStateException("unreachable");
+        case NOT_FOUND, BUSY -> throw new IllegalStateException("unreachable");
       };
     } catch (HttpError e) {
       return send(exchange, e.status(), TEXT, e.getMessage() + "\n");
@@ -274,29 +326,36 @@ public final class AdminHttpServer implements AutoCloseable {
     return params;
   }
 
-  /** The routes; {@code template} is the metric label, so unknown paths share one label. */
+  /**
+   * The routes; {@code template} is the metric label, so unknown paths share one label. Routes
+   * answered inline need neither the store nor the leader's view.
+   */
   private enum Route {
-    HEALTH("/health", "GET", "HEAD"),
-    ADMIN_HEALTH("/admin/health", "GET", "HEAD"),
-    LEADER("/admin/leader", "GET"),
-    MAINTENANCE("/admin/maintenance", "GET", "PUT", "POST"),
-    MAINTENANCE_STATUS("/admin/maintenance/status", "GET"),
-    MAINTENANCE_ENABLE("/admin/maintenance/enable", "POST"),
-    MAINTENANCE_DISABLE("/admin/maintenance/disable", "POST"),
-    NODE_LEASE("/admin/node-lease", "GET"),
-    HEARTBEAT("/admin/heartbeat", "GET"),
-    HEARTBEAT_HELP("/admin/heartbeat/help", "GET"),
-    NEXT_TABLE_ID("/admin/sequence/table/next-id", "GET"),
-    SET_NEXT_TABLE_ID("/admin/sequence/table/set-next-id", "POST"),
-    ALLOCATE_TABLE_ID("/admin/sequence/table/allocate", "POST"),
-    METRICS("/metrics", "GET"),
-    NOT_FOUND("other");
+    HEALTH("/health", true, "GET", "HEAD"),
+    ADMIN_HEALTH("/admin/health", true, "GET", "HEAD"),
+    LEADER("/admin/leader", true, "GET"),
+    MAINTENANCE("/admin/maintenance", false, "GET", "PUT", "POST"),
+    MAINTENANCE_STATUS("/admin/maintenance/status", false, "GET"),
+    MAINTENANCE_ENABLE("/admin/maintenance/enable", false, "POST"),
+    MAINTENANCE_DISABLE("/admin/maintenance/disable", false, "POST"),
+    NODE_LEASE("/admin/node-lease", false, "GET"),
+    HEARTBEAT("/admin/heartbeat", false, "GET"),
+    HEARTBEAT_HELP("/admin/heartbeat/help", true, "GET"),
+    NEXT_TABLE_ID("/admin/sequence/table/next-id", false, "GET"),
+    SET_NEXT_TABLE_ID("/admin/sequence/table/set-next-id", false, "POST"),
+    ALLOCATE_TABLE_ID("/admin/sequence/table/allocate", false, "POST"),
+    METRICS("/metrics", true, "GET"),
+    NOT_FOUND("other", true),
+    /** Any worker route while the workers' queue is full. */
+    BUSY("busy", true);
 
     private final String template;
+    private final boolean answeredInline;
     private final List<String> methods;
 
-    Route(String template, String... methods) {
+    Route(String template, boolean answeredInline, String... methods) {
       this.template = template;
+      this.answeredInline = answeredInline;
       this.methods = List.of(methods);
     }
 
@@ -304,7 +363,7 @@ public final class AdminHttpServer implements AutoCloseable {
       String trimmed = path.length() > 1 && path.endsWith("/")
           ? path.substring(0, path.length() - 1) : path;
       for (Route route : values()) {
-        if (route.template.equals(trimmed)) {
+        if (route != BUSY && route.template.equals(trimmed)) {
           return route;
         }
       }

@@ -23,7 +23,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -234,6 +238,35 @@ class AdminHttpServerTest {
     }
   }
 
+  @Test
+  void livenessIsAnsweredWhileEveryWorkerWaitsOnTheStoreAndExcessRequestsAreTurnedAway()
+      throws Exception {
+    backend.storeGate = new CountDownLatch(1);
+    URI maintenance = URI.create("http://127.0.0.1:" + server.address().getPort()
+        + "/admin/maintenance");
+    List<CompletableFuture<HttpResponse<String>>> waiting = new ArrayList<>();
+    for (int i = 0; i < 80; i++) {
+      waiting.add(client.sendAsync(HttpRequest.newBuilder(maintenance).build(),
+          HttpResponse.BodyHandlers.ofString()));
+    }
+    // 4 workers busy and 64 queued: the other 12 are answered at once
+    await().atMost(Duration.ofSeconds(30)).until(() -> waiting.stream()
+        .filter(CompletableFuture::isDone).count() == 12);
+    assertThat(waiting.stream().filter(CompletableFuture::isDone)
+        .map(CompletableFuture::join))
+        .allSatisfy(busy -> {
+          assertThat(busy.statusCode()).isEqualTo(503);
+          assertThat(busy.headers().firstValue("Retry-After")).hasValue("1");
+        });
+    assertThat(call("GET", "/admin/health").statusCode()).isEqualTo(200);
+    assertThat(call("GET", "/health").statusCode()).isEqualTo(200);
+
+    backend.storeGate.countDown();
+    CompletableFuture.allOf(waiting.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+    assertThat(waiting.stream().map(CompletableFuture::join)
+        .filter(response -> response.statusCode() == 200)).hasSize(68);
+  }
+
   private HttpResponse<String> call(String method, String path) throws Exception {
     return call(method, path, "");
   }
@@ -252,6 +285,7 @@ class AdminHttpServerTest {
     volatile NodeHealth health = NodeHealth.LEADER;
     volatile Optional<String> leader = Optional.empty();
     volatile boolean storeDown;
+    volatile CountDownLatch storeGate = new CountDownLatch(0);
     final ClusterView view = new ClusterView();
     final ClusterReports reports = new ClusterReports(view);
     volatile Optional<NotLeaderException> refusal = Optional.empty();
@@ -329,6 +363,11 @@ class AdminHttpServerTest {
     }
 
     private void failIfStoreDown() {
+      try {
+        storeGate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       if (storeDown) {
         throw new KvUnavailableException("store is down", null);
       }
