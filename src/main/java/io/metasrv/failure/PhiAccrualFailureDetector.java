@@ -26,9 +26,22 @@ public final class PhiAccrualFailureDetector {
   private final double minStdDeviationMillis;
   private final long acceptablePauseMillis;
   private final long firstHeartbeatEstimateMillis;
-  private final IntervalHistory history = new IntervalHistory();
+  private final IntervalHistory history;
   private boolean heartbeated;
   private long lastHeartbeatMillis;
+
+  /** A detector with the same options, history and last heartbeat as {@code other}. */
+  public PhiAccrualFailureDetector(PhiAccrualFailureDetector other) {
+    synchronized (other) {
+      this.threshold = other.threshold;
+      this.minStdDeviationMillis = other.minStdDeviationMillis;
+      this.acceptablePauseMillis = other.acceptablePauseMillis;
+      this.firstHeartbeatEstimateMillis = other.firstHeartbeatEstimateMillis;
+      this.history = other.history.copy();
+      this.heartbeated = other.heartbeated;
+      this.lastHeartbeatMillis = other.lastHeartbeatMillis;
+    }
+  }
 
   public PhiAccrualFailureDetector(FailureDetectorOptions options) {
     // GreptimeDB reads the threshold as an f32; rounding it the same way keeps
@@ -37,6 +50,7 @@ public final class PhiAccrualFailureDetector {
     this.minStdDeviationMillis = options.minStdDeviation().toMillis();
     this.acceptablePauseMillis = options.acceptableHeartbeatPause().toMillis();
     this.firstHeartbeatEstimateMillis = options.firstHeartbeatEstimate().toMillis();
+    this.history = new IntervalHistory();
     if (minStdDeviationMillis <= 0) {
       throw new IllegalArgumentException("min_std_deviation must be positive, got "
           + options.minStdDeviation());
@@ -119,6 +133,16 @@ public final class PhiAccrualFailureDetector {
     private int size;
     private long sum;
     private long squaredSum;
+
+    IntervalHistory copy() {
+      IntervalHistory copy = new IntervalHistory();
+      copy.intervals = intervals.clone();
+      copy.oldest = oldest;
+      copy.size = size;
+      copy.sum = sum;
+      copy.squaredSum = squaredSum;
+      return copy;
+    }
 
     void add(long interval) {
       if (size == MAX_SAMPLE_SIZE) {

@@ -4,14 +4,19 @@ import io.metasrv.config.FailureDetectorOptions;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
- * One {@link PhiAccrualFailureDetector} per region replica, keyed by (datanode id, region id), as
- * GreptimeDB's region supervisor keeps them.
+ * A {@link PhiAccrualFailureDetector} per region replica, keyed by (datanode id, region id), as
+ * GreptimeDB's region supervisor keeps them, judging every replica exactly as GreptimeDB does,
+ * in a fraction of the memory.
  *
  * <p>A detector is created by the first heartbeat that mentions its region, or by
  * {@link #register} when a region is created or moved, which seeds it with the current time so
@@ -19,14 +24,25 @@ import java.util.function.LongSupplier;
  * region was dropped or moved away ({@link #remove}), its datanode expired
  * ({@link #removeDatanode}), leadership changed ({@link #clear}), or its failure was handled.
  *
+ * <p><b>Shared histories.</b> A detector holds the last 1000 heartbeat intervals (8 KB), and a
+ * datanode reports all its regions in the same heartbeats, so their detectors hold the same
+ * numbers. Regions of a datanode whose detectors are in the same state (same history, same last
+ * heartbeat) therefore share one detector, a <i>cohort</i>: the regions first seen in the same
+ * heartbeat, or registered together. A heartbeat that reports every member of a cohort updates
+ * the shared detector once; one that reports only some of them gives those a copy, updated, as
+ * a cohort of their own (copy on divergence). So every region is judged on exactly the
+ * history its own detector would have under GreptimeDB, while a datanode with 100 regions
+ * reported in every heartbeat costs one detector, not 100; judging all of them costs one phi
+ * per cohort.
+ *
  * <p>Heartbeat timestamps and the clock given here must be the same millisecond clock (the
- * leader's). Thread-safe: heartbeats of many datanodes and the supervisor's ticks may run at once.
+ * leader's). Thread-safe: heartbeats of many datanodes and the supervisor's ticks may run at
+ * once; each datanode's detectors are guarded by their own lock.
  */
 public final class RegionFailureDetectors {
   private final FailureDetectorOptions options;
   private final LongSupplier clockMillis;
-  private final Map<DatanodeRegion, PhiAccrualFailureDetector> detectors =
-      new ConcurrentHashMap<>();
+  private final Map<Long, DatanodeDetectors> datanodes = new ConcurrentHashMap<>();
 
   /**
    * @param clockMillis the leader's clock in milliseconds, read by {@link #register} and
@@ -37,10 +53,18 @@ public final class RegionFailureDetectors {
     this.clockMillis = clockMillis;
   }
 
+  /** Records that a heartbeat of {@code datanodeId} received at {@code timestampMillis} reported
+   * {@code regionIds}. */
+  public void heartbeat(long datanodeId, Collection<Long> regionIds, long timestampMillis) {
+    if (regionIds.isEmpty()) {
+      return;
+    }
+    datanode(datanodeId).heartbeat(regionIds, timestampMillis);
+  }
+
   /** Records that a heartbeat received at {@code timestampMillis} reported the region. */
   public void heartbeat(DatanodeRegion region, long timestampMillis) {
-    detectors.computeIfAbsent(region, r -> new PhiAccrualFailureDetector(options))
-        .heartbeat(timestampMillis);
+    heartbeat(region.datanodeId(), List.of(region.regionId()), timestampMillis);
   }
 
   /**
@@ -49,25 +73,17 @@ public final class RegionFailureDetectors {
    */
   public void register(Collection<DatanodeRegion> regions) {
     long now = clockMillis.getAsLong();
-    for (DatanodeRegion region : regions) {
-      detectors.computeIfAbsent(region, r -> {
-        PhiAccrualFailureDetector detector = new PhiAccrualFailureDetector(options);
-        detector.heartbeat(now);
-        return detector;
-      });
-    }
+    Map<Long, List<Long>> byDatanode = new LinkedHashMap<>();
+    regions.forEach(region -> byDatanode.computeIfAbsent(region.datanodeId(),
+        id -> new ArrayList<>()).add(region.regionId()));
+    byDatanode.forEach((datanodeId, regionIds) -> datanode(datanodeId).register(regionIds, now));
   }
 
   /** The regions whose detector judges them unavailable now, by datanode and region id. */
   public List<FailedRegion> failed() {
     long now = clockMillis.getAsLong();
     List<FailedRegion> failed = new ArrayList<>();
-    detectors.forEach((region, detector) -> {
-      double phi = detector.phi(now);
-      if (phi >= detector.threshold()) {
-        failed.add(new FailedRegion(region, phi, detector.lastHeartbeatMillis().orElseThrow()));
-      }
-    });
+    datanodes.forEach((datanodeId, detectors) -> detectors.collectFailed(now, failed));
     failed.sort(Comparator.comparingLong((FailedRegion f) -> f.region().datanodeId())
         .thenComparingLong(f -> f.region().regionId()));
     return failed;
@@ -75,30 +91,155 @@ public final class RegionFailureDetectors {
 
   /** Stops watching a region replica (dropped, moved away, or its failure handled). */
   public void remove(DatanodeRegion region) {
-    detectors.remove(region);
+    DatanodeDetectors detectors = datanodes.get(region.datanodeId());
+    if (detectors != null) {
+      detectors.remove(region.regionId());
+    }
   }
 
   /** Stops watching several region replicas. */
   public void removeAll(Collection<DatanodeRegion> regions) {
-    regions.forEach(detectors::remove);
+    regions.forEach(this::remove);
   }
 
   /** Stops watching every region of a datanode (the node left the cluster). */
   public void removeDatanode(long datanodeId) {
-    detectors.keySet().removeIf(region -> region.datanodeId() == datanodeId);
+    datanodes.remove(datanodeId);
   }
 
   /** Forgets every detector, as a new leader starts. */
   public void clear() {
-    detectors.clear();
+    datanodes.clear();
   }
 
   public boolean contains(DatanodeRegion region) {
-    return detectors.containsKey(region);
+    DatanodeDetectors detectors = datanodes.get(region.datanodeId());
+    return detectors != null && detectors.contains(region.regionId());
   }
 
   /** The number of region replicas watched. */
   public int size() {
-    return detectors.size();
+    return datanodes.values().stream().mapToInt(DatanodeDetectors::size).sum();
+  }
+
+  /** The number of distinct detectors kept for them (at most {@link #size()}). */
+  public int detectorCount() {
+    return datanodes.values().stream().mapToInt(DatanodeDetectors::cohortCount).sum();
+  }
+
+  private DatanodeDetectors datanode(long datanodeId) {
+    return datanodes.computeIfAbsent(datanodeId, DatanodeDetectors::new);
+  }
+
+  /** Regions sharing one detector, and how many of them there are. */
+  private static final class Cohort {
+    final PhiAccrualFailureDetector detector;
+    int members;
+
+    Cohort(PhiAccrualFailureDetector detector) {
+      this.detector = detector;
+    }
+  }
+
+  /** One datanode's regions and their cohorts; every method holds this object's lock. */
+  private final class DatanodeDetectors {
+    private final long datanodeId;
+    private final Map<Long, Cohort> cohortOf = new HashMap<>();
+
+    DatanodeDetectors(long datanodeId) {
+      this.datanodeId = datanodeId;
+    }
+
+    synchronized void heartbeat(Collection<Long> regionIds, long timestampMillis) {
+      Map<Cohort, List<Long>> reported = new IdentityHashMap<>();
+      List<Long> unseen = new ArrayList<>();
+      for (Long regionId : new LinkedHashSet<>(regionIds)) {
+        Cohort cohort = cohortOf.get(regionId);
+        if (cohort == null) {
+          unseen.add(regionId);
+        } else {
+          reported.computeIfAbsent(cohort, c -> new ArrayList<>()).add(regionId);
+        }
+      }
+      reported.forEach((cohort, members) -> {
+        if (members.size() == cohort.members) {
+          cohort.detector.heartbeat(timestampMillis);
+        } else {
+          Cohort diverged = new Cohort(new PhiAccrualFailureDetector(cohort.detector));
+          diverged.detector.heartbeat(timestampMillis);
+          members.forEach(regionId -> move(regionId, cohort, diverged));
+        }
+      });
+      if (!unseen.isEmpty()) {
+        Cohort joined = new Cohort(new PhiAccrualFailureDetector(options));
+        joined.detector.heartbeat(timestampMillis);
+        unseen.forEach(regionId -> join(regionId, joined));
+      }
+    }
+
+    synchronized void register(List<Long> regionIds, long nowMillis) {
+      Cohort joined = new Cohort(new PhiAccrualFailureDetector(options));
+      joined.detector.heartbeat(nowMillis);
+      for (Long regionId : regionIds) {
+        if (!cohortOf.containsKey(regionId)) {
+          join(regionId, joined);
+        }
+      }
+    }
+
+    synchronized void collectFailed(long nowMillis, List<FailedRegion> failed) {
+      Map<Cohort, Double> failedCohorts = new IdentityHashMap<>();
+      for (Cohort cohort : cohorts()) {
+        double phi = cohort.detector.phi(nowMillis);
+        if (phi >= cohort.detector.threshold()) {
+          failedCohorts.put(cohort, phi);
+        }
+      }
+      if (failedCohorts.isEmpty()) {
+        return;
+      }
+      cohortOf.forEach((regionId, cohort) -> {
+        Double phi = failedCohorts.get(cohort);
+        if (phi != null) {
+          failed.add(new FailedRegion(new DatanodeRegion(datanodeId, regionId), phi,
+              cohort.detector.lastHeartbeatMillis().orElseThrow()));
+        }
+      });
+    }
+
+    synchronized void remove(long regionId) {
+      Cohort cohort = cohortOf.remove(regionId);
+      if (cohort != null) {
+        cohort.members--;
+      }
+    }
+
+    synchronized boolean contains(long regionId) {
+      return cohortOf.containsKey(regionId);
+    }
+
+    synchronized int size() {
+      return cohortOf.size();
+    }
+
+    synchronized int cohortCount() {
+      return cohorts().size();
+    }
+
+    private Collection<Cohort> cohorts() {
+      Map<Cohort, Boolean> distinct = new IdentityHashMap<>();
+      cohortOf.values().forEach(cohort -> distinct.put(cohort, Boolean.TRUE));
+      return distinct.keySet();
+    }
+
+    private void join(long regionId, Cohort cohort) {
+      cohortOf.put(regionId, cohort);
+      cohort.members++;
+    }
+
+    private void move(long regionId, Cohort from, Cohort to) {
+      from.members--;
+      join(regionId, to);
+    }
   }
 }
