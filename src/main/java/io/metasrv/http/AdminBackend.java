@@ -38,6 +38,15 @@ public interface AdminBackend {
   String heartbeatsJson(Optional<String> addr);
 
   /**
+   * The region replicas the failure detectors judged failed at the supervisor's last tick, as
+   * {@code [{"datanode_id":N,"region_id":N,"table_id":N,"region_number":N,"phi":X,
+   * "last_heartbeat_millis":N,"failed_since_millis":N}]}.
+   *
+   * @throws NotLeaderException on a node that does not lead
+   */
+  String failedRegionsJson();
+
+  /**
    * The next table id the table-id sequence would reserve ({@code __meta_seq-table_id}), read
    * without reserving anything.
    *

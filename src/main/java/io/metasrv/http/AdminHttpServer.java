@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * seed's form, and newer GreptimeDB's for older greptimedb-operator versions) and {@code POST
  * /admin/maintenance/enable|disable} (the newer form) set it, all answering {@code {"enabled":
  * bool}}; GreptimeDB's {@code GET /admin/node-lease}, {@code GET /admin/heartbeat[?addr=]} and
- * {@code /admin/heartbeat/help} (leader only); newer GreptimeDB's {@code GET
+ * {@code /admin/heartbeat/help} and our {@code GET /admin/failed-regions} (leader only); newer GreptimeDB's {@code GET
  * /admin/sequence/table/next-id} and {@code POST /admin/sequence/table/set-next-id} (body {@code
  * {"next_table_id":N}}, both answering {@code {"next_table_id":N}}), and our {@code POST
  * /admin/sequence/table/allocate} ({@code {"table_id":N}}), leader only; {@code GET /metrics} in
@@ -206,6 +206,7 @@ public final class AdminHttpServer implements AutoCloseable {
         case HEARTBEAT -> send(exchange, 200, JSON, backend.heartbeatsJson(
             Optional.ofNullable(queryParams(exchange.getRequestURI()).get("addr"))));
         case HEARTBEAT_HELP -> send(exchange, 200, TEXT, HEARTBEAT_HELP_TEXT);
+        case FAILED_REGIONS -> send(exchange, 200, JSON, backend.failedRegionsJson());
         case NEXT_TABLE_ID -> sendNextTableId(exchange, backend.nextTableId());
         case SET_NEXT_TABLE_ID -> sendNextTableId(exchange,
             backend.setNextTableId(nextTableIdOf(body)));
@@ -341,6 +342,7 @@ public final class AdminHttpServer implements AutoCloseable {
     NODE_LEASE("/admin/node-lease", false, "GET"),
     HEARTBEAT("/admin/heartbeat", false, "GET"),
     HEARTBEAT_HELP("/admin/heartbeat/help", true, "GET"),
+    FAILED_REGIONS("/admin/failed-regions", false, "GET"),
     NEXT_TABLE_ID("/admin/sequence/table/next-id", false, "GET"),
     SET_NEXT_TABLE_ID("/admin/sequence/table/set-next-id", false, "POST"),
     ALLOCATE_TABLE_ID("/admin/sequence/table/allocate", false, "POST"),

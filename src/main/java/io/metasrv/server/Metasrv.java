@@ -5,6 +5,11 @@ import io.metasrv.cluster.ClusterView;
 import io.metasrv.election.Election;
 import io.metasrv.election.LeaderChange;
 import io.metasrv.election.MetasrvNodeInfo;
+import io.metasrv.config.MetasrvOptions;
+import io.metasrv.failure.FailedRegionsReport;
+import io.metasrv.failure.RegionFailover;
+import io.metasrv.failure.RegionFailureDetectors;
+import io.metasrv.failure.RegionSupervisor;
 import io.metasrv.fence.FencedException;
 import io.metasrv.fence.FencedKv;
 import io.metasrv.grpc.GrpcBackend;
@@ -30,12 +35,15 @@ import io.metasrv.metadata.SchemaNameKey;
 import io.metasrv.metadata.TableNameKey;
 import io.metasrv.metadata.TableRouteKey;
 import io.metasrv.metadata.sequence.Sequence;
+import io.metasrv.selector.DatanodeCandidates;
+import io.metasrv.selector.Selector;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -71,7 +79,7 @@ import org.slf4j.LoggerFactory;
  *       heartbeat handlers write the {@link ClusterView}, which is thread-safe and starts afresh
  *       once, on first use after it was marked stale.
  *   <li>The {@code metasrv-leader-timers} thread runs mailbox deadlines and, while this node
- *       leads, the removal of idle nodes from the view.
+ *       leads, the removal of idle nodes from the view and the region supervisor's ticks.
  *   <li>Handlers are added before {@link #start}, on the thread that builds the node.
  * </ul>
  *
@@ -89,10 +97,6 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
       Bytes.utf8(SchemaNameKey.PREFIX), Bytes.utf8(TableRouteKey.PREFIX),
       Bytes.utf8(NodeAddressKey.PREFIX));
 
-  /** GreptimeDB's default {@code flush_stats_factor}. */
-  private static final int DEFAULT_FLUSH_STATS_FACTOR = 3;
-  /** GreptimeDB's default {@code node_max_idle_time}. */
-  private static final Duration DEFAULT_NODE_MAX_IDLE_TIME = Duration.ofHours(24);
   /** How often the leader looks for idle nodes, as GreptimeDB's {@code NodeExpiryListener}. */
   private static final Duration NODE_EXPIRY_PERIOD = Duration.ofMinutes(1);
 
@@ -125,6 +129,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   private final Mailbox mailbox;
   private final MemoryRegionKeeper regionKeeper = new MemoryRegionKeeper();
   private final HeartbeatPipeline heartbeats;
+  private final RegionSupervisor supervisor;
   /**
    * Table ids, made afresh at every leader start: a range reserved in an earlier term is dropped
    * (a gap), so ids handed out only grow across leader changes.
@@ -132,7 +137,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   private volatile Sequence tableIds;
 
   /**
-   * A node with GreptimeDB's default heartbeat settings and metrics that go nowhere.
+   * A node with GreptimeDB's default options and metrics that go nowhere.
    *
    * @param storeReachable whether the store answered lately; a node that cannot reach its store
    *     does not report itself healthy
@@ -140,19 +145,18 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   public Metasrv(MetasrvNodeInfo nodeInfo, KvBackend kv, Election election,
       BooleanSupplier storeReachable) {
     this(nodeInfo, kv, election, storeReachable, new SimpleMeterRegistry(),
-        DEFAULT_FLUSH_STATS_FACTOR, DEFAULT_NODE_MAX_IDLE_TIME);
+        MetasrvOptions.defaults());
   }
 
   /**
    * @param kv the store; the node reads and writes it through its leader cache
    * @param storeReachable whether the store answered lately; a node that cannot reach its store
    *     does not report itself healthy
-   * @param flushStatsFactor datanode stats are stored this many at a time
-   * @param nodeMaxIdleTime the leader forgets the node info of nodes idle this long
+   * @param options what the node reads: {@code flush_stats_factor}, {@code node_max_idle_time},
+   *     {@code [failure_detector]}, {@code selector}
    */
   public Metasrv(MetasrvNodeInfo nodeInfo, KvBackend kv, Election election,
-      BooleanSupplier storeReachable, MeterRegistry registry, int flushStatsFactor,
-      Duration nodeMaxIdleTime) {
+      BooleanSupplier storeReachable, MeterRegistry registry, MetasrvOptions options) {
     this.nodeInfo = nodeInfo;
     this.kv = new LeaderCachedKv(kv, LEADER_CACHED_PREFIXES);
     this.election = election;
@@ -163,11 +167,34 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
         leaderTimers, registry);
     CacheInvalidator invalidator = new CacheInvalidator(mailbox, nodeInfo.addr(),
         System::currentTimeMillis);
+    RegionFailureDetectors detectors = new RegionFailureDetectors(options.failureDetector(),
+        System::currentTimeMillis);
     this.heartbeats = new HeartbeatPipeline(new HeartbeatHandlerChain(
         HeartbeatHandlers.standard(this::isLeader, clusterView, leaderKv, mailbox, regionKeeper,
-            invalidator, flushStatsFactor, registry, System::currentTimeMillis), registry),
+            invalidator, detectors, options.flushStatsFactor(), registry,
+            System::currentTimeMillis), registry),
         pushers, System::currentTimeMillis, registry);
-    long maxIdleMillis = nodeMaxIdleTime.toMillis();
+    this.supervisor = new RegionSupervisor(detectors, maintenance::isEnabled,
+        RegionFailover.DISABLED, Selector.forDatanodes(options.selector(), new Random()),
+        () -> DatanodeCandidates.alive(clusterView, System.currentTimeMillis()),
+        System::currentTimeMillis, registry);
+    handlers.add(new LeaderStateHandler() {
+      @Override
+      public String name() {
+        return "region supervisor";
+      }
+
+      @Override
+      public void onLeaderStart() {
+        supervisor.start(leaderTimers);
+      }
+
+      @Override
+      public void onLeaderStop() {
+        supervisor.stop();
+      }
+    });
+    long maxIdleMillis = options.nodeMaxIdleTime().toMillis();
     leaderTimers.scheduleWithFixedDelay(() -> removeIdleNodes(maxIdleMillis),
         NODE_EXPIRY_PERIOD.toMillis(), NODE_EXPIRY_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -413,6 +440,14 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
       throw notLeader();
     }
     return clusterReports.heartbeats(addr);
+  }
+
+  @Override
+  public String failedRegionsJson() {
+    if (!isLeader()) {
+      throw notLeader();
+    }
+    return FailedRegionsReport.json(supervisor.failedRegions());
   }
 
   @Override

@@ -45,9 +45,10 @@ public final class MetasrvServer implements AutoCloseable {
    * Keys that are accepted (GreptimeDB's files carry them) but that nothing reads yet; the work
    * that will read them is listed in README's "Not built yet". Shrinks as that work lands.
    */
-  private static final List<String> OPTIONS_WITHOUT_EFFECT = List.of("selector",
-      "enable_region_failover",
-      "[failure_detector]", "[procedure] (except max_metadata_value_size)", "[datanode]",
+  private static final List<String> OPTIONS_WITHOUT_EFFECT = List.of(
+      "enable_region_failover (failed regions are detected and listed, not moved)",
+      "selector (it chooses failover targets once failover exists)",
+      "[procedure] (except max_metadata_value_size)", "[datanode]",
       "[wal]", "[export_metrics]", "[tracing]", "enable_telemetry");
 
   private final Metasrv metasrv;
@@ -93,7 +94,7 @@ public final class MetasrvServer implements AutoCloseable {
       StoreProbe storeProbe = new StoreProbe(backends.kv(), STORE_PROBE_INTERVAL);
       opened.push(storeProbe);
       Metasrv metasrv = new Metasrv(nodeInfo, backends.kv(), backends.election(), storeProbe,
-          registry, options.flushStatsFactor(), options.nodeMaxIdleTime());
+          registry, options);
       // after the servers stop, so that no leader-only write still being served finds it closed
       opened.push(metasrv.leaderKv());
       registerNodeGauges(registry, metasrv, build);

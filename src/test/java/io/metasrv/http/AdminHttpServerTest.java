@@ -338,6 +338,12 @@ class AdminHttpServerTest {
     }
 
     @Override
+    public String failedRegionsJson() {
+      refuseIfSet();
+      return "[]";
+    }
+
+    @Override
     public long nextTableId() {
       refuseIfSet();
       return tableIds.peek();

@@ -1,6 +1,7 @@
 package io.metasrv.heartbeat.handler;
 
 import io.metasrv.cluster.ClusterView;
+import io.metasrv.failure.RegionFailureDetectors;
 import io.metasrv.heartbeat.CacheInvalidator;
 import io.metasrv.heartbeat.HeartbeatHandler;
 import io.metasrv.heartbeat.Mailbox;
@@ -20,12 +21,14 @@ public final class HeartbeatHandlers {
    * @param isLeader whether this node leads and may answer heartbeats
    * @param view the leader's in-memory view
    * @param leaderKv the store as the leader reads (cached) and writes (fenced) it
+   * @param detectors the failure detectors, fed with every datanode's leased regions
    * @param flushStatsFactor stats are stored this many at a time
    * @param clockMillis the clock heartbeats are stamped with on arrival (the leader's)
    */
   public static List<HeartbeatHandler> standard(BooleanSupplier isLeader, ClusterView view,
       KvBackend leaderKv, Mailbox mailbox, MemoryRegionKeeper keeper,
-      CacheInvalidator invalidator, int flushStatsFactor, MeterRegistry registry,
+      CacheInvalidator invalidator, RegionFailureDetectors detectors, int flushStatsFactor,
+      MeterRegistry registry,
       LongSupplier clockMillis) {
     return List.of(
         new ResponseHeaderHandler(),
@@ -40,6 +43,7 @@ public final class HeartbeatHandlers {
         new MailboxHandler(mailbox),
         new RegionLeaseHandler(leaderKv, keeper, registry, clockMillis),
         new FilterInactiveRegionStatsHandler(),
+        new RegionFailureHandler(detectors),
         new CollectStatsHandler(view, leaderKv, invalidator, flushStatsFactor),
         new RemapFlowPeerHandler(leaderKv),
         new FlowStateHandler(view));

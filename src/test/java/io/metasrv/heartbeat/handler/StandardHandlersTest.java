@@ -8,6 +8,9 @@ import io.metasrv.cluster.LeaseValue;
 import io.metasrv.cluster.NodeInfo;
 import io.metasrv.cluster.NodeStatus;
 import io.metasrv.cluster.Stat;
+import io.metasrv.config.FailureDetectorOptions;
+import io.metasrv.failure.DatanodeRegion;
+import io.metasrv.failure.RegionFailureDetectors;
 import io.metasrv.fence.FencedKv;
 import io.metasrv.heartbeat.CacheInvalidator;
 import io.metasrv.heartbeat.HeartbeatContext;
@@ -74,9 +77,12 @@ class StandardHandlersTest {
   private final AtomicBoolean leading = new AtomicBoolean(true);
   private final AtomicLong now = new AtomicLong(1_700_000_000_000L);
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final RegionFailureDetectors detectors =
+      new RegionFailureDetectors(FailureDetectorOptions.defaults(), now::get);
   private final HeartbeatHandlerChain chain = new HeartbeatHandlerChain(
       HeartbeatHandlers.standard(leading::get, view, leaderKv, mailbox, keeper,
-          new CacheInvalidator(mailbox, "10.0.0.1:3002", now::get), 3, registry, now::get),
+          new CacheInvalidator(mailbox, "10.0.0.1:3002", now::get), detectors, 3, registry,
+          now::get),
       registry);
 
   StandardHandlersTest() {
@@ -95,7 +101,7 @@ class StandardHandlersTest {
         "OnLeaderStartHandler", "ExtractStatHandler", "CollectDatanodeClusterInfoHandler",
         "CollectFrontendClusterInfoHandler", "CollectFlownodeClusterInfoHandler",
         "MailboxHandler", "RegionLeaseHandler", "FilterInactiveRegionStatsHandler",
-        "CollectStatsHandler", "RemapFlowPeerHandler", "FlowStateHandler");
+        "RegionFailureHandler", "CollectStatsHandler", "RemapFlowPeerHandler", "FlowStateHandler");
   }
 
   @Test
@@ -141,9 +147,15 @@ class StandardHandlersTest {
         .isEqualTo(new NodeStatus.Datanode(0, 0, 4, 2));
     assertThat(info.lastActivityTs()).isEqualTo(now.get());
 
+    assertThat(detectors.size()).as("the leased regions feed the failure detectors").isEqualTo(4);
+    assertThat(detectors.contains(new DatanodeRegion(7, ROUTED_LEADER))).isTrue();
+    assertThat(detectors.contains(new DatanodeRegion(7, UNROUTED))).isFalse();
     assertThat(registry.get("metasrv.region.leases").gauge().value()).isEqualTo(4);
     assertThat(registry.get("metasrv.region.leases.denied").counter().count()).isEqualTo(2);
     now.addAndGet(9_999);
+    assertThat(detectors.size()).as("the leased regions feed the failure detectors").isEqualTo(4);
+    assertThat(detectors.contains(new DatanodeRegion(7, ROUTED_LEADER))).isTrue();
+    assertThat(detectors.contains(new DatanodeRegion(7, UNROUTED))).isFalse();
     assertThat(registry.get("metasrv.region.leases").gauge().value()).isEqualTo(4);
     now.addAndGet(1);
     assertThat(registry.get("metasrv.region.leases").gauge().value())

@@ -1,0 +1,31 @@
+package io.metasrv.failure;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+
+/** The failed region replicas as the admin route lists them. */
+public final class FailedRegionsReport {
+  private FailedRegionsReport() {}
+
+  /**
+   * {@code [{"datanode_id","region_id","table_id","region_number","phi",
+   * "last_heartbeat_millis","failed_since_millis"}]}, by datanode and region.
+   */
+  public static String json(List<RegionSupervisor.FailedSince> failed) {
+    ArrayNode array = JsonNodeFactory.instance.arrayNode();
+    for (RegionSupervisor.FailedSince entry : failed) {
+      DatanodeRegion region = entry.region().region();
+      ObjectNode row = array.addObject();
+      row.put("datanode_id", region.datanodeId());
+      row.put("region_id", region.regionId());
+      row.put("table_id", region.regionId() >>> 32);
+      row.put("region_number", region.regionId() & 0xffff_ffffL);
+      row.put("phi", Math.round(entry.region().phi() * 100) / 100.0);
+      row.put("last_heartbeat_millis", entry.region().lastHeartbeatMillis());
+      row.put("failed_since_millis", entry.sinceMillis());
+    }
+    return array.toString();
+  }
+}

@@ -1,0 +1,189 @@
+package io.metasrv.failure;
+
+import io.metasrv.selector.NoEnoughAvailableNodeException;
+import io.metasrv.selector.Selector;
+import io.metasrv.selector.SelectorCandidate;
+import io.metasrv.selector.SelectorOptions;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader's watch over region replicas, GreptimeDB's {@code RegionSupervisor}: every second
+ * it asks the detectors which replicas are failed, records them, and, unless maintenance mode is
+ * on or failover is paused, hands each to {@link RegionFailover} with a target datanode chosen
+ * by the configured selector among the alive datanodes other than the failed one (GreptimeDB
+ * lets the selector choose the failed datanode itself, and then skips the region until a later
+ * tick chooses another).
+ *
+ * <p>Runs while this node leads, also on a single node (GreptimeDB starts it only under an
+ * election). {@link #start} forgets every detector first, as GreptimeDB does: the new leader
+ * learns the regions from heartbeats again. A tick that falls behind is skipped, not queued.
+ *
+ * <p>Failed replicas are recorded whether failover is enabled or not, and listed by {@link
+ * #failedRegions()} (the admin route) and the gauge {@code metasrv.region.failed}; {@code
+ * metasrv.region.watched} counts the replicas watched and {@code metasrv.region.failovers} the
+ * failovers started. While maintenance mode is on, or failover paused, failed replicas keep
+ * their detectors and are acted on at the first tick after that ends, if still failed; a replica
+ * whose failover could not start (no target, an error) is tried again at the next tick.
+ */
+public final class RegionSupervisor {
+  /** GreptimeDB's {@code DEFAULT_TICK_INTERVAL}. */
+  public static final Duration TICK_INTERVAL = Duration.ofSeconds(1);
+  private static final Logger log = LoggerFactory.getLogger(RegionSupervisor.class);
+
+  private final RegionFailureDetectors detectors;
+  private final BooleanSupplier maintenanceEnabled;
+  private final RegionFailover failover;
+  private final Selector selector;
+  private final Supplier<List<SelectorCandidate>> aliveDatanodes;
+  private final LongSupplier clockMillis;
+  private final Counter failovers;
+  /** The replicas failed at the last tick and since when, by replica; guarded by this. */
+  private Map<DatanodeRegion, FailedSince> failed = Map.of();
+  private ScheduledFuture<?> ticks; // guarded by this
+
+  /**
+   * @param maintenanceEnabled whether maintenance mode is on; may throw when the store cannot
+   *     be read, and the tick is then skipped
+   * @param aliveDatanodes the datanodes alive now, to choose failover targets among
+   * @param clockMillis the leader's clock, the one heartbeats are stamped with
+   */
+  public RegionSupervisor(RegionFailureDetectors detectors, BooleanSupplier maintenanceEnabled,
+      RegionFailover failover, Selector selector,
+      Supplier<List<SelectorCandidate>> aliveDatanodes, LongSupplier clockMillis,
+      MeterRegistry registry) {
+    this.detectors = detectors;
+    this.maintenanceEnabled = maintenanceEnabled;
+    this.failover = failover;
+    this.selector = selector;
+    this.aliveDatanodes = aliveDatanodes;
+    this.clockMillis = clockMillis;
+    Gauge.builder("metasrv.region.failed", this, s -> s.failedRegions().size())
+        .description("Region replicas judged failed (phi at or above the threshold) at the last"
+            + " supervisor tick")
+        .register(registry);
+    Gauge.builder("metasrv.region.watched", detectors, RegionFailureDetectors::size)
+        .description("Region replicas the failure detectors watch")
+        .register(registry);
+    this.failovers = Counter.builder("metasrv.region.failovers")
+        .description("Region failovers started by the supervisor")
+        .register(registry);
+  }
+
+  /** Starts ticking every second on {@code timers}, after forgetting every detector. */
+  public synchronized void start(ScheduledExecutorService timers) {
+    stop();
+    detectors.clear();
+    long period = TICK_INTERVAL.toMillis();
+    ticks = timers.scheduleWithFixedDelay(this::tickSafely, period, period,
+        TimeUnit.MILLISECONDS);
+  }
+
+  /** Stops ticking and forgets the failed replicas (the next leader judges them afresh). */
+  public synchronized void stop() {
+    if (ticks != null) {
+      ticks.cancel(false);
+      ticks = null;
+    }
+    failed = Map.of();
+  }
+
+  private void tickSafely() {
+    try {
+      tick();
+    } catch (RuntimeException e) {
+      log.warn("region supervisor tick failed: {}", e.toString());
+    }
+  }
+
+  /** One round: judge, record, and act unless maintenance mode is on or failover paused. */
+  public synchronized void tick() {
+    List<FailedRegion> judged = detectors.failed();
+    long now = clockMillis.getAsLong();
+    Map<DatanodeRegion, FailedSince> current = new HashMap<>();
+    for (FailedRegion region : judged) {
+      FailedSince before = failed.get(region.region());
+      if (before == null) {
+        log.warn("region failed: {} (phi {} since its last heartbeat at {})", region.region(),
+            String.format("%.2f", region.phi()), region.lastHeartbeatMillis());
+      }
+      current.put(region.region(), new FailedSince(region,
+          before == null ? now : before.sinceMillis()));
+    }
+    failed = current;
+    if (judged.isEmpty() || !failover.enabled()) {
+      return;
+    }
+    boolean maintenance;
+    try {
+      maintenance = maintenanceEnabled.getAsBoolean();
+    } catch (RuntimeException e) {
+      log.warn("cannot read maintenance mode, skipping region failover this tick: {}",
+          e.toString());
+      return;
+    }
+    if (maintenance) {
+      log.info("maintenance mode is on: {} failed region(s) wait", judged.size());
+      return;
+    }
+    if (failover.paused()) {
+      log.info("region failover is paused: {} failed region(s) wait", judged.size());
+      return;
+    }
+    for (FailedRegion region : judged) {
+      handOver(region);
+    }
+  }
+
+  private void handOver(FailedRegion region) {
+    SelectorCandidate target;
+    try {
+      target = selector.select(aliveDatanodes.get(),
+          SelectorOptions.distinct(1).excluding(region.region().datanodeId())).get(0);
+    } catch (NoEnoughAvailableNodeException e) {
+      log.warn("no failover target for {}: {}", region.region(), e.getMessage());
+      return;
+    }
+    try {
+      if (failover.failover(region, target)) {
+        detectors.remove(region.region());
+        failed.remove(region.region());
+        failovers.increment();
+        log.info("failover of {} to datanode {} started", region.region(), target.nodeId());
+      }
+    } catch (Exception e) {
+      log.warn("failover of {} to datanode {} did not start: {}; trying again next tick",
+          region.region(), target.nodeId(), e.toString());
+    }
+  }
+
+  /** The replicas failed at the last tick, by datanode and region. */
+  public synchronized List<FailedSince> failedRegions() {
+    return failed.values().stream()
+        .sorted(Comparator.comparing(f -> f.region().region(),
+            Comparator.comparingLong(DatanodeRegion::datanodeId)
+                .thenComparingLong(DatanodeRegion::regionId)))
+        .toList();
+  }
+
+  /**
+   * A failed replica as of the last tick.
+   *
+   * @param sinceMillis when a tick first found it failed (this leader's clock)
+   */
+  public record FailedSince(FailedRegion region, long sinceMillis) {}
+}
