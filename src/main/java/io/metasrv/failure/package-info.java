@@ -1,12 +1,13 @@
 /**
- * Failure detection on the leader: a phi-accrual detector per (datanode, region), fed by the
- * datanodes' heartbeats, that says which regions have gone silent for longer than their
- * heartbeat history makes plausible.
+ * Failure detection on the leader: phi-accrual detectors per (datanode, region), fed by the
+ * datanodes' heartbeats, and the region supervisor that acts on the regions they judge failed.
  *
  * <p>{@link io.metasrv.failure.PhiAccrualFailureDetector} is GreptimeDB's port of Akka's
  * detector, number for number ({@code [failure_detector]} options);
- * {@link io.metasrv.failure.RegionFailureDetectors} keeps one per region replica and lists the
- * failed ones. Deciding what to do about a failed region (maintenance mode, failover) belongs to
- * the region supervisor, which builds on these.
+ * {@link io.metasrv.failure.RegionFailureDetectors} judges every region replica as its own
+ * detector would, sharing one history among the regions reported in the same heartbeats;
+ * {@link io.metasrv.failure.RegionSupervisor} ticks every second while this node leads, lists
+ * the failed replicas and hands them to {@link io.metasrv.failure.RegionFailover} unless
+ * maintenance mode is on or failover paused.
  */
 package io.metasrv.failure;
