@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.Collections;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
@@ -145,6 +147,8 @@ public final class RegionFailureDetectors {
   private final class DatanodeDetectors {
     private final long datanodeId;
     private final Map<Long, Cohort> cohortOf = new HashMap<>();
+    /** The cohorts with at least one member. */
+    private final Set<Cohort> cohorts = Collections.newSetFromMap(new IdentityHashMap<>());
 
     DatanodeDetectors(long datanodeId) {
       this.datanodeId = datanodeId;
@@ -189,7 +193,7 @@ public final class RegionFailureDetectors {
 
     synchronized void collectFailed(long nowMillis, List<FailedRegion> failed) {
       Map<Cohort, Double> failedCohorts = new IdentityHashMap<>();
-      for (Cohort cohort : cohorts()) {
+      for (Cohort cohort : cohorts) {
         double phi = cohort.detector.phi(nowMillis);
         if (phi >= cohort.detector.threshold()) {
           failedCohorts.put(cohort, phi);
@@ -210,7 +214,7 @@ public final class RegionFailureDetectors {
     synchronized void remove(long regionId) {
       Cohort cohort = cohortOf.remove(regionId);
       if (cohort != null) {
-        cohort.members--;
+        leave(cohort);
       }
     }
 
@@ -223,22 +227,24 @@ public final class RegionFailureDetectors {
     }
 
     synchronized int cohortCount() {
-      return cohorts().size();
-    }
-
-    private Collection<Cohort> cohorts() {
-      Map<Cohort, Boolean> distinct = new IdentityHashMap<>();
-      cohortOf.values().forEach(cohort -> distinct.put(cohort, Boolean.TRUE));
-      return distinct.keySet();
+      return cohorts.size();
     }
 
     private void join(long regionId, Cohort cohort) {
       cohortOf.put(regionId, cohort);
       cohort.members++;
+      cohorts.add(cohort);
+    }
+
+    private void leave(Cohort cohort) {
+      cohort.members--;
+      if (cohort.members == 0) {
+        cohorts.remove(cohort);
+      }
     }
 
     private void move(long regionId, Cohort from, Cohort to) {
-      from.members--;
+      leave(from);
       join(regionId, to);
     }
   }
