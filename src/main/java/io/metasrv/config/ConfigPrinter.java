@@ -18,9 +18,12 @@ import java.util.stream.Collectors;
 public final class ConfigPrinter {
   static final String REDACTED = "<redacted>";
 
-  /** Key names that hold credentials, whatever section they are in. */
-  private static final Pattern SECRET_KEY =
-      Pattern.compile(".*(password|passwd|secret|token|credential|authorization|api[_-]?key).*");
+  /**
+   * Key names that hold credentials, whatever section they are in; a key that names a file
+   * holding them ({@code password_file}) is a path, printed as it is.
+   */
+  private static final Pattern SECRET_KEY = Pattern.compile(
+      "(?!.*_(file|path)$).*(password|passwd|secret|token|credential|authorization|api[_-]?key).*");
 
   /** Credentials inside values: libpq's {@code password=...} and URL user info. */
   private static final Pattern PASSWORD_SETTING =
