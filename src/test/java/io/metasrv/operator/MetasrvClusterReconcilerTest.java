@@ -331,18 +331,47 @@ class MetasrvClusterReconcilerTest {
 
     ConfigMap config = awaitObject(ConfigMap.class, "pg-config");
     assertThat(config.getData().get("config.toml"))
-        .contains("host=db port=5432 dbname=meta")
+        .contains("store_addrs = [\"host=db port=5432 dbname=meta\"]")
+        .contains("[backend_auth]")
+        .contains("password_file = \"/etc/metasrv/store-credentials/password\"")
+        .doesNotContain("s3cret")
+        .doesNotContain("user=");
+    var pod = awaitObject(StatefulSet.class, "pg").getSpec().getTemplate().getSpec();
+    var container = pod.getContainers().get(0);
+    assertThat(container.getEnv()).extracting(e -> e.getName())
+        .containsExactly("POD_NAME", "POD_NAMESPACE", "GREPTIMEDB_METASRV__BACKEND_AUTH__USERNAME");
+    assertThat(container.getEnv().get(2).getValueFrom().getSecretKeyRef())
+        .satisfies(ref -> {
+          assertThat(ref.getName()).isEqualTo("pg-login-2");
+          assertThat(ref.getKey()).isEqualTo("username");
+        });
+    assertThat(pod.getVolumes()).filteredOn(v -> v.getSecret() != null).singleElement()
+        .satisfies(volume -> {
+          assertThat(volume.getSecret().getSecretName()).isEqualTo("pg-login-2");
+          assertThat(volume.getSecret().getItems()).singleElement().satisfies(item -> {
+            assertThat(item.getKey()).isEqualTo("password");
+            assertThat(item.getPath()).isEqualTo("password");
+          });
+          assertThat(container.getVolumeMounts())
+              .anySatisfy(mount -> {
+                assertThat(mount.getName()).isEqualTo(volume.getName());
+                assertThat(mount.getMountPath()).isEqualTo("/etc/metasrv/store-credentials");
+                assertThat(mount.getReadOnly()).isTrue();
+              });
+        });
+
+    // Credentials in the options would put them in the spec: refused, pointing at the Secret.
+    edit("pg", c -> {
+      c.getSpec().options = new MetasrvClusterSpec.Options();
+      c.getSpec().options.overrides = Map.of("backend_auth.password", "s3cret");
+    });
+    MetasrvClusterStatus refused = awaitCondition("pg", "Stalled", "True");
+    assertThat(condition(refused, "Stalled").getMessage())
+        .contains("spec.options.overrides[backend_auth.password]")
+        .contains("spec.backend.postgres.credentialsSecret")
         .doesNotContain("s3cret");
-    var env = awaitObject(StatefulSet.class, "pg").getSpec().getTemplate().getSpec().getContainers().get(0).getEnv();
-    assertThat(env).anySatisfy(e -> {
-      assertThat(e.getName()).isEqualTo("METASRV_STORE_PASSWORD");
-      assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("pg-login-2");
-      assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("password");
-    });
-    assertThat(env).anySatisfy(e -> {
-      assertThat(e.getName()).isEqualTo("GREPTIMEDB_METASRV__STORE_ADDRS");
-      assertThat(e.getValue()).contains("password=$(METASRV_STORE_PASSWORD)");
-    });
+    assertThat(get(ConfigMap.class, "pg-config").orElseThrow().getData().get("config.toml"))
+        .doesNotContain("s3cret");
   }
 
   @Test

@@ -53,6 +53,12 @@ public final class ClusterSpecValidator {
           Map.entry("election.lease_name", "spec.election (one Lease per cluster)"));
 
   /**
+   * The options section of store credentials. The operator fills it from the credentials Secret
+   * for SQL stores; in options it would put a password in the spec, in plain sight.
+   */
+  private static final String CREDENTIALS_SECTION = "backend_auth";
+
+  /**
    * The longest cluster name every object derived from it accepts. Most limits leave room: the
    * client Service {@code <name>} and the peer Service {@code <name>-peers} are DNS-1035 labels
    * (63), the pods {@code <name>-<ordinal>} are host names (63), the candidate Leases carry the
@@ -293,7 +299,7 @@ public final class ClusterSpecValidator {
     MetasrvClusterSpec.Options options =
         spec.options != null ? spec.options : new MetasrvClusterSpec.Options();
     Map<String, String> userOverrides = options.overrides != null ? options.overrides : Map.of();
-    refuseOperatorKeys(options.toml, userOverrides);
+    refuseOperatorKeys(options.toml, userOverrides, store);
 
     Map<String, String> overrides = new LinkedHashMap<>(userOverrides);
     overrides.put("bind_addr", "0.0.0.0:" + rpcPort);
@@ -307,6 +313,10 @@ public final class ClusterSpecValidator {
     }
     if (store.sql() != null && store.sql().table != null) {
       overrides.put("meta_table_name", store.sql().table);
+    }
+    if (store.hasCredentials()) {
+      // The user name comes through the pod's environment (StoreConnection.USERNAME_ENV).
+      overrides.put(CREDENTIALS_SECTION + ".password_file", StoreConnection.PASSWORD_FILE);
     }
     if (election == ElectionKind.KUBERNETES_LEASE) {
       // one Lease per cluster, so that clusters sharing a namespace elect apart; the namespace
@@ -329,13 +339,18 @@ public final class ClusterSpecValidator {
     }
   }
 
-  private static void refuseOperatorKeys(String toml, Map<String, String> overrides)
+  private static void refuseOperatorKeys(
+      String toml, Map<String, String> overrides, StoreConnection store)
       throws InvalidSpecException {
     for (String key : overrides.keySet()) {
       if (OPERATOR_KEYS.containsKey(key)) {
         throw new InvalidSpecException(
             "spec.options.overrides[" + key + "]",
             "is set by the operator from " + OPERATOR_KEYS.get(key));
+      }
+      if (key.equals(CREDENTIALS_SECTION) || key.startsWith(CREDENTIALS_SECTION + ".")) {
+        throw new InvalidSpecException(
+            "spec.options.overrides[" + key + "]", credentialsRefusal(store));
       }
     }
     if (toml == null) {
@@ -354,6 +369,20 @@ public final class ClusterSpecValidator {
             key.getKey() + " is set by the operator from " + key.getValue());
       }
     }
+    if (document.has(CREDENTIALS_SECTION)) {
+      throw new InvalidSpecException(
+          "spec.options.toml", "[" + CREDENTIALS_SECTION + "] " + credentialsRefusal(store));
+    }
+  }
+
+  /** Why credentials in options are refused, naming where they belong for this store. */
+  private static String credentialsRefusal(StoreConnection store) {
+    String secretField = store.hasCredentials()
+        ? "spec.backend." + store.kind().specName() + ".credentialsSecret"
+        : "spec.backend.postgres.credentialsSecret or spec.backend.mysql.credentialsSecret";
+    return "is not accepted in options: store credentials come only from the Secret that "
+        + secretField + " names (the operator passes the user name and the password file to"
+        + " the pods from it)";
   }
 
   /** The spec field behind a configuration error: the TOML, one override, or the options. */

@@ -130,6 +130,27 @@ class ClusterSpecValidatorTest {
     validator.validate(cluster);
   }
 
+  @Test
+  void credentialsInOptionsAreRefusedPointingAtTheSecretReference() {
+    MetasrvCluster cluster = memoryCluster();
+    cluster.getSpec().options = new MetasrvClusterSpec.Options();
+    cluster.getSpec().options.overrides = java.util.Map.of("backend_auth.password", "hunter2");
+    assertInvalid(cluster, "spec.options.overrides[backend_auth.password]")
+        .hasMessageContaining("spec.backend.postgres.credentialsSecret")
+        .hasMessageNotContaining("hunter2");
+
+    for (String toml : List.of(
+        "[backend_auth]\nusername = \"meta\"\n",
+        "backend_auth.password_file = \"/run/secrets/pw\"\n",
+        "[backend_auth]\n")) {
+      cluster.getSpec().options.overrides = null;
+      cluster.getSpec().options.toml = toml;
+      assertInvalid(cluster, "spec.options.toml")
+          .hasMessageContaining("[backend_auth] is not accepted in options")
+          .hasMessageContaining("credentialsSecret");
+    }
+  }
+
   static MetasrvCluster memoryCluster() {
     MetasrvCluster cluster = new MetasrvCluster();
     cluster.setMetadata(new ObjectMetaBuilder().withName("dev").withNamespace("ns").build());

@@ -42,6 +42,7 @@ public class StatefulSetDependent extends ClusterDependent<StatefulSet> {
   static final String LIVENESS_PATH = "/admin/health";
   private static final String CONFIG_VOLUME = "config";
   private static final String TLS_VOLUME = "tls";
+  private static final String STORE_CREDENTIALS_VOLUME = "store-credentials";
 
   public StatefulSetDependent() {
     super(StatefulSet.class);
@@ -121,6 +122,28 @@ public class StatefulSetDependent extends ClusterDependent<StatefulSet> {
               .endSecret()
               .build());
     }
+    StoreConnection store = cluster.store();
+    if (store.hasCredentials()) {
+      MetasrvClusterSpec.CredentialsSecret secret = store.sql().credentialsSecret;
+      mounts.add(
+          new VolumeMountBuilder()
+              .withName(STORE_CREDENTIALS_VOLUME)
+              .withMountPath(StoreConnection.CREDENTIALS_DIR)
+              .withReadOnly(true)
+              .build());
+      // The password key alone, under a fixed name: the user name comes through the environment.
+      volumes.add(
+          new VolumeBuilder()
+              .withName(STORE_CREDENTIALS_VOLUME)
+              .withNewSecret()
+              .withSecretName(secret.name)
+              .addNewItem()
+              .withKey(StoreConnection.passwordKey(secret))
+              .withPath(StoreConnection.PASSWORD_FILE_NAME)
+              .endItem()
+              .endSecret()
+              .build());
+    }
 
     var container =
         new ContainerBuilder()
@@ -187,8 +210,8 @@ public class StatefulSetDependent extends ClusterDependent<StatefulSet> {
 
   /**
    * The pod's name and namespace from the downward API (the name is part of server_addr; both
-   * identify a Lease candidate), and for SQL stores the credentials from their Secret, followed by
-   * the connection string that refers to them.
+   * identify a Lease candidate), and for SQL stores the user name from the credentials Secret as
+   * {@code [backend_auth] username} (the password is a mounted file, see {@link StoreConnection}).
    */
   private static List<EnvVar> env(ValidCluster cluster) {
     List<EnvVar> env = new ArrayList<>();
@@ -199,13 +222,6 @@ public class StatefulSetDependent extends ClusterDependent<StatefulSet> {
       MetasrvClusterSpec.CredentialsSecret secret = store.sql().credentialsSecret;
       env.add(secretRef(StoreConnection.USERNAME_ENV, secret.name,
           StoreConnection.usernameKey(secret)));
-      env.add(secretRef(StoreConnection.PASSWORD_ENV, secret.name,
-          StoreConnection.passwordKey(secret)));
-      env.add(
-          new EnvVarBuilder()
-              .withName("GREPTIMEDB_METASRV__STORE_ADDRS")
-              .withValue(store.addressWithCredentialReferences())
-              .build());
     }
     return env;
   }
