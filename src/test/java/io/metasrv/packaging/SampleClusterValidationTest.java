@@ -69,6 +69,7 @@ class SampleClusterValidationTest {
         .contains(
             "etcd-lease-cluster.yaml: metasrv-etcd",
             "postgres-cluster.yaml: metasrv-postgres",
+            "mysql-cluster.yaml: metasrv-mysql",
             "memory-cluster.yaml: metasrv-dev");
   }
 

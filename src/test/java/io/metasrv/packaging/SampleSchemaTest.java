@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The samples in manifests/samples are valid for the CRDs in crds/ as the API server would judge
@@ -175,11 +176,12 @@ class SampleSchemaTest {
     assertThat(spec.at("/backend/etcd/endpoints")).isNotEmpty();
   }
 
-  @Test
-  void thePostgresSampleNamesASecretThatItCarriesWithTheKeysItNames() {
-    List<JsonNode> objects = Manifests.read(Manifests.SAMPLES.resolve("postgres-cluster.yaml"));
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"postgres", "mysql"})
+  void theSqlSamplesNameASecretThatTheyCarryWithTheKeysTheyName(String kind) {
+    List<JsonNode> objects = Manifests.read(Manifests.SAMPLES.resolve(kind + "-cluster.yaml"));
     JsonNode credentials = Manifests.only(objects, "MetasrvCluster")
-        .at("/spec/backend/postgres/credentialsSecret");
+        .at("/spec/backend/" + kind + "/credentialsSecret");
     JsonNode secret = Manifests.only(objects, "Secret");
     assertThat(Manifests.name(secret)).isEqualTo(credentials.path("name").asText());
     // The keys default to username and password in the schema (the API server fills them in).
