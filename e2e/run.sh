@@ -2,7 +2,9 @@
 # End-to-end run of metasrv and its operator on this machine, driven only by kubectl:
 # a mock Kubernetes API server (fabric8 CRUD mode, with discovery) on a local port, the operator
 # as a `metasrv operator` process against it, a pod runner that runs each pod of the workload as a
-# local `metasrv start` process on its own loopback address 127.0.0.N, and etcd for the sample.
+# local `metasrv start` process on its own loopback address 127.0.0.N, etcd for the etcd sample,
+# and for the PostgreSQL sample a database and a user of this run's own on the PostgreSQL server
+# at 127.0.0.1:5432 (dropped at the end).
 #
 #   e2e/run.sh            # builds what is missing (target/metasrv.jar, the e2e helpers), then runs
 #   E2E_KEEP=1 e2e/run.sh # keeps the work directory (logs of every process) after a pass
@@ -49,6 +51,10 @@ cleanup() {
   for f in "$WORK"/pods/*/*/pid; do
     [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
   done
+  if [ -n "${PG_DB:-}" ]; then
+    pg_admin "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1
+    pg_admin "DROP ROLE IF EXISTS $PG_ROLE" >/dev/null 2>&1
+  fi
   if [ $code -eq 0 ] && [ -z "${E2E_KEEP:-}" ]; then
     rm -rf "$WORK"
   else
@@ -140,6 +146,10 @@ cell() { sed -n "s/^$1=//p" <<<"$CELLS"; }
 # expect_cell COLUMN VALUE: the row's cell in COLUMN is VALUE, or the step fails.
 expect_cell() { [ "$(cell "$1")" = "$2" ] || fail "$1 $(cell "$1"), expected $2"; }
 show_table() { sed 's/^/      /' "$WORK/table"; }
+
+# pg_admin SQL: runs SQL as the superuser on the local PostgreSQL (trust on 127.0.0.1), in
+# database ${2:-test}; prints the rows unaligned, without headers.
+pg_admin() { psql -h 127.0.0.1 -p 5432 -U postgres -d "${2:-test}" -v ON_ERROR_STOP=1 -qAtc "$1"; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 jp() { kubectl get "$@" 2>/dev/null; }
@@ -445,6 +455,84 @@ ok "$STALLED"
 step "kubectl delete metasrvcluster $DEV"
 out=$(kubectl delete "metasrvcluster/$DEV" --timeout=60s 2>&1) || fail "kubectl delete: $out"
 wait_for 60 "the pod gone" eval "! jp pods -o name | grep -q pod/$DEV-"
+ok
+
+# ---------------------------------------------------------------------------------------------
+# The PostgreSQL sample against the local PostgreSQL, in a database and as a user of this run's
+# own, whose password holds what a connection string cannot carry: the pods get the user name
+# from the Secret through the environment and the password as a mounted file.
+PG=metasrv-postgres
+PG_DB=metasrv_e2e_$(date +%s)_$$
+PG_ROLE=$PG_DB
+PG_PASSWORD="e2e p@ss, w'rd"
+step "PostgreSQL 127.0.0.1:5432: database and user $PG_DB for this run"
+command -v psql >/dev/null || fail "psql is not on PATH (apt-get install -y postgresql-client)"
+out=$(pg_admin "SELECT 1" 2>&1) || fail "PostgreSQL at 127.0.0.1:5432 does not answer (.ci/run starts it): $out"
+out=$(pg_admin "CREATE ROLE $PG_ROLE LOGIN PASSWORD '${PG_PASSWORD//\'/\'\'}'" 2>&1 \
+  && pg_admin "CREATE DATABASE $PG_DB OWNER $PG_ROLE" 2>&1) || fail "$out"
+ok
+
+PG_SAMPLE=$WORK/postgres-cluster.yaml
+sed -e "s|^\(      host:\) postgres\.databases\.svc$|\1 127.0.0.1|" \
+    -e "s|^\(      database:\) metasrv$|\1 $PG_DB|" \
+    -e "s|^\(  username:\) .*|\1 $(printf %s "$PG_ROLE" | base64 -w0)|" \
+    -e "s|^\(  password:\) .*|\1 $(printf %s "$PG_PASSWORD" | base64 -w0)|" \
+    manifests/samples/postgres-cluster.yaml >"$PG_SAMPLE"
+step "kubectl apply sample postgres-cluster.yaml (-> local PostgreSQL, own database)"
+for want in "host: 127.0.0.1" "database: $PG_DB"; do
+  grep -q "^ *$want\$" "$PG_SAMPLE" || fail "the sample no longer has the lines this run rewrites ($want)"
+done
+out=$(kubectl apply --validate=false -f "$PG_SAMPLE" 2>&1) || fail "kubectl apply: $out"
+echo "$out" | grep -q "metasrvcluster.metasrv.io/$PG created" || fail "expected created, got: $out"
+ok
+
+step "kubectl wait --for=condition=Ready metasrvcluster/$PG"
+out=$(kubectl wait --for=condition=Ready "metasrvcluster/$PG" --timeout=180s 2>&1) \
+  || fail "$out; status: $(jp msc $PG -o jsonpath='{.status}')"
+pg_ready() { [ "$(jp msc $PG -o jsonpath='{.status.readyReplicas}')" = 2 ]; }
+wait_for 60 "status.readyReplicas 2" pg_ready
+[ "$(jp msc $PG -o jsonpath='{.status.backend}')" = postgres ] \
+  || fail "status.backend $(jp msc $PG -o jsonpath='{.status.backend}'), expected postgres"
+ok "$out"
+
+pg_leader() { jp msc $PG -o jsonpath='{.status.leader.pod}'; }
+pg_has_leader() { [ -n "$(pg_leader)" ]; }
+step "credentials: user from the Secret, password as a file, none in the ConfigMap"
+wait_for 60 "status.leader.pod" pg_has_leader
+PG_LEADER=$(pg_leader)
+CONFIG=$(jp cm "$PG-config" -o jsonpath='{.data.config\.toml}')
+grep -q '^store_addrs = \["host=127.0.0.1 port=5432 dbname='"$PG_DB"'"\]$' <<<"$CONFIG" \
+  || fail "store_addrs in the ConfigMap: $(grep '^store_addrs' <<<"$CONFIG")"
+grep -q '^password_file = "/etc/metasrv/store-credentials/password"$' <<<"$CONFIG" \
+  || fail "no [backend_auth] password_file in the ConfigMap"
+grep -qF "p@ss" <<<"$CONFIG" && fail "the password is in the ConfigMap"
+[ "$(cat "$WORK"/pods/$NS/"$PG_LEADER"/volumes/store-credentials/password)" = "$PG_PASSWORD" ] \
+  || fail "the mounted password file of $PG_LEADER does not hold the Secret's password"
+OWNER=$(pg_admin "SELECT tableowner FROM pg_tables WHERE tablename = 'greptime_metakv'" "$PG_DB")
+[ "$OWNER" = "$PG_ROLE" ] || fail "greptime_metakv in $PG_DB owned by \"$OWNER\", expected $PG_ROLE"
+SESSIONS=$(pg_admin "SELECT count(*) FROM pg_stat_activity WHERE datname = '$PG_DB' AND usename = '$PG_ROLE'")
+[ "$SESSIONS" -gt 0 ] || fail "no session of $PG_ROLE on $PG_DB"
+ok "leader $PG_LEADER; $SESSIONS sessions as $PG_ROLE; $(pg_admin "SELECT count(*) FROM greptime_metakv" "$PG_DB") keys"
+
+step "kill -9 the PostgreSQL leader's process; a new leader in status"
+PID=$(cat "$WORK/pods/$NS/$PG_LEADER/pid") || fail "no pid file for $PG_LEADER"
+KILLED_AT=$(date +%s%N)
+kill -KILL "$PID" || fail "kill $PID"
+pg_new_leader() { local l; l=$(pg_leader); [ -n "$l" ] && [ "$l" != "$PG_LEADER" ]; }
+wait_for 90 "a leader other than $PG_LEADER in status" pg_new_leader
+NEW_LEADER=$(pg_leader)
+NEW_IP=$(jp pod "$NEW_LEADER" -o jsonpath='{.status.podIP}')
+curl -sf "http://$NEW_IP:4000/health" | grep -q '"status" *: *"leader"' \
+  || fail "$NEW_LEADER ($NEW_IP) does not answer leader on /health"
+ok "$PG_LEADER -> $NEW_LEADER, in status $(ms "$KILLED_AT") ms after the kill"
+
+step "kubectl delete metasrvcluster $PG; the run's database dropped"
+out=$(kubectl delete -f "$PG_SAMPLE" --timeout=60s 2>&1) || fail "kubectl delete: $out"
+wait_for 60 "the pods gone" eval "! jp pods -o name | grep -q pod/$PG-"
+wait_for 60 "the pod processes stopped" eval "! ls $WORK/pods/$NS/$PG-*/pid >/dev/null 2>&1"
+out=$(pg_admin "DROP DATABASE $PG_DB WITH (FORCE)" 2>&1 && pg_admin "DROP ROLE $PG_ROLE" 2>&1) \
+  || fail "$out"
+PG_DB=
 ok
 
 echo "== e2e passed"
