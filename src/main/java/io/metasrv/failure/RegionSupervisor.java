@@ -8,16 +8,20 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.LongSummaryStatistics;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +59,8 @@ public final class RegionSupervisor {
   /** The replicas failed at the last tick and since when, by replica; guarded by this. */
   private Map<DatanodeRegion, FailedSince> failed = Map.of();
   private ScheduledFuture<?> ticks; // guarded by this
+  /** Why failed regions wait (maintenance, paused) as last logged, null when they do not. */
+  private String waitingFor; // guarded by this
 
   /**
    * @param maintenanceEnabled whether maintenance mode is on; may throw when the store cannot
@@ -100,6 +106,7 @@ public final class RegionSupervisor {
       ticks = null;
     }
     failed = Map.of();
+    waitingFor = null;
   }
 
   private void tickSafely() {
@@ -115,17 +122,20 @@ public final class RegionSupervisor {
     List<FailedRegion> judged = detectors.failed();
     long now = clockMillis.getAsLong();
     Map<DatanodeRegion, FailedSince> current = new HashMap<>();
+    Map<Long, List<FailedRegion>> newlyFailed = new TreeMap<>();
     for (FailedRegion region : judged) {
       FailedSince before = failed.get(region.region());
       if (before == null) {
-        log.warn("region failed: {} (phi {} since its last heartbeat at {})", region.region(),
-            String.format("%.2f", region.phi()), region.lastHeartbeatMillis());
+        newlyFailed.computeIfAbsent(region.region().datanodeId(), id -> new ArrayList<>())
+            .add(region);
       }
       current.put(region.region(), new FailedSince(region,
           before == null ? now : before.sinceMillis()));
     }
     failed = current;
+    newlyFailed.forEach(RegionSupervisor::warnFailed);
     if (judged.isEmpty() || !failover.enabled()) {
+      waitingFor = null;
       return;
     }
     boolean maintenance;
@@ -137,15 +147,36 @@ public final class RegionSupervisor {
       return;
     }
     if (maintenance) {
-      log.info("maintenance mode is on: {} failed region(s) wait", judged.size());
+      waitFor("maintenance mode is on", judged.size());
       return;
     }
     if (failover.paused()) {
-      log.info("region failover is paused: {} failed region(s) wait", judged.size());
+      waitFor("region failover is paused", judged.size());
       return;
     }
+    waitingFor = null;
     for (FailedRegion region : judged) {
       handOver(region);
+    }
+  }
+
+  /** One line for the regions of a datanode that a tick found failed and the previous did not. */
+  private static void warnFailed(long datanodeId, List<FailedRegion> regions) {
+    LongSummaryStatistics lastHeartbeats = regions.stream()
+        .mapToLong(FailedRegion::lastHeartbeatMillis).summaryStatistics();
+    log.warn("datanode {}: {} region(s) failed, last heartbeat at {}: {}", datanodeId,
+        regions.size(), lastHeartbeats.getMin() == lastHeartbeats.getMax()
+            ? String.valueOf(lastHeartbeats.getMax())
+            : lastHeartbeats.getMin() + ".." + lastHeartbeats.getMax(),
+        regions.stream().map(region -> DatanodeRegion.regionName(region.region().regionId()))
+            .collect(Collectors.joining(", ")));
+  }
+
+  /** Says once why failed regions wait, not at every tick while they do. */
+  private void waitFor(String reason, int waiting) {
+    if (!reason.equals(waitingFor)) {
+      log.info("{}: {} failed region(s) wait", reason, waiting);
+      waitingFor = reason;
     }
   }
 

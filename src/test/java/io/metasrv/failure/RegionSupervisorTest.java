@@ -2,6 +2,10 @@ package io.metasrv.failure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.metasrv.config.FailureDetectorOptions;
 import io.metasrv.selector.RoundRobinSelector;
 import io.metasrv.selector.SelectTarget;
@@ -15,6 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** The supervisor under a fake clock, ticked by hand. */
 class RegionSupervisorTest {
@@ -150,6 +155,101 @@ class RegionSupervisorTest {
       supervisor.stop();
       timers.shutdownNow();
     }
+  }
+
+  @Test
+  void eachNewlyFailedSetOfADatanodesRegionsIsLoggedOnceNotAtEveryTick() {
+    failover.enabled = false;
+    DatanodeRegion second = new DatanodeRegion(1, REGION + 1);
+    DatanodeRegion third = new DatanodeRegion(1, REGION + 2);
+    DatanodeRegion onTwo = new DatanodeRegion(2, REGION);
+    for (int beat = 0; beat < 1001; beat++) {
+      clock.addAndGet(3_000);
+      for (DatanodeRegion region : List.of(ON_1, second, onTwo)) {
+        detectors.heartbeat(region, clock.get());
+      }
+    }
+    long lastBeat = clock.get();
+    // the third region is first seen 3 s later and judged on the first-heartbeat estimate: it
+    // fails 12.3 s after that, 15.3 s after the others' last heartbeat, which fail after 13.5 s
+    detectors.heartbeat(third, lastBeat + 3_000);
+    clock.set(lastBeat + 14_000);
+    List<String> warnings = warningsDuring(() -> {
+      for (int tick = 0; tick < 5; tick++) {
+        supervisor.tick();
+        clock.addAndGet(1_000);
+      }
+    });
+    assertThat(warnings).containsExactly(
+        "datanode 1: 2 region(s) failed, last heartbeat at " + lastBeat
+            + ": 4398046511105(1024,1), 4398046511106(1024,2)",
+        "datanode 2: 1 region(s) failed, last heartbeat at " + lastBeat
+            + ": 4398046511105(1024,1)",
+        "datanode 1: 1 region(s) failed, last heartbeat at " + (lastBeat + 3_000)
+            + ": 4398046511107(1024,3)");
+
+    // the first region comes back, then fails again
+    long backAt = clock.get();
+    detectors.heartbeat(ON_1, backAt);
+    warnings = warningsDuring(() -> {
+      supervisor.tick();
+      clock.set(backAt + 20_000);
+      supervisor.tick();
+      supervisor.tick();
+    });
+    assertThat(warnings).containsExactly("datanode 1: 1 region(s) failed, last heartbeat at "
+        + backAt + ": 4398046511105(1024,1)");
+  }
+
+  @Test
+  void regionsOfOneDatanodeFailedTogetherButHeardOfAtDifferentTimesAreOneLine() {
+    failover.enabled = false;
+    DatanodeRegion second = new DatanodeRegion(1, REGION + 1);
+    heartbeatsThenSilence(0);
+    detectors.heartbeat(second, clock.get() + 3_000);
+    long last = clock.get();
+    clock.addAndGet(30_000);
+
+    assertThat(warningsDuring(supervisor::tick)).containsExactly("datanode 1: 2 region(s)"
+        + " failed, last heartbeat at " + last + ".." + (last + 3_000)
+        + ": 4398046511105(1024,1), 4398046511106(1024,2)");
+  }
+
+  @Test
+  void whyFailedRegionsWaitIsLoggedWhenItChanges() {
+    heartbeatsThenSilence(20_000);
+    List<String> lines = logsDuring(() -> {
+      maintenance.set(true);
+      supervisor.tick();
+      supervisor.tick();
+      maintenance.set(false);
+      failover.paused = true;
+      supervisor.tick();
+      supervisor.tick();
+      maintenance.set(true);
+      supervisor.tick();
+    }, Level.INFO);
+    assertThat(lines).containsExactly("maintenance mode is on: 1 failed region(s) wait",
+        "region failover is paused: 1 failed region(s) wait",
+        "maintenance mode is on: 1 failed region(s) wait");
+  }
+
+  private static List<String> warningsDuring(Runnable action) {
+    return logsDuring(action, Level.WARN);
+  }
+
+  private static List<String> logsDuring(Runnable action, Level level) {
+    Logger logger = (Logger) LoggerFactory.getLogger(RegionSupervisor.class);
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    logger.addAppender(logs);
+    try {
+      action.run();
+    } finally {
+      logger.detachAppender(logs);
+    }
+    return logs.list.stream().filter(event -> event.getLevel() == level)
+        .map(ILoggingEvent::getFormattedMessage).toList();
   }
 
   private static final class RecordingFailover implements RegionFailover {
