@@ -13,8 +13,14 @@ import io.metasrv.selector.SelectorCandidate;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -252,11 +258,67 @@ class RegionSupervisorTest {
         .map(ILoggingEvent::getFormattedMessage).toList();
   }
 
+  @Test
+  void aSlowFailoverHoldsUpNeitherHeartbeatsNorOtherTicksAndRunsOncePerRegion()
+      throws Exception {
+    DatanodeRegion second = new DatanodeRegion(1, REGION + 1);
+    DatanodeRegion onTwo = new DatanodeRegion(2, REGION);
+    for (int beat = 0; beat < 1001; beat++) {
+      clock.addAndGet(3_000);
+      detectors.heartbeat(ON_1, clock.get());
+      detectors.heartbeat(second, clock.get());
+    }
+    // the second region keeps heartbeating while the first falls silent
+    for (int beat = 0; beat < 7; beat++) {
+      detectors.heartbeat(second, clock.addAndGet(3_000));
+    }
+    failover.slow = ON_1;
+    ExecutorService ticker = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> slowTick = ticker.submit(supervisor::tick);
+      assertThat(failover.slowEntered.await(30, TimeUnit.SECONDS)).isTrue();
+
+      // while the first region's failover hangs: heartbeats are recorded, the second region
+      // fails and another tick hands it over, the admin route answers
+      clock.addAndGet(20_000);
+      detectors.heartbeat(onTwo, clock.get());
+      assertThat(detectors.contains(onTwo)).isTrue();
+      CompletableFuture.runAsync(supervisor::tick).get(30, TimeUnit.SECONDS);
+      List<RegionSupervisor.FailedSince> failed = CompletableFuture
+          .supplyAsync(supervisor::failedRegions).get(30, TimeUnit.SECONDS);
+      assertThat(failed).extracting(f -> f.region().region())
+          .as("the first region is failed until its failover starts")
+          .contains(ON_1).doesNotContain(second);
+      assertThat(failover.started).containsExactly(
+          "datanode 1 region 4398046511106(1024,2) -> 2");
+      assertThat(failover.calls).as("one failover at a time per region")
+          .containsExactly(ON_1, second);
+
+      failover.slowRelease.countDown();
+      slowTick.get(30, TimeUnit.SECONDS);
+    } finally {
+      failover.slowRelease.countDown();
+      ticker.shutdownNow();
+    }
+    assertThat(failover.started).containsExactly("datanode 1 region 4398046511106(1024,2) -> 2",
+        "datanode 1 region 4398046511105(1024,1) -> 2");
+    assertThat(detectors.contains(ON_1)).isFalse();
+    assertThat(supervisor.failedRegions()).isEmpty();
+    assertThat(registry.get("metasrv.region.failovers").counter().count()).isEqualTo(2);
+    supervisor.tick();
+    assertThat(failover.calls).containsExactly(ON_1, second);
+  }
+
   private static final class RecordingFailover implements RegionFailover {
-    final List<String> started = new ArrayList<>();
+    final List<String> started = new CopyOnWriteArrayList<>();
+    final List<DatanodeRegion> calls = new CopyOnWriteArrayList<>();
     volatile boolean enabled = true;
     volatile boolean paused;
     volatile boolean failNext;
+    /** A region whose failover waits for {@link #slowRelease}. */
+    volatile DatanodeRegion slow;
+    final CountDownLatch slowEntered = new CountDownLatch(1);
+    final CountDownLatch slowRelease = new CountDownLatch(1);
 
     @Override
     public boolean enabled() {
@@ -269,7 +331,13 @@ class RegionSupervisorTest {
     }
 
     @Override
-    public boolean failover(FailedRegion failed, SelectorCandidate target) {
+    public boolean failover(FailedRegion failed, SelectorCandidate target)
+        throws InterruptedException {
+      calls.add(failed.region());
+      if (failed.region().equals(slow)) {
+        slowEntered.countDown();
+        slowRelease.await();
+      }
       if (failNext) {
         failNext = false;
         throw new IllegalStateException("migration refused");
