@@ -1,5 +1,6 @@
 package io.metasrv.cluster;
 
+import io.metasrv.cluster.ClusterKeys.NodeInfoKey;
 import io.metasrv.kv.KeyValue;
 import io.metasrv.kv.KvBackend;
 import io.metasrv.kv.KvLimits;
@@ -71,19 +72,21 @@ public final class ClusterView {
    * Removes the node info of nodes idle longer than {@code maxIdleMillis} (GreptimeDB's {@code
    * NodeExpiryListener}, run by the leader every minute); leases and stats stay.
    *
-   * @return how many were removed
+   * @return the nodes removed, so that the caller can forget what else it keeps about them
    */
-  public int removeIdleNodes(long nowMillis, long maxIdleMillis) {
-    List<byte[]> idle = new ArrayList<>();
+  public List<NodeInfoKey> removeIdleNodes(long nowMillis, long maxIdleMillis) {
+    List<byte[]> idleKeys = new ArrayList<>();
+    List<NodeInfoKey> idle = new ArrayList<>();
     for (KeyValue entry : kv().range(RangeRequest.prefix(ClusterKeys.nodeInfoPrefix())).kvs()) {
       if (nowMillis - NodeInfo.decode(entry.value()).lastActivityTs() > maxIdleMillis) {
-        idle.add(entry.key());
+        idleKeys.add(entry.key());
+        idle.add(ClusterKeys.parseNodeInfo(entry.key()));
       }
     }
-    if (!idle.isEmpty()) {
-      kv().batchDelete(idle, false);
+    if (!idleKeys.isEmpty()) {
+      kv().batchDelete(idleKeys, false);
     }
-    return idle.size();
+    return idle;
   }
 
   private static MemoryKv newStore() {

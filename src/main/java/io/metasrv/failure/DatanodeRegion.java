@@ -11,7 +11,11 @@ public record DatanodeRegion(long datanodeId, long regionId) {
 
   @Override
   public String toString() {
-    return "datanode " + datanodeId + " region " + regionId + "(" + (regionId >>> 32) + ","
-        + (regionId & 0xffff_ffffL) + ")";
+    return "datanode " + datanodeId + " region " + regionName(regionId);
+  }
+
+  /** A region id with its table id and region number: {@code 4398046511111(1024,7)}. */
+  public static String regionName(long regionId) {
+    return regionId + "(" + (regionId >>> 32) + "," + (regionId & 0xffff_ffffL) + ")";
   }
 }

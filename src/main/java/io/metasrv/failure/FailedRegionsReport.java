@@ -11,7 +11,9 @@ public final class FailedRegionsReport {
 
   /**
    * {@code [{"datanode_id","region_id","table_id","region_number","phi",
-   * "last_heartbeat_millis","failed_since_millis"}]}, by datanode and region.
+   * "last_heartbeat_millis","failed_since_millis"}]}, by datanode and region; phi rounded to two
+   * decimals, or {@code null} when it is not a finite number (a long silence makes it infinite,
+   * which JSON cannot write).
    */
   public static String json(List<RegionSupervisor.FailedSince> failed) {
     ArrayNode array = JsonNodeFactory.instance.arrayNode();
@@ -22,7 +24,12 @@ public final class FailedRegionsReport {
       row.put("region_id", region.regionId());
       row.put("table_id", region.regionId() >>> 32);
       row.put("region_number", region.regionId() & 0xffff_ffffL);
-      row.put("phi", Math.round(entry.region().phi() * 100) / 100.0);
+      double phi = Math.rint(entry.region().phi() * 100) / 100;
+      if (Double.isFinite(phi)) {
+        row.put("phi", phi);
+      } else {
+        row.putNull("phi");
+      }
       row.put("last_heartbeat_millis", entry.region().lastHeartbeatMillis());
       row.put("failed_since_millis", entry.sinceMillis());
     }

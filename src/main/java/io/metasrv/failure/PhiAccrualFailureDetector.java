@@ -109,6 +109,40 @@ public final class PhiAccrualFailureDetector {
   }
 
   /**
+   * Whether this detector and {@code other} are in the same state: same options, same last
+   * heartbeat, and the same intervals in the same order, so that they judge every future
+   * heartbeat and silence alike. Takes both detectors' locks; the caller must keep anyone else
+   * from comparing the two in the opposite order at the same time.
+   */
+  boolean sameStateAs(PhiAccrualFailureDetector other) {
+    if (other == this) {
+      return true;
+    }
+    synchronized (this) {
+      synchronized (other) {
+        return threshold == other.threshold
+            && minStdDeviationMillis == other.minStdDeviationMillis
+            && acceptablePauseMillis == other.acceptablePauseMillis
+            && firstHeartbeatEstimateMillis == other.firstHeartbeatEstimateMillis
+            && heartbeated == other.heartbeated
+            && lastHeartbeatMillis == other.lastHeartbeatMillis
+            && history.sameIntervalsAs(other.history);
+      }
+    }
+  }
+
+  /**
+   * A hash of the state {@link #sameStateAs} compares, cheap to compute (it reads the last
+   * heartbeat and the history's count and sums, not the intervals).
+   */
+  synchronized long stateHash() {
+    long hash = heartbeated ? lastHeartbeatMillis : Long.MIN_VALUE;
+    hash = 31 * hash + history.size;
+    hash = 31 * hash + history.sum;
+    return 31 * hash + history.squaredSum;
+  }
+
+  /**
    * {@code -log10(1 - F(silence))} for a normal distribution N(mean, stdDeviation), with the
    * logistic approximation of F; written as two branches so that neither loses precision.
    */
@@ -167,6 +201,19 @@ public final class PhiAccrualFailureDetector {
       System.arraycopy(intervals, 0, grown, size - oldest, oldest);
       intervals = grown;
       oldest = 0;
+    }
+
+    boolean sameIntervalsAs(IntervalHistory other) {
+      if (size != other.size || sum != other.sum || squaredSum != other.squaredSum) {
+        return false;
+      }
+      for (int i = 0; i < size; i++) {
+        if (intervals[(oldest + i) % intervals.length]
+            != other.intervals[(other.oldest + i) % other.intervals.length]) {
+          return false;
+        }
+      }
+      return true;
     }
 
     double mean() {

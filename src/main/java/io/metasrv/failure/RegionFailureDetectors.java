@@ -32,10 +32,13 @@ import java.util.function.LongSupplier;
  * heartbeat) therefore share one detector, a <i>cohort</i>: the regions first seen in the same
  * heartbeat, or registered together. A heartbeat that reports every member of a cohort updates
  * the shared detector once; one that reports only some of them gives those a copy, updated, as
- * a cohort of their own (copy on divergence). So every region is judged on exactly the
- * history its own detector would have under GreptimeDB, while a datanode with 100 regions
- * reported in every heartbeat costs one detector, not 100; judging all of them costs one phi
- * per cohort.
+ * a cohort of their own (copy on divergence). Cohorts whose detectors reach the same state
+ * again (same last heartbeat, same intervals in the same order) merge back into one: a region
+ * missing from one heartbeat carries that longer interval until 1000 newer ones have pushed it
+ * out of its history, and from then on its cohort and the others are one again. So every region
+ * is judged on exactly the history its own detector would have under GreptimeDB, while a
+ * datanode with 100 regions reported in every heartbeat costs one detector, not 100, also some
+ * time after a blip; judging all of them costs one phi per cohort.
  *
  * <p>Heartbeat timestamps and the clock given here must be the same millisecond clock (the
  * leader's). Thread-safe: heartbeats of many datanodes and the supervisor's ticks may run at
@@ -179,6 +182,7 @@ public final class RegionFailureDetectors {
         joined.detector.heartbeat(timestampMillis);
         unseen.forEach(regionId -> join(regionId, joined));
       }
+      mergeIdenticalCohorts();
     }
 
     synchronized void register(List<Long> regionIds, long nowMillis) {
@@ -189,6 +193,7 @@ public final class RegionFailureDetectors {
           join(regionId, joined);
         }
       }
+      mergeIdenticalCohorts();
     }
 
     synchronized void collectFailed(long nowMillis, List<FailedRegion> failed) {
@@ -228,6 +233,39 @@ public final class RegionFailureDetectors {
 
     synchronized int cohortCount() {
       return cohorts.size();
+    }
+
+    /**
+     * Makes cohorts whose detectors are in the same state one cohort: a heartbeat or a
+     * registration is the only thing that changes a detector, so checking after each keeps
+     * every pair of identical detectors merged. Costs nothing while the datanode has one cohort.
+     */
+    private void mergeIdenticalCohorts() {
+      if (cohorts.size() < 2) {
+        return;
+      }
+      Map<Long, List<Cohort>> byStateHash = new HashMap<>();
+      Map<Cohort, Cohort> mergedInto = new IdentityHashMap<>();
+      for (Cohort cohort : cohorts) {
+        List<Cohort> sameHash = byStateHash.computeIfAbsent(cohort.detector.stateHash(),
+            hash -> new ArrayList<>(1));
+        Cohort twin = sameHash.stream()
+            .filter(kept -> kept.detector.sameStateAs(cohort.detector))
+            .findFirst().orElse(null);
+        if (twin == null) {
+          sameHash.add(cohort);
+        } else {
+          mergedInto.put(cohort, twin);
+        }
+      }
+      if (mergedInto.isEmpty()) {
+        return;
+      }
+      mergedInto.forEach((merged, twin) -> {
+        twin.members += merged.members;
+        cohorts.remove(merged);
+      });
+      cohortOf.replaceAll((regionId, cohort) -> mergedInto.getOrDefault(cohort, cohort));
     }
 
     private void join(long regionId, Cohort cohort) {

@@ -8,16 +8,22 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.LongSummaryStatistics;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +45,11 @@ import org.slf4j.LoggerFactory;
  * failovers started. While maintenance mode is on, or failover paused, failed replicas keep
  * their detectors and are acted on at the first tick after that ends, if still failed; a replica
  * whose failover could not start (no target, an error) is tried again at the next tick.
+ *
+ * <p>The lock guards only what the supervisor records (failed replicas, those being handed
+ * over); {@link RegionFailover}, the selector and the maintenance read are called without it. A
+ * replica is handed over by one tick at a time. {@link #stop()} does not wait for a hand-over
+ * in progress (its writes are fenced once this node no longer leads).
  */
 public final class RegionSupervisor {
   /** GreptimeDB's {@code DEFAULT_TICK_INTERVAL}. */
@@ -53,8 +64,12 @@ public final class RegionSupervisor {
   private final LongSupplier clockMillis;
   private final Counter failovers;
   /** The replicas failed at the last tick and since when, by replica; guarded by this. */
-  private Map<DatanodeRegion, FailedSince> failed = Map.of();
+  private Map<DatanodeRegion, FailedSince> failed = new HashMap<>();
+  /** The replicas a tick is handing over to the failover now; guarded by this. */
+  private final Set<DatanodeRegion> handingOver = new HashSet<>();
   private ScheduledFuture<?> ticks; // guarded by this
+  /** Why failed regions wait (maintenance, paused) as last logged, null when they do not. */
+  private String waitingFor; // guarded by this
 
   /**
    * @param maintenanceEnabled whether maintenance mode is on; may throw when the store cannot
@@ -99,7 +114,8 @@ public final class RegionSupervisor {
       ticks.cancel(false);
       ticks = null;
     }
-    failed = Map.of();
+    failed = new HashMap<>();
+    waitingFor = null;
   }
 
   private void tickSafely() {
@@ -110,22 +126,16 @@ public final class RegionSupervisor {
     }
   }
 
-  /** One round: judge, record, and act unless maintenance mode is on or failover paused. */
-  public synchronized void tick() {
-    List<FailedRegion> judged = detectors.failed();
-    long now = clockMillis.getAsLong();
-    Map<DatanodeRegion, FailedSince> current = new HashMap<>();
-    for (FailedRegion region : judged) {
-      FailedSince before = failed.get(region.region());
-      if (before == null) {
-        log.warn("region failed: {} (phi {} since its last heartbeat at {})", region.region(),
-            String.format("%.2f", region.phi()), region.lastHeartbeatMillis());
-      }
-      current.put(region.region(), new FailedSince(region,
-          before == null ? now : before.sinceMillis()));
-    }
-    failed = current;
+  /**
+   * One round: judge and record the failed replicas, then, unless maintenance mode is on or
+   * failover paused, hand each one not already being handed over to {@link RegionFailover}.
+   * The hand-overs, the selector and the maintenance read run without this supervisor's lock:
+   * while a slow one runs, other ticks, {@link #failedRegions()} and {@link #stop()} go on.
+   */
+  public void tick() {
+    List<FailedRegion> judged = record();
     if (judged.isEmpty() || !failover.enabled()) {
+      waitFor(null, 0);
       return;
     }
     boolean maintenance;
@@ -137,38 +147,109 @@ public final class RegionSupervisor {
       return;
     }
     if (maintenance) {
-      log.info("maintenance mode is on: {} failed region(s) wait", judged.size());
+      waitFor("maintenance mode is on", judged.size());
       return;
     }
     if (failover.paused()) {
-      log.info("region failover is paused: {} failed region(s) wait", judged.size());
+      waitFor("region failover is paused", judged.size());
       return;
     }
-    for (FailedRegion region : judged) {
-      handOver(region);
+    for (FailedRegion region : claim(judged)) {
+      boolean started = false;
+      try {
+        started = handOver(region);
+      } finally {
+        handedOver(region.region(), started);
+      }
     }
   }
 
-  private void handOver(FailedRegion region) {
+  /** Judges every replica and records the failed ones; returns them. */
+  private synchronized List<FailedRegion> record() {
+    List<FailedRegion> judged = detectors.failed();
+    long now = clockMillis.getAsLong();
+    Map<DatanodeRegion, FailedSince> current = new HashMap<>();
+    Map<Long, List<FailedRegion>> newlyFailed = new TreeMap<>();
+    for (FailedRegion region : judged) {
+      FailedSince before = failed.get(region.region());
+      if (before == null) {
+        newlyFailed.computeIfAbsent(region.region().datanodeId(), id -> new ArrayList<>())
+            .add(region);
+      }
+      current.put(region.region(), new FailedSince(region,
+          before == null ? now : before.sinceMillis()));
+    }
+    failed = current;
+    newlyFailed.forEach(RegionSupervisor::warnFailed);
+    return judged;
+  }
+
+  /**
+   * The failed replicas this tick hands over: those still failed that no other tick is handing
+   * over now. They stay claimed until {@link #handedOver}, so a replica is never handed over
+   * twice at once, nor again once another tick started its failover.
+   */
+  private synchronized List<FailedRegion> claim(List<FailedRegion> judged) {
+    waitingFor = null;
+    return judged.stream()
+        .filter(region -> failed.containsKey(region.region()))
+        .filter(region -> handingOver.add(region.region()))
+        .toList();
+  }
+
+  /** A claimed replica's hand-over ended; if it started a failover, its detector goes. */
+  private synchronized void handedOver(DatanodeRegion region, boolean started) {
+    handingOver.remove(region);
+    if (started) {
+      detectors.remove(region);
+      failed.remove(region);
+      failovers.increment();
+    }
+  }
+
+  /** One line for the regions of a datanode that a tick found failed and the previous did not. */
+  private static void warnFailed(long datanodeId, List<FailedRegion> regions) {
+    LongSummaryStatistics lastHeartbeats = regions.stream()
+        .mapToLong(FailedRegion::lastHeartbeatMillis).summaryStatistics();
+    log.warn("datanode {}: {} region(s) failed, last heartbeat at {}: {}", datanodeId,
+        regions.size(), lastHeartbeats.getMin() == lastHeartbeats.getMax()
+            ? String.valueOf(lastHeartbeats.getMax())
+            : lastHeartbeats.getMin() + ".." + lastHeartbeats.getMax(),
+        regions.stream().map(region -> DatanodeRegion.regionName(region.region().regionId()))
+            .collect(Collectors.joining(", ")));
+  }
+
+  /**
+   * Says once why failed regions wait, not at every tick while they do; {@code null}: nothing
+   * waits.
+   */
+  private synchronized void waitFor(String reason, int waiting) {
+    if (reason != null && !reason.equals(waitingFor)) {
+      log.info("{}: {} failed region(s) wait", reason, waiting);
+    }
+    waitingFor = reason;
+  }
+
+  /** Chooses a target and starts the failover; returns whether it started. */
+  private boolean handOver(FailedRegion region) {
     SelectorCandidate target;
     try {
       target = selector.select(aliveDatanodes.get(),
           SelectorOptions.distinct(1).excluding(region.region().datanodeId())).get(0);
     } catch (NoEnoughAvailableNodeException e) {
       log.warn("no failover target for {}: {}", region.region(), e.getMessage());
-      return;
+      return false;
     }
     try {
       if (failover.failover(region, target)) {
-        detectors.remove(region.region());
-        failed.remove(region.region());
-        failovers.increment();
         log.info("failover of {} to datanode {} started", region.region(), target.nodeId());
+        return true;
       }
     } catch (Exception e) {
       log.warn("failover of {} to datanode {} did not start: {}; trying again next tick",
           region.region(), target.nodeId(), e.toString());
     }
+    return false;
   }
 
   /** The replicas failed at the last tick, by datanode and region. */

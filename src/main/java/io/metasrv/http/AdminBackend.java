@@ -40,7 +40,8 @@ public interface AdminBackend {
   /**
    * The region replicas the failure detectors judged failed at the supervisor's last tick, as
    * {@code [{"datanode_id":N,"region_id":N,"table_id":N,"region_number":N,"phi":X,
-   * "last_heartbeat_millis":N,"failed_since_millis":N}]}.
+   * "last_heartbeat_millis":N,"failed_since_millis":N}]}, with {@code "phi":null} when phi is
+   * infinite.
    *
    * @throws NotLeaderException on a node that does not lead
    */

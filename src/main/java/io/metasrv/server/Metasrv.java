@@ -1,5 +1,6 @@
 package io.metasrv.server;
 
+import io.metasrv.cluster.ClusterKeys.NodeInfoKey;
 import io.metasrv.cluster.ClusterReports;
 import io.metasrv.cluster.ClusterView;
 import io.metasrv.election.Election;
@@ -35,6 +36,7 @@ import io.metasrv.metadata.SchemaNameKey;
 import io.metasrv.metadata.TableNameKey;
 import io.metasrv.metadata.TableRouteKey;
 import io.metasrv.metadata.sequence.Sequence;
+import io.metasrv.protocol.Role;
 import io.metasrv.selector.DatanodeCandidates;
 import io.metasrv.selector.Selector;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -129,6 +131,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   private final Mailbox mailbox;
   private final MemoryRegionKeeper regionKeeper = new MemoryRegionKeeper();
   private final HeartbeatPipeline heartbeats;
+  private final RegionFailureDetectors detectors;
   private final RegionSupervisor supervisor;
   /**
    * Table ids, made afresh at every leader start: a range reserved in an earlier term is dropped
@@ -167,7 +170,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
         leaderTimers, registry);
     CacheInvalidator invalidator = new CacheInvalidator(mailbox, nodeInfo.addr(),
         System::currentTimeMillis);
-    RegionFailureDetectors detectors = new RegionFailureDetectors(options.failureDetector(),
+    this.detectors = new RegionFailureDetectors(options.failureDetector(),
         System::currentTimeMillis);
     this.heartbeats = new HeartbeatPipeline(new HeartbeatHandlerChain(
         HeartbeatHandlers.standard(this::isLeader, clusterView, leaderKv, mailbox, regionKeeper,
@@ -195,18 +198,24 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
       }
     });
     long maxIdleMillis = options.nodeMaxIdleTime().toMillis();
-    leaderTimers.scheduleWithFixedDelay(() -> removeIdleNodes(maxIdleMillis),
+    leaderTimers.scheduleWithFixedDelay(
+        () -> removeIdleNodes(System.currentTimeMillis(), maxIdleMillis),
         NODE_EXPIRY_PERIOD.toMillis(), NODE_EXPIRY_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private void removeIdleNodes(long maxIdleMillis) {
+  /** Forgets the nodes idle longer than {@code maxIdleMillis}, and the removed datanodes'
+   * failure detectors with them. */
+  void removeIdleNodes(long nowMillis, long maxIdleMillis) {
     if (!isLeader()) {
       return;
     }
     try {
-      int removed = clusterView.removeIdleNodes(System.currentTimeMillis(), maxIdleMillis);
-      if (removed > 0) {
-        log.info("forgot {} node(s) idle longer than node_max_idle_time", removed);
+      List<NodeInfoKey> removed = clusterView.removeIdleNodes(nowMillis, maxIdleMillis);
+      removed.stream().filter(node -> node.role() == Role.DATANODE)
+          .forEach(node -> detectors.removeDatanode(node.nodeId()));
+      if (!removed.isEmpty()) {
+        log.info("forgot {} node(s) idle longer than node_max_idle_time: {}", removed.size(),
+            removed);
       }
     } catch (RuntimeException e) {
       log.warn("cannot remove idle nodes from the cluster view: {}", e.toString());

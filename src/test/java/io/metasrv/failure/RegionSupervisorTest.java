@@ -2,6 +2,10 @@ package io.metasrv.failure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.metasrv.config.FailureDetectorOptions;
 import io.metasrv.selector.RoundRobinSelector;
 import io.metasrv.selector.SelectTarget;
@@ -9,12 +13,19 @@ import io.metasrv.selector.SelectorCandidate;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** The supervisor under a fake clock, ticked by hand. */
 class RegionSupervisorTest {
@@ -152,11 +163,162 @@ class RegionSupervisorTest {
     }
   }
 
+  @Test
+  void eachNewlyFailedSetOfADatanodesRegionsIsLoggedOnceNotAtEveryTick() {
+    failover.enabled = false;
+    DatanodeRegion second = new DatanodeRegion(1, REGION + 1);
+    DatanodeRegion third = new DatanodeRegion(1, REGION + 2);
+    DatanodeRegion onTwo = new DatanodeRegion(2, REGION);
+    for (int beat = 0; beat < 1001; beat++) {
+      clock.addAndGet(3_000);
+      for (DatanodeRegion region : List.of(ON_1, second, onTwo)) {
+        detectors.heartbeat(region, clock.get());
+      }
+    }
+    long lastBeat = clock.get();
+    // the third region is first seen 3 s later and judged on the first-heartbeat estimate: it
+    // fails 12.3 s after that, 15.3 s after the others' last heartbeat, which fail after 13.5 s
+    detectors.heartbeat(third, lastBeat + 3_000);
+    clock.set(lastBeat + 14_000);
+    List<String> warnings = warningsDuring(() -> {
+      for (int tick = 0; tick < 5; tick++) {
+        supervisor.tick();
+        clock.addAndGet(1_000);
+      }
+    });
+    assertThat(warnings).containsExactly(
+        "datanode 1: 2 region(s) failed, last heartbeat at " + lastBeat
+            + ": 4398046511105(1024,1), 4398046511106(1024,2)",
+        "datanode 2: 1 region(s) failed, last heartbeat at " + lastBeat
+            + ": 4398046511105(1024,1)",
+        "datanode 1: 1 region(s) failed, last heartbeat at " + (lastBeat + 3_000)
+            + ": 4398046511107(1024,3)");
+
+    // the first region comes back, then fails again
+    long backAt = clock.get();
+    detectors.heartbeat(ON_1, backAt);
+    warnings = warningsDuring(() -> {
+      supervisor.tick();
+      clock.set(backAt + 20_000);
+      supervisor.tick();
+      supervisor.tick();
+    });
+    assertThat(warnings).containsExactly("datanode 1: 1 region(s) failed, last heartbeat at "
+        + backAt + ": 4398046511105(1024,1)");
+  }
+
+  @Test
+  void regionsOfOneDatanodeFailedTogetherButHeardOfAtDifferentTimesAreOneLine() {
+    failover.enabled = false;
+    DatanodeRegion second = new DatanodeRegion(1, REGION + 1);
+    heartbeatsThenSilence(0);
+    detectors.heartbeat(second, clock.get() + 3_000);
+    long last = clock.get();
+    clock.addAndGet(30_000);
+
+    assertThat(warningsDuring(supervisor::tick)).containsExactly("datanode 1: 2 region(s)"
+        + " failed, last heartbeat at " + last + ".." + (last + 3_000)
+        + ": 4398046511105(1024,1), 4398046511106(1024,2)");
+  }
+
+  @Test
+  void whyFailedRegionsWaitIsLoggedWhenItChanges() {
+    heartbeatsThenSilence(20_000);
+    List<String> lines = logsDuring(() -> {
+      maintenance.set(true);
+      supervisor.tick();
+      supervisor.tick();
+      maintenance.set(false);
+      failover.paused = true;
+      supervisor.tick();
+      supervisor.tick();
+      maintenance.set(true);
+      supervisor.tick();
+    }, Level.INFO);
+    assertThat(lines).containsExactly("maintenance mode is on: 1 failed region(s) wait",
+        "region failover is paused: 1 failed region(s) wait",
+        "maintenance mode is on: 1 failed region(s) wait");
+  }
+
+  private static List<String> warningsDuring(Runnable action) {
+    return logsDuring(action, Level.WARN);
+  }
+
+  private static List<String> logsDuring(Runnable action, Level level) {
+    Logger logger = (Logger) LoggerFactory.getLogger(RegionSupervisor.class);
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    logger.addAppender(logs);
+    try {
+      action.run();
+    } finally {
+      logger.detachAppender(logs);
+    }
+    return logs.list.stream().filter(event -> event.getLevel() == level)
+        .map(ILoggingEvent::getFormattedMessage).toList();
+  }
+
+  @Test
+  void aSlowFailoverHoldsUpNeitherHeartbeatsNorOtherTicksAndRunsOncePerRegion()
+      throws Exception {
+    DatanodeRegion second = new DatanodeRegion(1, REGION + 1);
+    DatanodeRegion onTwo = new DatanodeRegion(2, REGION);
+    for (int beat = 0; beat < 1001; beat++) {
+      clock.addAndGet(3_000);
+      detectors.heartbeat(ON_1, clock.get());
+      detectors.heartbeat(second, clock.get());
+    }
+    // the second region keeps heartbeating while the first falls silent
+    for (int beat = 0; beat < 7; beat++) {
+      detectors.heartbeat(second, clock.addAndGet(3_000));
+    }
+    failover.slow = ON_1;
+    ExecutorService ticker = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> slowTick = ticker.submit(supervisor::tick);
+      assertThat(failover.slowEntered.await(30, TimeUnit.SECONDS)).isTrue();
+
+      // while the first region's failover hangs: heartbeats are recorded, the second region
+      // fails and another tick hands it over, the admin route answers
+      clock.addAndGet(20_000);
+      detectors.heartbeat(onTwo, clock.get());
+      assertThat(detectors.contains(onTwo)).isTrue();
+      CompletableFuture.runAsync(supervisor::tick).get(30, TimeUnit.SECONDS);
+      List<RegionSupervisor.FailedSince> failed = CompletableFuture
+          .supplyAsync(supervisor::failedRegions).get(30, TimeUnit.SECONDS);
+      assertThat(failed).extracting(f -> f.region().region())
+          .as("the first region is failed until its failover starts")
+          .contains(ON_1).doesNotContain(second);
+      assertThat(failover.started).containsExactly(
+          "datanode 1 region 4398046511106(1024,2) -> 2");
+      assertThat(failover.calls).as("one failover at a time per region")
+          .containsExactly(ON_1, second);
+
+      failover.slowRelease.countDown();
+      slowTick.get(30, TimeUnit.SECONDS);
+    } finally {
+      failover.slowRelease.countDown();
+      ticker.shutdownNow();
+    }
+    assertThat(failover.started).containsExactly("datanode 1 region 4398046511106(1024,2) -> 2",
+        "datanode 1 region 4398046511105(1024,1) -> 2");
+    assertThat(detectors.contains(ON_1)).isFalse();
+    assertThat(supervisor.failedRegions()).isEmpty();
+    assertThat(registry.get("metasrv.region.failovers").counter().count()).isEqualTo(2);
+    supervisor.tick();
+    assertThat(failover.calls).containsExactly(ON_1, second);
+  }
+
   private static final class RecordingFailover implements RegionFailover {
-    final List<String> started = new ArrayList<>();
+    final List<String> started = new CopyOnWriteArrayList<>();
+    final List<DatanodeRegion> calls = new CopyOnWriteArrayList<>();
     volatile boolean enabled = true;
     volatile boolean paused;
     volatile boolean failNext;
+    /** A region whose failover waits for {@link #slowRelease}. */
+    volatile DatanodeRegion slow;
+    final CountDownLatch slowEntered = new CountDownLatch(1);
+    final CountDownLatch slowRelease = new CountDownLatch(1);
 
     @Override
     public boolean enabled() {
@@ -169,7 +331,13 @@ class RegionSupervisorTest {
     }
 
     @Override
-    public boolean failover(FailedRegion failed, SelectorCandidate target) {
+    public boolean failover(FailedRegion failed, SelectorCandidate target)
+        throws InterruptedException {
+      calls.add(failed.region());
+      if (failed.region().equals(slow)) {
+        slowEntered.countDown();
+        slowRelease.await();
+      }
       if (failNext) {
         failNext = false;
         throw new IllegalStateException("migration refused");

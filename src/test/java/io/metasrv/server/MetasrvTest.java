@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.metasrv.cluster.ClusterKeys;
+import io.metasrv.cluster.NodeInfo;
+import io.metasrv.cluster.NodeStatus;
+import io.metasrv.config.MetasrvOptions;
 import io.metasrv.election.Election;
 import io.metasrv.election.LeaderChange;
 import io.metasrv.election.MetasrvNodeInfo;
@@ -13,7 +17,22 @@ import io.metasrv.http.NodeHealth;
 import io.metasrv.http.NotLeaderException;
 import io.metasrv.kv.KvLimits;
 import io.metasrv.kv.MemoryKv;
+import io.metasrv.heartbeat.PusherKey;
+import io.metasrv.metadata.Peer;
+import io.metasrv.metadata.PhysicalTableRouteValue;
+import io.metasrv.metadata.Region;
+import io.metasrv.metadata.RegionId;
+import io.metasrv.metadata.RegionRoute;
+import io.metasrv.metadata.TableRouteKey;
 import io.metasrv.metadata.sequence.Sequence;
+import io.metasrv.protocol.HeartbeatRequest;
+import io.metasrv.protocol.HeartbeatResponse;
+import io.metasrv.protocol.RegionRole;
+import io.metasrv.protocol.RegionStat;
+import io.metasrv.protocol.RequestHeader;
+import io.metasrv.protocol.Role;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -302,6 +321,67 @@ class MetasrvTest {
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  @Test
+  void aDatanodeForgottenAsIdleTakesItsFailureDetectorsWithIt() {
+    MemoryKv store = new MemoryKv(KvLimits.DEFAULT);
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    Metasrv metasrv = new Metasrv(NODE, store, new StandaloneElection(), () -> true, registry,
+        MetasrvOptions.defaults());
+    long table = 1024;
+    store.put(new TableRouteKey(table).toBytes(), PhysicalTableRouteValue.of(List.of(
+        RegionRoute.led(Region.of(RegionId.of(table, 1)), new Peer(7, "10.0.0.7:4001")),
+        RegionRoute.led(Region.of(RegionId.of(table, 2)), new Peer(8, "10.0.0.8:4001")),
+        RegionRoute.led(Region.of(RegionId.of(table, 3)), new Peer(8, "10.0.0.8:4001"))))
+        .encode());
+    try {
+      metasrv.start();
+      await().until(() -> metasrv.state() == ServingState.LEADER);
+      heartbeat(metasrv, 7, RegionId.of(table, 1));
+      heartbeat(metasrv, 8, RegionId.of(table, 2), RegionId.of(table, 3));
+      assertThat(registry.get("metasrv.region.watched").gauge().value()).isEqualTo(3);
+
+      // datanode 8 and flownode 7 were last active two days ago; datanode 7 just now
+      long now = System.currentTimeMillis();
+      long maxIdle = Duration.ofDays(1).toMillis();
+      long twoDaysAgo = now - 2 * maxIdle;
+      metasrv.inMemoryView().put(ClusterKeys.nodeInfo(Role.DATANODE, 8), new NodeInfo(
+          new Peer(8, "10.0.0.8:4001"), twoDaysAgo, new NodeStatus.Datanode(0, 0, 2, 0),
+          "0.14.0", "abc", 1).encode());
+      metasrv.inMemoryView().put(ClusterKeys.nodeInfo(Role.FLOWNODE, 7), new NodeInfo(
+          new Peer(7, "10.0.0.70:4001"), twoDaysAgo, new NodeStatus.Flownode(), "0.14.0", "abc",
+          1).encode());
+
+      metasrv.removeIdleNodes(now, maxIdle);
+
+      assertThat(metasrv.inMemoryView().get(ClusterKeys.nodeInfo(Role.DATANODE, 8))).isEmpty();
+      assertThat(metasrv.inMemoryView().get(ClusterKeys.nodeInfo(Role.FLOWNODE, 7))).isEmpty();
+      assertThat(registry.get("metasrv.region.watched").gauge().value())
+          .as("datanode 8's two regions are no longer watched; datanode 7's region is, though a"
+              + " flownode with the same id went")
+          .isEqualTo(1);
+    } finally {
+      metasrv.shutdown();
+    }
+  }
+
+  private static void heartbeat(Metasrv metasrv, long datanodeId, long... regionIds) {
+    HeartbeatRequest.Builder request = HeartbeatRequest.newBuilder()
+        .setHeader(RequestHeader.newBuilder().setProtocolVersion(1).setRole(Role.DATANODE)
+            .setMemberId(datanodeId))
+        .setPeer(io.metasrv.protocol.Peer.newBuilder().setId(datanodeId)
+            .setAddr("10.0.0." + datanodeId + ":4001"))
+        .setNodeEpoch(1)
+        .setInfo(io.metasrv.protocol.NodeInfo.newBuilder().setVersion("0.14.0")
+            .setGitCommit("abc").setStartTimeMs(1));
+    for (long regionId : regionIds) {
+      request.addRegionStats(RegionStat.newBuilder().setRegionId(regionId).setEngine("mito2")
+          .setRole(RegionRole.Leader));
+    }
+    PusherKey key = metasrv.heartbeats().open(Role.DATANODE, datanodeId, response -> true);
+    HeartbeatResponse response = metasrv.heartbeats().handle(key, request.build());
+    assertThat(response.getRegionLease().getRegionsCount()).isEqualTo(regionIds.length);
   }
 
   @Test

@@ -239,8 +239,9 @@ class StandardHandlersTest {
     long seen = now.get();
     long maxIdle = Duration.ofHours(24).toMillis();
     assertThat(view.removeIdleNodes(seen + maxIdle, maxIdle)).as("idle exactly the limit")
-        .isZero();
-    assertThat(view.removeIdleNodes(seen + maxIdle + 1, maxIdle)).isEqualTo(1);
+        .isEmpty();
+    assertThat(view.removeIdleNodes(seen + maxIdle + 1, maxIdle))
+        .containsExactly(new ClusterKeys.NodeInfoKey(Role.DATANODE, 7));
     assertThat(view.kv().get(ClusterKeys.nodeInfo(Role.DATANODE, 7))).isEmpty();
     assertThat(view.kv().get(ClusterKeys.datanodeLease(7))).isPresent();
   }
