@@ -1,0 +1,2 @@
+package io.metasrv.procedure;
+public interface ProcedureContext { ProcedureId procedureId(); boolean stopping(); }
