@@ -95,7 +95,8 @@ public final class Mailbox {
     Pusher pusher = pushers.get(to).orElse(null);
     if (pusher == null) {
       noStream.increment();
-      reply.completeExceptionally(new MailboxException("no heartbeat stream from " + to
+      reply.completeExceptionally(new MailboxException(MailboxException.Kind.NO_STREAM,
+          "no heartbeat stream from " + to
           + " (" + message.getTo() + "); cannot send '" + message.getSubject() + "'"));
       return reply;
     }
@@ -105,7 +106,7 @@ public final class Mailbox {
         timeout.toNanos(), TimeUnit.NANOSECONDS);
     pending.put(id, new Pending(reply, deadline, withId.getSubject()));
     if (!pusher.push(responseCarrying(withId))) {
-      fail(id, new MailboxException("the heartbeat stream of " + to + " is gone; '"
+      fail(id, new MailboxException(MailboxException.Kind.FAILED, "the heartbeat stream of " + to + " is gone; '"
           + withId.getSubject() + "' was not sent"), failed);
     }
     return reply;
@@ -155,7 +156,7 @@ public final class Mailbox {
   /** Fails every send still waiting: this node no longer leads, so no reply will reach it. */
   public void failPending(String reason) {
     for (Long id : pending.keySet()) {
-      fail(id, new MailboxException(reason), failed);
+      fail(id, new MailboxException(MailboxException.Kind.FAILED, reason), failed);
     }
   }
 
@@ -167,7 +168,7 @@ public final class Mailbox {
   private void expire(long id, Duration timeout) {
     Pending waiting = pending.get(id);
     if (waiting != null) {
-      fail(id, new MailboxException("no reply to mailbox message " + id + " '"
+      fail(id, new MailboxException(MailboxException.Kind.TIMEOUT, "no reply to mailbox message " + id + " '"
           + waiting.subject + "' within " + timeout.toMillis() + " ms"), timedOut);
     }
   }
