@@ -6,8 +6,11 @@ import io.metasrv.kv.KvBackend;
 import io.metasrv.kv.KvLimits;
 import io.metasrv.kv.MemoryKv;
 import io.metasrv.kv.RangeRequest;
+import io.metasrv.metadata.Peer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -55,6 +58,30 @@ public final class ClusterView {
     return datanodeLeases().stream()
         .filter(node -> node.lease().aliveAt(nowMillis, LeaseValue.LEASE_MILLIS))
         .toList();
+  }
+
+  /** A datanode's last lease in this leader's view. */
+  public Optional<LeaseValue> datanodeLease(long datanodeId) {
+    return kv().get(ClusterKeys.datanodeLease(datanodeId))
+        .map(entry -> LeaseValue.decode(entry.value()));
+  }
+
+  /** The leader's wall-clock time of a datanode's last heartbeat, if it heard from it. */
+  public OptionalLong lastHeartbeatMillis(long datanodeId) {
+    return datanodeLease(datanodeId).map(lease -> OptionalLong.of(lease.timestampMillis()))
+        .orElse(OptionalLong.empty());
+  }
+
+  /**
+   * A datanode as a peer, with the address of its lease (GreptimeDB's {@code
+   * lookup_datanode_peer}).
+   *
+   * @param aliveOnly whether a lease older than 10 s counts as unknown
+   */
+  public Optional<Peer> datanodePeer(long datanodeId, long nowMillis, boolean aliveOnly) {
+    return datanodeLease(datanodeId)
+        .filter(lease -> !aliveOnly || lease.aliveAt(nowMillis, LeaseValue.LEASE_MILLIS))
+        .map(lease -> new Peer(datanodeId, lease.nodeAddr()));
   }
 
   /** Every datanode lease, alive or not, as {@code /admin/node-lease} lists them. */

@@ -11,6 +11,8 @@ import io.metasrv.kv.KvException;
 import io.metasrv.kv.KvUnavailableException;
 import io.metasrv.kv.TxnTooLargeException;
 import io.metasrv.kv.ValueTooLargeException;
+import io.metasrv.procedure.ProcedureException;
+import io.metasrv.procedure.migration.MigrationRefusedException;
 import org.slf4j.Logger;
 
 /**
@@ -29,6 +31,14 @@ import org.slf4j.Logger;
  *   <tr><td>{@link NoLeaderException}</td><td>UNAVAILABLE</td><td>1006 IllegalState</td></tr>
  *   <tr><td>{@link UnsupportedOperationException}</td><td>UNIMPLEMENTED</td>
  *       <td>1001 Unsupported</td></tr>
+ *   <tr><td>{@link MigrationRefusedException}</td><td>by reason: INVALID_ARGUMENT (same peers,
+ *       wrong source, no time), NOT_FOUND (table route 4001, region route 4005, table info 4001),
+ *       INTERNAL (a migration running, an unavailable peer: 1002 Unexpected, as GreptimeDB)</td>
+ *       <td>as GreptimeDB's error</td></tr>
+ *   <tr><td>{@link ProcedureException}</td><td>not found: INVALID_ARGUMENT 1004 (GreptimeDB's
+ *       {@code ProcedureNotFound}); manager not started: UNAVAILABLE 1006; paused:
+ *       FAILED_PRECONDITION 1006; too many running: RESOURCE_EXHAUSTED 1003; duplicate:
+ *       ALREADY_EXISTS 1004</td><td></td></tr>
  *   <tr><td>other {@link KvException}: the store refused it as too large or invalid</td>
  *       <td>INVALID_ARGUMENT</td><td>1004 InvalidArguments</td></tr>
  *   <tr><td>anything else</td><td>INTERNAL</td><td>1003 Internal</td></tr>
@@ -86,6 +96,32 @@ final class FailureStatus {
     if (failure instanceof UnsupportedOperationException) {
       return answer(Status.Code.UNIMPLEMENTED, GreptimeStatusCode.UNSUPPORTED,
           failure.getMessage(), failure, true);
+    }
+    if (failure instanceof MigrationRefusedException refused) {
+      return switch (refused.reason()) {
+        case INVALID_ARGUMENTS -> answer(Status.Code.INVALID_ARGUMENT,
+            GreptimeStatusCode.INVALID_ARGUMENTS, failure.getMessage(), failure, true);
+        case TABLE_ROUTE_NOT_FOUND, TABLE_INFO_NOT_FOUND -> answer(Status.Code.NOT_FOUND,
+            GreptimeStatusCode.TABLE_NOT_FOUND, failure.getMessage(), failure, true);
+        case REGION_ROUTE_NOT_FOUND -> answer(Status.Code.NOT_FOUND,
+            GreptimeStatusCode.REGION_NOT_FOUND, failure.getMessage(), failure, true);
+        case MIGRATION_RUNNING, PEER_UNAVAILABLE, UNEXPECTED -> answer(Status.Code.INTERNAL,
+            GreptimeStatusCode.UNEXPECTED, failure.getMessage(), failure, true);
+      };
+    }
+    if (failure instanceof ProcedureException refused) {
+      return switch (refused.kind()) {
+        case NOT_FOUND -> answer(Status.Code.INVALID_ARGUMENT,
+            GreptimeStatusCode.INVALID_ARGUMENTS, failure.getMessage(), failure, true);
+        case MANAGER_NOT_STARTED -> answer(Status.Code.UNAVAILABLE,
+            GreptimeStatusCode.ILLEGAL_STATE, failure.getMessage(), failure, true);
+        case PAUSED -> answer(Status.Code.FAILED_PRECONDITION, GreptimeStatusCode.ILLEGAL_STATE,
+            failure.getMessage(), failure, true);
+        case TOO_MANY_RUNNING -> answer(Status.Code.RESOURCE_EXHAUSTED,
+            GreptimeStatusCode.INTERNAL, failure.getMessage(), failure, true);
+        case DUPLICATE -> answer(Status.Code.ALREADY_EXISTS, GreptimeStatusCode.INVALID_ARGUMENTS,
+            failure.getMessage(), failure, true);
+      };
     }
     if (failure instanceof KvException && refusedAsInvalid(failure.getCause())) {
       return answer(Status.Code.INVALID_ARGUMENT, GreptimeStatusCode.INVALID_ARGUMENTS,

@@ -7,9 +7,12 @@ package io.metasrv.grpc;
  */
 enum GreptimeStatusCode {
   UNSUPPORTED(1001),
+  UNEXPECTED(1002),
   INTERNAL(1003),
   INVALID_ARGUMENTS(1004),
   ILLEGAL_STATE(1006),
+  TABLE_NOT_FOUND(4001),
+  REGION_NOT_FOUND(4005),
   STORAGE_UNAVAILABLE(5000);
 
   final int code;

@@ -4,6 +4,8 @@ import io.metasrv.election.MetasrvNodeInfo;
 import io.metasrv.heartbeat.HeartbeatPipeline;
 import io.metasrv.kv.KvBackend;
 import io.metasrv.kv.RangeRequest;
+import io.metasrv.procedure.ProcedureManager;
+import io.metasrv.procedure.migration.RegionMigrationManager;
 import java.util.List;
 import java.util.Optional;
 
@@ -58,4 +60,10 @@ public interface GrpcBackend {
 
   /** Where the Heartbeat service hands the nodes' streams. */
   HeartbeatPipeline heartbeats();
+
+  /** The procedures this node runs while it leads. */
+  ProcedureManager procedures();
+
+  /** Region migrations, checked and started on the leader. */
+  RegionMigrationManager migrations();
 }

@@ -1,24 +1,35 @@
 package io.metasrv.grpc;
 
+import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
+import io.metasrv.procedure.ProcedureException;
+import io.metasrv.procedure.ProcedureInfo;
+import io.metasrv.procedure.ProcedureState;
+import io.metasrv.procedure.migration.MigrationRefusedException;
 import io.metasrv.protocol.DdlTaskRequest;
 import io.metasrv.protocol.DdlTaskResponse;
 import io.metasrv.protocol.MigrateRegionRequest;
 import io.metasrv.protocol.MigrateRegionResponse;
 import io.metasrv.protocol.ProcedureDetailRequest;
 import io.metasrv.protocol.ProcedureDetailResponse;
+import io.metasrv.protocol.ProcedureId;
+import io.metasrv.protocol.ProcedureMeta;
 import io.metasrv.protocol.ProcedureServiceGrpc;
 import io.metasrv.protocol.ProcedureStateResponse;
 import io.metasrv.protocol.QueryProcedureRequest;
 import io.metasrv.protocol.ResponseHeader;
 import io.metasrv.protocol.ResponseHeaders;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
 
 /**
- * {@code greptime.v1.meta.ProcedureService} (and {@code Procedure}, its older name). Followers
- * answer NotLeader in the header, as GreptimeDB's do. On the leader every method fails with
- * UNIMPLEMENTED (GreptimeDB's {@code Unsupported}, 1001) until the procedure framework lands:
- * GreptimeDB's clients pass a non-NotLeader error status to the caller as it is, whereas an
- * error in the header would be read as a response.
+ * {@code greptime.v1.meta.ProcedureService} (and {@code Procedure}, its older name): a
+ * procedure's state, the procedures the leader runs or finished lately, and region migration.
+ * Followers answer NotLeader in the header, as GreptimeDB's do; successful answers leave the
+ * header unset, as GreptimeDB's do. {@code ddl} fails with UNIMPLEMENTED (GreptimeDB's {@code
+ * Unsupported}, 1001) until DDL lands: GreptimeDB's clients pass a non-NotLeader error status to
+ * the caller as it is, whereas an error in the header would be read as a response.
  */
 final class ProcedureService extends ProcedureServiceGrpc.ProcedureServiceImplBase {
   private final GrpcBackend backend;
@@ -35,7 +46,17 @@ final class ProcedureService extends ProcedureServiceGrpc.ProcedureServiceImplBa
       return;
     }
     requireHeader(request.hasHeader());
-    throw notSupportedYet("querying a procedure's state");
+    io.metasrv.procedure.ProcedureId id = procedureId(request.getPid());
+    Optional<ProcedureState> state = backend.procedures().state(id);
+    if (state.isEmpty()) {
+      Unary.fail("query", responses, new ProcedureException(ProcedureException.Kind.NOT_FOUND,
+          "Procedure not found, procedure_id: " + id));
+      return;
+    }
+    ProcedureStateResponse.Builder response = ProcedureStateResponse.newBuilder()
+        .setStatusValue(state.get().kind().protoNumber());
+    state.get().error().ifPresent(response::setError);
+    Unary.reply(responses, response.build());
   }
 
   @Override
@@ -45,7 +66,9 @@ final class ProcedureService extends ProcedureServiceGrpc.ProcedureServiceImplBa
       return;
     }
     requireHeader(request.hasHeader());
-    throw notSupportedYet("DDL task " + request.getTaskCase().name().toLowerCase());
+    throw new UnsupportedOperationException("DDL task "
+        + request.getTaskCase().name().toLowerCase(Locale.ROOT)
+        + " is not supported yet: this metasrv runs no DDL procedures");
   }
 
   @Override
@@ -56,7 +79,19 @@ final class ProcedureService extends ProcedureServiceGrpc.ProcedureServiceImplBa
       return;
     }
     requireHeader(request.hasHeader());
-    throw notSupportedYet("region migration");
+    Optional<io.metasrv.procedure.ProcedureId> started;
+    try {
+      started = backend.migrations().migrate(request.getRegionId(), request.getFromPeer(),
+          request.getToPeer(), Duration.ofSeconds(Integer.toUnsignedLong(
+              request.getTimeoutSecs())));
+    } catch (MigrationRefusedException | ProcedureException e) {
+      Unary.fail("migrate", responses, e);
+      return;
+    }
+    MigrateRegionResponse.Builder response = MigrateRegionResponse.newBuilder();
+    started.ifPresent(id -> response.setPid(ProcedureId.newBuilder()
+        .setKey(ByteString.copyFromUtf8(id.toString()))));
+    Unary.reply(responses, response.build());
   }
 
   @Override
@@ -67,7 +102,29 @@ final class ProcedureService extends ProcedureServiceGrpc.ProcedureServiceImplBa
       return;
     }
     requireHeader(request.hasHeader());
-    throw notSupportedYet("listing procedures");
+    ProcedureDetailResponse.Builder response = ProcedureDetailResponse.newBuilder();
+    for (ProcedureInfo info : backend.procedures().list()) {
+      ProcedureMeta.Builder meta = ProcedureMeta.newBuilder()
+          .setId(ProcedureId.newBuilder().setKey(ByteString.copyFromUtf8(info.id().toString())))
+          .setTypeName(info.typeName())
+          .setStatusValue(info.state().kind().protoNumber())
+          .setStartTimeMs(info.startTimeMs())
+          .setEndTimeMs(info.endTimeMs())
+          .addAllLockKeys(info.lockKeys());
+      info.state().error().ifPresent(meta::setError);
+      response.addProcedures(meta);
+    }
+    Unary.reply(responses, response.build());
+  }
+
+  /** GreptimeDB's {@code pb_pid_to_pid}: the key is the UUID text in UTF-8. */
+  private static io.metasrv.procedure.ProcedureId procedureId(ProcedureId pid) {
+    String text = pid.getKey().toStringUtf8();
+    try {
+      return io.metasrv.procedure.ProcedureId.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRequestException("invalid procedure id '" + text + "': " + e.getMessage());
+    }
   }
 
   private static ResponseHeader notLeader() {
@@ -78,10 +135,5 @@ final class ProcedureService extends ProcedureServiceGrpc.ProcedureServiceImplBa
     if (!present) {
       throw new InvalidRequestException("missing request header");
     }
-  }
-
-  private static UnsupportedOperationException notSupportedYet(String what) {
-    return new UnsupportedOperationException(what + " is not supported yet: this metasrv has no"
-        + " procedure framework");
   }
 }

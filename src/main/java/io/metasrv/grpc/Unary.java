@@ -47,7 +47,7 @@ final class Unary {
     });
   }
 
-  private static void fail(String method, StreamObserver<?> responses, Throwable failure) {
+  static void fail(String method, StreamObserver<?> responses, Throwable failure) {
     FailureStatus.Answer answer = FailureStatus.of(failure);
     answer.log(log, method, failure);
     try {

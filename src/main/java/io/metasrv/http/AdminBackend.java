@@ -71,4 +71,27 @@ public interface AdminBackend {
    * @throws NotLeaderException on a node that does not lead
    */
   long allocateTableId();
+
+  /**
+   * The procedures this leader runs or finished in the last 10 minutes, as {@code
+   * [{"id","type_name","state","error","start_time_ms","end_time_ms","lock_keys":[...]}]}.
+   *
+   * @throws NotLeaderException on a node that does not lead
+   */
+  String proceduresJson();
+
+  /**
+   * Whether the procedure manager is paused (no new procedures, no automatic failover).
+   *
+   * @throws NotLeaderException on a node that does not lead
+   */
+  boolean procedureManagerPaused();
+
+  /**
+   * Pauses or resumes the procedure manager, on this leader and on the next (the state is
+   * stored), and returns the state now in force.
+   *
+   * @throws NotLeaderException on a node that does not lead
+   */
+  boolean setProcedureManagerPaused(boolean paused);
 }

@@ -212,6 +212,13 @@ public final class AdminHttpServer implements AutoCloseable {
             backend.setNextTableId(nextTableIdOf(body)));
         case ALLOCATE_TABLE_ID -> send(exchange, 200, JSON,
             "{\"table_id\":" + backend.allocateTableId() + "}");
+        case PROCEDURES -> send(exchange, 200, JSON, backend.proceduresJson());
+        case PROCEDURE_MANAGER_STATUS -> sendProcedureManager(exchange,
+            backend.procedureManagerPaused());
+        case PROCEDURE_MANAGER_PAUSE -> sendProcedureManager(exchange,
+            backend.setProcedureManagerPaused(true));
+        case PROCEDURE_MANAGER_RESUME -> sendProcedureManager(exchange,
+            backend.setProcedureManagerPaused(false));
         case METRICS -> send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",
             registry.scrape());
         case NOT_FOUND, BUSY -> throw new IllegalStateException("unreachable");
@@ -288,6 +295,12 @@ public final class AdminHttpServer implements AutoCloseable {
     return next.asLong();
   }
 
+  /** Newer GreptimeDB's answer: {@code {"status":"running"|"paused"}}. */
+  private static int sendProcedureManager(HttpExchange exchange, boolean paused)
+      throws IOException {
+    return send(exchange, 200, JSON, "{\"status\":\"" + (paused ? "paused" : "running") + "\"}");
+  }
+
   private static int sendMaintenance(HttpExchange exchange, boolean enabled) throws IOException {
     return send(exchange, 200, JSON, "{\"enabled\":" + enabled + "}");
   }
@@ -346,6 +359,10 @@ public final class AdminHttpServer implements AutoCloseable {
     NEXT_TABLE_ID("/admin/sequence/table/next-id", false, "GET"),
     SET_NEXT_TABLE_ID("/admin/sequence/table/set-next-id", false, "POST"),
     ALLOCATE_TABLE_ID("/admin/sequence/table/allocate", false, "POST"),
+    PROCEDURES("/admin/procedures", false, "GET"),
+    PROCEDURE_MANAGER_STATUS("/admin/procedure-manager/status", false, "GET"),
+    PROCEDURE_MANAGER_PAUSE("/admin/procedure-manager/pause", false, "POST"),
+    PROCEDURE_MANAGER_RESUME("/admin/procedure-manager/resume", false, "POST"),
     METRICS("/metrics", true, "GET"),
     NOT_FOUND("other", true),
     /** Any worker route while the workers' queue is full. */

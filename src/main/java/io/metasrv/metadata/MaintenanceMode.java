@@ -6,9 +6,8 @@ import io.metasrv.kv.RangeRequest;
 import java.util.List;
 
 /**
- * The cluster-wide maintenance flag: while it is on, GreptimeDB's leader makes no automatic
- * changes to the cluster (no region failover, no rebalancing). This build makes no automatic
- * changes yet; it stores the flag for the region failover to come and for GreptimeDB's tools.
+ * The cluster-wide maintenance flag: while it is on, the leader makes no automatic changes to
+ * the cluster (no region failover); failed regions wait and move once it is off.
  *
  * <p>Stored as GreptimeDB stores it, so GreptimeDB's own tools read the same flag: the key
  * {@value #KEY} exists (with an empty value) while maintenance is on.

@@ -32,11 +32,20 @@ import io.metasrv.kv.RangeRequest;
 import io.metasrv.metadata.CatalogNameKey;
 import io.metasrv.metadata.MaintenanceMode;
 import io.metasrv.metadata.NodeAddressKey;
+import io.metasrv.metadata.ProcedurePause;
 import io.metasrv.metadata.SchemaNameKey;
 import io.metasrv.metadata.TableNameKey;
 import io.metasrv.metadata.TableRouteKey;
+import io.metasrv.metadata.TableRoutes;
 import io.metasrv.metadata.sequence.Sequence;
 import io.metasrv.protocol.Role;
+import io.metasrv.procedure.ProcedureManager;
+import io.metasrv.procedure.ProceduresReport;
+import io.metasrv.procedure.migration.MigrationClock;
+import io.metasrv.procedure.migration.MigrationEnvironment;
+import io.metasrv.procedure.migration.MigrationFailover;
+import io.metasrv.procedure.migration.MigrationTracker;
+import io.metasrv.procedure.migration.RegionMigrationManager;
 import io.metasrv.selector.DatanodeCandidates;
 import io.metasrv.selector.Selector;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -108,6 +117,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   private final Election election;
   private final BooleanSupplier storeReachable;
   private final MaintenanceMode maintenance;
+  private final ProcedurePause procedurePause;
   private final List<LeaderStateHandler> handlers = new CopyOnWriteArrayList<>();
   private final List<LeaderStateHandler> started = new ArrayList<>();
   private final List<Runnable> servingListeners = new CopyOnWriteArrayList<>();
@@ -133,6 +143,8 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   private final HeartbeatPipeline heartbeats;
   private final RegionFailureDetectors detectors;
   private final RegionSupervisor supervisor;
+  private final ProcedureManager procedures;
+  private final RegionMigrationManager migrations;
   /**
    * Table ids, made afresh at every leader start: a range reserved in an earlier term is dropped
    * (a gap), so ids handed out only grow across leader changes.
@@ -166,6 +178,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     this.storeReachable = storeReachable;
     this.leaderKv = new FencedKv(this.kv, this::onFenced);
     this.maintenance = new MaintenanceMode(leaderKv);
+    this.procedurePause = new ProcedurePause(leaderKv);
     this.mailbox = new Mailbox(pushers, Sequence.heartbeatMailbox(leaderKv)::next,
         leaderTimers, registry);
     CacheInvalidator invalidator = new CacheInvalidator(mailbox, nodeInfo.addr(),
@@ -177,10 +190,43 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
             invalidator, detectors, options.flushStatsFactor(), registry,
             System::currentTimeMillis), registry),
         pushers, System::currentTimeMillis, registry);
-    this.supervisor = new RegionSupervisor(detectors, maintenance::isEnabled,
-        RegionFailover.DISABLED, Selector.forDatanodes(options.selector(), new Random()),
+    this.procedures = ProcedureManager.builder(leaderKv, options.procedure())
+        .meterRegistry(registry).build();
+    MigrationEnvironment migrationEnvironment = new MigrationEnvironment(
+        new TableRoutes(leaderKv), mailbox, nodeInfo.addr(), regionKeeper, detectors, invalidator,
+        clusterView::lastHeartbeatMillis, new MigrationTracker(), MigrationClock.SYSTEM);
+    this.migrations = new RegionMigrationManager(procedures, migrationEnvironment, kv,
+        datanodeId -> clusterView.datanodePeer(datanodeId, System.currentTimeMillis(), true));
+    RegionFailover failover = options.enableRegionFailover()
+        ? new MigrationFailover(migrations, procedures, datanodeId ->
+            clusterView.datanodePeer(datanodeId, System.currentTimeMillis(), false))
+        : RegionFailover.DISABLED;
+    this.supervisor = new RegionSupervisor(detectors, maintenance::isEnabled, failover,
+        Selector.forDatanodes(options.selector(), new Random()),
         () -> DatanodeCandidates.alive(clusterView, System.currentTimeMillis()),
         System::currentTimeMillis, registry);
+    handlers.add(new LeaderStateHandler() {
+      @Override
+      public String name() {
+        return "procedure manager";
+      }
+
+      @Override
+      public void onLeaderStart() {
+        if (procedurePause.isPaused()) {
+          procedures.pause();
+        } else {
+          procedures.resume();
+        }
+        procedures.start();
+      }
+
+      @Override
+      public void onLeaderStop() {
+        procedures.stop();
+        migrations.onLeaderStop();
+      }
+    });
     handlers.add(new LeaderStateHandler() {
       @Override
       public String name() {
@@ -285,6 +331,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
       leaderEvents.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    procedures.close();
     state.set(ServingState.STOPPED);
     servingChanged();
   }
@@ -460,6 +507,41 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   }
 
   @Override
+  public String proceduresJson() {
+    if (!isLeader()) {
+      throw notLeader();
+    }
+    return ProceduresReport.json(procedures.list());
+  }
+
+  @Override
+  public boolean procedureManagerPaused() {
+    if (!isLeader()) {
+      throw notLeader();
+    }
+    return procedures.isPaused();
+  }
+
+  @Override
+  public boolean setProcedureManagerPaused(boolean paused) {
+    if (!isLeader()) {
+      throw notLeader();
+    }
+    try {
+      procedurePause.set(paused);
+    } catch (FencedException e) {
+      throw notLeader();
+    }
+    if (paused) {
+      procedures.pause();
+    } else {
+      procedures.resume();
+    }
+    log.info("procedure manager {} through the admin API", paused ? "paused" : "resumed");
+    return paused;
+  }
+
+  @Override
   public long nextTableId() {
     return whileLeading(() -> tableIds.peek());
   }
@@ -540,6 +622,16 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   @Override
   public HeartbeatPipeline heartbeats() {
     return heartbeats;
+  }
+
+  @Override
+  public ProcedureManager procedures() {
+    return procedures;
+  }
+
+  @Override
+  public RegionMigrationManager migrations() {
+    return migrations;
   }
 
   /** The leader's messages to nodes. */

@@ -13,6 +13,8 @@ import io.metasrv.kv.KvLimits;
 import io.metasrv.kv.KvUnavailableException;
 import io.metasrv.kv.MemoryKv;
 import io.metasrv.metadata.MaintenanceMode;
+import io.metasrv.metadata.ProcedurePause;
+import io.metasrv.procedure.ProceduresReport;
 import io.metasrv.metadata.sequence.Sequence;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -228,6 +230,35 @@ class AdminHttpServerTest {
   }
 
   @Test
+  void procedureManagerIsPausedAndResumedThroughTheStoredSwitch() throws Exception {
+    assertThat(call("GET", "/admin/procedure-manager/status"))
+        .extracting(HttpResponse::statusCode, HttpResponse::body)
+        .containsExactly(200, "{\"status\":\"running\"}");
+    assertThat(call("POST", "/admin/procedure-manager/pause").body())
+        .isEqualTo("{\"status\":\"paused\"}");
+    assertThat(backend.pause.isPaused()).isTrue();
+    assertThat(call("GET", "/admin/procedure-manager/status").body())
+        .isEqualTo("{\"status\":\"paused\"}");
+    assertThat(call("POST", "/admin/procedure-manager/resume").body())
+        .isEqualTo("{\"status\":\"running\"}");
+    assertThat(backend.pause.isPaused()).isFalse();
+    assertThat(call("GET", "/admin/procedure-manager/pause").statusCode()).isEqualTo(405);
+    assertThat(call("GET", "/admin/procedures"))
+        .extracting(HttpResponse::statusCode, HttpResponse::body)
+        .containsExactly(200, "[]");
+
+    backend.refusal = Optional.of(new NotLeaderException(Optional.of("10.0.0.9:3002")));
+    for (String[] call : List.of(new String[] {"GET", "/admin/procedures"},
+        new String[] {"POST", "/admin/procedure-manager/pause"},
+        new String[] {"GET", "/admin/procedure-manager/status"})) {
+      HttpResponse<String> response = call(call[0], call[1]);
+      assertThat(response.statusCode()).as(call[1]).isEqualTo(503);
+      assertThat(response.body()).contains("10.0.0.9:3002");
+    }
+    assertThat(backend.pause.isPaused()).isFalse();
+  }
+
+  @Test
   void sequenceRoutesOnAFollowerNameTheLeader() throws Exception {
     backend.refusal = Optional.of(new NotLeaderException(Optional.of("10.0.0.9:3002")));
     for (String[] call : List.of(new String[] {"GET", "/admin/sequence/table/next-id"},
@@ -291,9 +322,11 @@ class AdminHttpServerTest {
     volatile Optional<NotLeaderException> refusal = Optional.empty();
 
     final Sequence tableIds;
+    final ProcedurePause pause;
 
     StoreBackedAdmin(KvBackend kv) {
       this.maintenance = new MaintenanceMode(kv);
+      this.pause = new ProcedurePause(kv);
       this.tableIds = Sequence.tableIds(kv);
     }
 
@@ -360,6 +393,24 @@ class AdminHttpServerTest {
     public long allocateTableId() {
       refuseIfSet();
       return tableIds.next();
+    }
+
+    @Override
+    public String proceduresJson() {
+      refuseIfSet();
+      return ProceduresReport.json(List.of());
+    }
+
+    @Override
+    public boolean procedureManagerPaused() {
+      refuseIfSet();
+      return pause.isPaused();
+    }
+
+    @Override
+    public boolean setProcedureManagerPaused(boolean paused) {
+      refuseIfSet();
+      return pause.set(paused);
     }
 
     private void refuseIfSet() {
