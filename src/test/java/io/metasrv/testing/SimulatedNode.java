@@ -21,6 +21,8 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
@@ -55,6 +57,7 @@ public abstract class SimulatedNode {
   private final AtomicInteger askLeaderRounds = new AtomicInteger();
   private final AtomicInteger errorAnswers = new AtomicInteger();
   private final List<MailboxMessage> received = new CopyOnWriteArrayList<>();
+  private final Set<String> hung = ConcurrentHashMap.newKeySet();
   private final List<MailboxMessage> replies = new CopyOnWriteArrayList<>();
   private final List<String> cacheInvalidations = new CopyOnWriteArrayList<>();
   private Duration interval;
@@ -151,6 +154,24 @@ public abstract class SimulatedNode {
   }
 
   /** Every mailbox message pushed to this node, in arrival order. */
+  /**
+   * Hangs in instructions of one kind (the variant name, e.g. {@code "UpgradeRegion"}): they are
+   * received but neither carried out nor answered, until {@link #answerInstructions}.
+   */
+  public void hangInInstructions(String kind) {
+    hung.add(kind);
+  }
+
+  public void answerInstructions(String kind) {
+    hung.remove(kind);
+  }
+
+  /** How many instructions of a kind this node received, answered or not. */
+  public long instructionsReceived(String kind) {
+    return received.stream().filter(message -> message.getJson().startsWith("{\"" + kind + "\""))
+        .count();
+  }
+
   public List<MailboxMessage> receivedMessages() {
     return List.copyOf(received);
   }
@@ -290,6 +311,11 @@ public abstract class SimulatedNode {
     if (instruction.has("InvalidateCaches")) {
       // A broadcast (id 0): nodes drop the caches and do not reply.
       cacheInvalidations.add(instruction.get("InvalidateCaches").toString());
+      return;
+    }
+    String kind = instruction.fieldNames().hasNext() ? instruction.fieldNames().next() : "";
+    if (hung.contains(kind)) {
+      log.info("{} hangs in {} (id {})", this, kind, message.getId());
       return;
     }
     onInstruction(instruction).ifPresent(json -> {
