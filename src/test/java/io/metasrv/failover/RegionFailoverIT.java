@@ -1,0 +1,175 @@
+package io.metasrv.failover;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.metasrv.metadata.Peer;
+import io.metasrv.metadata.PhysicalTableRouteValue;
+import io.metasrv.metadata.Region;
+import io.metasrv.metadata.RegionRoute;
+import io.metasrv.protocol.RegionRole;
+import io.metasrv.testing.EtcdProcess;
+import io.metasrv.testing.MetaCalls;
+import io.metasrv.testing.MetasrvCluster;
+import io.metasrv.testing.MetasrvNode;
+import io.metasrv.testing.MonotonicClock;
+import io.metasrv.testing.SimulatedDatanode;
+import io.metasrv.testing.SimulatedNodes;
+import io.metasrv.testing.WritableOverlaps;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Region failover across three {@code metasrv start} processes on a real etcd with {@code
+ * enable_region_failover}: a datanode that stops heartbeating loses its regions to the others,
+ * which become writable there; while maintenance mode is on, or the procedure manager is paused,
+ * failed regions stay where they are, and move once that ends.
+ */
+class RegionFailoverIT {
+  private static final long TABLE = 1024;
+  private static final Duration INTERVAL = Duration.ofSeconds(1);
+  /** Regions 1-3 on datanode 1, 4-6 on datanode 2; datanodes 3 and 4 start empty. */
+  private static final int REGIONS_PER_NODE = 3;
+
+  private EtcdProcess etcd;
+  private MetasrvCluster cluster;
+  private SimulatedNodes nodes;
+  private final List<SimulatedDatanode> datanodes = new ArrayList<>();
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @AfterEach
+  void stop() {
+    if (nodes != null) {
+      nodes.close();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (etcd != null) {
+      etcd.close();
+    }
+  }
+
+  @Test
+  void failedRegionsMoveExceptDuringMaintenanceOrAPauseAndMoveOnceThatEnds() throws Exception {
+    Path dir = Files.createTempDirectory("metasrv-failover-");
+    Path config = dir.resolve("failover.toml");
+    Files.writeString(config, "enable_region_failover = true\n\n[wal]\nprovider = \"kafka\"\n"
+        + "broker_endpoints = [\"127.0.0.1:9092\"]\n");
+    etcd = EtcdProcess.start();
+    cluster = MetasrvCluster.start(3, List.of("--backend", "etcd_store", "--store-addrs",
+        "127.0.0.1:" + etcd.clientPort(), "-c", config.toString()), dir);
+    MetasrvNode leader = cluster.awaitSingleLeader(Duration.ofSeconds(20));
+    List<RegionRoute> routes = new ArrayList<>();
+    for (long number = 1; number <= 2 * REGIONS_PER_NODE; number++) {
+      long owner = number <= REGIONS_PER_NODE ? 1 : 2;
+      routes.add(RegionRoute.led(Region.of(region(number)), new Peer(owner, addr(owner))));
+    }
+    MetaCalls.writeTable(leader.serverAddr(), TABLE, routes);
+    nodes = new SimulatedNodes(cluster.nodes().stream().map(MetasrvNode::serverAddr).toList(),
+        MonotonicClock.SYSTEM);
+    for (long id = 1; id <= 4; id++) {
+      SimulatedDatanode datanode = nodes.datanode(id, addr(id)).withHeartbeatInterval(INTERVAL);
+      for (long number = 1; number <= 2 * REGIONS_PER_NODE; number++) {
+        if (routes.get((int) number - 1).ledBy(id)) {
+          datanode.withRegion(region(number), RegionRole.Leader);
+        }
+      }
+      datanodes.add(datanode);
+      datanode.start().get(30, TimeUnit.SECONDS);
+    }
+    await("datanodes 1 and 2 to lead their regions").atMost(Duration.ofSeconds(20))
+        .until(() -> LongStream.rangeClosed(1, 2 * REGIONS_PER_NODE)
+            .allMatch(n -> datanode(n <= REGIONS_PER_NODE ? 1 : 2).isWritable(region(n))));
+
+    // Maintenance mode: datanode 1 dies, its regions are found failed but stay.
+    post(leader, "/admin/maintenance/enable");
+    datanode(1).stop();
+    awaitFailedListed(leader, 1);
+    Thread.sleep(3_000);
+    assertThat(leaders(leader, 1, REGIONS_PER_NODE)).containsOnly(1L);
+    long maintenanceOff = System.nanoTime();
+    post(leader, "/admin/maintenance/disable");
+    awaitMovedAndWritable(leader, 1, REGIONS_PER_NODE, 1);
+    System.out.printf("after maintenance ended, %d regions writable elsewhere in %d ms%n",
+        REGIONS_PER_NODE, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - maintenanceOff));
+
+    // Procedure manager paused: datanode 2 dies, its regions wait until it resumes.
+    assertThat(post(leader, "/admin/procedure-manager/pause")).contains("paused");
+    long silencedAt = System.nanoTime();
+    datanode(2).stop();
+    awaitFailedListed(leader, 2);
+    Thread.sleep(3_000);
+    assertThat(leaders(leader, REGIONS_PER_NODE + 1, 2 * REGIONS_PER_NODE)).containsOnly(2L);
+    assertThat(post(leader, "/admin/procedure-manager/resume")).contains("running");
+    awaitMovedAndWritable(leader, REGIONS_PER_NODE + 1, 2 * REGIONS_PER_NODE, 2);
+    System.out.printf("datanode 2 silent to its regions writable elsewhere (paused meanwhile):"
+        + " %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - silencedAt));
+
+    assertThat(WritableOverlaps.find(datanodes)).isEmpty();
+  }
+
+  private void awaitFailedListed(MetasrvNode leader, long datanodeId) {
+    await("datanode " + datanodeId + "'s regions to be listed failed")
+        .atMost(Duration.ofSeconds(40)).until(() ->
+            get(leader, "/admin/failed-regions").contains("\"datanode_id\":" + datanodeId));
+  }
+
+  private void awaitMovedAndWritable(MetasrvNode leader, long first, long last, long dead) {
+    await("regions " + first + "-" + last + " to move off datanode " + dead)
+        .atMost(Duration.ofSeconds(60)).until(() -> {
+          PhysicalTableRouteValue route = MetaCalls.route(leader.serverAddr(), TABLE);
+          for (long number = first; number <= last; number++) {
+            RegionRoute region = route.regionRoute(region(number)).orElseThrow();
+            if (region.ledBy(dead) || region.leaderDowngrading()
+                || !datanode(region.leaderPeer().id()).isWritable(region(number))) {
+              return false;
+            }
+          }
+          return true;
+        });
+  }
+
+  private List<Long> leaders(MetasrvNode leader, long first, long last) {
+    PhysicalTableRouteValue route = MetaCalls.route(leader.serverAddr(), TABLE);
+    List<Long> leaders = new ArrayList<>();
+    for (long number = first; number <= last; number++) {
+      leaders.add(route.regionRoute(region(number)).orElseThrow().leaderPeer().id());
+    }
+    return leaders;
+  }
+
+  private SimulatedDatanode datanode(long id) {
+    return datanodes.get((int) id - 1);
+  }
+
+  private String get(MetasrvNode node, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(node.baseUrl() + path)).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  private String post(MetasrvNode node, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(node.baseUrl() + path))
+        .POST(HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  private static String addr(long datanodeId) {
+    return "127.0.0.1:" + (14200 + datanodeId);
+  }
+
+  private static long region(long number) {
+    return SimulatedDatanode.regionId(TABLE, number);
+  }
+}
