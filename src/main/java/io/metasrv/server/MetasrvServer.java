@@ -46,10 +46,8 @@ public final class MetasrvServer implements AutoCloseable {
    * that will read them is listed in README's "Not built yet". Shrinks as that work lands.
    */
   private static final List<String> OPTIONS_WITHOUT_EFFECT = List.of(
-      "enable_region_failover (failed regions are detected and listed, not moved)",
-      "selector (it chooses failover targets once failover exists)",
-      "[procedure] (except max_metadata_value_size)", "[datanode]",
-      "[wal]", "[export_metrics]", "[tracing]", "enable_telemetry");
+      "[datanode]", "[wal] (apart from the provider that region failover requires)",
+      "[export_metrics]", "[tracing]", "enable_telemetry");
 
   private final Metasrv metasrv;
   private final AdminHttpServer http;
