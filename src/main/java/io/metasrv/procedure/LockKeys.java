@@ -19,11 +19,6 @@ public record LockKeys(List<LockKey> keys) {
     return new LockKeys(List.of(keys));
   }
 
-  /** No locks. */
-  public static LockKeys none() {
-    return new LockKeys(List.of());
-  }
-
   /** Each key in Rust's Debug form, in order, as GreptimeDB lists procedures. */
   public List<String> debugStrings() {
     return keys.stream().map(LockKey::toString).toList();

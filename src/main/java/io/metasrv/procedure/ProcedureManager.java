@@ -178,8 +178,10 @@ public final class ProcedureManager implements AutoCloseable {
    * the store: those whose newest record is a rollback record first (they roll back), then those
    * whose newest record is a step (they resume from it); committed ones have their keys deleted.
    * Only root procedures are resumed. A record that cannot be read, has no registered loader or
-   * whose data the loader refuses is logged and skipped, its keys kept. Does nothing when
-   * already started.
+   * whose data the loader refuses is logged and skipped, its keys kept. Recovered procedures
+   * were admitted before: neither {@code max_running_procedures} nor {@link #pause()} refuses
+   * them (GreptimeDB applies the limit and drops the ones above it with a log line). Does nothing
+   * when already started.
    *
    * @throws io.metasrv.kv.KvException when the store cannot be scanned; the manager is then
    *     stopped again and may be started later (GreptimeDB would go on accepting procedures with
