@@ -32,7 +32,8 @@ final class ProcedureRunner implements Runnable, ProcedureContext {
   private final LockTable.Request locks;
   private final CompletableFuture<Void> previousRunnerExited;
   private long step;
-  private volatile boolean fenced;
+  /** Set when this runner stops on its own: fenced, or its thread interrupted. */
+  private volatile boolean halted;
 
   ProcedureRunner(ProcedureManager manager, ProcedureMeta meta, Procedure procedure, long step,
       LockTable.Request locks, CompletableFuture<Void> previousRunnerExited) {
@@ -55,7 +56,7 @@ final class ProcedureRunner implements Runnable, ProcedureContext {
   }
 
   private boolean current() {
-    return !fenced && manager.isCurrent(meta.term);
+    return !halted && manager.isCurrent(meta.term);
   }
 
   @Override
@@ -250,20 +251,19 @@ final class ProcedureRunner implements Runnable, ProcedureContext {
 
   /**
    * Whether the failure means this node must stop running the procedure: a write found it
-   * fenced, or the manager's threads are being shut down. The procedure is then left to the
-   * next leader.
+   * fenced, or the thread was interrupted (the manager is closing). The procedure is then left
+   * to the next leader.
    */
   private boolean stopsRunner(Throwable failure) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
       if (cause instanceof FencedException) {
-        fenced = true;
         log.warn("Procedure {}-{} stops: this node is fenced ({})", meta.typeName, meta.id,
             cause.getMessage());
-        manager.abandon(meta, ProcedureErrors.fenced(cause));
+        halt(ProcedureErrors.fenced(cause));
         return true;
       }
       if (cause instanceof InterruptedException) {
-        Thread.currentThread().interrupt();
+        interrupted();
         return true;
       }
       if (cause.getCause() == cause) {
@@ -271,6 +271,18 @@ final class ProcedureRunner implements Runnable, ProcedureContext {
       }
     }
     return false;
+  }
+
+  /** The thread was interrupted (the manager is closing): stop as if the manager stopped. */
+  private void interrupted() {
+    Thread.currentThread().interrupt();
+    halt(ProcedureErrors.managerStopped());
+  }
+
+  /** Stops running the procedure here, leaving its keys to the next leader. */
+  private void halt(String error) {
+    halted = true;
+    manager.abandon(meta, error);
   }
 
   private void deleteRecords() {
@@ -289,7 +301,7 @@ final class ProcedureRunner implements Runnable, ProcedureContext {
     try {
       CompletableFuture.anyOf(future, meta.term.stopped).get();
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      interrupted();
       return false;
     } catch (ExecutionException e) {
       throw new IllegalStateException("a lock grant or runner exit cannot fail", e);
@@ -304,7 +316,7 @@ final class ProcedureRunner implements Runnable, ProcedureContext {
     try {
       manager.sleeper.sleep(delay, meta.term.stopped);
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      interrupted();
       return false;
     }
     return current();
