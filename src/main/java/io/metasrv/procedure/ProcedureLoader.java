@@ -1,2 +1,7 @@
 package io.metasrv.procedure;
-@FunctionalInterface public interface ProcedureLoader { Procedure load(String data) throws Exception; }
+
+/** Rebuilds a procedure from its stored {@link Procedure#dump()}, on recovery. */
+@FunctionalInterface
+public interface ProcedureLoader {
+  Procedure load(String data) throws Exception;
+}
