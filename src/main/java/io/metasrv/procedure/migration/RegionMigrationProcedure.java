@@ -11,6 +11,7 @@ import io.metasrv.heartbeat.instruction.InstructionReply;
 import io.metasrv.heartbeat.instruction.MailboxMessages;
 import io.metasrv.heartbeat.instruction.MalformedMessageException;
 import io.metasrv.heartbeat.instruction.RegionIdent;
+import io.metasrv.kv.KvUnavailableException;
 import io.metasrv.metadata.DatanodeTableValue;
 import io.metasrv.metadata.InvalidMetadataException;
 import io.metasrv.metadata.Peer;
@@ -160,7 +161,12 @@ public final class RegionMigrationProcedure implements Procedure {
     tracked = true;
     startBudget();
     MigrationState current = state;
-    Status status = step(current, procedureContext);
+    Status status;
+    try {
+      status = step(current, procedureContext);
+    } catch (KvUnavailableException e) {
+      throw new RetryLaterException("the store is unavailable: " + e.getMessage(), e);
+    }
     if (state != current) {
       log.info("region migration of {} from datanode {} to {}: {} -> {}", region(),
           context.fromPeer().id(), context.toPeer().id(), describe(current), describe(state));
@@ -432,7 +438,11 @@ public final class RegionMigrationProcedure implements Procedure {
   public void rollback(ProcedureContext procedureContext) throws Exception {
     if (tracked || env.tracker().track(context.regionId(), this)) {
       startBudget();
-      clearDowngrading(procedureContext);
+      try {
+        clearDowngrading(procedureContext);
+      } catch (KvUnavailableException e) {
+        throw new RetryLaterException("the store is unavailable: " + e.getMessage(), e);
+      }
     }
     release();
   }
