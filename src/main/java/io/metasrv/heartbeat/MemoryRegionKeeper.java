@@ -37,6 +37,14 @@ public final class MemoryRegionKeeper {
     return found;
   }
 
+  /**
+   * Forgets every registered region: this node stopped leading, so the procedures that held them
+   * stopped too (a new leader's procedures register them again).
+   */
+  public void clear() {
+    operating.clear();
+  }
+
   public int size() {
     return operating.size();
   }

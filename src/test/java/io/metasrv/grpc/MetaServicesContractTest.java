@@ -43,6 +43,7 @@ import io.metasrv.protocol.MetasrvPeersResponse;
 import io.metasrv.protocol.MigrateRegionRequest;
 import io.metasrv.protocol.Peer;
 import io.metasrv.protocol.ProcedureDetailRequest;
+import io.metasrv.protocol.ProcedureDetailResponse;
 import io.metasrv.protocol.ProcedureId;
 import io.metasrv.protocol.ProcedureServiceGrpc;
 import io.metasrv.protocol.PutRequest;
@@ -575,18 +576,12 @@ abstract class MetaServicesContractTest {
   // ---- Procedure
 
   @Test
-  void leaderRefusesProceduresAsNotSupportedYetUnderBothServiceNames() {
+  void leaderRefusesDdlAsNotSupportedYetUnderBothServiceNames() {
     ProcedureServiceGrpc.ProcedureServiceBlockingStub procedures =
         ProcedureServiceGrpc.newBlockingStub(leader.channel).withCompression("zstd");
     List<ThrowingCallable> calls = List.of(
-        () -> procedures.query(QueryProcedureRequest.newBuilder().setHeader(DATANODE_7)
-            .setPid(ProcedureId.newBuilder().setKey(utf8("pid"))).build()),
         () -> procedures.ddl(DdlTaskRequest.newBuilder().setHeader(DATANODE_7)
             .setCreateTableTask(utf8("task")).build()),
-        () -> procedures.migrate(MigrateRegionRequest.newBuilder().setHeader(DATANODE_7)
-            .setRegionId(1).build()),
-        () -> procedures.details(ProcedureDetailRequest.newBuilder().setHeader(DATANODE_7)
-            .build()),
         () -> RawCalls.call(leader.channel, GrpcServer.LEGACY_PROCEDURE_SERVICE + "/ddl",
             DdlTaskRequest.newBuilder().setHeader(DATANODE_7).build().toByteArray()));
     for (ThrowingCallable call : calls) {
@@ -595,6 +590,34 @@ abstract class MetaServicesContractTest {
       assertThat(refused.getStatus().getDescription()).contains("not supported yet");
       assertThat(greptimeCode(refused)).isEqualTo("1001");
     }
+  }
+
+  @Test
+  void leaderAnswersProcedureQueriesAndRefusesBadOnesWithGreptimeDbsCodes() {
+    ProcedureServiceGrpc.ProcedureServiceBlockingStub procedures =
+        ProcedureServiceGrpc.newBlockingStub(leader.channel).withCompression("zstd");
+    ProcedureDetailResponse details = procedures.details(
+        ProcedureDetailRequest.newBuilder().setHeader(DATANODE_7).build());
+    assertThat(details.hasHeader()).as("GreptimeDB leaves the header unset").isFalse();
+    assertThat(details.getProceduresList()).isEmpty();
+
+    StatusRuntimeException malformed = failure(() -> procedures.query(
+        QueryProcedureRequest.newBuilder().setHeader(DATANODE_7)
+            .setPid(ProcedureId.newBuilder().setKey(utf8("pid"))).build()));
+    assertThat(malformed.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    StatusRuntimeException unknown = failure(() -> procedures.query(
+        QueryProcedureRequest.newBuilder().setHeader(DATANODE_7).setPid(ProcedureId.newBuilder()
+            .setKey(utf8("9f805a1f-05f7-490c-9f91-bd56e3cc54c1"))).build()));
+    assertThat(unknown.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(unknown.getStatus().getDescription()).contains("Procedure not found");
+    assertThat(greptimeCode(unknown)).isEqualTo("1004");
+
+    StatusRuntimeException noPeer = failure(() -> procedures.migrate(
+        MigrateRegionRequest.newBuilder().setHeader(DATANODE_7).setRegionId(1).setFromPeer(7)
+            .setToPeer(8).setTimeoutSecs(10).build()));
+    assertThat(noPeer.getStatus().getDescription())
+        .isEqualTo("The target peer is unavailable temporally: 7");
+    assertThat(greptimeCode(noPeer)).isEqualTo("1002");
     assertThat(failure(() -> procedures.details(ProcedureDetailRequest.getDefaultInstance()))
         .getStatus().getCode()).as("missing header").isEqualTo(Status.Code.INVALID_ARGUMENT);
   }

@@ -118,9 +118,13 @@ public final class RegionMigrationManager {
     return Optional.of(id);
   }
 
-  /** Forgets tracked migrations: this node stopped leading and its procedures stopped. */
+  /**
+   * Forgets tracked migrations and the regions they kept open on targets: this node stopped
+   * leading and its procedures stopped; the next leader resumes them and takes both again.
+   */
   public void onLeaderStop() {
     env.tracker().clear();
+    env.regionKeeper().clear();
   }
 
   private Peer alive(long datanodeId) throws MigrationRefusedException {
