@@ -3,6 +3,8 @@ package io.metasrv.failure;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.metasrv.metadata.RegionId;
+import io.metasrv.metadata.UnsignedLongJson;
 import java.util.List;
 
 /** The failed region replicas as the admin route lists them. */
@@ -18,10 +20,10 @@ public final class FailedRegionsReport {
     for (RegionSupervisor.FailedSince entry : failed) {
       DatanodeRegion region = entry.region().region();
       ObjectNode row = array.addObject();
-      row.put("datanode_id", region.datanodeId());
-      row.put("region_id", region.regionId());
-      row.put("table_id", region.regionId() >>> 32);
-      row.put("region_number", region.regionId() & 0xffff_ffffL);
+      row.put("datanode_id", UnsignedLongJson.toBigInteger(region.datanodeId()));
+      row.put("region_id", UnsignedLongJson.toBigInteger(region.regionId()));
+      row.put("table_id", RegionId.tableId(region.regionId()));
+      row.put("region_number", RegionId.regionNumber(region.regionId()));
       row.put("phi", Math.round(entry.region().phi() * 100) / 100.0);
       row.put("last_heartbeat_millis", entry.region().lastHeartbeatMillis());
       row.put("failed_since_millis", entry.sinceMillis());

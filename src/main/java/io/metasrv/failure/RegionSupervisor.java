@@ -163,11 +163,12 @@ public final class RegionSupervisor {
         detectors.remove(region.region());
         failed.remove(region.region());
         failovers.increment();
-        log.info("failover of {} to datanode {} started", region.region(), target.nodeId());
+        log.info("failover of {} to datanode {} started", region.region(),
+            Long.toUnsignedString(target.nodeId()));
       }
     } catch (Exception e) {
       log.warn("failover of {} to datanode {} did not start: {}; trying again next tick",
-          region.region(), target.nodeId(), e.toString());
+          region.region(), Long.toUnsignedString(target.nodeId()), e.toString());
     }
   }
 

@@ -192,8 +192,9 @@ final class HeartbeatService extends HeartbeatGrpc.HeartbeatImplBase {
         return null;
       }
       if (header.getMemberId() != first.getMemberId() || header.getRole() != first.getRole()) {
-        return "request header names " + header.getRole() + " " + header.getMemberId()
-            + " but this stream belongs to " + first.getRole() + " " + first.getMemberId();
+        return "request header names " + header.getRole() + " "
+            + Long.toUnsignedString(header.getMemberId()) + " but this stream belongs to "
+            + first.getRole() + " " + Long.toUnsignedString(first.getMemberId());
       }
       return null;
     }

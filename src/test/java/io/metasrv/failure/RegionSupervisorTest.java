@@ -78,7 +78,7 @@ class RegionSupervisorTest {
   void aFailedRegionMovesToAnotherAliveDatanodeAndItsDetectorGoes() {
     heartbeatsThenSilence(20_000);
     supervisor.tick();
-    assertThat(failover.started).containsExactly("datanode 1 region 4398046511105(1024,1) -> 2");
+    assertThat(failover.started).containsExactly("datanode 1 region 4398046511105(1024, 1) -> 2");
     assertThat(detectors.contains(ON_1)).isFalse();
     assertThat(supervisor.failedRegions()).isEmpty();
     assertThat(registry.get("metasrv.region.failovers").counter().count()).isEqualTo(1);
@@ -130,7 +130,7 @@ class RegionSupervisorTest {
     assertThat(detectors.contains(ON_1)).isTrue();
 
     supervisor.tick();
-    assertThat(failover.started).containsExactly("datanode 1 region 4398046511105(1024,1) -> 3");
+    assertThat(failover.started).containsExactly("datanode 1 region 4398046511105(1024, 1) -> 3");
   }
 
   @Test

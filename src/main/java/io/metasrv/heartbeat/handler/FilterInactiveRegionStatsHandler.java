@@ -2,6 +2,7 @@ package io.metasrv.heartbeat.handler;
 
 import io.metasrv.heartbeat.HeartbeatContext;
 import io.metasrv.heartbeat.HeartbeatHandler;
+import io.metasrv.metadata.RegionId;
 import io.metasrv.protocol.Role;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +28,8 @@ final class FilterInactiveRegionStatsHandler implements HeartbeatHandler {
       return Flow.CONTINUE;
     }
     log.warn("datanode {} reported regions without a lease, their stats are dropped: {}",
-        context.stat().get().id(), context.inactiveRegionIds());
+                Long.toUnsignedString(context.stat().get().id()),
+        context.inactiveRegionIds().stream().map(RegionId::display).toList());
     context.setStat(context.stat().get().withoutRegions(context.inactiveRegionIds()));
     return Flow.CONTINUE;
   }

@@ -104,8 +104,8 @@ final class RegionLeaseHandler implements HeartbeatHandler {
         lease.addRegions(GrantedRegion.newBuilder().setRegionId(region.id())
             .setRole(granted.get()));
       } else {
-        log.warn("Denied to renew region lease for datanode {}, region {}", datanodeId,
-            RegionId.display(region.id()));
+        log.warn("Denied to renew region lease for datanode {}, region {}",
+            Long.toUnsignedString(datanodeId), RegionId.display(region.id()));
         lease.addCloseableRegionIds(region.id());
         context.inactiveRegionIds().add(region.id());
         denied.increment();
