@@ -104,6 +104,9 @@ public final class Mailbox {
     ScheduledFuture<?> deadline = deadlines.schedule(() -> expire(id, timeout),
         timeout.toNanos(), TimeUnit.NANOSECONDS);
     pending.put(id, new Pending(reply, deadline, withId.getSubject()));
+    if (deadline.isDone()) {
+      expire(id, timeout); // a deadline shorter than the scheduling found nothing pending yet
+    }
     if (!pusher.push(responseCarrying(withId))) {
       fail(id, new MailboxException("the heartbeat stream of " + to + " is gone; '"
           + withId.getSubject() + "' was not sent"), failed);
