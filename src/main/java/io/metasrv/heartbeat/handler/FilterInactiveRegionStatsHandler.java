@@ -2,7 +2,6 @@ package io.metasrv.heartbeat.handler;
 
 import io.metasrv.heartbeat.HeartbeatContext;
 import io.metasrv.heartbeat.HeartbeatHandler;
-import io.metasrv.metadata.RegionId;
 import io.metasrv.protocol.Role;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,9 +26,8 @@ final class FilterInactiveRegionStatsHandler implements HeartbeatHandler {
     if (context.inactiveRegionIds().isEmpty() || context.stat().isEmpty()) {
       return Flow.CONTINUE;
     }
-    log.warn("datanode {} reported regions without a lease, their stats are dropped: {}",
-                Long.toUnsignedString(context.stat().get().id()),
-        context.inactiveRegionIds().stream().map(RegionId::display).toList());
+    log.warn("datanode {} reported {} region(s) without a lease; their stats are dropped",
+        Long.toUnsignedString(context.stat().get().id()), context.inactiveRegionIds().size());
     context.setStat(context.stat().get().withoutRegions(context.inactiveRegionIds()));
     return Flow.CONTINUE;
   }
