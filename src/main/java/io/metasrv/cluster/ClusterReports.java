@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metasrv.kv.KeyValue;
 import io.metasrv.kv.RangeRequest;
+import io.metasrv.metadata.UnsignedLongJson;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -37,7 +38,7 @@ public final class ClusterReports {
     ArrayNode leases = JSON.createArrayNode();
     for (ClusterView.NodeLease lease : view.datanodeLeases()) {
       ObjectNode entry = leases.addObject();
-      entry.putObject("name").put("node_id", lease.nodeId());
+      entry.putObject("name").put("node_id", UnsignedLongJson.toBigInteger(lease.nodeId()));
       entry.put("human_time", humanTime(lease.lease().timestampMillis()));
       ObjectNode value = entry.putObject("lease");
       value.put("timestamp_millis", lease.lease().timestampMillis());

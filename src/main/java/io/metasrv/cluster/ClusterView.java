@@ -116,8 +116,13 @@ public final class ClusterView {
     return idle;
   }
 
+  /**
+   * No limit on value size, as GreptimeDB's in-memory backend: a datanode's stat array grows
+   * with its regions (about 200 bytes each, {@code flush_stats_factor} stats), and a refused put
+   * would end the datanode's heartbeat stream before its region leases are sent.
+   */
   private static MemoryKv newStore() {
-    return new MemoryKv(KvLimits.DEFAULT);
+    return new MemoryKv(new KvLimits(KvLimits.DEFAULT.maxTxnOps(), 0));
   }
 
   /** A node's id and its last lease. */

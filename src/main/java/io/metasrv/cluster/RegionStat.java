@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.google.protobuf.ByteString;
 import io.metasrv.metadata.SerdeJson;
+import io.metasrv.metadata.UnsignedLongJson.U64;
 import io.metasrv.protocol.RegionRole;
 import java.io.IOException;
 import java.util.Objects;
@@ -16,7 +17,7 @@ import java.util.Objects;
  * the heartbeat's region stat.
  */
 public record RegionStat(
-    @JsonProperty(value = "id", required = true) long id,
+    @JsonProperty(value = "id", required = true) @U64 long id,
     @JsonProperty(value = "rcus", required = true) long rcus,
     @JsonProperty(value = "wcus", required = true) long wcus,
     @JsonProperty(value = "approximate_bytes", required = true) long approximateBytes,

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import io.metasrv.metadata.InvalidMetadataException;
 import io.metasrv.metadata.RegionId;
 import io.metasrv.metadata.SerdeJson;
+import io.metasrv.metadata.UnsignedLongJson.U64;
 import io.metasrv.protocol.HeartbeatRequest;
 import java.io.IOException;
 import java.util.LinkedHashSet;
@@ -20,7 +21,7 @@ import java.util.Set;
  */
 public record Stat(
     @JsonProperty(value = "timestamp_millis", required = true) long timestampMillis,
-    @JsonProperty(value = "id", required = true) long id,
+    @JsonProperty(value = "id", required = true) @U64 long id,
     @JsonProperty(value = "addr", required = true) String addr,
     @JsonProperty(value = "rcus", required = true) long rcus,
     @JsonProperty(value = "wcus", required = true) long wcus,

@@ -1,5 +1,7 @@
 package io.metasrv.failure;
 
+import io.metasrv.metadata.RegionId;
+
 /**
  * A region as hosted by one datanode: the key of a failure detector. The same region on two
  * datanodes (leader and follower) has two detectors.
@@ -11,11 +13,7 @@ public record DatanodeRegion(long datanodeId, long regionId) {
 
   @Override
   public String toString() {
-    return "datanode " + datanodeId + " region " + regionName(regionId);
-  }
-
-  /** A region id with its table id and region number: {@code 4398046511111(1024,7)}. */
-  public static String regionName(long regionId) {
-    return regionId + "(" + (regionId >>> 32) + "," + (regionId & 0xffff_ffffL) + ")";
+    return "datanode " + Long.toUnsignedString(datanodeId) + " region "
+        + RegionId.display(regionId);
   }
 }

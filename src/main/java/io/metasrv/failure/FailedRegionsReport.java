@@ -3,6 +3,8 @@ package io.metasrv.failure;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.metasrv.metadata.RegionId;
+import io.metasrv.metadata.UnsignedLongJson;
 import java.util.List;
 
 /** The failed region replicas as the admin route lists them. */
@@ -20,10 +22,10 @@ public final class FailedRegionsReport {
     for (RegionSupervisor.FailedSince entry : failed) {
       DatanodeRegion region = entry.region().region();
       ObjectNode row = array.addObject();
-      row.put("datanode_id", region.datanodeId());
-      row.put("region_id", region.regionId());
-      row.put("table_id", region.regionId() >>> 32);
-      row.put("region_number", region.regionId() & 0xffff_ffffL);
+      row.put("datanode_id", UnsignedLongJson.toBigInteger(region.datanodeId()));
+      row.put("region_id", UnsignedLongJson.toBigInteger(region.regionId()));
+      row.put("table_id", RegionId.tableId(region.regionId()));
+      row.put("region_number", RegionId.regionNumber(region.regionId()));
       double phi = Math.rint(entry.region().phi() * 100) / 100;
       if (Double.isFinite(phi)) {
         row.put("phi", phi);

@@ -1,5 +1,7 @@
 package io.metasrv.failure;
 
+import io.metasrv.metadata.RegionId;
+
 import io.metasrv.selector.NoEnoughAvailableNodeException;
 import io.metasrv.selector.Selector;
 import io.metasrv.selector.SelectorCandidate;
@@ -215,7 +217,7 @@ public final class RegionSupervisor {
         regions.size(), lastHeartbeats.getMin() == lastHeartbeats.getMax()
             ? String.valueOf(lastHeartbeats.getMax())
             : lastHeartbeats.getMin() + ".." + lastHeartbeats.getMax(),
-        regions.stream().map(region -> DatanodeRegion.regionName(region.region().regionId()))
+        regions.stream().map(region -> RegionId.display(region.region().regionId()))
             .collect(Collectors.joining(", ")));
   }
 
@@ -242,12 +244,13 @@ public final class RegionSupervisor {
     }
     try {
       if (failover.failover(region, target)) {
-        log.info("failover of {} to datanode {} started", region.region(), target.nodeId());
+        log.info("failover of {} to datanode {} started", region.region(),
+            Long.toUnsignedString(target.nodeId()));
         return true;
       }
     } catch (Exception e) {
       log.warn("failover of {} to datanode {} did not start: {}; trying again next tick",
-          region.region(), target.nodeId(), e.toString());
+          region.region(), Long.toUnsignedString(target.nodeId()), e.toString());
     }
     return false;
   }

@@ -15,6 +15,7 @@ import io.metasrv.protocol.Peer;
 import io.metasrv.protocol.RequestHeader;
 import io.metasrv.protocol.ResponseHeaders;
 import io.metasrv.protocol.Role;
+import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +73,7 @@ final class HeartbeatService extends HeartbeatGrpc.HeartbeatImplBase {
     private final ServerCallStreamObserver<HeartbeatResponse> responses;
     private RequestHeader first;
     private volatile PusherKey key; // set by the first request, read on cancel too
+    private volatile String peerAddr = ""; // the address the node's requests announce
     private boolean closed; // guarded by this
     private int sentWhileNotReady; // guarded by this
 
@@ -95,6 +97,9 @@ final class HeartbeatService extends HeartbeatGrpc.HeartbeatImplBase {
       }
       if (key == null) {
         key = pipeline.open(first.getRole(), first.getMemberId(), this);
+      }
+      if (request.hasPeer()) {
+        peerAddr = request.getPeer().getAddr();
       }
       HeartbeatResponse response;
       try {
@@ -123,7 +128,10 @@ final class HeartbeatService extends HeartbeatGrpc.HeartbeatImplBase {
       if (responses.isReady()) {
         sentWhileNotReady = 0;
       } else if (++sentWhileNotReady > MAX_SENT_WHILE_NOT_READY) {
-        log.warn("heartbeat stream of {} is not read by its node; dropping it", key);
+        log.warn("heartbeat stream of {} {} at '{}' (pusher {}) is not read by its node: {}"
+            + " messages queued unread beyond the transport's buffer; dropping the stream",
+            key.role().name().toLowerCase(Locale.ROOT), Long.toUnsignedString(key.id()),
+            peerAddr, key, MAX_SENT_WHILE_NOT_READY);
         closed = true;
         deregister();
         responses.onError(io.grpc.Status.UNAVAILABLE
@@ -192,8 +200,9 @@ final class HeartbeatService extends HeartbeatGrpc.HeartbeatImplBase {
         return null;
       }
       if (header.getMemberId() != first.getMemberId() || header.getRole() != first.getRole()) {
-        return "request header names " + header.getRole() + " " + header.getMemberId()
-            + " but this stream belongs to " + first.getRole() + " " + first.getMemberId();
+        return "request header names " + header.getRole() + " "
+            + Long.toUnsignedString(header.getMemberId()) + " but this stream belongs to "
+            + first.getRole() + " " + Long.toUnsignedString(first.getMemberId());
       }
       return null;
     }

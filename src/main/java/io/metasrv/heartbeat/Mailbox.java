@@ -105,6 +105,9 @@ public final class Mailbox {
     ScheduledFuture<?> deadline = deadlines.schedule(() -> expire(id, timeout),
         timeout.toNanos(), TimeUnit.NANOSECONDS);
     pending.put(id, new Pending(reply, deadline, withId.getSubject()));
+    if (deadline.isDone()) {
+      expire(id, timeout); // a deadline shorter than the scheduling found nothing pending yet
+    }
     if (!pusher.push(responseCarrying(withId))) {
       fail(id, new MailboxException(MailboxException.Kind.FAILED, "the heartbeat stream of " + to + " is gone; '"
           + withId.getSubject() + "' was not sent"), failed);
@@ -144,7 +147,7 @@ public final class Mailbox {
     Pending waiting = pending.remove(reply.getId());
     if (waiting == null) {
       log.warn("mailbox reply {} '{}' from {} arrived too late or answers nothing sent; dropped",
-          reply.getId(), reply.getSubject(), reply.getFrom());
+          Long.toUnsignedString(reply.getId()), reply.getSubject(), reply.getFrom());
       return false;
     }
     waiting.deadline.cancel(false);
@@ -168,8 +171,9 @@ public final class Mailbox {
   private void expire(long id, Duration timeout) {
     Pending waiting = pending.get(id);
     if (waiting != null) {
-      fail(id, new MailboxException(MailboxException.Kind.TIMEOUT, "no reply to mailbox message " + id + " '"
-          + waiting.subject + "' within " + timeout.toMillis() + " ms"), timedOut);
+      fail(id, new MailboxException(MailboxException.Kind.TIMEOUT, "no reply to mailbox message "
+          + Long.toUnsignedString(id) + " '" + waiting.subject + "' within "
+          + timeout.toMillis() + " ms"), timedOut);
     }
   }
 

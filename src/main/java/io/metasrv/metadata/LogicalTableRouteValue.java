@@ -10,7 +10,8 @@ import java.util.List;
  */
 public record LogicalTableRouteValue(
     @JsonProperty(value = "physical_table_id", required = true) long physicalTableId,
-    @JsonProperty(value = "region_ids", required = true) List<Long> regionIds)
+    @JsonProperty(value = "region_ids", required = true) @UnsignedLongJson.U64Elements
+        List<Long> regionIds)
     implements TableRouteValue {
 
   public LogicalTableRouteValue {

@@ -8,7 +8,7 @@ import java.util.Objects;
  * required (the serde form of {@code greptime.v1.meta.Peer}).
  */
 public record Peer(
-    @JsonProperty(value = "id", required = true) long id,
+    @JsonProperty(value = "id", required = true) @UnsignedLongJson.U64 long id,
     @JsonProperty(value = "addr", required = true) String addr) {
 
   public Peer {

@@ -11,7 +11,7 @@ import java.util.TreeMap;
  * {@code attrs} is a sorted map in GreptimeDB, so it is written in key order.
  */
 public record Region(
-    @JsonProperty(value = "id", required = true) long id,
+    @JsonProperty(value = "id", required = true) @UnsignedLongJson.U64 long id,
     @JsonProperty(value = "name", required = true) String name,
     @JsonProperty("partition") Partition partition,
     @JsonProperty(value = "attrs", required = true) SortedMap<String, String> attrs) {

@@ -16,7 +16,8 @@
  *       from; updates compare against those bytes, as GreptimeDB does.
  *   <li>{@link io.metasrv.metadata.SerdeJson}: the Jackson setup that writes serde_json's bytes,
  *       shared by the other packages that speak GreptimeDB's JSON ({@code cluster}, {@code
- *       heartbeat.instruction}).
+ *       heartbeat.instruction}), and {@link io.metasrv.metadata.UnsignedLongJson} for GreptimeDB's
+ *       {@code u64} ids (region, peer, datanode), written and read unsigned.
  * </ul>
  *
  * Id sequences ({@code table_id}, {@code flow_id}, {@code heartbeat_mailbox}) are in {@code

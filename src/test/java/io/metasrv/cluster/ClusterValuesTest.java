@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Values of the leader's in-memory view, GreptimeDB's reference §2.2 and §7.1. */
 class ClusterValuesTest {
@@ -123,6 +125,38 @@ class ClusterValuesTest {
     }
     assertThatThrownBy(() -> Stat.decodeAll(utf8(STAT_ARRAY.replace("\"Leader\"", "\"Writer\""))))
         .isInstanceOf(InvalidMetadataException.class);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"18446744073709551615", "9223372036854775808"})
+  void statDatanodeAndRegionIdsRoundTripUnsigned(String id) {
+    String json = STAT_ARRAY.replace("\"id\":1,", "\"id\":" + id + ",")
+        .replace("\"id\":4398046511105,", "\"id\":" + id + ",");
+
+    Stat stat = Stat.decodeAll(utf8(json)).get(0);
+
+    assertThat(stat.id()).isEqualTo(Long.parseUnsignedLong(id));
+    assertThat(stat.regionStats().get(0).id()).isEqualTo(Long.parseUnsignedLong(id));
+    assertThat(stat.tableIds()).containsExactly(Long.parseUnsignedLong(id) >>> 32, 1024L);
+    assertThat(utf8(Stat.encodeAll(List.of(stat)))).isEqualTo(json);
+
+    String info = DATANODE_INFO.replace("\"id\":1,", "\"id\":" + id + ",");
+    assertThat(NodeInfo.decode(utf8(info)).peer().id()).isEqualTo(Long.parseUnsignedLong(id));
+    assertThat(utf8(NodeInfo.decode(utf8(info)).encode())).isEqualTo(info);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"-1", "18446744073709551616", "1.5"})
+  void statIdsOutsideU64AreRefused(String id) {
+    for (String broken : List.of(
+        STAT_ARRAY.replace("\"id\":1,", "\"id\":" + id + ","),
+        STAT_ARRAY.replace("\"id\":4398046511105,", "\"id\":" + id + ","))) {
+      assertThatThrownBy(() -> Stat.decodeAll(utf8(broken)))
+          .as(broken).isInstanceOf(InvalidMetadataException.class).hasMessageContaining("u64");
+    }
+    String info = DATANODE_INFO.replace("\"id\":1,", "\"id\":" + id + ",");
+    assertThatThrownBy(() -> NodeInfo.decode(utf8(info)))
+        .isInstanceOf(InvalidMetadataException.class).hasMessageContaining("u64");
   }
 
   @Test

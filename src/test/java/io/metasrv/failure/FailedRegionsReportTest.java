@@ -59,4 +59,18 @@ class FailedRegionsReportTest {
     assertThat(rows).hasSize(2);
     assertThat(rows).allSatisfy(row -> assertThat(row.get("phi").isNull()).isTrue());
   }
+
+  @Test
+  void datanodeAndRegionIdsAreWrittenUnsigned() {
+    DatanodeRegion region = new DatanodeRegion(-1L, -1L); // u64::MAX both
+    String json = FailedRegionsReport.json(List.of(
+        new RegionSupervisor.FailedSince(new FailedRegion(region, 8.5, 1_000), 2_000)));
+
+    assertThat(json).isEqualTo("[{\"datanode_id\":18446744073709551615,"
+        + "\"region_id\":18446744073709551615,\"table_id\":4294967295,"
+        + "\"region_number\":4294967295,\"phi\":8.5,\"last_heartbeat_millis\":1000,"
+        + "\"failed_since_millis\":2000}]");
+    assertThat(region).hasToString(
+        "datanode 18446744073709551615 region 18446744073709551615(4294967295, 4294967295)");
+  }
 }

@@ -135,6 +135,6 @@ class RegionFailureDetectorsTest {
   @Test
   void regionIdsReadAsTableAndRegionNumber() {
     assertThat(new DatanodeRegion(3, region(7)))
-        .hasToString("datanode 3 region 4398046511111(1024,7)");
+        .hasToString("datanode 3 region 4398046511111(1024, 7)");
   }
 }

@@ -89,7 +89,7 @@ class RegionSupervisorTest {
   void aFailedRegionMovesToAnotherAliveDatanodeAndItsDetectorGoes() {
     heartbeatsThenSilence(20_000);
     supervisor.tick();
-    assertThat(failover.started).containsExactly("datanode 1 region 4398046511105(1024,1) -> 2");
+    assertThat(failover.started).containsExactly("datanode 1 region 4398046511105(1024, 1) -> 2");
     assertThat(detectors.contains(ON_1)).isFalse();
     assertThat(supervisor.failedRegions()).isEmpty();
     assertThat(registry.get("metasrv.region.failovers").counter().count()).isEqualTo(1);
@@ -141,7 +141,7 @@ class RegionSupervisorTest {
     assertThat(detectors.contains(ON_1)).isTrue();
 
     supervisor.tick();
-    assertThat(failover.started).containsExactly("datanode 1 region 4398046511105(1024,1) -> 3");
+    assertThat(failover.started).containsExactly("datanode 1 region 4398046511105(1024, 1) -> 3");
   }
 
   @Test
@@ -188,11 +188,11 @@ class RegionSupervisorTest {
     });
     assertThat(warnings).containsExactly(
         "datanode 1: 2 region(s) failed, last heartbeat at " + lastBeat
-            + ": 4398046511105(1024,1), 4398046511106(1024,2)",
+            + ": 4398046511105(1024, 1), 4398046511106(1024, 2)",
         "datanode 2: 1 region(s) failed, last heartbeat at " + lastBeat
-            + ": 4398046511105(1024,1)",
+            + ": 4398046511105(1024, 1)",
         "datanode 1: 1 region(s) failed, last heartbeat at " + (lastBeat + 3_000)
-            + ": 4398046511107(1024,3)");
+            + ": 4398046511107(1024, 3)");
 
     // the first region comes back, then fails again
     long backAt = clock.get();
@@ -204,7 +204,7 @@ class RegionSupervisorTest {
       supervisor.tick();
     });
     assertThat(warnings).containsExactly("datanode 1: 1 region(s) failed, last heartbeat at "
-        + backAt + ": 4398046511105(1024,1)");
+        + backAt + ": 4398046511105(1024, 1)");
   }
 
   @Test
@@ -218,7 +218,7 @@ class RegionSupervisorTest {
 
     assertThat(warningsDuring(supervisor::tick)).containsExactly("datanode 1: 2 region(s)"
         + " failed, last heartbeat at " + last + ".." + (last + 3_000)
-        + ": 4398046511105(1024,1), 4398046511106(1024,2)");
+        + ": 4398046511105(1024, 1), 4398046511106(1024, 2)");
   }
 
   @Test
@@ -290,7 +290,7 @@ class RegionSupervisorTest {
           .as("the first region is failed until its failover starts")
           .contains(ON_1).doesNotContain(second);
       assertThat(failover.started).containsExactly(
-          "datanode 1 region 4398046511106(1024,2) -> 2");
+          "datanode 1 region 4398046511106(1024, 2) -> 2");
       assertThat(failover.calls).as("one failover at a time per region")
           .containsExactly(ON_1, second);
 
@@ -300,8 +300,8 @@ class RegionSupervisorTest {
       failover.slowRelease.countDown();
       ticker.shutdownNow();
     }
-    assertThat(failover.started).containsExactly("datanode 1 region 4398046511106(1024,2) -> 2",
-        "datanode 1 region 4398046511105(1024,1) -> 2");
+    assertThat(failover.started).containsExactly("datanode 1 region 4398046511106(1024, 2) -> 2",
+        "datanode 1 region 4398046511105(1024, 1) -> 2");
     assertThat(detectors.contains(ON_1)).isFalse();
     assertThat(supervisor.failedRegions()).isEmpty();
     assertThat(registry.get("metasrv.region.failovers").counter().count()).isEqualTo(2);

@@ -847,8 +847,13 @@ abstract class MetaServicesContractTest {
     private StreamObserver<HeartbeatRequest> requests;
 
     static HeartbeatSession open(InProcessNode node) {
+      return open(node, "zstd");
+    }
+
+    /** A stream whose requests go with {@code compression} ("identity" for none). */
+    static HeartbeatSession open(InProcessNode node, String compression) {
       HeartbeatSession session = new HeartbeatSession();
-      session.requests = HeartbeatGrpc.newStub(node.channel).withCompression("zstd")
+      session.requests = HeartbeatGrpc.newStub(node.channel).withCompression(compression)
           .heartbeat(session);
       return session;
     }

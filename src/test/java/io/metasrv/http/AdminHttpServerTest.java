@@ -122,6 +122,15 @@ class AdminHttpServerTest {
   }
 
   @Test
+  void nodeLeaseWritesU64NodeIdsUnsigned() throws Exception {
+    backend.view.kv().put(ClusterKeys.datanodeLease(-1L),
+        new LeaseValue(1_704_164_645_678L, "10.0.0.7:4001").encode());
+
+    assertThat(call("GET", "/admin/node-lease").body())
+        .startsWith("[{\"name\":{\"node_id\":18446744073709551615},");
+  }
+
+  @Test
   void nodeLeaseAndHeartbeatAnswerInGreptimeDbsShapes() throws Exception {
     backend.view.kv().put(ClusterKeys.datanodeLease(7),
         new LeaseValue(1_704_164_645_678L, "10.0.0.7:4001").encode());

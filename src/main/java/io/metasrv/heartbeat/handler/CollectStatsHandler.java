@@ -65,8 +65,8 @@ final class CollectStatsHandler implements HeartbeatHandler {
     boolean refresh;
     synchronized (buffered) {
       if (buffered.epoch != null && stat.nodeEpoch() < buffered.epoch) {
-        log.warn("Ignore stale heartbeat: datanode {} epoch {} < {}", stat.id(),
-            stat.nodeEpoch(), buffered.epoch);
+        log.warn("Ignore stale heartbeat: datanode {} epoch {} < {}",
+            Long.toUnsignedString(stat.id()), stat.nodeEpoch(), buffered.epoch);
         return Flow.CONTINUE;
       }
       refresh = buffered.epoch == null || stat.nodeEpoch() > buffered.epoch;
@@ -93,7 +93,8 @@ final class CollectStatsHandler implements HeartbeatHandler {
       leaderKv.put(NodeAddressKey.datanode(stat.id()).toBytes(),
           new NodeAddressValue(new Peer(stat.id(), stat.addr())).encode());
     } catch (RuntimeException e) {
-      log.warn("cannot record the address of datanode {}: {}", stat.id(), e.toString());
+      log.warn("cannot record the address of datanode {}: {}", Long.toUnsignedString(stat.id()),
+          e.toString());
       return;
     }
     List<CacheIdent> tables = new ArrayList<>();
@@ -101,8 +102,8 @@ final class CollectStatsHandler implements HeartbeatHandler {
     try {
       invalidator.invalidate(tables);
     } catch (RuntimeException e) {
-      log.warn("cannot invalidate the caches of datanode {}'s tables: {}", stat.id(),
-          e.toString());
+      log.warn("cannot invalidate the caches of datanode {}'s tables: {}",
+          Long.toUnsignedString(stat.id()), e.toString());
     }
   }
 

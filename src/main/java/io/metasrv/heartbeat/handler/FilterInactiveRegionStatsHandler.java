@@ -26,8 +26,8 @@ final class FilterInactiveRegionStatsHandler implements HeartbeatHandler {
     if (context.inactiveRegionIds().isEmpty() || context.stat().isEmpty()) {
       return Flow.CONTINUE;
     }
-    log.warn("datanode {} reported regions without a lease, their stats are dropped: {}",
-        context.stat().get().id(), context.inactiveRegionIds());
+    log.warn("datanode {} reported {} region(s) without a lease; their stats are dropped",
+        Long.toUnsignedString(context.stat().get().id()), context.inactiveRegionIds().size());
     context.setStat(context.stat().get().withoutRegions(context.inactiveRegionIds()));
     return Flow.CONTINUE;
   }

@@ -49,7 +49,8 @@ final class KeepLeaseHandler implements HeartbeatHandler {
     try {
       view.kv().put(key, lease.encode());
     } catch (RuntimeException e) {
-      log.warn("cannot renew the lease of {} {}: {}", role, id, e.toString());
+      log.warn("cannot renew the lease of {} {}: {}", role, Long.toUnsignedString(id),
+          e.toString());
     }
     return Flow.CONTINUE;
   }

@@ -1,6 +1,5 @@
 package io.metasrv.heartbeat.handler;
 
-import io.metasrv.cluster.RegionStat;
 import io.metasrv.cluster.Stat;
 import io.metasrv.heartbeat.HeartbeatContext;
 import io.metasrv.heartbeat.HeartbeatHandler;
@@ -20,6 +19,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +45,8 @@ final class RegionLeaseHandler implements HeartbeatHandler {
   static final long REGION_LEASE_SECONDS = 10;
 
   private static final Logger log = LoggerFactory.getLogger(RegionLeaseHandler.class);
+  /** How many denied regions one log line names. */
+  private static final int DENIED_REGIONS_LOGGED = 10;
 
   private final KvBackend metadata;
   private final MemoryRegionKeeper keeper;
@@ -88,32 +90,48 @@ final class RegionLeaseHandler implements HeartbeatHandler {
     }
     Stat stat = found.get();
     long datanodeId = stat.id();
-    Set<Long> reported = new LinkedHashSet<>();
-    stat.regionStats().forEach(region -> reported.add(region.id()));
-    Set<Long> operating = keeper.operatingRegions(datanodeId, reported);
-    Map<Long, TableRouteValue> routes = tableRoutes(reported, operating);
+    // One entry per region, as GreptimeDB's maps hold them: a region reported twice is granted or
+    // denied once, with the role it was reported with last.
+    Map<Long, RegionRole> reported = new LinkedHashMap<>();
+    stat.regionStats().forEach(region -> reported.put(region.id(), region.role()));
+    Set<Long> operating = keeper.operatingRegions(datanodeId, reported.keySet());
+    Map<Long, TableRouteValue> routes = tableRoutes(reported.keySet(), operating);
 
     RegionLease.Builder lease = RegionLease.newBuilder()
         .setDurationSinceEpoch(context.request().getDurationSinceEpoch())
         .setLeaseSeconds(REGION_LEASE_SECONDS);
-    for (RegionStat region : stat.regionStats()) {
-      Optional<RegionRole> granted = operating.contains(region.id())
-          ? Optional.of(region.role())
-          : grantedRole(routes.get(RegionId.tableId(region.id())), region.id(), datanodeId);
+    for (Map.Entry<Long, RegionRole> region : reported.entrySet()) {
+      long regionId = region.getKey();
+      Optional<RegionRole> granted = operating.contains(regionId)
+          ? Optional.of(region.getValue())
+          : grantedRole(routes.get(RegionId.tableId(regionId)), regionId, datanodeId);
       if (granted.isPresent()) {
-        lease.addRegions(GrantedRegion.newBuilder().setRegionId(region.id())
+        lease.addRegions(GrantedRegion.newBuilder().setRegionId(regionId)
             .setRole(granted.get()));
       } else {
-        log.warn("Denied to renew region lease for datanode {}, region {}", datanodeId,
-            RegionId.display(region.id()));
-        lease.addCloseableRegionIds(region.id());
-        context.inactiveRegionIds().add(region.id());
-        denied.increment();
+        lease.addCloseableRegionIds(regionId);
+        context.inactiveRegionIds().add(regionId);
       }
+    }
+    if (lease.getCloseableRegionIdsCount() > 0) {
+      denied.increment(lease.getCloseableRegionIdsCount());
+      logDenied(datanodeId, lease.getCloseableRegionIdsList());
     }
     granted.granted(datanodeId, lease.getRegionsCount(), context.receivedAtMillis());
     context.setRegionLease(lease.build());
     return Flow.CONTINUE;
+  }
+
+  /**
+   * One line per heartbeat, not GreptimeDB's line per region: a datanode holding thousands of
+   * regions its routes no longer name would write thousands every few seconds.
+   */
+  private static void logDenied(long datanodeId, List<Long> regionIds) {
+    List<String> shown = regionIds.stream().limit(DENIED_REGIONS_LOGGED)
+        .map(RegionId::display).toList();
+    log.warn("Denied to renew region lease for datanode {}, {} region(s): {}{}",
+        Long.toUnsignedString(datanodeId), regionIds.size(), String.join(", ", shown),
+        regionIds.size() > shown.size() ? ", ..." : "");
   }
 
   private Map<Long, TableRouteValue> tableRoutes(Set<Long> reported, Set<Long> operating) {

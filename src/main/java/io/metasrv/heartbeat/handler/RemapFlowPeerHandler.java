@@ -52,7 +52,8 @@ final class RemapFlowPeerHandler implements HeartbeatHandler {
           new NodeAddressValue(Peer.fromProto(context.request().getPeer())).encode());
       epochs.put(id, epoch);
     } catch (RuntimeException e) {
-      log.warn("cannot record the address of flownode {}: {}", id, e.toString());
+      log.warn("cannot record the address of flownode {}: {}", Long.toUnsignedString(id),
+          e.toString());
     }
     return Flow.CONTINUE;
   }

@@ -2,6 +2,7 @@ package io.metasrv.heartbeat.instruction;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.metasrv.metadata.Peer;
+import io.metasrv.metadata.UnsignedLongJson.U64Elements;
 import java.util.List;
 import java.util.Objects;
 
@@ -65,7 +66,8 @@ public sealed interface CacheIdent {
 
   record DropFlow(
       @JsonProperty(value = "source_table_ids", required = true) List<Long> sourceTableIds,
-      @JsonProperty(value = "flownode_ids", required = true) List<Long> flownodeIds)
+      @JsonProperty(value = "flownode_ids", required = true) @U64Elements
+          List<Long> flownodeIds)
       implements CacheIdent {
     public DropFlow {
       sourceTableIds = List.copyOf(sourceTableIds);

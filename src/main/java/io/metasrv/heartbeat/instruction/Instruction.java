@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonSetter;
 import com.fasterxml.jackson.annotation.Nulls;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import io.metasrv.metadata.UnsignedLongJson.U64;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -56,13 +57,13 @@ public sealed interface Instruction {
    * the instruction without it); {@code last_entry_id} and {@code location_id} may be missing.
    */
   record UpgradeRegion(
-      @JsonProperty(value = "region_id", required = true) long regionId,
-      @JsonProperty("last_entry_id") Long lastEntryId,
+      @JsonProperty(value = "region_id", required = true) @U64 long regionId,
+      @JsonProperty("last_entry_id") @U64 Long lastEntryId,
       @JsonProperty(value = "replay_timeout", required = true)
           @JsonSerialize(using = DurationJson.HumantimeWriter.class)
           @JsonDeserialize(using = DurationJson.HumantimeReader.class)
           Duration replayTimeout,
-      @JsonProperty("location_id") Long locationId)
+      @JsonProperty("location_id") @U64 Long locationId)
       implements Instruction {}
 
   /**
@@ -70,7 +71,7 @@ public sealed interface Instruction {
    * {@code {"secs","nanos"}} form, null for no flush) and rejecting writes if asked.
    */
   record DowngradeRegion(
-      @JsonProperty(value = "region_id", required = true) long regionId,
+      @JsonProperty(value = "region_id", required = true) @U64 long regionId,
       @JsonProperty("flush_timeout")
           @JsonSerialize(using = DurationJson.SecsNanosWriter.class)
           @JsonDeserialize(using = DurationJson.SecsNanosReader.class)

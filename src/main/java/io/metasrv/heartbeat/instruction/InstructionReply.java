@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.metasrv.metadata.SerdeJson;
+import io.metasrv.metadata.UnsignedLongJson.U64;
 
 /**
  * A node's answer to an instruction, internally tagged as GreptimeDB's {@code InstructionReply}:
@@ -42,7 +43,7 @@ public sealed interface InstructionReply {
 
   /** The downgraded leader's last WAL entry id, when it has one. */
   record DowngradeRegion(
-      @JsonProperty("last_entry_id") Long lastEntryId,
+      @JsonProperty("last_entry_id") @U64 Long lastEntryId,
       @JsonProperty(value = "exists", required = true) boolean exists,
       @JsonProperty("error") String error)
       implements InstructionReply {}

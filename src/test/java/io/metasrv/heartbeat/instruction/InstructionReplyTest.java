@@ -52,4 +52,16 @@ class InstructionReplyTest {
           .isInstanceOf(MalformedMessageException.class);
     }
   }
+
+  @Test
+  void lastEntryIdIsU64() {
+    String json = "{\"type\":\"downgrade_region\",\"last_entry_id\":18446744073709551615,"
+        + "\"exists\":true,\"error\":null}";
+    assertThat(InstructionReply.fromJson(json))
+        .isEqualTo(new InstructionReply.DowngradeRegion(-1L, true, null));
+    assertThat(InstructionReply.fromJson(json).toJson()).isEqualTo(json);
+    assertThatThrownBy(() -> InstructionReply.fromJson(json.replace("18446744073709551615", "-1")))
+        .isInstanceOf(MalformedMessageException.class)
+        .hasMessageContaining("expected u64");
+  }
 }

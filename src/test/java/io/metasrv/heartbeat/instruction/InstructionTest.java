@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Instructions as GreptimeDB writes them ({@code src/common/meta/src/instruction.rs} at d701c18150,
@@ -179,6 +181,53 @@ class InstructionTest {
                     new CacheIdent.DropFlow(List.of(1024L), List.of(3L)))));
     assertThat(new Instruction.InvalidateCaches(List.of()).toJson())
         .isEqualTo("{\"InvalidateCaches\":[]}");
+  }
+
+  /** u64::MAX and 2^63: region, datanode, flownode, entry and location ids are u64. */
+  @ParameterizedTest
+  @ValueSource(strings = {"18446744073709551615", "9223372036854775808"})
+  void u64IdsRoundTripUnsigned(String id) {
+    long u64 = Long.parseUnsignedLong(id);
+    String upgrade = "{\"UpgradeRegion\":{\"region_id\":" + id + ",\"last_entry_id\":" + id
+        + ",\"replay_timeout\":\"10s\",\"location_id\":" + id + "}}";
+    assertThat(roundTrip(upgrade))
+        .isEqualTo(new Instruction.UpgradeRegion(u64, u64, Duration.ofSeconds(10), u64));
+
+    String downgrade = "{\"DowngradeRegion\":{\"region_id\":" + id
+        + ",\"flush_timeout\":null,\"reject_write\":true}}";
+    assertThat(roundTrip(downgrade)).isEqualTo(new Instruction.DowngradeRegion(u64, null, true));
+
+    String close = "{\"CloseRegion\":{\"datanode_id\":" + id
+        + ",\"table_id\":4294967295,\"region_number\":4294967295,\"engine\":\"mito2\"}}";
+    RegionIdent ident = ((Instruction.CloseRegion) roundTrip(close)).regionIdent();
+    assertThat(ident.datanodeId()).isEqualTo(u64);
+    assertThat(ident.regionId()).isEqualTo(Long.parseUnsignedLong("18446744073709551615"));
+
+    String caches = "{\"InvalidateCaches\":[{\"CreateFlow\":{\"source_table_ids\":[1024],"
+        + "\"flownodes\":[{\"id\":" + id + ",\"addr\":\"10.0.0.3:6800\"}]}},"
+        + "{\"DropFlow\":{\"source_table_ids\":[1024],\"flownode_ids\":[" + id + ",3]}}]}";
+    assertThat(roundTrip(caches)).isEqualTo(new Instruction.InvalidateCaches(List.of(
+        new CacheIdent.CreateFlow(List.of(1024L), List.of(new Peer(u64, "10.0.0.3:6800"))),
+        new CacheIdent.DropFlow(List.of(1024L), List.of(u64, 3L)))));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"-1", "18446744073709551616"})
+  void idsOutsideU64AreRefused(String id) {
+    for (String json : List.of(
+        "{\"UpgradeRegion\":{\"region_id\":" + id + ",\"replay_timeout\":null}}",
+        "{\"UpgradeRegion\":{\"region_id\":1,\"last_entry_id\":" + id
+            + ",\"replay_timeout\":null}}",
+        "{\"DowngradeRegion\":{\"region_id\":" + id + ",\"reject_write\":true}}",
+        "{\"CloseRegion\":{\"datanode_id\":" + id
+            + ",\"table_id\":1024,\"region_number\":1,\"engine\":\"mito2\"}}",
+        "{\"InvalidateCaches\":[{\"DropFlow\":{\"source_table_ids\":[],\"flownode_ids\":["
+            + id + "]}}]}")) {
+      assertThatThrownBy(() -> Instruction.fromJson(json))
+          .as(json)
+          .isInstanceOf(MalformedMessageException.class)
+          .hasMessageContaining("expected u64");
+    }
   }
 
   @Test
