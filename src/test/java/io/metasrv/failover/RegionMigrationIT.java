@@ -75,6 +75,12 @@ class RegionMigrationIT {
     dn2.start().get(30, TimeUnit.SECONDS);
     await("datanode 1 to lead its regions").atMost(Duration.ofSeconds(20))
         .until(() -> LongStream.rangeClosed(1, REGIONS).allMatch(n -> dn1.isWritable(region(n))));
+    await("the leader to hold both datanodes' leases").atMost(Duration.ofSeconds(20))
+        .until(() -> {
+          String leases = get(cluster.awaitSingleLeader(Duration.ofSeconds(10)),
+              "/admin/node-lease");
+          return leases.contains("\"node_id\":1}") && leases.contains("\"node_id\":2}");
+        });
   }
 
   @AfterEach

@@ -241,8 +241,18 @@ public final class RegionMigrationProcedure implements Procedure {
         new RegionIdent(context.toPeer().id(), context.tableId(), context.regionNumber(),
             info.engine()),
         info.regionStoragePath(), info.regionOptions(), info.regionWalOptions(), true);
-    InstructionReply reply = send(context.toPeer(),
-        MailboxMessages.openCandidateRegionSubject(context.regionId()), open, REGION_LEASE);
+    InstructionReply reply;
+    try {
+      reply = send(context.toPeer(),
+          MailboxMessages.openCandidateRegionSubject(context.regionId()), open, REGION_LEASE);
+    } catch (MigrationException noStream) {
+      // GreptimeDB gives up at once. A new leader is often asked before the target has
+      // reconnected to it, so wait for the stream while the migration has time left.
+      if (remainingBudget().isZero()) {
+        throw noStream;
+      }
+      throw new RetryLaterException(noStream.getMessage(), noStream);
+    }
     if (!(reply instanceof InstructionReply.OpenRegion opened)) {
       throw new RetryLaterException("unexpected reply to opening the candidate region "
           + region() + ": " + reply);
