@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.LongSupplier;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -76,12 +77,17 @@ public final class ClusterView {
    * A datanode as a peer, with the address of its lease (GreptimeDB's {@code
    * lookup_datanode_peer}).
    *
+   * @param clockMillis the leader's clock, read after the lease: a lease renewed meanwhile would
+   *     otherwise look as if from the future, which GreptimeDB's test counts as not alive
    * @param aliveOnly whether a lease older than 10 s counts as unknown
    */
-  public Optional<Peer> datanodePeer(long datanodeId, long nowMillis, boolean aliveOnly) {
-    return datanodeLease(datanodeId)
-        .filter(lease -> !aliveOnly || lease.aliveAt(nowMillis, LeaseValue.LEASE_MILLIS))
-        .map(lease -> new Peer(datanodeId, lease.nodeAddr()));
+  public Optional<Peer> datanodePeer(long datanodeId, LongSupplier clockMillis,
+      boolean aliveOnly) {
+    Optional<LeaseValue> lease = datanodeLease(datanodeId);
+    long now = clockMillis.getAsLong();
+    return lease
+        .filter(value -> !aliveOnly || value.aliveAt(now, LeaseValue.LEASE_MILLIS))
+        .map(value -> new Peer(datanodeId, value.nodeAddr()));
   }
 
   /** Every datanode lease, alive or not, as {@code /admin/node-lease} lists them. */

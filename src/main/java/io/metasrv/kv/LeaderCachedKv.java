@@ -190,7 +190,11 @@ public final class LeaderCachedKv implements KvBackend {
   @Override
   public CompletableFuture<RangeResponse> rangeAsync(RangeRequest request) {
     if (request.isSingleKey() && cacheable(request.key())) {
-      return KvFutures.now(() -> range(request));
+      // Never the synchronous read: callers answer on transport threads, which must not wait.
+      return getAsync(request.key()).thenApply(found -> new RangeResponse(found
+          .map(kv -> request.keysOnly()
+              ? new KeyValue(kv.key(), Bytes.EMPTY, kv.version(), kv.modRevision()) : kv)
+          .stream().toList(), false));
     }
     return inner.rangeAsync(request);
   }
@@ -216,7 +220,25 @@ public final class LeaderCachedKv implements KvBackend {
     if (!enabled || !keys.stream().allMatch(this::isCached)) {
       return inner.batchGetAsync(keys);
     }
-    return KvFutures.now(() -> batchGet(keys));
+    List<KeyValue> found = new ArrayList<>();
+    List<byte[]> missing = new ArrayList<>();
+    for (byte[] key : keys) {
+      KeyValue cached = cache.get(ByteBuffer.wrap(key));
+      if (cached != null) {
+        found.add(cached);
+      } else {
+        missing.add(key);
+      }
+    }
+    if (missing.isEmpty()) {
+      return CompletableFuture.completedFuture(found);
+    }
+    long before = writesSoFar();
+    return inner.batchGetAsync(missing).thenApply(read -> {
+      keepIfUnchanged(read, before);
+      found.addAll(read);
+      return found;
+    });
   }
 
   @Override

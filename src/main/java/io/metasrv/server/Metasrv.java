@@ -196,10 +196,10 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
         new TableRoutes(leaderKv), mailbox, nodeInfo.addr(), regionKeeper, detectors, invalidator,
         clusterView::lastHeartbeatMillis, new MigrationTracker(), MigrationClock.SYSTEM);
     this.migrations = new RegionMigrationManager(procedures, migrationEnvironment, kv,
-        datanodeId -> clusterView.datanodePeer(datanodeId, System.currentTimeMillis(), true));
+        datanodeId -> clusterView.datanodePeer(datanodeId, System::currentTimeMillis, true));
     RegionFailover failover = options.enableRegionFailover()
         ? new MigrationFailover(migrations, procedures, datanodeId ->
-            clusterView.datanodePeer(datanodeId, System.currentTimeMillis(), false))
+            clusterView.datanodePeer(datanodeId, System::currentTimeMillis, false))
         : RegionFailover.DISABLED;
     this.supervisor = new RegionSupervisor(detectors, maintenance::isEnabled, failover,
         Selector.forDatanodes(options.selector(), new Random()),

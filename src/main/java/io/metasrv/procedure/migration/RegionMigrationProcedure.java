@@ -68,6 +68,8 @@ public final class RegionMigrationProcedure implements Procedure {
   static final Duration RETRY_INTERVAL = Duration.ofMillis(500);
   private static final Duration WAIT_SLICE = Duration.ofMillis(200);
   static final String UPGRADE_FAILED = "Failed to upgrade the candidate region.";
+  /** Reads and updates of the route in one step before the framework's backoff takes over. */
+  private static final int ROUTE_UPDATE_ATTEMPTS = 8;
 
   private static final Logger log = LoggerFactory.getLogger(RegionMigrationProcedure.class);
 
@@ -266,15 +268,15 @@ public final class RegionMigrationProcedure implements Procedure {
   }
 
   private Status markLeaderDowngrading() throws Exception {
-    ValueWithBytes<PhysicalTableRouteValue> current = readRoute();
-    RegionRoute route = regionRoute(current);
-    if (route.ledBy(context.fromPeer().id()) && !route.leaderDowngrading()) {
-      List<RegionRoute> updated = replace(current.value(),
-          route.downgradingSince(env.clock().wallMillis()));
-      if (!env.routes().updateLeaderState(context.tableId(), current, updated)) {
-        throw new RetryLaterException("the route of table " + context.tableId()
-            + " changed while marking region " + region() + " downgrading");
+    for (int attempt = 1; ; attempt++) {
+      ValueWithBytes<PhysicalTableRouteValue> current = readRoute();
+      RegionRoute route = regionRoute(current);
+      if (!route.ledBy(context.fromPeer().id()) || route.leaderDowngrading()
+          || env.routes().updateLeaderState(context.tableId(), current, replace(current.value(),
+              route.downgradingSince(env.clock().wallMillis())))) {
+        break;
       }
+      routeChanged(attempt, "marking region " + region() + " downgrading");
     }
     state = new MigrationState.DowngradeLeaderRegion();
     return Status.executing(false);
@@ -387,6 +389,18 @@ public final class RegionMigrationProcedure implements Procedure {
   }
 
   private Status moveLeaderInRoute() throws Exception {
+    for (int attempt = 1; !tryMoveLeaderInRoute(); attempt++) {
+      routeChanged(attempt, "moving region " + region() + " to datanode "
+          + context.toPeer().id());
+    }
+    releaseGuard();
+    candidateMayLead = false;
+    state = new MigrationState.CloseDowngradedRegion();
+    return Status.executing(false);
+  }
+
+  /** @return false when another write changed the route between the read and the update */
+  private boolean tryMoveLeaderInRoute() throws Exception {
     ValueWithBytes<PhysicalTableRouteValue> current = readRoute();
     RegionRoute route = regionRoute(current);
     long to = context.toPeer().id();
@@ -405,16 +419,24 @@ public final class RegionMigrationProcedure implements Procedure {
           null);
       if (!env.routes().updateRoutes(context.tableId(), current,
           replace(current.value(), moved), regionInfo())) {
-        throw new RetryLaterException("the route of table " + context.tableId()
-            + " changed while moving region " + region() + " to datanode " + to);
+        return false;
       }
       env.detectors().remove(new DatanodeRegion(context.fromPeer().id(), context.regionId()));
       invalidateTableCaches();
     }
-    releaseGuard();
-    candidateMayLead = false;
-    state = new MigrationState.CloseDowngradedRegion();
-    return Status.executing(false);
+    return true;
+  }
+
+  /**
+   * Another write (usually a migration of another region of the same table) changed the route
+   * between our read and our update: read it again at once, a few times, then let the framework
+   * retry with its backoff.
+   */
+  private void routeChanged(int attempt, String doing) throws RetryLaterException {
+    if (attempt >= ROUTE_UPDATE_ATTEMPTS) {
+      throw new RetryLaterException("the route of table " + context.tableId()
+          + " kept changing while " + doing);
+    }
   }
 
   private Status rollBackRoute(ProcedureContext procedureContext) throws Exception {
@@ -465,21 +487,25 @@ public final class RegionMigrationProcedure implements Procedure {
 
   private void clearDowngrading(ProcedureContext procedureContext) throws Exception {
     releaseGuard();
-    ValueWithBytes<PhysicalTableRouteValue> current = readRoute();
-    RegionRoute route = regionRoute(current);
-    if (route.ledBy(context.fromPeer().id()) && route.leaderDowngrading()) {
+    for (int attempt = 1; ; attempt++) {
+      ValueWithBytes<PhysicalTableRouteValue> current = readRoute();
+      RegionRoute route = regionRoute(current);
+      if (!route.ledBy(context.fromPeer().id()) || !route.leaderDowngrading()) {
+        break;
+      }
       if (candidateMayLead) {
         // The target may have become leader: let its lease lapse before the old leader leads.
         waitForLeaseToLapse(procedureContext, env.clock().wallMillis()
             + untilCandidateLeaseLapses(), "datanode " + context.toPeer().id() + " (candidate)");
         candidateMayLead = false;
+        continue;
       }
-      if (!env.routes().updateLeaderState(context.tableId(), current,
+      if (env.routes().updateLeaderState(context.tableId(), current,
           replace(current.value(), route.withoutLeaderState()))) {
-        throw new RetryLaterException("the route of table " + context.tableId()
-            + " changed while rolling back region " + region());
+        invalidateTableCaches();
+        break;
       }
-      invalidateTableCaches();
+      routeChanged(attempt, "rolling back region " + region());
     }
     env.detectors().register(
         List.of(new DatanodeRegion(context.fromPeer().id(), context.regionId())));
