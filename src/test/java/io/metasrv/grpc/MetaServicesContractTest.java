@@ -31,6 +31,7 @@ import io.metasrv.protocol.BatchPutResponse;
 import io.metasrv.protocol.ClusterGrpc;
 import io.metasrv.protocol.CompareAndPutRequest;
 import io.metasrv.protocol.CompareAndPutResponse;
+import io.metasrv.protocol.CreateDatabaseTask;
 import io.metasrv.protocol.DdlTaskRequest;
 import io.metasrv.protocol.DeleteRangeRequest;
 import io.metasrv.protocol.DeleteRangeResponse;
@@ -581,7 +582,7 @@ abstract class MetaServicesContractTest {
         ProcedureServiceGrpc.newBlockingStub(leader.channel).withCompression("zstd");
     List<ThrowingCallable> calls = List.of(
         () -> procedures.ddl(DdlTaskRequest.newBuilder().setHeader(DATANODE_7)
-            .setCreateTableTask(utf8("task")).build()),
+            .setCreateDatabaseTask(CreateDatabaseTask.getDefaultInstance()).build()),
         () -> RawCalls.call(leader.channel, GrpcServer.LEGACY_PROCEDURE_SERVICE + "/ddl",
             DdlTaskRequest.newBuilder().setHeader(DATANODE_7).build().toByteArray()));
     for (ThrowingCallable call : calls) {
