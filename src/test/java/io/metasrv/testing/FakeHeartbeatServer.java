@@ -113,6 +113,15 @@ final class FakeHeartbeatServer implements AutoCloseable {
     return request;
   }
 
+  /** The last request received so far (draining the queue); null when none came. */
+  HeartbeatRequest lastRequest() {
+    HeartbeatRequest last = null;
+    for (HeartbeatRequest request = requests.poll(); request != null; request = requests.poll()) {
+      last = request;
+    }
+    return last;
+  }
+
   @Override
   public void close() throws InterruptedException {
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

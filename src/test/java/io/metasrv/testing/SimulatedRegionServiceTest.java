@@ -2,16 +2,12 @@ package io.metasrv.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.metasrv.config.ConfigLoader;
-import io.metasrv.config.MetasrvOptions;
-import io.metasrv.http.NodeHealth;
 import io.metasrv.protocol.HeartbeatRequest;
 import io.metasrv.protocol.RangeRequest;
 import io.metasrv.protocol.RegionRole;
@@ -29,10 +25,7 @@ import io.metasrv.protocol.region.TruncateRequest;
 import io.metasrv.server.MetasrvServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -159,7 +152,7 @@ class SimulatedRegionServiceTest {
         channel.shutdownNow();
       }
       datanode.heartbeatNow().get(10, TimeUnit.SECONDS);
-      HeartbeatRequest beat = lastRequest(metasrv);
+      HeartbeatRequest beat = metasrv.lastRequest();
       assertThat(beat.getPeer().getAddr()).isEqualTo(datanode.addr());
       assertThat(beat.getRegionStatsList()).extracting(RegionStat::getRegionId,
               RegionStat::getRole, RegionStat::getEngine)
@@ -237,19 +230,9 @@ class SimulatedRegionServiceTest {
    */
   @Test
   void aRestartedDatanodeOpensExactlyItsDatanodeTableRegionsFromTheRealStore() throws Exception {
-    int rpcPort = FreePorts.next();
-    Map<String, String> overrides = new LinkedHashMap<>();
-    overrides.put("bind_addr", "127.0.0.1:" + rpcPort);
-    overrides.put("server_addr", "127.0.0.1:" + rpcPort);
-    overrides.put("http.addr", "127.0.0.1:" + FreePorts.next());
-    overrides.put("data_home", dir.resolve("home").toString());
-    overrides.put("use_memory_store", "true");
-    MetasrvOptions options = ConfigLoader.load(null, Map.of(), overrides);
-    String metasrvAddr = "127.0.0.1:" + rpcPort;
-    try (MetasrvServer server = MetasrvServer.start(options, Clock.systemUTC());
-        SimulatedNodes nodes = new SimulatedNodes(List.of(metasrvAddr), clock)) {
-      await().atMost(Duration.ofSeconds(20))
-          .until(() -> server.metasrv().health() == NodeHealth.LEADER);
+    try (MetasrvServer server = InProcessMetasrv.startLeading(dir.resolve("home"));
+        SimulatedNodes nodes = new SimulatedNodes(List.of(InProcessMetasrv.addr(server)), clock)) {
+      String metasrvAddr = InProcessMetasrv.addr(server);
       MetaCalls.put(metasrvAddr, utf8("__dn_table/1/1024"), utf8(DN_TABLE_1024));
       MetaCalls.put(metasrvAddr, utf8("__dn_table/1/1025"), utf8(
           "{\"table_id\":1025,\"regions\":[1,2],\"engine\":\"metric\","
@@ -353,12 +336,4 @@ class SimulatedRegionServiceTest {
     return text.getBytes(StandardCharsets.UTF_8);
   }
 
-  private static HeartbeatRequest lastRequest(FakeHeartbeatServer metasrv) {
-    HeartbeatRequest last = null;
-    for (HeartbeatRequest request = metasrv.requests.poll(); request != null;
-        request = metasrv.requests.poll()) {
-      last = request;
-    }
-    return last;
-  }
 }
