@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -26,12 +27,14 @@ import io.metasrv.testing.FreePorts;
 import io.metasrv.testing.RegionFault;
 import io.metasrv.testing.SimulatedDatanode;
 import io.metasrv.testing.SimulatedNodes;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -168,39 +171,46 @@ class DatanodeRegionClientTest {
   @Test
   void aSuccessReplyWithoutStatusZeroFails() throws Exception {
     RegionResponse[] reply = new RegionResponse[1];
-    int port = FreePorts.next();
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
-        .decompressorRegistry(MessageCompression.decompressors())
-        .addService(new RegionGrpc.RegionImplBase() {
-          @Override
-          public void handle(RegionRequest request, StreamObserver<RegionResponse> answer) {
-            answer.onNext(reply[0]);
-            answer.onCompleted();
-          }
-        })
-        .build().start();
-    try {
-      Peer peer = new Peer(3, "127.0.0.1:" + port);
+    try (ScriptedDatanode datanode = new ScriptedDatanode((request, answer) -> {
+      answer.onNext(reply[0]);
+      answer.onCompleted();
+    })) {
       reply[0] = RegionResponse.newBuilder().setHeader(ResponseHeader.newBuilder().setStatus(
           io.metasrv.protocol.v1.Status.newBuilder().setStatusCode(4005)
               .setErrMsg("region gone"))).build();
-      RegionServerException notFound = failure(() -> client.handle(peer, drop(REGION)));
+      RegionServerException notFound = failure(() -> client.handle(datanode.peer, drop(REGION)));
       assertThat(notFound.kind()).isEqualTo(Kind.REGION_NOT_FOUND);
       assertThat(notFound.getMessage()).contains("region gone");
 
       reply[0] = RegionResponse.newBuilder().setHeader(ResponseHeader.newBuilder().setStatus(
           io.metasrv.protocol.v1.Status.newBuilder().setStatusCode(1003)
               .setErrMsg("disk full"))).build();
-      RegionServerException internal = failure(() -> client.handle(peer, drop(REGION)));
+      RegionServerException internal = failure(() -> client.handle(datanode.peer, drop(REGION)));
       assertThat(internal.kind()).isEqualTo(Kind.FAILED);
       assertThat(internal.greptimeStatusCode()).isEqualTo(1003);
 
       reply[0] = RegionResponse.newBuilder().setAffectedRows(0).build();
-      RegionServerException headerless = failure(() -> client.handle(peer, drop(REGION)));
+      RegionServerException headerless =
+          failure(() -> client.handle(datanode.peer, drop(REGION)));
       assertThat(headerless.kind()).isEqualTo(Kind.FAILED);
       assertThat(headerless.getMessage()).contains("either response header or status is missing");
-    } finally {
-      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /** As GreptimeDB's client: x-greptime-err-msg wins over the status message; a bad code is 1000. */
+  @Test
+  void theErrorMessageTrailerWinsAndAnUnparsableCodeIsUnknown() throws Exception {
+    Metadata trailers = new Metadata();
+    trailers.put(FailureStatus.GREPTIME_ERROR_CODE, "not-a-number");
+    trailers.put(DatanodeRegionClient.GREPTIME_ERROR_MESSAGE, "the datanode's own words");
+    try (ScriptedDatanode datanode = new ScriptedDatanode((request, answer) -> answer.onError(
+        Status.INVALID_ARGUMENT.withDescription("generic").asRuntimeException(trailers)))) {
+      RegionServerException failure =
+          failure(() -> client.handle(datanode.peer, truncate(REGION)));
+      assertThat(failure.kind()).isEqualTo(Kind.FAILED);
+      assertThat(failure.greptimeStatusCode()).isEqualTo(1000);
+      assertThat(failure.getMessage()).contains("the datanode's own words")
+          .doesNotContain("generic");
     }
   }
 
@@ -236,6 +246,32 @@ class DatanodeRegionClientTest {
     assertThat(toTwo.isTerminated()).isTrue();
     assertThatThrownBy(() -> client.handle(peer(one), truncate(REGION)).get(10, TimeUnit.SECONDS))
         .hasCauseInstanceOf(IllegalStateException.class);
+  }
+
+  /** A Region service on a free port that answers as the test scripts it. */
+  private static final class ScriptedDatanode implements AutoCloseable {
+    final Peer peer;
+    private final Server server;
+
+    ScriptedDatanode(BiConsumer<RegionRequest, StreamObserver<RegionResponse>> script)
+        throws IOException {
+      int port = FreePorts.next();
+      peer = new Peer(3, "127.0.0.1:" + port);
+      server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+          .decompressorRegistry(MessageCompression.decompressors())
+          .addService(new RegionGrpc.RegionImplBase() {
+            @Override
+            public void handle(RegionRequest request, StreamObserver<RegionResponse> answer) {
+              script.accept(request, answer);
+            }
+          })
+          .build().start();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
   }
 
   private static RegionServerException failure(
