@@ -75,8 +75,16 @@ public final class DatanodeRegionClient implements RegionServer, AutoCloseable {
     // header."), so an empty one is always sent.
     RegionRequest withHeader = request.hasHeader() ? request
         : request.toBuilder().setHeader(RegionRequestHeader.getDefaultInstance()).build();
+    ManagedChannel channel;
+    try {
+      channel = channel(peer);
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      answer.completeExceptionally(new RegionServerException(Kind.FAILED, peer, UNKNOWN,
+          "no channel to this address: " + e.getMessage(), e));
+      return answer;
+    }
     Futures.addCallback(
-        RegionGrpc.newFutureStub(channel(peer))
+        RegionGrpc.newFutureStub(channel)
             .withCompression(ZstdCodec.ENCODING)
             .withDeadlineAfter(options.timeout().toNanos(), TimeUnit.NANOSECONDS)
             .handle(withHeader),
@@ -148,6 +156,9 @@ public final class DatanodeRegionClient implements RegionServer, AutoCloseable {
   /** The channel to the peer's current address. */
   ManagedChannel channel(Peer peer) {
     PeerChannel current = channels.compute(peer.id(), (id, existing) -> {
+      if (closed) {
+        throw new IllegalStateException("region client is closed");
+      }
       if (existing != null && existing.addr().equals(peer.addr())) {
         return existing;
       }

@@ -157,6 +157,14 @@ class DatanodeRegionClientTest {
   }
 
   @Test
+  void anAddressThatIsNoTargetFailsTheRequestNotTheCaller() {
+    RegionServerException failure =
+        failure(() -> client.handle(new Peer(9, "dns://[bad"), truncate(REGION)));
+    assertThat(failure.kind()).isEqualTo(Kind.FAILED);
+    assertThat(failure.getMessage()).contains("no channel to this address");
+  }
+
+  @Test
   void otherErrorsFailWithTheDatanodesCodeAndMessage() {
     SimulatedDatanode datanode = nodes.servingDatanode(1);
     datanode.failNextRegionRequests(1, RegionFault.error(1004, "Invalid region option"));
