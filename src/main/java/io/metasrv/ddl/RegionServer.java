@@ -16,8 +16,9 @@ import java.util.concurrent.CompletableFuture;
 public interface RegionServer {
 
   /**
-   * Sends {@code request} (which must carry a header, even an empty one) to {@code peer}.
-   * Completes with the datanode's answer when its status code is 0.
+   * Sends {@code request} to {@code peer}; one without a header is sent with an empty one, since
+   * the datanode refuses a request without. Completes with the datanode's answer when its header
+   * carries status code 0.
    */
   CompletableFuture<RegionResponse> handle(Peer peer, RegionRequest request);
 }

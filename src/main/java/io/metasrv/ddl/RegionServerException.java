@@ -5,13 +5,18 @@ import io.metasrv.metadata.Peer;
 /**
  * A region request a datanode did not carry out. The kind follows GreptimeDB's handling in
  * {@code common/meta/src/ddl}: transport failures are retried by the procedure, a region that is
- * already gone (on drop) or a request already applied (on alter) counts as done.
+ * already gone (on drop) or a request already applied (on alter) counts as done. The status code
+ * decides before the gRPC code does, as GreptimeDB's procedures test {@code status_code()} first:
+ * RegionNotFound or RequestOutdated has its kind however it arrived.
  */
 public final class RegionServerException extends RuntimeException {
 
   /** What a DDL procedure does with the failure. */
   public enum Kind {
-    /** gRPC Unavailable, DeadlineExceeded, Unknown or Cancelled: try again later. */
+    /**
+     * gRPC Unavailable, DeadlineExceeded, Unknown or Cancelled (a datanode down, slow or
+     * unreachable): try again later.
+     */
     RETRYABLE,
     /** GreptimeDB status RegionNotFound (4005): done, for a drop. */
     REGION_NOT_FOUND,
@@ -41,7 +46,11 @@ public final class RegionServerException extends RuntimeException {
     return peer;
   }
 
-  /** The datanode's {@code x-greptime-err-code}, or 0 when it sent none (a transport failure). */
+  /**
+   * The datanode's GreptimeDB status code: its {@code x-greptime-err-code}, or the non-zero code
+   * in a reply's header. Unknown (1000) when it sent none, as for a transport failure: GreptimeDB's
+   * region client defaults it the same way.
+   */
   public int greptimeStatusCode() {
     return greptimeStatusCode;
   }

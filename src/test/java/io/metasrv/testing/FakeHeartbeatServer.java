@@ -1,5 +1,6 @@
 package io.metasrv.testing;
 
+import com.google.protobuf.ByteString;
 import io.grpc.DecompressorRegistry;
 import io.grpc.Metadata;
 import io.grpc.Server;
@@ -15,14 +16,20 @@ import io.metasrv.protocol.Error;
 import io.metasrv.protocol.HeartbeatGrpc;
 import io.metasrv.protocol.HeartbeatRequest;
 import io.metasrv.protocol.HeartbeatResponse;
+import io.metasrv.protocol.KeyValue;
 import io.metasrv.protocol.MailboxMessage;
 import io.metasrv.protocol.Peer;
+import io.metasrv.protocol.RangeRequest;
+import io.metasrv.protocol.RangeResponse;
 import io.metasrv.protocol.ResponseHeader;
+import io.metasrv.protocol.StoreGrpc;
+import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +39,9 @@ import java.util.function.Function;
  * The metasrv side faked, to test the simulated nodes: a Heartbeat service on a free loopback
  * port that answers AskLeader with {@link #leader}, answers each heartbeat with {@link
  * #answers} while it leads and with NotLeader (then ends the stream) while it does not, records
- * every request and the message encoding it came in, and pushes mailbox messages on demand.
+ * every request and the message encoding it came in, and pushes mailbox messages on demand. Its
+ * Store answers Range over {@link #kvs} (UTF-8 keys) with {@code limit} and {@code more}, and
+ * records each Range request.
  */
 final class FakeHeartbeatServer implements AutoCloseable {
   static final ResponseHeader OK = ResponseHeader.newBuilder().setProtocolVersion(1).build();
@@ -42,6 +51,8 @@ final class FakeHeartbeatServer implements AutoCloseable {
   final List<String> requestEncodings = new CopyOnWriteArrayList<>();
   volatile String leader;
   volatile boolean leading = true;
+  final ConcurrentSkipListMap<String, String> kvs = new ConcurrentSkipListMap<>();
+  final List<RangeRequest> ranges = new CopyOnWriteArrayList<>();
   volatile Function<HeartbeatRequest, HeartbeatResponse> answers =
       request -> HeartbeatResponse.newBuilder().setHeader(OK).build();
   private final List<StreamObserver<HeartbeatResponse>> streams = new CopyOnWriteArrayList<>();
@@ -66,6 +77,7 @@ final class FakeHeartbeatServer implements AutoCloseable {
           .decompressorRegistry(
               DecompressorRegistry.getDefaultInstance().with(new TonicZstdCodec(), true))
           .addService(ServerInterceptors.intercept(new Service(), encodings))
+          .addService(new Store())
           .build()
           .start();
     } catch (IOException e) {
@@ -101,9 +113,42 @@ final class FakeHeartbeatServer implements AutoCloseable {
     return request;
   }
 
+  /** The last request received so far (draining the queue); null when none came. */
+  HeartbeatRequest lastRequest() {
+    HeartbeatRequest last = null;
+    for (HeartbeatRequest request = requests.poll(); request != null; request = requests.poll()) {
+      last = request;
+    }
+    return last;
+  }
+
   @Override
   public void close() throws InterruptedException {
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  private final class Store extends StoreGrpc.StoreImplBase {
+    @Override
+    public void range(RangeRequest request, StreamObserver<RangeResponse> response) {
+      ranges.add(request);
+      String from = request.getKey().toStringUtf8();
+      String to = request.getRangeEnd().toStringUtf8();
+      RangeResponse.Builder answer = RangeResponse.newBuilder().setHeader(OK);
+      var range = request.getRangeEnd().isEmpty() ? kvs.subMap(from, true, from, true)
+          : kvs.subMap(from, true, to, false);
+      for (var entry : range.entrySet()) {
+        if (request.getLimit() > 0 && answer.getKvsCount() == request.getLimit()) {
+          answer.setMore(true);
+          break;
+        }
+        answer.addKvs(KeyValue.newBuilder()
+            .setKey(ByteString.copyFrom(entry.getKey(), StandardCharsets.UTF_8))
+            .setValue(ByteString.copyFrom(entry.getValue(),
+                StandardCharsets.UTF_8)));
+      }
+      response.onNext(answer.build());
+      response.onCompleted();
+    }
   }
 
   private final class Service extends HeartbeatGrpc.HeartbeatImplBase {

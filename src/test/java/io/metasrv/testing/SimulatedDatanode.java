@@ -2,6 +2,7 @@ package io.metasrv.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
+import io.grpc.Server;
 import io.metasrv.protocol.GrantedRegion;
 import io.metasrv.protocol.HeartbeatRequest;
 import io.metasrv.protocol.HeartbeatResponse;
@@ -11,12 +12,19 @@ import io.metasrv.protocol.RegionLease;
 import io.metasrv.protocol.RegionRole;
 import io.metasrv.protocol.RegionStat;
 import io.metasrv.protocol.Role;
+import io.metasrv.protocol.region.AlterRequest;
+import io.metasrv.protocol.region.CreateRequest;
+import io.metasrv.protocol.region.RegionRequest;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import org.slf4j.Logger;
@@ -45,6 +53,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It records, per region, the intervals it was writable and the longest time without a lease,
  * on the shared clock, so that tests can compare datanodes ({@link WritableOverlaps}).
+ *
+ * <p>A datanode made with {@link SimulatedNodes#servingDatanode} also runs as a GreptimeDB
+ * datanode does around its regions: it serves {@code /greptime.v1.region.Region/Handle} on its
+ * address ({@link SimulatedRegionService}, faults injectable), where create opens a writable
+ * Leader region (as mito does), drop closes it, alter checks and bumps the schema version,
+ * truncate, flush and compact need the region open, open opens it as Follower and close closes
+ * it; a region that is not open answers RegionNotFound (4005) and a stale schema version
+ * RequestOutdated (5001). Before its first heartbeat it opens, as Followers, the regions its
+ * {@code __dn_table/{node_id}/} values list ({@link DatanodeTableScan}), read through the
+ * metasrv's Store until a metasrv answers. One made with {@link SimulatedNodes#datanode} only
+ * heartbeats: nothing listens on its address.
  */
 public final class SimulatedDatanode extends SimulatedNode {
   private static final Logger log = LoggerFactory.getLogger(SimulatedDatanode.class);
@@ -60,12 +79,31 @@ public final class SimulatedDatanode extends SimulatedNode {
   private final Object regionLock = new Object();
   private final Map<Long, SimulatedRegion> regions = new HashMap<>();
   private boolean countdownStarted;
+  /** Empty for a heartbeat-only datanode. */
+  private final Optional<SimulatedRegionService> regionService;
+  private final Optional<Server> regionServer;
+  private final List<StartupRegion> startupRegions = new CopyOnWriteArrayList<>();
 
+  /** A heartbeat-only datanode that says it serves at {@code addr}. */
   SimulatedDatanode(SimulatedNodes env, long nodeId, String addr) {
     super(env, Role.DATANODE, nodeId, DEFAULT_HEARTBEAT_INTERVAL);
     this.nodeId = nodeId;
     this.addr = addr;
     this.keeperEpoch = env.clock().nanoTime();
+    this.regionService = Optional.empty();
+    this.regionServer = Optional.empty();
+  }
+
+  /** A datanode serving the Region service on {@code bind} (port 0: a free one). */
+  SimulatedDatanode(SimulatedNodes env, long nodeId, InetSocketAddress bind) {
+    super(env, Role.DATANODE, nodeId, DEFAULT_HEARTBEAT_INTERVAL);
+    this.nodeId = nodeId;
+    this.keeperEpoch = env.clock().nanoTime();
+    SimulatedRegionService service = new SimulatedRegionService(this);
+    Server server = env.serve(bind, service.definition());
+    this.regionService = Optional.of(service);
+    this.regionServer = Optional.of(server);
+    this.addr = bind.getHostString() + ":" + server.getPort();
   }
 
   /** GreptimeDB's RegionId: the table id in the high 32 bits, the region number below. */
@@ -106,6 +144,48 @@ public final class SimulatedDatanode extends SimulatedNode {
         }
       }
     }
+  }
+
+  /** Every Region/Handle request this datanode received, in arrival order. */
+  public List<RegionRequest> regionRequests() {
+    return serving().received();
+  }
+
+  /** The {@code grpc-encoding} of each region request, in arrival order. */
+  public List<String> regionRequestEncodings() {
+    return serving().encodings();
+  }
+
+  /** Region requests of one kind received, e.g. {@code DROP}. */
+  public List<RegionRequest> regionRequests(RegionRequest.BodyCase kind) {
+    return regionRequests().stream().filter(request -> request.getBodyCase() == kind).toList();
+  }
+
+  /** Every region request from now on meets {@code fault}, until {@link #healRegionRequests}. */
+  public void failRegionRequests(RegionFault fault) {
+    serving().inject(fault, Integer.MAX_VALUE);
+  }
+
+  /** The next {@code times} region requests meet {@code fault}; later ones are carried out. */
+  public void failNextRegionRequests(int times, RegionFault fault) {
+    if (times <= 0) {
+      throw new IllegalArgumentException("times must be positive: " + times);
+    }
+    serving().inject(fault, times);
+  }
+
+  public void healRegionRequests() {
+    serving().inject(null, 0);
+  }
+
+  /** The regions opened at start-up from {@code __dn_table}, in the order read. */
+  public List<StartupRegion> startupRegions() {
+    return List.copyOf(startupRegions);
+  }
+
+  private SimulatedRegionService serving() {
+    return regionService.orElseThrow(() -> new IllegalStateException(
+        this + " serves no Region service; make it with SimulatedNodes.servingDatanode"));
   }
 
   public void setRegionStatistic(long regionId, RegionStatistic statistic) {
@@ -327,6 +407,131 @@ public final class SimulatedDatanode extends SimulatedNode {
       log.warn("datanode {} got an instruction it does not know: {}", nodeId, instruction);
       return Optional.empty();
     }
+  }
+
+  /** Carries out a Region/Handle request; a refusal carries GreptimeDB's status code. */
+  void apply(RegionRequest request) {
+    synchronized (regionLock) {
+      long now = settle();
+      switch (request.getBodyCase()) {
+        case CREATE -> create(request.getCreate(), now);
+        case CREATES -> request.getCreates().getRequestsList().forEach(c -> create(c, now));
+        case DROP -> drop(request.getDrop().getRegionId(), now);
+        case DROPS -> request.getDrops().getRequestsList()
+            .forEach(d -> drop(d.getRegionId(), now));
+        case ALTER -> alter(request.getAlter());
+        case ALTERS -> request.getAlters().getRequestsList().forEach(this::alter);
+        case TRUNCATE -> requireOpen(request.getTruncate().getRegionId());
+        case FLUSH -> requireOpen(request.getFlush().getRegionId());
+        case COMPACT -> requireOpen(request.getCompact().getRegionId());
+        case OPEN -> open(request.getOpen().getRegionId(), request.getOpen().getEngine(), now);
+        case CLOSE -> {
+          SimulatedRegion region = regions.get(request.getClose().getRegionId());
+          if (region != null && region.isOpen()) {
+            region.close(now);
+          }
+        }
+        default -> throw new SimulatedRegionService.RefusedException(1001,
+            "the simulated datanode does not handle " + request.getBodyCase() + " requests");
+      }
+    }
+  }
+
+  /** As mito: a new region is a writable Leader; creating an open region again is a no-op. */
+  private void create(CreateRequest create, long now) {
+    SimulatedRegion region = regions.computeIfAbsent(create.getRegionId(), SimulatedRegion::new);
+    if (region.isOpen()) {
+      return;
+    }
+    region.setEngine(create.getEngine());
+    region.setSchemaVersion(0);
+    region.open(RegionRole.Leader, now);
+    if (countdownStarted) {
+      region.startCountdown(now, heartbeatInterval().toNanos());
+    }
+  }
+
+  private void drop(long regionId, long now) {
+    requireOpen(regionId).close(now);
+  }
+
+  private void alter(AlterRequest alter) {
+    SimulatedRegion region = requireOpen(alter.getRegionId());
+    if (alter.getSchemaVersion() != region.schemaVersion()) {
+      throw new SimulatedRegionService.RefusedException(5001, "Region " + alter.getRegionId()
+          + " schema version " + region.schemaVersion() + " is not the request's "
+          + alter.getSchemaVersion());
+    }
+    region.setSchemaVersion(region.schemaVersion() + 1);
+  }
+
+  /** Opens as Follower, as a datanode the metasrv controls opens a region. */
+  private void open(long regionId, String engine, long now) {
+    SimulatedRegion region = regions.computeIfAbsent(regionId, SimulatedRegion::new);
+    if (!region.isOpen()) {
+      region.setEngine(engine);
+      region.open(RegionRole.Follower, now);
+      if (countdownStarted) {
+        region.startCountdown(now, heartbeatInterval().toNanos());
+      }
+    }
+  }
+
+  private SimulatedRegion requireOpen(long regionId) {
+    SimulatedRegion region = regions.get(regionId);
+    if (region == null || !region.isOpen()) {
+      throw new SimulatedRegionService.RefusedException(4005,
+          "Region " + regionId + " not found");
+    }
+    return region;
+  }
+
+  /** A serving datanode opens its __dn_table regions first, as GreptimeDB's build does. */
+  @Override
+  CompletableFuture<Void> beforeConnecting() {
+    if (regionService.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> opened = new CompletableFuture<>();
+    openStartupRegions(new DatanodeTableScan(env, nodeId, header()), opened);
+    return opened;
+  }
+
+  private void openStartupRegions(DatanodeTableScan scan, CompletableFuture<Void> opened) {
+    scan.regions().whenComplete((found, failure) -> {
+      if (failure == null) {
+        synchronized (regionLock) {
+          long now = settle();
+          for (StartupRegion region : found) {
+            open(region.regionId(), region.engine(), now);
+          }
+          startupRegions.addAll(found);
+        }
+        log.info("datanode {} opened {} region(s) from __dn_table", nodeId, found.size());
+        opened.complete(null);
+      } else if (DatanodeTableScan.unwrap(failure)
+          instanceof DatanodeTableScan.UndecodableValueException undecodable) {
+        opened.completeExceptionally(undecodable);
+      } else if (!isStopped()) {
+        log.debug("datanode {} could not read __dn_table yet: {}", nodeId, failure.toString());
+        env.timer().schedule(() -> openStartupRegions(scan, opened),
+            reconnectDelay().toMillis(), TimeUnit.MILLISECONDS);
+      }
+    });
+  }
+
+  /** Stops heartbeating and, for a serving datanode, the Region service (its port is freed). */
+  @Override
+  public void stop() {
+    super.stop();
+    regionServer.ifPresent(server -> {
+      server.shutdownNow();
+      try {
+        server.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
   }
 
   /** Lets every countdown that ran out by now fire; returns now. Holds {@link #regionLock}. */

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 import static org.awaitility.Awaitility.await;
 
-import io.metasrv.config.ConfigLoader;
-import io.metasrv.config.MetasrvOptions;
-import io.metasrv.http.NodeHealth;
 import io.metasrv.metadata.PhysicalTableRouteValue;
 import io.metasrv.metadata.Peer;
 import io.metasrv.metadata.Region;
@@ -22,10 +19,8 @@ import io.metasrv.protocol.RegionStat;
 import io.metasrv.protocol.Role;
 import io.metasrv.server.MetasrvServer;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -125,7 +120,7 @@ class SimulatedDatanodeTest {
       assertThat(datanode.isWritable(REGION_B)).isTrue();
       clock.advance(Duration.ofSeconds(1));
       assertThat(datanode.longestLeaseGap(REGION_B)).isEqualTo(Duration.ofSeconds(4));
-      HeartbeatRequest last = lastRequest(metasrv);
+      HeartbeatRequest last = metasrv.lastRequest();
       assertThat(last.getRegionStatsList())
           .extracting(RegionStat::getRegionId, RegionStat::getRole)
           .containsExactlyInAnyOrder(
@@ -151,7 +146,7 @@ class SimulatedDatanodeTest {
       assertThat(datanode.role(REGION_B)).isEmpty();
 
       datanode.heartbeatNow().get(10, TimeUnit.SECONDS);
-      assertThat(lastRequest(metasrv).getRegionStatsList())
+      assertThat(metasrv.lastRequest().getRegionStatsList())
           .extracting(RegionStat::getRegionId).containsExactly(REGION_A);
     }
   }
@@ -329,18 +324,8 @@ class SimulatedDatanodeTest {
    */
   @Test
   void theRealServerLeasesRoutedRegionsAndClosesTheRest() throws Exception {
-    int rpcPort = FreePorts.next();
-    Map<String, String> overrides = new LinkedHashMap<>();
-    overrides.put("bind_addr", "127.0.0.1:" + rpcPort);
-    overrides.put("server_addr", "127.0.0.1:" + rpcPort);
-    overrides.put("http.addr", "127.0.0.1:" + FreePorts.next());
-    overrides.put("data_home", dir.resolve("home").toString());
-    overrides.put("use_memory_store", "true");
-    MetasrvOptions options = ConfigLoader.load(null, Map.of(), overrides);
-    try (MetasrvServer server = MetasrvServer.start(options, Clock.systemUTC());
-        SimulatedNodes nodes = new SimulatedNodes(List.of("127.0.0.1:" + rpcPort), clock)) {
-      await().atMost(Duration.ofSeconds(20))
-          .until(() -> server.metasrv().health() == NodeHealth.LEADER);
+    try (MetasrvServer server = InProcessMetasrv.startLeading(dir.resolve("home"));
+        SimulatedNodes nodes = new SimulatedNodes(List.of(InProcessMetasrv.addr(server)), clock)) {
       server.metasrv().kv().put(new TableRouteKey(1024).toBytes(),
           PhysicalTableRouteValue.of(List.of(RegionRoute.led(Region.of(REGION_A),
               new Peer(1, "127.0.0.1:4001")))).encode());
@@ -349,7 +334,7 @@ class SimulatedDatanodeTest {
           .withManualHeartbeats()
           .withRegion(REGION_A, RegionRole.Follower)
           .withRegion(REGION_B, RegionRole.Leader);
-      assertThat(datanode.start().get(10, TimeUnit.SECONDS)).isEqualTo("127.0.0.1:" + rpcPort);
+      assertThat(datanode.start().get(10, TimeUnit.SECONDS)).isEqualTo(InProcessMetasrv.addr(server));
 
       HeartbeatResponse answer = datanode.heartbeatNow().get(10, TimeUnit.SECONDS);
       assertThat(answer.getRegionLease().getLeaseSeconds()).isEqualTo(10);
@@ -390,14 +375,6 @@ class SimulatedDatanodeTest {
     };
   }
 
-  private static HeartbeatRequest lastRequest(FakeHeartbeatServer metasrv) {
-    HeartbeatRequest last = null;
-    for (HeartbeatRequest request = metasrv.requests.poll(); request != null;
-        request = metasrv.requests.poll()) {
-      last = request;
-    }
-    return last;
-  }
 
   private static void assertReply(HeartbeatRequest request, long id, String subject,
       String json) {

@@ -119,12 +119,34 @@ public abstract class SimulatedNode {
     }
   }
 
-  /** Connects; the future completes with the leader's address once the handshake is answered. */
+  /**
+   * Connects; the future completes with the leader's address once the handshake is answered, or
+   * fails when the node cannot start ({@link #beforeConnecting}).
+   */
   public CompletableFuture<String> start() {
     requireNotStarted();
     started = true;
-    connect();
+    beforeConnecting().whenComplete((ready, failure) -> {
+      if (failure != null) {
+        firstConnection.completeExceptionally(failure);
+      } else {
+        connect();
+      }
+    });
     return firstConnection;
+  }
+
+  /** What the node does at start before it looks for the leader; nothing by default. */
+  CompletableFuture<Void> beforeConnecting() {
+    return CompletableFuture.completedFuture(null);
+  }
+
+  Duration reconnectDelay() {
+    return reconnectDelay;
+  }
+
+  boolean isStopped() {
+    return stopped;
   }
 
   /** Sends the periodic heartbeat now; completes with its answer. */

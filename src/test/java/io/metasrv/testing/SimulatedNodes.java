@@ -4,7 +4,16 @@ import io.grpc.Codec;
 import io.grpc.CompressorRegistry;
 import io.grpc.DecompressorRegistry;
 import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +31,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * What many simulated GreptimeDB nodes in one JVM share: the metasrv addresses they are
  * configured with, one gRPC channel per metasrv address, one timer thread, a small pool that runs
  * every node's stream callbacks, and the {@link MonotonicClock} their leases are kept in. No node
- * owns a thread. Closing it stops every node made from it and closes the channels.
+ * owns a thread. Serving datanodes each listen on their own port, but all their servers share
+ * one event loop thread and the callback pool. Closing it stops every node made from it and
+ * closes the channels.
  */
 public final class SimulatedNodes implements AutoCloseable {
   private static final Codec ZSTD = new TonicZstdCodec();
@@ -33,6 +44,7 @@ public final class SimulatedNodes implements AutoCloseable {
   private final List<SimulatedNode> nodes = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService timer;
   private final ExecutorService callbacks;
+  private EventLoopGroup serverLoop;
 
   /**
    * @param metasrvAddrs {@code host:port} of every metasrv, as a GreptimeDB node's {@code
@@ -56,6 +68,31 @@ public final class SimulatedNodes implements AutoCloseable {
   /** A datanode with {@code nodeId} serving (in GreptimeDB's eyes) at {@code addr}; not started. */
   public SimulatedDatanode datanode(long nodeId, String addr) {
     return register(new SimulatedDatanode(this, nodeId, addr));
+  }
+
+  /**
+   * A datanode with {@code nodeId} that serves the Region service on a free loopback port (its
+   * address) and opens its {@code __dn_table} regions at start; not started.
+   */
+  public SimulatedDatanode servingDatanode(long nodeId) {
+    return servingDatanode(nodeId, new InetSocketAddress("127.0.0.1", 0));
+  }
+
+  /** A serving datanode on {@code bind}: the same address again for a restart. */
+  public SimulatedDatanode servingDatanode(long nodeId, InetSocketAddress bind) {
+    return register(new SimulatedDatanode(this, nodeId, bind));
+  }
+
+  /**
+   * Stops {@code datanode} and makes a new, unstarted one with its id and address, as a
+   * restarted GreptimeDB datanode: no regions until it reads {@code __dn_table} at start.
+   */
+  public SimulatedDatanode restart(SimulatedDatanode datanode) {
+    datanode.stop();
+    String addr = datanode.addr();
+    int colon = addr.lastIndexOf(':');
+    return servingDatanode(datanode.nodeId(), new InetSocketAddress(addr.substring(0, colon),
+        Integer.parseInt(addr.substring(colon + 1))));
   }
 
   /** A frontend serving (in GreptimeDB's eyes) at {@code addr}; not started. */
@@ -83,6 +120,31 @@ public final class SimulatedNodes implements AutoCloseable {
         .compressorRegistry(compressors())
         .decompressorRegistry(DecompressorRegistry.getDefaultInstance().with(ZSTD, true))
         .build());
+  }
+
+  /** Starts a server with {@code service} on {@code bind}, on the shared loop and pool. */
+  Server serve(InetSocketAddress bind, ServerServiceDefinition service) {
+    EventLoopGroup loop;
+    synchronized (this) {
+      if (serverLoop == null) {
+        serverLoop = new NioEventLoopGroup(1, named("simulated-node-server", new AtomicInteger()));
+      }
+      loop = serverLoop;
+    }
+    try {
+      return NettyServerBuilder.forAddress(bind)
+          .channelType(NioServerSocketChannel.class)
+          .bossEventLoopGroup(loop)
+          .workerEventLoopGroup(loop)
+          .executor(callbacks)
+          .compressorRegistry(compressors())
+          .decompressorRegistry(DecompressorRegistry.getDefaultInstance().with(ZSTD, true))
+          .addService(service)
+          .build()
+          .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot serve on " + bind, e);
+    }
   }
 
   private <N extends SimulatedNode> N register(N node) {
@@ -118,6 +180,11 @@ public final class SimulatedNodes implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     callbacks.shutdownNow();
+    synchronized (this) {
+      if (serverLoop != null) {
+        serverLoop.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+      }
+    }
   }
 
   static Duration positive(Duration value, String what) {

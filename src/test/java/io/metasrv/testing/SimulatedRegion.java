@@ -20,6 +20,7 @@ final class SimulatedRegion {
   private String engine = "mito2";
   private RegionStatistic statistic = RegionStatistic.EMPTY;
   private long lastEntryId;
+  private long schemaVersion;
   private long writableSince = -1;
   private final List<WritableInterval> writable = new ArrayList<>();
   private long leasedUntil = Long.MIN_VALUE;
@@ -124,6 +125,15 @@ final class SimulatedRegion {
 
   void setLastEntryId(long lastEntryId) {
     this.lastEntryId = lastEntryId;
+  }
+
+  /** The schema version an alter must name; 0 at create, one more after each alter. */
+  long schemaVersion() {
+    return schemaVersion;
+  }
+
+  void setSchemaVersion(long schemaVersion) {
+    this.schemaVersion = schemaVersion;
   }
 
   List<WritableInterval> writableIntervals() {
