@@ -147,7 +147,6 @@ public final class KafkaBroker implements AutoCloseable {
     config.put("num.io.threads", "2");
     config.put("background.threads", "2");
     config.put("num.recovery.threads.per.data.dir", "1");
-    config.put("log.cleaner.enable", "false");
     return config;
   }
 }

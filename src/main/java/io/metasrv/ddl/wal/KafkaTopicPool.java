@@ -1,6 +1,7 @@
 package io.metasrv.ddl.wal;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import io.metasrv.config.HumanDuration;
 import io.metasrv.config.WalOptions;
 import io.metasrv.ddl.WalOptionsUnavailableException;
 import io.metasrv.fence.FencedException;
@@ -14,6 +15,7 @@ import io.metasrv.metadata.SerdeJson;
 import io.metasrv.metadata.TopicNameKey;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -206,13 +208,14 @@ public final class KafkaTopicPool {
         Optional<Duration> delay = backoff.delayAfter(failures, elapsed);
         if (delay.isPresent()) {
           log.warn("cannot prepare the Kafka WAL topics (attempt {}): {}; retrying in {}",
-              failures, e.toString(), delay.get());
+              failures, e.toString(), HumanDuration.format(delay.get()));
           retryIn(delay.get());
         } else {
           status = Status.GAVE_UP;
           log.error("gave up preparing the Kafka WAL topics after {} attempt(s) in {}"
               + " (backoff_deadline {}): {}; the next table creation tries again", failures,
-              elapsed, backoff.deadline(), e.toString());
+              HumanDuration.format(elapsed.truncatedTo(ChronoUnit.MILLIS)),
+              HumanDuration.format(backoff.deadline()), e.toString());
         }
       }
     }
