@@ -9,8 +9,6 @@ import io.metasrv.kv.Bytes;
 import io.metasrv.kv.KeyValue;
 import io.metasrv.kv.KvBackend;
 import io.metasrv.kv.RangeRequest;
-import io.metasrv.kv.Txn;
-import io.metasrv.kv.TxnOp;
 import io.metasrv.metadata.SerdeJson;
 import io.metasrv.metadata.TopicNameKey;
 import java.io.IOException;
@@ -229,10 +227,7 @@ public final class KafkaTopicPool {
           creator = creators.get();
         }
         creator.prepare(missing);
-        List<KeyValue> keys = new ArrayList<>();
-        topics.forEach(topic -> keys.add(KeyValue.of(new TopicNameKey(topic).toBytes(),
-            new byte[0])));
-        leaderKv.batchPut(keys, false);
+        record(topics);
       }
       log.info("Kafka WAL topic pool ready: {} topic(s), {} created or first recorded now",
           topics.size(), missing.size());
@@ -245,13 +240,19 @@ public final class KafkaTopicPool {
         return;
       }
       List<String> legacyTopics = SerdeJson.MAPPER.readValue(legacy.get().value(), TOPIC_LIST);
-      List<TxnOp> ops = new ArrayList<>();
-      legacyTopics.forEach(topic -> ops.add(TxnOp.put(new TopicNameKey(topic).toBytes(),
-          new byte[0])));
-      ops.add(TxnOp.delete(legacyKey));
-      leaderKv.txn(Txn.of(ops));
+      // GreptimeDB moves them in one transaction; two steps may exceed no max_txn_ops, and a
+      // leader that dies between them leaves the legacy key to be moved again, to the same keys
+      record(legacyTopics);
+      leaderKv.batchDelete(List.of(legacyKey), false);
       log.info("moved {} WAL topic(s) from {} to {}/", legacyTopics.size(),
           TopicNameKey.LEGACY_KEY, TopicNameKey.PREFIX);
+    }
+
+    /** Writes {@code __topic_name/kafka/{topic}} with an empty value for each of {@code names}. */
+    private void record(List<String> names) {
+      List<KeyValue> keys = new ArrayList<>();
+      names.forEach(name -> keys.add(KeyValue.of(new TopicNameKey(name).toBytes(), new byte[0])));
+      leaderKv.batchPut(keys, false);
     }
 
     private Set<String> recordedTopics() {
