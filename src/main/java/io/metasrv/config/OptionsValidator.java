@@ -167,6 +167,21 @@ final class OptionsValidator {
         "wal.replication_factor",
         "must be between 1 and " + Short.MAX_VALUE);
     require(wal.backoffBase() >= 1, "wal.backoff_base", "must be at least 1");
+    requirePositive("wal.backoff_init", wal.backoffInit());
+    require(wal.backoffMax().compareTo(wal.backoffInit()) >= 0, "wal.backoff_max",
+        "must not be shorter than wal.backoff_init");
+    requirePositive("wal.create_topic_timeout", wal.createTopicTimeout());
+    require(wal.createTopicTimeout().toMillis() <= Integer.MAX_VALUE,
+        "wal.create_topic_timeout",
+        "must be at most " + Integer.MAX_VALUE + "ms: Kafka takes it as a 32-bit number of ms");
+    wal.tls().ifPresent(tls -> {
+      if (tls.clientCertPath().isPresent() != tls.clientKeyPath().isPresent()) {
+        boolean certSet = tls.clientCertPath().isPresent();
+        fail("wal.tls." + (certSet ? "client_cert_path" : "client_key_path"), "is set but "
+            + (certSet ? "client_key_path" : "client_cert_path")
+            + " is not: a client certificate needs its key");
+      }
+    });
     require(
         KAFKA_TOPIC_PREFIX.matcher(wal.topicNamePrefix()).matches(),
         "wal.topic_name_prefix",

@@ -15,15 +15,18 @@ import java.util.Optional;
  * @param brokerEndpoints Kafka bootstrap brokers
  * @param sasl Kafka SASL authentication
  * @param tls Kafka TLS
- * @param backoffInit first reconnect backoff of the Kafka client
- * @param backoffMax largest reconnect backoff
- * @param backoffBase backoff growth factor
- * @param backoffDeadline give up reconnecting after this long
+ * @param backoffInit first wait before the leader retries creating its WAL topics (and the Kafka
+ *     client's first reconnect backoff)
+ * @param backoffMax longest such wait
+ * @param backoffBase growth factor of the wait from one retry to the next
+ * @param backoffDeadline no retry starts after this long; the next table creation starts them
+ *     again
  * @param numTopics topics in the pool regions are spread over
  * @param numPartitions partitions per topic
  * @param selectorType how a region's topic is chosen
  * @param replicationFactor replicas of each topic partition
- * @param createTopicTimeout topic creation timeout
+ * @param createTopicTimeout bound of each Kafka call that creates topics or writes their first
+ *     record
  * @param topicNamePrefix topics are named {@code <prefix>_<n>}
  * @param autoCreateTopics create missing topics instead of expecting them
  */

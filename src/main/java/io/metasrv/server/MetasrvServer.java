@@ -46,8 +46,7 @@ public final class MetasrvServer implements AutoCloseable {
    * that will read them is listed in README's "Not built yet". Shrinks as that work lands.
    */
   private static final List<String> OPTIONS_WITHOUT_EFFECT = List.of(
-      "[datanode]", "[wal] (apart from the provider that region failover requires)",
-      "[export_metrics]", "[tracing]", "enable_telemetry");
+      "[datanode]", "[export_metrics]", "[tracing]", "enable_telemetry");
 
   private final Metasrv metasrv;
   private final AdminHttpServer http;

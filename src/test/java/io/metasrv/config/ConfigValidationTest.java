@@ -284,6 +284,31 @@ enable_region_failover | true | region failover needs a remote WAL: set wal.prov
         .isEqualTo("wal.broker_endpoints");
   }
 
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
+wal.backoff_init | 0s | must be longer than 0s
+wal.backoff_max | 100ms | must not be shorter than wal.backoff_init
+wal.create_topic_timeout | 0s | must be longer than 0s
+wal.create_topic_timeout | 30days | must be at most 2147483647ms: Kafka takes it as a 32-bit number of ms
+""")
+  void kafkaTimingsThatCannotWorkAreRejected(String key, String value, String reason) {
+    ConfigException e = fromOverrides(Map.of("wal.provider", "kafka", key, value));
+    assertThat(e.keyPath()).isEqualTo(key);
+    assertThat(e.reason()).isEqualTo(reason);
+  }
+
+  @Test
+  void kafkaClientCertificateNeedsItsKey() {
+    ConfigException e = fromFile(
+        "[wal]\nprovider = \"kafka\"\n[wal.tls]\nclient_cert_path = \"/etc/wal/client.pem\"\n");
+    assertThat(e.keyPath()).isEqualTo("wal.tls.client_cert_path");
+    assertThat(e.reason())
+        .isEqualTo("is set but client_key_path is not: a client certificate needs its key");
+  }
+
   @Test
   void exportMetricsNeedsExactlyOneTargetWhenEnabled() {
     ConfigException none = fromFile("[export_metrics]\nenable = true\n");

@@ -26,6 +26,8 @@ class MetadataKeysTest {
     assertThat(utf8(new SchemaNameKey("my-catalog", "my-schema").toBytes()))
         .isEqualTo("__schema_name/my-catalog/my-schema");
     assertThat(utf8(MaintenanceMode.keyBytes())).isEqualTo("__maintenance");
+    assertThat(utf8(new TopicNameKey("greptimedb_wal_topic_7").toBytes()))
+        .isEqualTo("__topic_name/kafka/greptimedb_wal_topic_7");
   }
 
   @Test
@@ -36,6 +38,7 @@ class MetadataKeysTest {
     assertThat(utf8(SchemaNameKey.prefix("greptime"))).isEqualTo("__schema_name/greptime/");
     assertThat(utf8(TableRouteKey.rangePrefix())).isEqualTo("__table_route/");
     assertThat(utf8(NodeAddressKey.rangePrefix())).isEqualTo("__node_address/");
+    assertThat(utf8(TopicNameKey.rangePrefix())).isEqualTo("__topic_name/kafka/");
   }
 
   @Test
@@ -50,6 +53,8 @@ class MetadataKeysTest {
         .isEqualTo(new CatalogNameKey("my-catalog"));
     assertThat(SchemaNameKey.parse(utf8("__schema_name/my-catalog/my-schema")))
         .isEqualTo(new SchemaNameKey("my-catalog", "my-schema"));
+    assertThat(TopicNameKey.parse(utf8("__topic_name/kafka/greptimedb_wal_topic_7")))
+        .isEqualTo(new TopicNameKey("greptimedb_wal_topic_7"));
     for (String table : List.of("my_table", "my:table", "my-table", "my_table@1", "my.table#2")) {
       assertThat(TableNameKey.parse(utf8("__table_name/my_catalog/my_schema/" + table)))
           .isEqualTo(new TableNameKey("my_catalog", "my_schema", table));
@@ -67,6 +72,7 @@ class MetadataKeysTest {
    */
   @Test
   void malformedKeysAreRefused() {
+    refused(TopicNameKey::parse, "__topic_name/greptimedb_wal_topic_7");
     refused(DatanodeTableKey::parse, "");
     refused(DatanodeTableKey::parse, new byte[] {0, (byte) 159, (byte) 146, (byte) 150});
     refused(DatanodeTableKey::parse, "invalid_prefix/1/2");
