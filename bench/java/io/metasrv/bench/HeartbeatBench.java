@@ -1,14 +1,8 @@
 package io.metasrv.bench;
 
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
-import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.metasrv.election.MetasrvNodeInfo;
 import io.metasrv.election.StandaloneElection;
@@ -44,9 +38,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * requests, in the same run. Each stream sends its next heartbeat when the previous answer
  * arrives. One stream, then 1,000 streams over 10 connections (a node per stream in a real
  * cluster). Requests carry a datanode header, peer, interval and 10 region stats. Rows: plain
- * messages on both sides, and zstd on both sides as GreptimeDB sends: the bare service has the
- * same codecs and, like ours, answers in the encoding the request came in, so the ratio is what
- * our service costs, not what zstd costs.
+ * messages on both sides, and zstd on both sides as GreptimeDB sends (the baseline is {@link
+ * EchoHeartbeatServer}, which answers in kind as ours does).
  */
 public final class HeartbeatBench {
   private static final int CONNECTIONS = 10;
@@ -60,12 +53,7 @@ public final class HeartbeatBench {
     GrpcServer ours = GrpcServer.start(new InetSocketAddress("127.0.0.1", oursPort), node,
         new SimpleMeterRegistry(), Optional.empty());
     node.start();
-    Server bare = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", barePort))
-        .compressorRegistry(MessageCompression.compressors())
-        .decompressorRegistry(MessageCompression.decompressors())
-        .addService(ServerInterceptors.intercept(new EchoHeartbeat(), new AnswerInKind()))
-        .build()
-        .start();
+    Server bare = EchoHeartbeatServer.start(new InetSocketAddress("127.0.0.1", barePort));
     while (!node.isLeader()) {
       Thread.sleep(10);
     }
@@ -210,46 +198,5 @@ public final class HeartbeatBench {
           .build());
     }
     return channels;
-  }
-
-  /** The baseline's half of answering in kind: responses use the request's encoding. */
-  private static final class AnswerInKind implements ServerInterceptor {
-    private static final Metadata.Key<String> ENCODING =
-        Metadata.Key.of("grpc-encoding", Metadata.ASCII_STRING_MARSHALLER);
-
-    @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-        ServerCallHandler<Q, R> next) {
-      String encoding = headers.get(ENCODING);
-      if (encoding != null && !encoding.equals("identity")) {
-        call.setCompression(encoding);
-      }
-      return next.startCall(call, headers);
-    }
-  }
-
-  /** The baseline: answers every heartbeat with the same empty OK, nothing else. */
-  private static final class EchoHeartbeat extends HeartbeatGrpc.HeartbeatImplBase {
-    private static final HeartbeatResponse OK = HeartbeatResponse.newBuilder()
-        .setHeader(ResponseHeaders.ok())
-        .build();
-
-    @Override
-    public StreamObserver<HeartbeatRequest> heartbeat(StreamObserver<HeartbeatResponse> out) {
-      return new StreamObserver<>() {
-        @Override
-        public void onNext(HeartbeatRequest request) {
-          out.onNext(OK);
-        }
-
-        @Override
-        public void onError(Throwable t) {}
-
-        @Override
-        public void onCompleted() {
-          out.onCompleted();
-        }
-      };
-    }
   }
 }

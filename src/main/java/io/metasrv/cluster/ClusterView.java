@@ -54,10 +54,17 @@ public final class ClusterView {
     return kv.get();
   }
 
-  /** The datanodes whose lease was renewed less than 10 s before {@code nowMillis}. */
-  public List<NodeLease> aliveDatanodes(long nowMillis) {
-    return datanodeLeases().stream()
-        .filter(node -> node.lease().aliveAt(nowMillis, LeaseValue.LEASE_MILLIS))
+  /**
+   * The datanodes whose lease was renewed less than 10 s before now.
+   *
+   * @param clockMillis the leader's clock, read after the leases: a lease renewed meanwhile would
+   *     otherwise look as if from the future, which GreptimeDB's test counts as not alive
+   */
+  public List<NodeLease> aliveDatanodes(LongSupplier clockMillis) {
+    List<NodeLease> leases = datanodeLeases();
+    long now = clockMillis.getAsLong();
+    return leases.stream()
+        .filter(node -> node.lease().aliveAt(now, LeaseValue.LEASE_MILLIS))
         .toList();
   }
 

@@ -8,6 +8,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -39,6 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Mailbox {
   private static final Logger log = LoggerFactory.getLogger(Mailbox.class);
+  /** How many streams a broadcast's log line names when it skipped some. */
+  private static final int SKIPPED_STREAMS_LOGGED = 10;
 
   private final Pushers pushers;
   private final LongSupplier messageIds;
@@ -123,19 +127,33 @@ public final class Mailbox {
   public int broadcast(Role role, MailboxMessage message) {
     HeartbeatResponse response = responseCarrying(message.toBuilder().setId(0).build());
     int sent = 0;
-    int skipped = 0;
+    List<PusherKey> skipped = new ArrayList<>();
     for (Map.Entry<PusherKey, Pusher> stream : pushers.ofRole(role)) {
       if (stream.getValue().offer(response)) {
         sent++;
       } else {
-        skipped++;
-        log.info("broadcast '{}' not delivered to {}: its stream is gone or behind",
-            message.getSubject(), stream.getKey());
+        skipped.add(stream.getKey());
       }
     }
+    if (!skipped.isEmpty()) {
+      logSkipped(message.getSubject(), sent, skipped);
+    }
     countBroadcast(role, "delivered", sent);
-    countBroadcast(role, "skipped", skipped);
+    countBroadcast(role, "skipped", skipped.size());
     return sent;
+  }
+
+  /**
+   * One line per broadcast, not one per stream: when thousands of datanodes connect at once each
+   * first heartbeat broadcasts to all of them, and a line per stream left behind was millions of
+   * lines that stalled every heartbeat thread on the log appender.
+   */
+  private static void logSkipped(String subject, int delivered, List<PusherKey> skipped) {
+    List<String> shown = skipped.stream().limit(SKIPPED_STREAMS_LOGGED)
+        .map(PusherKey::toString).toList();
+    log.info("broadcast '{}' delivered to {} stream(s), not to {} whose stream is gone or"
+        + " behind: {}{}", subject, delivered, skipped.size(), String.join(", ", shown),
+        skipped.size() > shown.size() ? ", ..." : "");
   }
 
   /**

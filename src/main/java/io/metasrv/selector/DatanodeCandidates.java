@@ -7,6 +7,7 @@ import io.metasrv.kv.KeyValue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 
 /**
@@ -17,8 +18,12 @@ import java.util.stream.Collectors;
 public final class DatanodeCandidates {
   private DatanodeCandidates() {}
 
-  public static List<SelectorCandidate> alive(ClusterView view, long nowMillis) {
-    List<ClusterView.NodeLease> alive = view.aliveDatanodes(nowMillis);
+  /**
+   * @param clockMillis the leader's clock, read after the leases, as {@link
+   *     ClusterView#aliveDatanodes} reads it
+   */
+  public static List<SelectorCandidate> alive(ClusterView view, LongSupplier clockMillis) {
+    List<ClusterView.NodeLease> alive = view.aliveDatanodes(clockMillis);
     if (alive.isEmpty()) {
       return List.of();
     }

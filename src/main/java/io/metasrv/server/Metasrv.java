@@ -203,7 +203,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
         : RegionFailover.DISABLED;
     this.supervisor = new RegionSupervisor(detectors, maintenance::isEnabled, failover,
         Selector.forDatanodes(options.selector(), new Random()),
-        () -> DatanodeCandidates.alive(clusterView, System.currentTimeMillis()),
+        () -> DatanodeCandidates.alive(clusterView, System::currentTimeMillis),
         System::currentTimeMillis, registry);
     handlers.add(new LeaderStateHandler() {
       @Override

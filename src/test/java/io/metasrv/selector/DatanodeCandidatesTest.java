@@ -6,6 +6,7 @@ import io.metasrv.cluster.ClusterKeys;
 import io.metasrv.cluster.ClusterView;
 import io.metasrv.cluster.LeaseValue;
 import io.metasrv.kv.Bytes;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 
 class DatanodeCandidatesTest {
@@ -21,7 +22,7 @@ class DatanodeCandidatesTest {
         + "]"));
     view.kv().put(ClusterKeys.datanodeStat(2), Bytes.utf8("[" + stat(2, 1) + "]"));
 
-    assertThat(DatanodeCandidates.alive(view, NOW)).containsExactlyInAnyOrder(
+    assertThat(DatanodeCandidates.alive(view, () -> NOW)).containsExactlyInAnyOrder(
         SelectorCandidate.withRegionCount(1, "10.0.0.1:4001", 7),
         SelectorCandidate.of(3, "10.0.0.3:4001"));
   }
@@ -29,7 +30,22 @@ class DatanodeCandidatesTest {
   @Test
   void noAliveDatanodeMeansNoCandidate() {
     lease(1, NOW - 60_000, "10.0.0.1:4001");
-    assertThat(DatanodeCandidates.alive(view, NOW)).isEmpty();
+    assertThat(DatanodeCandidates.alive(view, () -> NOW)).isEmpty();
+  }
+
+  @Test
+  void theClockIsReadAfterTheLeases() {
+    lease(1, NOW - 1_000, "10.0.0.1:4001");
+    // A heartbeat renews datanode 1's lease right after the clock is read. Had the leases been
+    // read after the clock, that renewal would look as if from the future, and GreptimeDB's alive
+    // test refuses those: a datanode heartbeating normally would drop out of the candidates.
+    LongSupplier clockThenRenewal = () -> {
+      long now = NOW;
+      lease(1, NOW + 5, "10.0.0.1:4001");
+      return now;
+    };
+    assertThat(DatanodeCandidates.alive(view, clockThenRenewal))
+        .extracting(SelectorCandidate::nodeId).containsExactly(1L);
   }
 
   private void lease(long id, long renewedAt, String addr) {

@@ -30,10 +30,13 @@ public final class MetasrvNode implements AutoCloseable {
   /** The jar under test: {@code -Dmetasrv.jar}, as failsafe sets it, or {@code target/metasrv.jar}. */
   public static final Path JAR = Path.of(System.getProperty("metasrv.jar", "target/metasrv.jar"));
   private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(2);
+  /** Three JVMs, a test JVM and etcd share two cores in CI: each node is kept small. */
+  public static final List<String> SMALL_JVM = List.of("-Xmx256m", "-XX:+UseSerialGC");
   private static final Pattern EPOCH = Pattern.compile("(?m)^metasrv_leader_epoch\\s+(\\S+)$");
 
   private final String name;
   private final List<String> storeArgs;
+  private final List<String> jvmOptions;
   private final Path dir;
   private final int rpcPort = FreePorts.next();
   private final int httpPort = FreePorts.next();
@@ -43,9 +46,10 @@ public final class MetasrvNode implements AutoCloseable {
   private Process process;
   private volatile boolean stopped;
 
-  private MetasrvNode(String name, List<String> storeArgs, Path dir) {
+  private MetasrvNode(String name, List<String> storeArgs, List<String> jvmOptions, Path dir) {
     this.name = name;
     this.storeArgs = List.copyOf(storeArgs);
+    this.jvmOptions = List.copyOf(jvmOptions);
     this.dir = dir;
   }
 
@@ -62,7 +66,17 @@ public final class MetasrvNode implements AutoCloseable {
    * postgres_store -c store.toml}), otherwise as {@link #start(String, String, Path)}.
    */
   public static MetasrvNode start(String name, List<String> storeArgs, Path parent) {
-    MetasrvNode node = new MetasrvNode(name, storeArgs, parent.resolve(name));
+    return start(name, storeArgs, parent, SMALL_JVM);
+  }
+
+  /**
+   * Starts a node as {@link #start(String, List, Path)} with the JVM options {@code jvmOptions}
+   * (for example {@code -Xmx2g} for a benchmark that measures its heap) instead of {@link
+   * #SMALL_JVM}.
+   */
+  public static MetasrvNode start(String name, List<String> storeArgs, Path parent,
+      List<String> jvmOptions) {
+    MetasrvNode node = new MetasrvNode(name, storeArgs, jvmOptions, parent.resolve(name));
     node.launch();
     return node;
   }
@@ -290,11 +304,10 @@ public final class MetasrvNode implements AutoCloseable {
   private void launch() {
     try {
       Files.createDirectories(dir);
-      List<String> command = new ArrayList<>(List.of(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          // three JVMs, a test JVM and etcd share two cores in CI: keep each one small
-          "-Xmx256m", "-XX:+UseSerialGC",
-          "-jar", JAR.toAbsolutePath().toString(), "start"));
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.addAll(jvmOptions);
+      command.addAll(List.of("-jar", JAR.toAbsolutePath().toString(), "start"));
       command.addAll(storeArgs);
       command.addAll(List.of(
           "--bind-addr", serverAddr(), "--server-addr", serverAddr(),

@@ -280,8 +280,12 @@ public final class SimulatedDatanode extends SimulatedNode {
             .setCpus(Runtime.getRuntime().availableProcessors()));
   }
 
+  /**
+   * The periodic heartbeat as this node would send it now: its open regions' stats. Public for
+   * load generators that send many nodes' heartbeats over streams of their own.
+   */
   @Override
-  HeartbeatRequest periodicRequest() {
+  public HeartbeatRequest periodicRequest() {
     HeartbeatRequest.Builder request = identity().setHeader(header());
     synchronized (regionLock) {
       long now = settle();

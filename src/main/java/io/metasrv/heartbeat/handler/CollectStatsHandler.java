@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * Records datanode stats as GreptimeDB's {@code CollectStatsHandler} does: the first stat of a
  * datanode, or the first after it restarted (a greater {@code node_epoch}), rewrites its
  * durable address ({@code __node_address/0/{id}}), broadcasts a cache invalidation of its
- * tables, and is stored at once; after that stats are buffered and stored {@code
+ * tables (combined with other datanodes' that come meanwhile: {@link CombinedInvalidations}),
+ * and is stored at once; after that stats are buffered and stored {@code
  * flush_stats_factor} at a time, as the JSON array under {@code __meta_datanode_stat-0-{id}}
  * (readers take its last element). A stat from an older epoch is ignored.
  */
@@ -32,7 +33,7 @@ final class CollectStatsHandler implements HeartbeatHandler {
 
   private final ClusterView view;
   private final KvBackend leaderKv;
-  private final CacheInvalidator invalidator;
+  private final CombinedInvalidations invalidations;
   private final int flushStatsFactor;
   private final Map<Long, Buffered> byDatanode = new ConcurrentHashMap<>();
 
@@ -40,7 +41,7 @@ final class CollectStatsHandler implements HeartbeatHandler {
       int flushStatsFactor) {
     this.view = view;
     this.leaderKv = leaderKv;
-    this.invalidator = invalidator;
+    this.invalidations = new CombinedInvalidations(invalidator);
     this.flushStatsFactor = flushStatsFactor;
   }
 
@@ -100,7 +101,7 @@ final class CollectStatsHandler implements HeartbeatHandler {
     List<CacheIdent> tables = new ArrayList<>();
     stat.tableIds().forEach(id -> tables.add(new CacheIdent.TableId(id)));
     try {
-      invalidator.invalidate(tables);
+      invalidations.invalidate(tables);
     } catch (RuntimeException e) {
       log.warn("cannot invalidate the caches of datanode {}'s tables: {}",
           Long.toUnsignedString(stat.id()), e.toString());

@@ -216,9 +216,9 @@ class StandardHandlersTest {
     handle(datanode(7, 1).build());
     assertThat(view.kv().get(ClusterKeys.datanodeLease(7))).isPresent();
     assertThat(view.kv().get(ClusterKeys.datanodeLease(8))).isEmpty();
-    assertThat(view.aliveDatanodes(now.get())).extracting(ClusterView.NodeLease::nodeId)
+    assertThat(view.aliveDatanodes(now::get)).extracting(ClusterView.NodeLease::nodeId)
         .containsExactly(7L);
-    assertThat(view.aliveDatanodes(now.get() + 10_000)).as("alive means under 10 s").isEmpty();
+    assertThat(view.aliveDatanodes(() -> now.get() + 10_000)).as("alive means under 10 s").isEmpty();
   }
 
   @Test
