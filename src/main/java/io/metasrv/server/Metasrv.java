@@ -30,7 +30,9 @@ import io.metasrv.kv.KvException;
 import io.metasrv.kv.LeaderCachedKv;
 import io.metasrv.kv.RangeRequest;
 import io.metasrv.metadata.CatalogNameKey;
+import io.metasrv.metadata.DefaultCatalog;
 import io.metasrv.metadata.MaintenanceMode;
+import io.metasrv.metadata.MetadataKey;
 import io.metasrv.metadata.NodeAddressKey;
 import io.metasrv.metadata.ProcedurePause;
 import io.metasrv.metadata.SchemaNameKey;
@@ -205,6 +207,23 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
         Selector.forDatanodes(options.selector(), new Random()),
         () -> DatanodeCandidates.alive(clusterView, System.currentTimeMillis()),
         System::currentTimeMillis, registry);
+    handlers.add(new LeaderStateHandler() {
+      @Override
+      public String name() {
+        return "default catalog";
+      }
+
+      @Override
+      public void onLeaderStart() {
+        List<MetadataKey> created = DefaultCatalog.ensure(leaderKv);
+        if (!created.isEmpty()) {
+          log.info("created the default catalog and schemas: {}", created);
+        }
+      }
+
+      @Override
+      public void onLeaderStop() {}
+    });
     handlers.add(new LeaderStateHandler() {
       @Override
       public String name() {
