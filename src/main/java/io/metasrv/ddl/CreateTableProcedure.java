@@ -210,7 +210,8 @@ public final class CreateTableProcedure extends DdlProcedure {
         route -> regionNumbers.add(RegionId.regionNumber(route.regionId())));
     new TableMetadata(ddl.kv()).create(tableName(), tableId, info, tableRoute,
         TableMetadata.regionInfo(task.getCreateTable(), info, regionWalOptions));
-    log.info("created table {} ({} regions) as id {}", tableName(),
+    log.info("created table {}.{}.{} ({} regions) as id {}", tableName().catalog(),
+        tableName().schema(), tableName().table(),
         tableRoute.regionRoutes().size(), tableId);
     return Status.done(Long.toString(tableId));
   }

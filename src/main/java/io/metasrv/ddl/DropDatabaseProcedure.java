@@ -198,7 +198,8 @@ public final class DropDatabaseProcedure extends DdlProcedure {
     List<byte[]> keys = TableMetadata.keysOf(name, tableId, ownRoutes,
         physical ? TableMetadata.storedWalOptions(ddl.kv(), tableId, regionRoutes) : Map.of());
     new TableMetadata(ddl.kv()).delete(keys);
-    log.info("dropped table {} (id {}) of database {}.{}", name, tableId, catalog, schema);
+    log.info("dropped table {} (id {}) of database {}.{}", name.table(), tableId, catalog,
+        schema);
   }
 
   private Optional<TableRouteValue> route(long tableId) {

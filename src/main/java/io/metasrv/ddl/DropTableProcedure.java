@@ -51,6 +51,11 @@ public final class DropTableProcedure extends DdlProcedure {
     TableNameKey name() {
       return new TableNameKey(catalog, schema, table);
     }
+
+    /** {@code catalog.schema.table}, for logs. */
+    String qualified() {
+      return catalog + "." + schema + "." + table;
+    }
   }
 
   private final Task task;
@@ -187,7 +192,8 @@ public final class DropTableProcedure extends DdlProcedure {
   private Status deleteMetadata() {
     holdRegions(droppedRegionIds());
     new Tombstones(ddl.kv()).bury(keys());
-    log.info("deleted table metadata of {} (id {}) into tombstones", task.name(), task.tableId());
+    log.info("deleted table metadata of {} (id {}) into tombstones", task.qualified(),
+        task.tableId());
     state = State.InvalidateTableCache;
     return Status.executing(true);
   }
@@ -218,14 +224,14 @@ public final class DropTableProcedure extends DdlProcedure {
 
   private Status deleteTombstone() {
     new Tombstones(ddl.kv()).delete(keys());
-    log.info("dropped table {} (id {})", task.name(), task.tableId());
+    log.info("dropped table {} (id {})", task.qualified(), task.tableId());
     return Status.done();
   }
 
   @Override
   void undo() {
     new Tombstones(ddl.kv()).restore(keys());
-    log.warn("drop of table {} (id {}) failed; its metadata is restored", task.name(),
+    log.warn("drop of table {} (id {}) failed; its metadata is restored", task.qualified(),
         task.tableId());
   }
 
@@ -236,7 +242,7 @@ public final class DropTableProcedure extends DdlProcedure {
         physical ? physicalRegionRoutes : List.of(), regionWalOptions);
   }
 
-  /** This table's region on a physical region's place (a logical table's, for the metric engine). */
+  /** This table's region in a physical region's place (a logical table's, for metric tables). */
   private long droppedRegionId(RegionRoute route) {
     return RegionId.of(task.tableId(), RegionId.regionNumber(route.regionId()));
   }

@@ -7,6 +7,10 @@ import io.metasrv.election.Election;
 import io.metasrv.election.LeaderChange;
 import io.metasrv.election.MetasrvNodeInfo;
 import io.metasrv.config.MetasrvOptions;
+import io.metasrv.ddl.DdlContext;
+import io.metasrv.ddl.DdlManager;
+import io.metasrv.ddl.RegionServer;
+import io.metasrv.ddl.WalOptionsAllocator;
 import io.metasrv.failure.FailedRegionsReport;
 import io.metasrv.failure.RegionFailover;
 import io.metasrv.failure.RegionFailureDetectors;
@@ -34,6 +38,7 @@ import io.metasrv.metadata.DefaultCatalog;
 import io.metasrv.metadata.MaintenanceMode;
 import io.metasrv.metadata.MetadataKey;
 import io.metasrv.metadata.NodeAddressKey;
+import io.metasrv.metadata.Peer;
 import io.metasrv.metadata.ProcedurePause;
 import io.metasrv.metadata.SchemaNameKey;
 import io.metasrv.metadata.TableNameKey;
@@ -50,6 +55,7 @@ import io.metasrv.procedure.migration.MigrationTracker;
 import io.metasrv.procedure.migration.RegionMigrationManager;
 import io.metasrv.selector.DatanodeCandidates;
 import io.metasrv.selector.Selector;
+import io.metasrv.selector.SelectorOptions;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -147,6 +153,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   private final RegionSupervisor supervisor;
   private final ProcedureManager procedures;
   private final RegionMigrationManager migrations;
+  private final Optional<DdlManager> ddl;
   /**
    * Table ids, made afresh at every leader start: a range reserved in an earlier term is dropped
    * (a gap), so ids handed out only grow across leader changes.
@@ -174,6 +181,16 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
    */
   public Metasrv(MetasrvNodeInfo nodeInfo, KvBackend kv, Election election,
       BooleanSupplier storeReachable, MeterRegistry registry, MetasrvOptions options) {
+    this(nodeInfo, kv, election, storeReachable, registry, options, Optional.empty());
+  }
+
+  /**
+   * @param regionServer how DDL reaches datanodes ({@code Region/Handle}); without it the node
+   *     runs no DDL and answers every DDL task Unsupported
+   */
+  public Metasrv(MetasrvNodeInfo nodeInfo, KvBackend kv, Election election,
+      BooleanSupplier storeReachable, MeterRegistry registry, MetasrvOptions options,
+      Optional<RegionServer> regionServer) {
     this.nodeInfo = nodeInfo;
     this.kv = new LeaderCachedKv(kv, LEADER_CACHED_PREFIXES);
     this.election = election;
@@ -203,8 +220,16 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
         ? new MigrationFailover(migrations, procedures, datanodeId ->
             clusterView.datanodePeer(datanodeId, System::currentTimeMillis, false))
         : RegionFailover.DISABLED;
+    Selector datanodeSelector = Selector.forDatanodes(options.selector(), new Random());
+    this.ddl = regionServer.map(server -> new DdlManager(procedures, new DdlContext(leaderKv,
+        () -> tableIds.next(), count -> datanodeSelector.select(
+            DatanodeCandidates.alive(clusterView, System.currentTimeMillis()),
+            SelectorOptions.withDuplicates(count)).stream()
+            .map(candidate -> new Peer(candidate.nodeId(), candidate.addr())).toList(),
+        regionKeeper, server, WalOptionsAllocator.raftEngine(), invalidator::invalidate),
+        registry));
     this.supervisor = new RegionSupervisor(detectors, maintenance::isEnabled, failover,
-        Selector.forDatanodes(options.selector(), new Random()),
+        datanodeSelector,
         () -> DatanodeCandidates.alive(clusterView, System.currentTimeMillis()),
         System::currentTimeMillis, registry);
     handlers.add(new LeaderStateHandler() {
@@ -651,6 +676,11 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   @Override
   public RegionMigrationManager migrations() {
     return migrations;
+  }
+
+  @Override
+  public Optional<DdlManager> ddl() {
+    return ddl;
   }
 
   /** The leader's messages to nodes. */

@@ -27,7 +27,8 @@ final class DdlTasksFixture {
   /** The frontend's RawTableInfo of {@code t}: table id 0 (a placeholder), no regions. */
   static final String TABLE_INFO = "{\"ident\":{\"table_id\":0,\"version\":0},\"name\":\"%s\","
       + "\"desc\":null,\"catalog_name\":\"greptime\",\"schema_name\":\"%s\",\"meta\":{\"schema\":"
-      + "{\"column_schemas\":[{\"name\":\"ts\",\"data_type\":{\"Timestamp\":{\"Millisecond\":null}},"
+      + "{\"column_schemas\":[{\"name\":\"ts\",\"data_type\":"
+      + "{\"Timestamp\":{\"Millisecond\":null}},"
       + "\"is_nullable\":false,\"is_time_index\":true,\"default_constraint\":null,\"metadata\":"
       + "{\"greptime:time_index\":\"true\"}},{\"name\":\"host\",\"data_type\":{\"String\":null},"
       + "\"is_nullable\":true,\"is_time_index\":false,\"default_constraint\":null,\"metadata\":{}},"
