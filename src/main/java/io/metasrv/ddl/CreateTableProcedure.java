@@ -123,10 +123,6 @@ public final class CreateTableProcedure extends DdlProcedure {
             expr.getTableName()));
   }
 
-  State state() {
-    return state;
-  }
-
   @Override
   Status step(ProcedureContext context) throws Exception {
     return switch (state) {

@@ -141,10 +141,6 @@ public final class DropTableProcedure extends DdlProcedure {
     return state != State.Prepare && allowRollback;
   }
 
-  State state() {
-    return state;
-  }
-
   @Override
   Status step(ProcedureContext context) throws Exception {
     return switch (state) {

@@ -63,6 +63,12 @@ class CreateTableProcedureTest {
             + "\"version\":0}"));
     assertThat(h.invalidations).as("GreptimeDB broadcasts nothing after CREATE").isEmpty();
     assertThat(h.keeper.size()).as("guards released").isZero();
+    assertThat(h.procedures.list()).singleElement().satisfies(info -> {
+      assertThat(info.typeName()).isEqualTo("metasrv-procedure::CreateTable");
+      assertThat(info.lockKeys()).containsExactly("Share(\"__catalog_lock/greptime\")",
+          "Share(\"__schema_lock/greptime.public\")",
+          "Exclusive(\"__table_name_lock/greptime.public.t\")");
+    });
   }
 
   @Test

@@ -64,11 +64,9 @@ class DdlRecoveryTest {
 
   private void createStoppedWhileCreatingRegionsIsFinishedByTheNextLeader(KvBackend kv)
       throws Exception {
-    RecordingRegionServer oldRegions = new RecordingRegionServer();
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch gate = new CountDownLatch(1);
-    closing.add(gate::countDown);
-    oldRegions.holdUntil(entered, gate);
+    RecordingRegionServer oldRegions = heldUntil(entered, gate);
     DdlHarness old = leader(kv, oldRegions);
     var answer = old.ddl.submit(DdlTasksFixture.createTable("t"));
     assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
@@ -92,10 +90,7 @@ class DdlRecoveryTest {
         .hasMessageContaining("Procedure Manager is stopped");
 
     RecordingRegionServer newRegions = new RecordingRegionServer();
-    DdlHarness next = leader(kv, newRegions);
-    ProcedureId id = next.procedures.list().get(0).id();
-    assertThat(next.procedures.whenFinished(id).get(30, TimeUnit.SECONDS).kind())
-        .isEqualTo(ProcedureStateKind.Done);
+    DdlHarness next = finishedByNextLeader(kv, newRegions);
     gate.countDown();
 
     assertThat(newRegions.requests(RegionRequest.BodyCase.CREATE))
@@ -113,11 +108,9 @@ class DdlRecoveryTest {
     creator.ddl.submit(DdlTasksFixture.createTable("t")).get(30, TimeUnit.SECONDS);
     creator.procedures.stop();
 
-    RecordingRegionServer oldRegions = new RecordingRegionServer();
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch gate = new CountDownLatch(1);
-    closing.add(gate::countDown);
-    oldRegions.holdUntil(entered, gate);
+    RecordingRegionServer oldRegions = heldUntil(entered, gate);
     DdlHarness old = leader(kv, oldRegions);
     old.ddl.submit(DdlTasksFixture.dropTable("public", "t", 1024));
     assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
@@ -133,14 +126,29 @@ class DdlRecoveryTest {
     old.procedures.stop();
 
     RecordingRegionServer newRegions = new RecordingRegionServer();
-    DdlHarness next = leader(kv, newRegions);
-    ProcedureId id = next.procedures.list().get(0).id();
-    assertThat(next.procedures.whenFinished(id).get(30, TimeUnit.SECONDS).kind())
-        .isEqualTo(ProcedureStateKind.Done);
+    DdlHarness next = finishedByNextLeader(kv, newRegions);
     gate.countDown();
 
     assertThat(newRegions.requests(RegionRequest.BodyCase.DROP)).hasSize(1);
     assertThat(next.metadata()).isEmpty();
+  }
+
+  /** A new leader on {@code kv}, once it finished the one procedure it recovered. */
+  private DdlHarness finishedByNextLeader(KvBackend kv, RecordingRegionServer regions)
+      throws Exception {
+    DdlHarness next = leader(kv, regions);
+    ProcedureId id = next.procedures.list().get(0).id();
+    assertThat(next.procedures.whenFinished(id).get(30, TimeUnit.SECONDS).kind())
+        .isEqualTo(ProcedureStateKind.Done);
+    return next;
+  }
+
+  /** A region server whose answers wait for {@code gate}, released when the test ends. */
+  private RecordingRegionServer heldUntil(CountDownLatch entered, CountDownLatch gate) {
+    closing.add(gate::countDown);
+    RecordingRegionServer regions = new RecordingRegionServer();
+    regions.holdUntil(entered, gate);
+    return regions;
   }
 
   /** The one stored procedure step, as GreptimeDB's ProcedureMessage JSON. */
