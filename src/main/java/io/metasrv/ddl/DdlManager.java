@@ -1,5 +1,6 @@
 package io.metasrv.ddl;
 
+import io.metasrv.metadata.TableNameKey;
 import io.metasrv.procedure.ProcedureException;
 import io.metasrv.procedure.ProcedureId;
 import io.metasrv.procedure.ProcedureManager;
@@ -9,6 +10,7 @@ import io.metasrv.protocol.DdlTaskRequest;
 import io.metasrv.protocol.v1.CreateDatabaseExpr;
 import io.metasrv.protocol.v1.DropDatabaseExpr;
 import io.metasrv.protocol.v1.DropTableExpr;
+import io.metasrv.protocol.v1.TruncateTableExpr;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.List;
@@ -21,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * for one {@link ProcedureManager}, whose loaders it registers so that a new leader resumes the
  * DDL procedures of the old one.
  *
- * <p>Supported: CreateTable, DropTable, CreateDatabase, DropDatabase. Every other task is refused
+ * <p>Supported: CreateTable, DropTable, TruncateTable, CreateDatabase, DropDatabase. Every other task is refused
  * with Unsupported (1001) before anything is written.
  *
  * <p>Metrics: {@code metasrv.ddl{kind,result}}, a timer per task kind ({@code create_table_task},
@@ -44,6 +46,8 @@ public final class DdlManager {
         data -> CreateTableProcedure.load(context, data));
     procedures.registerLoader(DropTableProcedure.TYPE_NAME,
         data -> DropTableProcedure.load(context, data));
+    procedures.registerLoader(TruncateTableProcedure.TYPE_NAME,
+        data -> TruncateTableProcedure.load(context, data));
     procedures.registerLoader(CreateDatabaseProcedure.TYPE_NAME,
         data -> CreateDatabaseProcedure.load(context, data));
     procedures.registerLoader(DropDatabaseProcedure.TYPE_NAME,
@@ -89,10 +93,19 @@ public final class DdlManager {
       }
       case DROP_TABLE_TASK -> {
         DropTableExpr expr = request.getDropTableTask().getDropTable();
-        DdlTasks.checkDropTable(expr);
+        DdlTasks.checkTable(expr.getCatalogName(), expr.getSchemaName(), expr.getTableName(),
+            expr.hasTableId());
         yield DropTableProcedure.start(context, new DropTableProcedure.Task(
             expr.getCatalogName(), expr.getSchemaName(), expr.getTableName(),
             Integer.toUnsignedLong(expr.getTableId().getId()), expr.getDropIfExists()));
+      }
+      case TRUNCATE_TABLE_TASK -> {
+        TruncateTableExpr expr = request.getTruncateTableTask().getTruncateTable();
+        DdlTasks.checkTable(expr.getCatalogName(), expr.getSchemaName(), expr.getTableName(),
+            expr.hasTableId());
+        yield new TruncateTableProcedure(context, TruncateTableProcedure.State.Prepare,
+            new TableNameKey(expr.getCatalogName(), expr.getSchemaName(), expr.getTableName()),
+            Integer.toUnsignedLong(expr.getTableId().getId()), List.of());
       }
       case CREATE_DATABASE_TASK -> {
         CreateDatabaseExpr expr = request.getCreateDatabaseTask().getCreateDatabase();

@@ -8,7 +8,6 @@ import io.metasrv.protocol.CreateTableTask;
 import io.metasrv.protocol.DdlTaskRequest;
 import io.metasrv.protocol.v1.ColumnDef;
 import io.metasrv.protocol.v1.CreateTableExpr;
-import io.metasrv.protocol.v1.DropTableExpr;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -86,9 +85,10 @@ final class DdlTasks {
     }
   }
 
-  static void checkDropTable(DropTableExpr expr) {
-    checkNames(expr.getCatalogName(), expr.getSchemaName(), expr.getTableName());
-    if (!expr.hasTableId()) {
+  /** A task naming an existing table (drop, truncate): names valid, table id given. */
+  static void checkTable(String catalog, String schema, String table, boolean hasTableId) {
+    checkNames(catalog, schema, table);
+    if (!hasTableId) {
       throw DdlException.invalidArguments("Invalid protobuf message: expected table_id");
     }
   }

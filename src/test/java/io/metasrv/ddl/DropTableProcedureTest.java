@@ -73,6 +73,31 @@ class DropTableProcedureTest {
   }
 
   @Test
+  void truncateSendsOneTruncatePerRegionAndChangesNoMetadata() throws Exception {
+    DdlHarness h = withTable(new KvLimits(8, 64 * 1024));
+    Map<String, String> before = h.metadata();
+
+    assertThat(run(h, truncate(1024)).tableIds()).isEmpty();
+
+    assertThat(h.regions.requests(RegionRequest.BodyCase.TRUNCATE))
+        .extracting(r -> r.getTruncate().getRegionId()).containsExactlyInAnyOrder(
+            4398046511104L, 4398046511105L, 4398046511106L, 4398046511107L, 4398046511108L);
+    assertThat(h.metadata()).isEqualTo(before);
+    assertThat(h.invalidations).isEmpty();
+    assertThatThrownBy(() -> run(h, truncate(1025))).cause().isInstanceOf(DdlException.class)
+        .extracting(e -> ((DdlException) e).statusCode()).isEqualTo(4001);
+  }
+
+  private static DdlTaskRequest truncate(long tableId) {
+    return DdlTasksFixture.request().setTruncateTableTask(
+        io.metasrv.protocol.TruncateTableTask.newBuilder().setTruncateTable(
+            io.metasrv.protocol.v1.TruncateTableExpr.newBuilder().setCatalogName("greptime")
+                .setSchemaName("public").setTableName("t")
+                .setTableId(io.metasrv.protocol.v1.TableId.newBuilder().setId((int) tableId))))
+        .build();
+  }
+
+  @Test
   void aMissingTableIsAnErrorUnlessDropIfExists() throws Exception {
     harness = new DdlHarness(new MemoryKv(), new RecordingRegionServer(), 1);
     assertThatThrownBy(() -> run(harness, DdlTasksFixture.dropTable("public", "t", 1024)))
