@@ -1,7 +1,6 @@
 package io.metasrv.ddl;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metasrv.heartbeat.instruction.CacheIdent;
 import io.metasrv.metadata.LogicalTableRouteValue;
@@ -88,9 +87,8 @@ public final class DropTableProcedure extends DdlProcedure {
     Task task = new Task(t.path("catalog").asText(), t.path("schema").asText(),
         t.path("table").asText(), t.path("table_id").asLong(), t.path("drop_if_exists")
         .asBoolean());
-    List<RegionRoute> routes = new ArrayList<>();
-    root.path("physical_region_routes").forEach(route ->
-        routes.add(SerdeJson.convert(route, RegionRoute.class, "DropTable region route")));
+    List<RegionRoute> routes = TableMetadata.routes(root.path("physical_region_routes"),
+        "DropTable region route");
     JsonNode physical = root.path("physical_table_id");
     Map<Long, String> walOptions = new LinkedHashMap<>();
     root.path("region_wal_options").fields().forEachRemaining(entry ->
@@ -109,14 +107,9 @@ public final class DropTableProcedure extends DdlProcedure {
   public String dump() {
     ObjectNode root = SerdeJson.MAPPER.createObjectNode();
     root.put("state", state.name());
-    ObjectNode t = root.putObject("task");
-    t.put("catalog", task.catalog());
-    t.put("schema", task.schema());
-    t.put("table", task.table());
-    t.put("table_id", task.tableId());
-    t.put("drop_if_exists", task.dropIfExists());
-    ArrayNode routes = root.putArray("physical_region_routes");
-    physicalRegionRoutes.forEach(route -> routes.add(SerdeJson.MAPPER.valueToTree(route)));
+    TableMetadata.putTableTask(root, task.name(), task.tableId())
+        .put("drop_if_exists", task.dropIfExists());
+    TableMetadata.putRoutes(root, "physical_region_routes", physicalRegionRoutes);
     if (physicalTableId == null) {
       root.putNull("physical_table_id");
     } else {

@@ -186,6 +186,32 @@ final class TableMetadata {
     return tableInfo.path("meta").path("options").path("skip_wal").asBoolean(false);
   }
 
+  /**
+   * Puts GreptimeDB's task of a table DDL into persisted data: {@code "task":{"catalog",
+   * "schema","table","table_id"}}, returned for the caller's further fields.
+   */
+  static ObjectNode putTableTask(ObjectNode root, TableNameKey name, long tableId) {
+    ObjectNode task = root.putObject("task");
+    task.put("catalog", name.catalog());
+    task.put("schema", name.schema());
+    task.put("table", name.table());
+    task.put("table_id", tableId);
+    return task;
+  }
+
+  /** Puts region routes into persisted data under {@code field}. */
+  static void putRoutes(ObjectNode root, String field, List<RegionRoute> routes) {
+    com.fasterxml.jackson.databind.node.ArrayNode array = root.putArray(field);
+    routes.forEach(route -> array.add(SerdeJson.MAPPER.valueToTree(route)));
+  }
+
+  /** Region routes read back from persisted data. */
+  static List<RegionRoute> routes(JsonNode array, String what) {
+    List<RegionRoute> routes = new ArrayList<>();
+    array.forEach(route -> routes.add(SerdeJson.convert(route, RegionRoute.class, what)));
+    return routes;
+  }
+
   /** WAL options by region number as a JSON object with string keys. */
   static ObjectNode walOptionsToJson(Map<Long, String> options) {
     ObjectNode node = SerdeJson.MAPPER.createObjectNode();

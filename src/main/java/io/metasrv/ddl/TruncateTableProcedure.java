@@ -1,7 +1,6 @@
 package io.metasrv.ddl;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metasrv.metadata.PhysicalTableRouteValue;
 import io.metasrv.metadata.RegionRoute;
@@ -53,9 +52,8 @@ public final class TruncateTableProcedure extends DdlProcedure {
     JsonNode root = SerdeJson.readTree(data.getBytes(StandardCharsets.UTF_8),
         "TruncateTable data");
     JsonNode task = root.path("task");
-    List<RegionRoute> routes = new ArrayList<>();
-    root.path("region_routes").forEach(route ->
-        routes.add(SerdeJson.convert(route, RegionRoute.class, "TruncateTable region route")));
+    List<RegionRoute> routes = TableMetadata.routes(root.path("region_routes"),
+        "TruncateTable region route");
     return new TruncateTableProcedure(ddl, State.valueOf(root.path("state").asText()),
         new TableNameKey(task.path("catalog").asText(), task.path("schema").asText(),
             task.path("table").asText()), task.path("table_id").asLong(), routes);
@@ -70,13 +68,8 @@ public final class TruncateTableProcedure extends DdlProcedure {
   public String dump() {
     ObjectNode root = SerdeJson.MAPPER.createObjectNode();
     root.put("state", state.name());
-    ObjectNode task = root.putObject("task");
-    task.put("catalog", name.catalog());
-    task.put("schema", name.schema());
-    task.put("table", name.table());
-    task.put("table_id", tableId);
-    ArrayNode routes = root.putArray("region_routes");
-    regionRoutes.forEach(route -> routes.add(SerdeJson.MAPPER.valueToTree(route)));
+    TableMetadata.putTableTask(root, name, tableId);
+    TableMetadata.putRoutes(root, "region_routes", regionRoutes);
     return root.toString();
   }
 
