@@ -2,7 +2,13 @@
  * DDL: GreptimeDB's table and database DDL tasks as durable procedures, the table metadata they
  * write, WAL options for new regions ({@link io.metasrv.ddl.WalOptionsAllocator}; the Kafka topic
  * pool behind them is {@code io.metasrv.ddl.wal}), and the cache invalidation after each.
- * Datanodes are reached through {@link io.metasrv.ddl.RegionServer}, which {@code grpc}
- * implements.
+ * Datanodes are reached through {@link io.metasrv.ddl.RegionServer}, which {@code grpc} implements.
+ *
+ * <p>{@link io.metasrv.ddl.DdlManager} checks a task, submits its procedure and answers when it
+ * finished; it registers the loaders a new leader resumes procedures with. Procedures: {@link
+ * io.metasrv.ddl.CreateTableProcedure}, {@link io.metasrv.ddl.DropTableProcedure}, {@link
+ * io.metasrv.ddl.TruncateTableProcedure}, {@link io.metasrv.ddl.CreateDatabaseProcedure}, {@link io.metasrv.ddl.DropDatabaseProcedure}; the
+ * table keys they write are built in {@code TableMetadata}. Other tasks (alter, logical
+ * tables, views, flows) are refused as not supported yet.
  */
 package io.metasrv.ddl;

@@ -1,10 +1,12 @@
 package io.metasrv.grpc;
 
+import io.metasrv.ddl.DdlException;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
+import io.metasrv.ddl.DdlException;
 import io.metasrv.election.ElectionException;
 import io.metasrv.kv.InvalidKeyException;
 import io.metasrv.kv.KvException;
@@ -31,6 +33,8 @@ import org.slf4j.Logger;
  *   <tr><td>{@link NoLeaderException}</td><td>UNAVAILABLE</td><td>1006 IllegalState</td></tr>
  *   <tr><td>{@link UnsupportedOperationException}</td><td>UNIMPLEMENTED</td>
  *       <td>1001 Unsupported</td></tr>
+ *   <tr><td>{@link DdlException}</td><td>by its status code, as GreptimeDB's {@code
+ *       status_to_tonic_code} (see {@link #ddlStatus})</td><td>its status code</td></tr>
  *   <tr><td>{@link MigrationRefusedException}</td><td>by reason: INVALID_ARGUMENT (same peers,
  *       wrong source, no time), NOT_FOUND (table route 4001, region route 4005, table info 4001),
  *       INTERNAL (a migration running, an unavailable peer: 1002 Unexpected, as GreptimeDB)</td>
@@ -53,7 +57,7 @@ final class FailureStatus {
    * @param code the GreptimeDB status code, also in the trailers
    * @param expected whether the failure is the request's or the environment's doing, not a bug
    */
-  record Answer(Status status, Metadata trailers, GreptimeStatusCode code, boolean expected) {
+  record Answer(Status status, Metadata trailers, int code, boolean expected) {
 
     /** Logs the failure of {@code method}: a refusal at debug, an unexpected failure as error. */
     void log(Logger log, String method, Throwable failure) {
@@ -77,7 +81,7 @@ final class FailureStatus {
       }
       Metadata trailers = Status.trailersFromThrowable(failure);
       return new Answer(status, trailers == null ? new Metadata() : trailers,
-          GreptimeStatusCode.INTERNAL, true);
+          GreptimeStatusCode.INTERNAL.code, true);
     }
     if (failure instanceof InvalidRequestException || failure instanceof InvalidKeyException
         || failure instanceof TxnTooLargeException || failure instanceof ValueTooLargeException
@@ -96,6 +100,10 @@ final class FailureStatus {
     if (failure instanceof UnsupportedOperationException) {
       return answer(Status.Code.UNIMPLEMENTED, GreptimeStatusCode.UNSUPPORTED,
           failure.getMessage(), failure, true);
+    }
+    if (failure instanceof DdlException refused) {
+      return answer(ddlStatus(refused.statusCode()), refused.statusCode(), failure.getMessage(),
+          failure, true);
     }
     if (failure instanceof MigrationRefusedException refused) {
       return switch (refused.reason()) {
@@ -143,9 +151,34 @@ final class FailureStatus {
 
   private static Answer answer(Status.Code code, GreptimeStatusCode greptimeCode,
       String message, Throwable cause, boolean expected) {
+    return answer(code, greptimeCode.code, message, cause, expected);
+  }
+
+  private static Answer answer(Status.Code code, int greptimeCode, String message,
+      Throwable cause, boolean expected) {
     Metadata trailers = new Metadata();
-    trailers.put(GREPTIME_ERROR_CODE, Integer.toString(greptimeCode.code));
+    trailers.put(GREPTIME_ERROR_CODE, Integer.toString(greptimeCode));
     return new Answer(Status.fromCode(code).withDescription(message).withCause(cause), trailers,
         greptimeCode, expected);
+  }
+
+  /**
+   * The gRPC code of a DDL failure, GreptimeDB's {@code status_to_tonic_code}, except that what
+   * GreptimeDB answers UNAVAILABLE (TableUnavailable, StorageUnavailable, RegionNotReady) is
+   * INTERNAL here: its frontend resubmits a DDL task that failed UNAVAILABLE.
+   */
+  static Status.Code ddlStatus(int greptimeCode) {
+    return switch (greptimeCode) {
+      case 4000, 4003, 4006, 4011, 8000 -> Status.Code.ALREADY_EXISTS;
+      case 4001, 4002, 4004, 4005, 7000, 8001 -> Status.Code.NOT_FOUND;
+      case 1001 -> Status.Code.UNIMPLEMENTED;
+      case 1004, 2000, 5001 -> Status.Code.INVALID_ARGUMENT;
+      case 4009, 6000, 6001 -> Status.Code.RESOURCE_EXHAUSTED;
+      case 4007, 7005, 7006 -> Status.Code.PERMISSION_DENIED;
+      case 7001, 7002, 7003, 7004 -> Status.Code.UNAUTHENTICATED;
+      case 1005 -> Status.Code.CANCELLED;
+      case 1000, 1007 -> Status.Code.UNKNOWN;
+      default -> Status.Code.INTERNAL;
+    };
   }
 }

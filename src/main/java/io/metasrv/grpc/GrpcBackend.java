@@ -1,6 +1,7 @@
 package io.metasrv.grpc;
 
 import io.metasrv.election.MetasrvNodeInfo;
+import io.metasrv.ddl.DdlManager;
 import io.metasrv.heartbeat.HeartbeatPipeline;
 import io.metasrv.kv.KvBackend;
 import io.metasrv.kv.RangeRequest;
@@ -66,4 +67,7 @@ public interface GrpcBackend {
 
   /** Region migrations, checked and started on the leader. */
   RegionMigrationManager migrations();
+
+  /** DDL tasks; empty when this node was started without a way to reach datanodes. */
+  Optional<DdlManager> ddl();
 }

@@ -2,6 +2,7 @@ package io.metasrv.grpc;
 
 import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
+import io.metasrv.ddl.DdlManager;
 import io.metasrv.procedure.ProcedureException;
 import io.metasrv.procedure.ProcedureInfo;
 import io.metasrv.procedure.ProcedureState;
@@ -19,17 +20,19 @@ import io.metasrv.protocol.ProcedureStateResponse;
 import io.metasrv.protocol.QueryProcedureRequest;
 import io.metasrv.protocol.ResponseHeader;
 import io.metasrv.protocol.ResponseHeaders;
+import io.metasrv.protocol.v1.TableId;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code greptime.v1.meta.ProcedureService} (and {@code Procedure}, its older name): a
  * procedure's state, the procedures the leader runs or finished lately, and region migration.
  * Followers answer NotLeader in the header, as GreptimeDB's do; successful answers leave the
- * header unset, as GreptimeDB's do. {@code ddl} fails with UNIMPLEMENTED (GreptimeDB's {@code
- * Unsupported}, 1001) until DDL lands: GreptimeDB's clients pass a non-NotLeader error status to
- * the caller as it is, whereas an error in the header would be read as a response.
+ * header unset, as GreptimeDB's do. {@code ddl} answers when the task's procedure finished, with
+ * the procedure id and, for CREATE TABLE, the table id; a refused or failed task is an error
+ * status with its GreptimeDB code ({@link FailureStatus}), never an error in the header, which
+ * GreptimeDB's clients would read as a response.
  */
 final class ProcedureService extends ProcedureServiceGrpc.ProcedureServiceImplBase {
   private final GrpcBackend backend;
@@ -66,9 +69,23 @@ final class ProcedureService extends ProcedureServiceGrpc.ProcedureServiceImplBa
       return;
     }
     requireHeader(request.hasHeader());
-    throw new UnsupportedOperationException("DDL task "
-        + request.getTaskCase().name().toLowerCase(Locale.ROOT)
-        + " is not supported yet: this metasrv runs no DDL procedures");
+    DdlManager ddl = backend.ddl().orElseThrow(() -> new UnsupportedOperationException(
+        "DDL is not supported yet by this metasrv: it was started without a datanode region "
+            + "client"));
+    CompletableFuture<DdlManager.Result> result;
+    try {
+      result = ddl.submit(request);
+    } catch (ProcedureException e) {
+      Unary.fail("ddl", responses, e);
+      return;
+    }
+    Unary.replyLater("ddl", responses, result, done -> {
+      DdlTaskResponse.Builder response = DdlTaskResponse.newBuilder()
+          .setPid(ProcedureId.newBuilder().setKey(ByteString.copyFromUtf8(done.pid().toString())));
+      done.tableIds().forEach(
+          id -> response.addTableIds(TableId.newBuilder().setId(id.intValue())));
+      return response.build();
+    });
   }
 
   @Override

@@ -13,6 +13,13 @@ public record TableNameKey(String catalog, String schema, String table) implemen
       KeyText.pattern(
           PREFIX + "/(" + KeyText.NAME + ")/(" + KeyText.NAME + ")/(" + KeyText.NAME + ")");
 
+  private static final Pattern NAME = Pattern.compile(KeyText.NAME);
+
+  /** Whether a catalog, schema or table name matches GreptimeDB's {@code NAME_PATTERN}. */
+  public static boolean isValidName(String name) {
+    return NAME.matcher(name).matches();
+  }
+
   public TableNameKey {
     Objects.requireNonNull(catalog, "catalog");
     Objects.requireNonNull(schema, "schema");

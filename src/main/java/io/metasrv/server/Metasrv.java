@@ -7,6 +7,11 @@ import io.metasrv.election.Election;
 import io.metasrv.election.LeaderChange;
 import io.metasrv.election.MetasrvNodeInfo;
 import io.metasrv.config.MetasrvOptions;
+import io.metasrv.ddl.DdlContext;
+import io.metasrv.ddl.DdlManager;
+import io.metasrv.ddl.RegionServer;
+import io.metasrv.ddl.WalOptionsAllocator;
+import io.metasrv.ddl.wal.WalOptionsAllocators;
 import io.metasrv.failure.FailedRegionsReport;
 import io.metasrv.failure.RegionFailover;
 import io.metasrv.failure.RegionFailureDetectors;
@@ -30,8 +35,11 @@ import io.metasrv.kv.KvException;
 import io.metasrv.kv.LeaderCachedKv;
 import io.metasrv.kv.RangeRequest;
 import io.metasrv.metadata.CatalogNameKey;
+import io.metasrv.metadata.DefaultCatalog;
 import io.metasrv.metadata.MaintenanceMode;
+import io.metasrv.metadata.MetadataKey;
 import io.metasrv.metadata.NodeAddressKey;
+import io.metasrv.metadata.Peer;
 import io.metasrv.metadata.ProcedurePause;
 import io.metasrv.metadata.SchemaNameKey;
 import io.metasrv.metadata.TableNameKey;
@@ -48,6 +56,7 @@ import io.metasrv.procedure.migration.MigrationTracker;
 import io.metasrv.procedure.migration.RegionMigrationManager;
 import io.metasrv.selector.DatanodeCandidates;
 import io.metasrv.selector.Selector;
+import io.metasrv.selector.SelectorOptions;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -145,6 +154,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   private final RegionSupervisor supervisor;
   private final ProcedureManager procedures;
   private final RegionMigrationManager migrations;
+  private final Optional<DdlManager> ddl;
   /**
    * Table ids, made afresh at every leader start: a range reserved in an earlier term is dropped
    * (a gap), so ids handed out only grow across leader changes.
@@ -172,6 +182,16 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
    */
   public Metasrv(MetasrvNodeInfo nodeInfo, KvBackend kv, Election election,
       BooleanSupplier storeReachable, MeterRegistry registry, MetasrvOptions options) {
+    this(nodeInfo, kv, election, storeReachable, registry, options, Optional.empty());
+  }
+
+  /**
+   * @param regionServer how DDL reaches datanodes ({@code Region/Handle}); without it the node
+   *     runs no DDL and answers every DDL task Unsupported
+   */
+  public Metasrv(MetasrvNodeInfo nodeInfo, KvBackend kv, Election election,
+      BooleanSupplier storeReachable, MeterRegistry registry, MetasrvOptions options,
+      Optional<RegionServer> regionServer) {
     this.nodeInfo = nodeInfo;
     this.kv = new LeaderCachedKv(kv, LEADER_CACHED_PREFIXES);
     this.election = election;
@@ -201,10 +221,52 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
         ? new MigrationFailover(migrations, procedures, datanodeId ->
             clusterView.datanodePeer(datanodeId, System::currentTimeMillis, false))
         : RegionFailover.DISABLED;
+    Selector datanodeSelector = Selector.forDatanodes(options.selector(), new Random());
+    WalOptionsAllocator walOptions = WalOptionsAllocators.create(options.wal(), leaderKv);
+    this.ddl = regionServer.map(server -> new DdlManager(procedures, new DdlContext(leaderKv,
+        () -> tableIds.next(), count -> datanodeSelector.select(
+            DatanodeCandidates.alive(clusterView, System::currentTimeMillis),
+            SelectorOptions.withDuplicates(count)).stream()
+            .map(candidate -> new Peer(candidate.nodeId(), candidate.addr())).toList(),
+        regionKeeper, server, walOptions, invalidator::invalidate),
+        registry));
     this.supervisor = new RegionSupervisor(detectors, maintenance::isEnabled, failover,
-        Selector.forDatanodes(options.selector(), new Random()),
+        datanodeSelector,
         () -> DatanodeCandidates.alive(clusterView, System::currentTimeMillis),
         System::currentTimeMillis, registry);
+    handlers.add(new LeaderStateHandler() {
+      @Override
+      public String name() {
+        return "wal options";
+      }
+
+      @Override
+      public void onLeaderStart() {
+        walOptions.onLeaderStart();
+      }
+
+      @Override
+      public void onLeaderStop() {
+        walOptions.onLeaderStop();
+      }
+    });
+    handlers.add(new LeaderStateHandler() {
+      @Override
+      public String name() {
+        return "default catalog";
+      }
+
+      @Override
+      public void onLeaderStart() {
+        List<MetadataKey> created = DefaultCatalog.ensure(leaderKv);
+        if (!created.isEmpty()) {
+          log.info("created the default catalog and schemas: {}", created);
+        }
+      }
+
+      @Override
+      public void onLeaderStop() {}
+    });
     handlers.add(new LeaderStateHandler() {
       @Override
       public String name() {
@@ -632,6 +694,11 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
   @Override
   public RegionMigrationManager migrations() {
     return migrations;
+  }
+
+  @Override
+  public Optional<DdlManager> ddl() {
+    return ddl;
   }
 
   /** The leader's messages to nodes. */

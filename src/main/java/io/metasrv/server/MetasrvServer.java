@@ -3,6 +3,7 @@ package io.metasrv.server;
 import io.metasrv.config.MetasrvOptions;
 import io.metasrv.config.TlsOptions;
 import io.metasrv.election.MetasrvNodeInfo;
+import io.metasrv.grpc.DatanodeRegionClient;
 import io.metasrv.grpc.GrpcServer;
 import io.metasrv.grpc.GrpcTls;
 import io.metasrv.http.AdminHttpServer;
@@ -46,7 +47,7 @@ public final class MetasrvServer implements AutoCloseable {
    * that will read them is listed in README's "Not built yet". Shrinks as that work lands.
    */
   private static final List<String> OPTIONS_WITHOUT_EFFECT = List.of(
-      "[datanode]", "[export_metrics]", "[tracing]", "enable_telemetry");
+      "[export_metrics]", "[tracing]", "enable_telemetry");
 
   private final Metasrv metasrv;
   private final AdminHttpServer http;
@@ -90,8 +91,10 @@ public final class MetasrvServer implements AutoCloseable {
       opened.push(backends.election());
       StoreProbe storeProbe = new StoreProbe(backends.kv(), STORE_PROBE_INTERVAL);
       opened.push(storeProbe);
+      DatanodeRegionClient regionClient = new DatanodeRegionClient(options.datanode().client());
+      opened.push(regionClient);
       Metasrv metasrv = new Metasrv(nodeInfo, backends.kv(), backends.election(), storeProbe,
-          registry, options);
+          registry, options, Optional.of(regionClient));
       // after the servers stop, so that no leader-only write still being served finds it closed
       opened.push(metasrv.leaderKv());
       registerNodeGauges(registry, metasrv, build);

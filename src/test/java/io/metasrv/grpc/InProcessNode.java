@@ -4,6 +4,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.metasrv.config.MetasrvOptions;
+import io.metasrv.ddl.RegionServer;
 import io.metasrv.election.Election;
 import io.metasrv.election.MetasrvNodeInfo;
 import io.metasrv.heartbeat.HeartbeatHandler;
@@ -14,6 +16,7 @@ import io.metasrv.kv.KvBackend;
 import io.metasrv.server.Metasrv;
 import io.metasrv.testing.FreePorts;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
@@ -52,10 +55,25 @@ final class InProcessNode implements AutoCloseable {
   static InProcessNode start(KvBackend store, Election election, MeterRegistry registry,
       Optional<GrpcTls> tls, BooleanSupplier storeReachable,
       List<HeartbeatHandler> heartbeatHandlers) {
+    return start(store, election, registry, tls, storeReachable, heartbeatHandlers,
+        Optional.empty());
+  }
+
+  /** A node whose DDL reaches datanodes through {@code regionServer}. */
+  static InProcessNode startWithDdl(KvBackend store, Election election, MeterRegistry registry,
+      RegionServer regionServer) {
+    return start(store, election, registry, Optional.empty(), () -> true, List.of(),
+        Optional.of(regionServer));
+  }
+
+  private static InProcessNode start(KvBackend store, Election election, MeterRegistry registry,
+      Optional<GrpcTls> tls, BooleanSupplier storeReachable,
+      List<HeartbeatHandler> heartbeatHandlers, Optional<RegionServer> regionServer) {
     int port = FreePorts.next();
     String addr = "127.0.0.1:" + port;
     Metasrv metasrv = new Metasrv(new MetasrvNodeInfo(addr, "0.1.0-test", "abcdef0123", 42L),
-        store, election, storeReachable);
+        store, election, storeReachable, new SimpleMeterRegistry(), MetasrvOptions.defaults(),
+        regionServer);
     GrpcBackend backend = heartbeatHandlers.isEmpty() ? metasrv
         : withHeartbeats(metasrv, new HeartbeatPipeline(
             new HeartbeatHandlerChain(heartbeatHandlers, registry), new Pushers(),

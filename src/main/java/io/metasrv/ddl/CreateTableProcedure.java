@@ -1,0 +1,234 @@
+package io.metasrv.ddl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.metasrv.metadata.InvalidMetadataException;
+import io.metasrv.metadata.Partition;
+import io.metasrv.metadata.Peer;
+import io.metasrv.metadata.PhysicalTableRouteValue;
+import io.metasrv.metadata.Region;
+import io.metasrv.metadata.RegionId;
+import io.metasrv.metadata.RegionRoute;
+import io.metasrv.metadata.SerdeJson;
+import io.metasrv.metadata.TableNameKey;
+import io.metasrv.metadata.TableNameValue;
+import io.metasrv.procedure.LockKey;
+import io.metasrv.procedure.LockKeys;
+import io.metasrv.procedure.ProcedureContext;
+import io.metasrv.procedure.RetryLaterException;
+import io.metasrv.procedure.Status;
+import io.metasrv.protocol.CreateTableTask;
+import io.metasrv.protocol.v1.CreateTableExpr;
+import io.metasrv.protocol.v1.TableId;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * CREATE TABLE, GreptimeDB's {@code CreateTableProcedure}: Prepare (the table id, the route with
+ * one region per partition led by the selected datanodes, the WAL options), DatanodeCreateRegions
+ * (one {@code Create} per region, all at once), CreateMetadata (one transaction). Output: the
+ * table id. No rollback (as GreptimeDB: regions created on datanodes are left, and closed there
+ * once no lease keeps them). No cache invalidation.
+ *
+ * <p>Persisted data, as GreptimeDB's {@code CreateTableData}: {@code {"state":..., "task":"<base64
+ * of the protobuf CreateTableTask, no padding>", "table_route":{"region_routes":[...],
+ * "version":0}|null, "region_wal_options":{"0":"<WAL options JSON>"}|null}}; the allocated table id
+ * lives in the task's {@code table_info.ident.table_id}.
+ */
+public final class CreateTableProcedure extends DdlProcedure {
+  public static final String TYPE_NAME = "metasrv-procedure::CreateTable";
+  private static final Logger log = LoggerFactory.getLogger(CreateTableProcedure.class);
+  /** Ids at or above this come from the sequence; a caller may only pick ids below it. */
+  static final long MIN_USER_TABLE_ID = 1024;
+
+  enum State { Prepare, DatanodeCreateRegions, CreateMetadata }
+
+  private State state;
+  private CreateTableTask task;
+  private PhysicalTableRouteValue tableRoute;
+  private Map<Long, String> regionWalOptions;
+
+  private CreateTableProcedure(DdlContext ddl, State state, CreateTableTask task,
+      PhysicalTableRouteValue tableRoute, Map<Long, String> regionWalOptions) {
+    super(ddl);
+    this.state = state;
+    this.task = task;
+    this.tableRoute = tableRoute;
+    this.regionWalOptions = regionWalOptions;
+  }
+
+  /** A new procedure for a task the {@link DdlManager} checked. */
+  static CreateTableProcedure start(DdlContext ddl, CreateTableTask task) {
+    return new CreateTableProcedure(ddl, State.Prepare, task, null, null);
+  }
+
+  /** A procedure read back from its stored data. */
+  static CreateTableProcedure load(DdlContext ddl, String data) {
+    JsonNode root = SerdeJson.readTree(data.getBytes(StandardCharsets.UTF_8), "CreateTable data");
+    CreateTableTask task;
+    try {
+      task = CreateTableTask.parseFrom(Base64.getDecoder().decode(root.path("task").asText()));
+    } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+      throw new InvalidMetadataException("CreateTable data has no valid task: " + e.getMessage());
+    }
+    JsonNode route = root.path("table_route");
+    PhysicalTableRouteValue tableRoute = route.isObject()
+        ? SerdeJson.convert(route, PhysicalTableRouteValue.class, "CreateTable table_route")
+        : null;
+    return new CreateTableProcedure(ddl, State.valueOf(root.path("state").asText()), task,
+        tableRoute, TableMetadata.walOptionsFromJson(root.path("region_wal_options")));
+  }
+
+  @Override
+  public String typeName() {
+    return TYPE_NAME;
+  }
+
+  @Override
+  public String dump() {
+    ObjectNode root = SerdeJson.MAPPER.createObjectNode();
+    root.put("state", state.name());
+    root.put("task", Base64.getEncoder().withoutPadding().encodeToString(task.toByteArray()));
+    if (tableRoute == null) {
+      root.putNull("table_route");
+    } else {
+      ObjectNode route = (ObjectNode) SerdeJson.MAPPER.valueToTree(tableRoute);
+      route.remove("type");
+      root.set("table_route", route);
+    }
+    if (regionWalOptions == null) {
+      root.putNull("region_wal_options");
+    } else {
+      root.set("region_wal_options", TableMetadata.walOptionsToJson(regionWalOptions));
+    }
+    return root.toString();
+  }
+
+  /** Catalog and schema shared, the table name exclusive. */
+  @Override
+  public LockKeys lockKeys() {
+    CreateTableExpr expr = task.getCreateTable();
+    return LockKeys.of(LockKey.catalogRead(expr.getCatalogName()),
+        LockKey.schemaRead(expr.getCatalogName(), expr.getSchemaName()),
+        LockKey.tableNameWrite(expr.getCatalogName(), expr.getSchemaName(),
+            expr.getTableName()));
+  }
+
+  @Override
+  Status step(ProcedureContext context) throws Exception {
+    return switch (state) {
+      case Prepare -> prepare();
+      case DatanodeCreateRegions -> createRegions();
+      case CreateMetadata -> createMetadata();
+    };
+  }
+
+  private Status prepare() throws RetryLaterException {
+    CreateTableExpr expr = task.getCreateTable();
+    TableNameKey name = tableName();
+    var existing = ddl.kv().get(name.toBytes());
+    if (existing.isPresent()) {
+      if (expr.getCreateIfNotExists()) {
+        return Status.done(Long.toString(TableNameValue.decode(existing.get().value()).tableId()));
+      }
+      throw DdlException.tableAlreadyExists(name.catalog(), name.schema(), name.table());
+    }
+    long tableId = allocateTableId(expr);
+    int regions = task.getPartitionsCount();
+    List<Peer> peers = ddl.peers().select(regions);
+    List<RegionRoute> routes = new ArrayList<>(regions);
+    for (int number = 0; number < regions; number++) {
+      io.metasrv.protocol.Partition partition = task.getPartitions(number);
+      Region region = new Region(RegionId.of(tableId, number), "", new Partition(
+          partition.getColumnListList().stream().map(ByteString::toStringUtf8).toList(),
+          partition.getValueListList().stream().map(ByteString::toStringUtf8).toList()),
+          new TreeMap<>());
+      routes.add(RegionRoute.led(region, peers.get(number % peers.size())));
+    }
+    List<Integer> numbers = java.util.stream.IntStream.range(0, regions).boxed().toList();
+    Map<Long, String> walOptions = new LinkedHashMap<>();
+    try {
+      ddl.walOptions().allocate(numbers, TableMetadata.skipWal(tableInfo()))
+          .forEach((number, options) -> walOptions.put((long) number, options));
+    } catch (WalOptionsUnavailableException e) {
+      // a new leader's Kafka topics are still being created: nothing is allocated yet
+      throw new RetryLaterException(e.getMessage(), e);
+    }
+    ObjectNode info = tableInfo();
+    ((ObjectNode) info.path("ident")).put("table_id", tableId);
+    task = task.toBuilder()
+        .setCreateTable(expr.toBuilder().setTableId(TableId.newBuilder().setId((int) tableId)))
+        .setTableInfo(ByteString.copyFrom(SerdeJson.write(info)))
+        .build();
+    tableRoute = PhysicalTableRouteValue.of(routes);
+    regionWalOptions = walOptions;
+    state = State.DatanodeCreateRegions;
+    return Status.executing(true);
+  }
+
+  private long allocateTableId(CreateTableExpr expr) {
+    if (expr.hasTableId()) {
+      long requested = Integer.toUnsignedLong(expr.getTableId().getId());
+      if (requested >= MIN_USER_TABLE_ID) {
+        throw DdlException.unsupported("create table by id " + requested
+            + " that is reserved in this node");
+      }
+      return requested;
+    }
+    return ddl.tableIds().getAsLong();
+  }
+
+  private Status createRegions() throws Exception {
+    CreateTableExpr expr = task.getCreateTable();
+    long tableId = tableId();
+    holdRegions(TableMetadata.leaderRegionIds(tableRoute));
+    List<RegionCalls.Call> calls = new ArrayList<>();
+    for (RegionRoute route : tableRoute.regionRoutes()) {
+      long number = RegionId.regionNumber(route.regionId());
+      calls.add(new RegionCalls.Call(route.leaderPeer(), CreateRegionRequests.create(expr,
+          tableId, number, regionWalOptions.get(number))));
+    }
+    RegionCalls.sendAll(ddl.regionServer(), calls, null);
+    state = State.CreateMetadata;
+    return Status.executing(true);
+  }
+
+  private Status createMetadata() {
+    long tableId = tableId();
+    holdRegions(TableMetadata.leaderRegionIds(tableRoute));
+    ObjectNode info = tableInfo();
+    ArrayNode regionNumbers = ((ObjectNode) info.path("meta")).putArray("region_numbers");
+    tableRoute.regionRoutes().forEach(
+        route -> regionNumbers.add(RegionId.regionNumber(route.regionId())));
+    new TableMetadata(ddl.kv()).create(tableName(), tableId, info, tableRoute,
+        TableMetadata.regionInfo(task.getCreateTable(), info, regionWalOptions));
+    log.info("created table {}.{}.{} ({} regions) as id {}", tableName().catalog(),
+        tableName().schema(), tableName().table(),
+        tableRoute.regionRoutes().size(), tableId);
+    return Status.done(Long.toString(tableId));
+  }
+
+  private TableNameKey tableName() {
+    CreateTableExpr expr = task.getCreateTable();
+    return new TableNameKey(expr.getCatalogName(), expr.getSchemaName(), expr.getTableName());
+  }
+
+  private long tableId() {
+    return tableInfo().path("ident").path("table_id").asLong();
+  }
+
+  /** A copy of the task's RawTableInfo. */
+  private ObjectNode tableInfo() {
+    return (ObjectNode) SerdeJson.readTree(task.getTableInfo().toByteArray(), "RawTableInfo");
+  }
+}

@@ -1,0 +1,25 @@
+package io.metasrv.ddl;
+
+import io.metasrv.heartbeat.MemoryRegionKeeper;
+import io.metasrv.kv.KvBackend;
+import java.util.function.LongSupplier;
+
+/**
+ * What DDL procedures work with, GreptimeDB's {@code DdlContext}.
+ *
+ * @param kv the leader's fenced store; its {@code max_txn_ops} bounds every transaction
+ * @param tableIds the next id of sequence {@code table_id} ({@code __meta_seq-table_id})
+ * @param peers the leaders of new regions
+ * @param regionKeeper regions being created or dropped, kept out of lease decisions
+ * @param regionServer the datanodes' {@code Region/Handle}
+ * @param walOptions the WAL options of new regions
+ * @param invalidation the {@code InvalidateCaches} broadcast
+ */
+public record DdlContext(
+    KvBackend kv,
+    LongSupplier tableIds,
+    DatanodePeers peers,
+    MemoryRegionKeeper regionKeeper,
+    RegionServer regionServer,
+    WalOptionsAllocator walOptions,
+    CacheInvalidation invalidation) {}

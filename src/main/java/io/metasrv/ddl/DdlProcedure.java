@@ -1,0 +1,93 @@
+package io.metasrv.ddl;
+
+import io.metasrv.heartbeat.MemoryRegionKeeper;
+import io.metasrv.procedure.Procedure;
+import io.metasrv.procedure.ProcedureContext;
+import io.metasrv.procedure.RetryLaterException;
+import io.metasrv.procedure.Status;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What every DDL procedure does around its states: keeps the failure that ended it (the {@link
+ * DdlManager} answers the client with its status code), and holds the regions it is creating or
+ * dropping in the region keeper until it is done or fails.
+ */
+abstract class DdlProcedure implements Procedure {
+  final DdlContext ddl;
+  private final List<MemoryRegionKeeper.Guard> guards = new ArrayList<>();
+  private volatile Throwable failure;
+
+  DdlProcedure(DdlContext ddl) {
+    this.ddl = ddl;
+  }
+
+  /** Runs the current state; see {@link Procedure#execute}. */
+  abstract Status step(ProcedureContext context) throws Exception;
+
+  @Override
+  public final Status execute(ProcedureContext context) throws Exception {
+    try {
+      Status status = step(context);
+      if (status instanceof Status.Done) {
+        releaseRegions();
+      }
+      return status;
+    } catch (RetryLaterException e) {
+      throw e;
+    } catch (Exception e) {
+      failure = e;
+      if (!rollbackSupported()) {
+        releaseRegions();
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public void rollback(ProcedureContext context) throws Exception {
+    undo();
+    releaseRegions();
+  }
+
+  /** Undoes what the procedure did; only called when {@link #rollbackSupported()}. */
+  void undo() throws Exception {
+    throw new UnsupportedOperationException("rollback not supported");
+  }
+
+  /** The failure that ended the procedure, if it failed here. */
+  Optional<Throwable> failure() {
+    return Optional.ofNullable(failure);
+  }
+
+  /**
+   * Registers the regions (region ids by leader datanode) in the region keeper, unless this
+   * procedure holds them already.
+   *
+   * @throws DdlException when another procedure holds one of them (GreptimeDB's {@code
+   *     RegionOperatingRace})
+   */
+  final void holdRegions(Map<Long, List<Long>> regionIdsByDatanode) {
+    if (!guards.isEmpty()) {
+      return;
+    }
+    for (Map.Entry<Long, List<Long>> entry : regionIdsByDatanode.entrySet()) {
+      for (long regionId : entry.getValue()) {
+        MemoryRegionKeeper.Guard guard = ddl.regionKeeper().register(entry.getKey(), regionId);
+        if (guard == null) {
+          releaseRegions();
+          throw new DdlException(DdlException.UNEXPECTED, "Another procedure is operating the "
+              + "region " + Long.toUnsignedString(regionId) + " on peer " + entry.getKey());
+        }
+        guards.add(guard);
+      }
+    }
+  }
+
+  final void releaseRegions() {
+    guards.forEach(MemoryRegionKeeper.Guard::close);
+    guards.clear();
+  }
+}

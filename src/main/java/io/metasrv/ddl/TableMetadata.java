@@ -1,0 +1,232 @@
+package io.metasrv.ddl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.metasrv.kv.Compare;
+import io.metasrv.kv.KeyValue;
+import io.metasrv.kv.KvBackend;
+import io.metasrv.kv.Txn;
+import io.metasrv.kv.TxnOp;
+import io.metasrv.metadata.DatanodeTableKey;
+import io.metasrv.metadata.DatanodeTableValue;
+import io.metasrv.metadata.PhysicalTableRouteValue;
+import io.metasrv.metadata.RegionId;
+import io.metasrv.metadata.RegionInfo;
+import io.metasrv.metadata.RegionRoute;
+import io.metasrv.metadata.SerdeJson;
+import io.metasrv.metadata.TableInfoKey;
+import io.metasrv.metadata.TableInfoValue;
+import io.metasrv.metadata.TableNameKey;
+import io.metasrv.metadata.TableNameValue;
+import io.metasrv.metadata.TableRouteKey;
+import io.metasrv.metadata.TableRouteValue;
+import io.metasrv.metadata.TopicRegionKey;
+import io.metasrv.protocol.v1.CreateTableExpr;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * A table's metadata keys as GreptimeDB's {@code TableMetadataManager} writes them: {@code
+ * __table_name}, {@code __table_info}, {@code __table_route}, one {@code __dn_table} per leader
+ * datanode and, for Kafka WAL, one {@code __topic_region} per region.
+ */
+final class TableMetadata {
+  private static final String KAFKA_TOPIC = "wal.kafka.topic";
+
+  private final KvBackend kv;
+
+  TableMetadata(KvBackend kv) {
+    this.kv = kv;
+  }
+
+  /**
+   * Creates a table's metadata in one transaction, as GreptimeDB's {@code create_table_metadata}:
+   * when {@code __table_info} and {@code __table_route} are both absent, put every key. When they
+   * exist and hold what this call would write (a retried create that landed), that is success.
+   *
+   * @throws DdlException when they exist with other values (another table has this id)
+   */
+  void create(TableNameKey name, long tableId, ObjectNode tableInfo,
+      PhysicalTableRouteValue route, RegionInfo regionInfo) {
+    byte[] infoKey = new TableInfoKey(tableId).toBytes();
+    byte[] routeKey = new TableRouteKey(tableId).toBytes();
+    byte[] info = TableInfoValue.of(tableInfo, 0).encode();
+    byte[] routeValue = route.encode();
+    List<TxnOp> puts = new ArrayList<>();
+    puts.add(TxnOp.put(name.toBytes(), new TableNameValue(tableId).encode()));
+    puts.add(TxnOp.put(infoKey, info));
+    puts.add(TxnOp.put(routeKey, routeValue));
+    leaderRegionNumbers(route).forEach((datanodeId, numbers) -> puts.add(TxnOp.put(
+        new DatanodeTableKey(datanodeId, tableId).toBytes(),
+        DatanodeTableValue.of(tableId, numbers, regionInfo).encode())));
+    topicRegionKeys(tableId, regionInfo.regionWalOptions())
+        .forEach(key -> puts.add(TxnOp.put(key, new byte[0])));
+    boolean created = kv.txn(Txn.when(
+        List.of(Compare.absent(infoKey), Compare.absent(routeKey)), puts,
+        List.of(TxnOp.get(infoKey), TxnOp.get(routeKey)))).succeeded();
+    if (created) {
+      return;
+    }
+    Optional<KeyValue> storedInfo = kv.get(infoKey);
+    Optional<KeyValue> storedRoute = kv.get(routeKey);
+    boolean sameInfo = storedInfo.isPresent() && SerdeJson.readTree(storedInfo.get().value(),
+        "TableInfoValue").equals(SerdeJson.readTree(info, "TableInfoValue"));
+    boolean sameRoute = storedRoute.isPresent()
+        && TableRouteValue.decode(storedRoute.get().value()).equals(route);
+    if (!sameInfo || !sameRoute) {
+      throw new DdlException(DdlException.UNEXPECTED, "Table metadata of table id " + tableId
+          + " already exists and differs from " + name + "'s");
+    }
+  }
+
+  /**
+   * Every key of a physical table that the route names, in GreptimeDB's order: name, info,
+   * route, each leader datanode's {@code __dn_table}, each Kafka region's {@code __topic_region}.
+   */
+  static List<byte[]> keysOf(TableNameKey name, long tableId, List<RegionRoute> routes,
+      Map<Long, String> regionWalOptions) {
+    List<byte[]> keys = new ArrayList<>();
+    keys.add(name.toBytes());
+    keys.add(new TableInfoKey(tableId).toBytes());
+    keys.add(new TableRouteKey(tableId).toBytes());
+    leaderRegionNumbers(PhysicalTableRouteValue.of(routes)).keySet().forEach(
+        datanodeId -> keys.add(new DatanodeTableKey(datanodeId, tableId).toBytes()));
+    keys.addAll(topicRegionKeys(tableId, regionWalOptions));
+    return keys;
+  }
+
+  /**
+   * The WAL options of a table's regions, as its first {@code __dn_table} value found lists them
+   * (each value lists every region's).
+   */
+  static Map<Long, String> storedWalOptions(KvBackend kv, long tableId, List<RegionRoute> routes) {
+    for (long datanodeId : leaderRegionNumbers(PhysicalTableRouteValue.of(routes)).keySet()) {
+      Optional<KeyValue> value = kv.get(new DatanodeTableKey(datanodeId, tableId).toBytes());
+      if (value.isPresent()) {
+        return new LinkedHashMap<>(DatanodeTableValue.decode(value.get().value())
+            .regionWalOptions());
+      }
+    }
+    return new LinkedHashMap<>();
+  }
+
+  /** Deletes {@code keys} for good, at most {@code max_txn_ops} in one transaction. */
+  void delete(List<byte[]> keys) {
+    int chunk = kv.limits().maxTxnOps();
+    for (int from = 0; from < keys.size(); from += chunk) {
+      kv.txn(Txn.of(keys.subList(from, Math.min(keys.size(), from + chunk)).stream()
+          .map(TxnOp::delete).toList()));
+    }
+  }
+
+  /** Region numbers by the datanode that leads them, datanodes in id order. */
+  static Map<Long, List<Long>> leaderRegionNumbers(PhysicalTableRouteValue route) {
+    Map<Long, List<Long>> led = new TreeMap<>();
+    for (RegionRoute region : route.regionRoutes()) {
+      if (region.leaderPeer() != null) {
+        led.computeIfAbsent(region.leaderPeer().id(), id -> new ArrayList<>())
+            .add(RegionId.regionNumber(region.regionId()));
+      }
+    }
+    return led;
+  }
+
+  /** Region ids by the datanode that leads them, for the region keeper. */
+  static Map<Long, List<Long>> leaderRegionIds(PhysicalTableRouteValue route) {
+    Map<Long, List<Long>> led = new TreeMap<>();
+    for (RegionRoute region : route.regionRoutes()) {
+      if (region.leaderPeer() != null) {
+        led.computeIfAbsent(region.leaderPeer().id(), id -> new ArrayList<>())
+            .add(region.regionId());
+      }
+    }
+    return led;
+  }
+
+  private static List<byte[]> topicRegionKeys(long tableId, Map<Long, String> walOptions) {
+    List<byte[]> keys = new ArrayList<>();
+    walOptions.forEach((number, options) -> {
+      JsonNode topic = SerdeJson.readTree(options.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+          "WalOptions").get(KAFKA_TOPIC);
+      if (topic != null && topic.isTextual()) {
+        keys.add(new TopicRegionKey(topic.asText(), RegionId.of(tableId, number)).toBytes());
+      }
+    });
+    return keys;
+  }
+
+  /**
+   * What a datanode needs to open the table's regions: the engine, {@code "{catalog}/{schema}"},
+   * the table options as GreptimeDB's {@code HashMap::from(&TableOptions)} (write_buffer_size and
+   * ttl when set, then every extra option), and every region's WAL options.
+   */
+  static RegionInfo regionInfo(CreateTableExpr expr, JsonNode tableInfo,
+      Map<Long, String> regionWalOptions) {
+    JsonNode options = tableInfo.path("meta").path("options");
+    Map<String, String> regionOptions = new LinkedHashMap<>();
+    for (String field : List.of("write_buffer_size", "ttl")) {
+      JsonNode value = options.path(field);
+      if (!value.isMissingNode() && !value.isNull()) {
+        regionOptions.put(field, value.isTextual() ? value.asText() : value.toString());
+      }
+    }
+    Iterator<Map.Entry<String, JsonNode>> extra = options.path("extra_options").fields();
+    extra.forEachRemaining(entry -> regionOptions.put(entry.getKey(), entry.getValue().asText()));
+    return new RegionInfo(expr.getEngine(), expr.getCatalogName() + "/" + expr.getSchemaName(),
+        regionOptions, regionWalOptions);
+  }
+
+  /** {@code table_info.meta.options.skip_wal}. */
+  static boolean skipWal(JsonNode tableInfo) {
+    return tableInfo.path("meta").path("options").path("skip_wal").asBoolean(false);
+  }
+
+  /**
+   * Puts GreptimeDB's task of a table DDL into persisted data: {@code "task":{"catalog",
+   * "schema","table","table_id"}}, returned for the caller's further fields.
+   */
+  static ObjectNode putTableTask(ObjectNode root, TableNameKey name, long tableId) {
+    ObjectNode task = root.putObject("task");
+    task.put("catalog", name.catalog());
+    task.put("schema", name.schema());
+    task.put("table", name.table());
+    task.put("table_id", tableId);
+    return task;
+  }
+
+  /** Puts region routes into persisted data under {@code field}. */
+  static void putRoutes(ObjectNode root, String field, List<RegionRoute> routes) {
+    com.fasterxml.jackson.databind.node.ArrayNode array = root.putArray(field);
+    routes.forEach(route -> array.add(SerdeJson.MAPPER.valueToTree(route)));
+  }
+
+  /** Region routes read back from persisted data. */
+  static List<RegionRoute> routes(JsonNode array, String what) {
+    List<RegionRoute> routes = new ArrayList<>();
+    array.forEach(route -> routes.add(SerdeJson.convert(route, RegionRoute.class, what)));
+    return routes;
+  }
+
+  /** WAL options by region number as a JSON object with string keys. */
+  static ObjectNode walOptionsToJson(Map<Long, String> options) {
+    ObjectNode node = SerdeJson.MAPPER.createObjectNode();
+    options.forEach((number, json) -> node.put(Long.toString(number), json));
+    return node;
+  }
+
+  /** The inverse of {@link #walOptionsToJson}; null for a JSON null or a missing field. */
+  static Map<Long, String> walOptionsFromJson(JsonNode node) {
+    if (node == null || !node.isObject()) {
+      return null;
+    }
+    Map<Long, String> options = new LinkedHashMap<>();
+    node.fields().forEachRemaining(
+        entry -> options.put(Long.parseLong(entry.getKey()), entry.getValue().asText()));
+    return options;
+  }
+}

@@ -1,0 +1,68 @@
+package io.metasrv.ddl;
+
+import io.metasrv.config.ProcedureOptions;
+import io.metasrv.heartbeat.MemoryRegionKeeper;
+import io.metasrv.heartbeat.instruction.CacheIdent;
+import io.metasrv.kv.Bytes;
+import io.metasrv.kv.KeyValue;
+import io.metasrv.kv.KvBackend;
+import io.metasrv.kv.RangeRequest;
+import io.metasrv.metadata.Peer;
+import io.metasrv.metadata.sequence.Sequence;
+import io.metasrv.procedure.ProcedureManager;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * One leader's DDL over a store: a procedure manager that does not wait between retries, a
+ * recording region server, datanodes 1..n as region leaders in turn, recorded invalidations.
+ */
+final class DdlHarness implements AutoCloseable {
+  final KvBackend kv;
+  final RecordingRegionServer regions;
+  final MemoryRegionKeeper keeper = new MemoryRegionKeeper();
+  final List<List<CacheIdent>> invalidations = new CopyOnWriteArrayList<>();
+  final List<Duration> retryDelays = new CopyOnWriteArrayList<>();
+  final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  final ProcedureManager procedures;
+  final DdlManager ddl;
+
+  DdlHarness(KvBackend kv, RecordingRegionServer regions, int datanodes) {
+    this.kv = kv;
+    this.regions = regions;
+    this.procedures = ProcedureManager.builder(kv, ProcedureOptions.defaults())
+        .sleeper((delay, wakeUp) -> retryDelays.add(delay)).build();
+    Sequence tableIds = Sequence.tableIds(kv);
+    List<Peer> peers = new ArrayList<>();
+    for (long id = 1; id <= datanodes; id++) {
+      peers.add(new Peer(id, "10.0.0." + (4 + id) + ":3001"));
+    }
+    DdlContext context = new DdlContext(kv, tableIds::next, count -> peers, keeper, regions,
+        WalOptionsAllocator.raftEngine(), invalidations::add);
+    this.ddl = new DdlManager(procedures, context, registry);
+    procedures.start();
+  }
+
+  /** Every key and value in the store but the procedures' and the sequences', as text. */
+  Map<String, String> metadata() {
+    Map<String, String> values = new LinkedHashMap<>();
+    for (KeyValue entry : kv.range(RangeRequest.all()).kvs()) {
+      String key = Bytes.utf8(entry.key());
+      if (!key.startsWith("/__procedure__/") && !key.startsWith("__meta_seq")
+          && !key.startsWith("__leader_epoch")) {
+        values.put(key, Bytes.utf8(entry.value()));
+      }
+    }
+    return values;
+  }
+
+  @Override
+  public void close() {
+    procedures.close();
+  }
+}
