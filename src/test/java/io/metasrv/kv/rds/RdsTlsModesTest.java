@@ -34,11 +34,8 @@ class RdsTlsModesTest {
     SqlServers.postgres();
     RdsKvConfig config = config(StoreAddresses.postgres(SqlServers.POSTGRES_ADDRESS
         + "?sslmode=" + mode), "tls_modes_postgres");
-    assertThatThrownBy(() -> PostgresKv.connect(config, KvLimits.DEFAULT))
-        .isInstanceOf(KvException.class)
-        .isNotInstanceOf(KvUnavailableException.class)
-        .hasMessageContaining("PostgreSQL at 127.0.0.1:5432/test does not accept TLS")
-        .hasMessageContaining("requires TLS");
+    assertRefusedForTls(() -> PostgresKv.connect(config, KvLimits.DEFAULT),
+        "PostgreSQL at 127.0.0.1:5432/test");
   }
 
   @ParameterizedTest
@@ -56,10 +53,15 @@ class RdsTlsModesTest {
     SqlServers.mysql();
     RdsKvConfig config = config(StoreAddresses.mysql(SqlServers.MYSQL_ADDRESS
         + "?ssl-mode=" + mode), "tls_modes_mysql");
-    assertThatThrownBy(() -> MysqlKv.connect(config, KvLimits.DEFAULT))
+    assertRefusedForTls(() -> MysqlKv.connect(config, KvLimits.DEFAULT),
+        "MySQL at 127.0.0.1:3306/test");
+  }
+
+  private static void assertRefusedForTls(Runnable connect, String server) {
+    assertThatThrownBy(connect::run)
         .isInstanceOf(KvException.class)
         .isNotInstanceOf(KvUnavailableException.class)
-        .hasMessageContaining("MySQL at 127.0.0.1:3306/test does not accept TLS")
+        .hasMessageContaining(server + " does not accept TLS")
         .hasMessageContaining("requires TLS");
   }
 
