@@ -1,10 +1,14 @@
 package io.metasrv.failover;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.metasrv.kv.rds.RdsEndpoint;
 import io.metasrv.testing.SqlServers;
 
 class PostgresFailoverIT extends SqlFailoverIT {
   private static final long LOCK_ID = 7_316_002L;
+  /** The nodes' sessions carry it, so that the test can end exactly theirs. */
+  private static final String APPLICATION_NAME = "metasrv_failover_it";
 
   @Override
   protected RdsEndpoint database() {
@@ -14,7 +18,8 @@ class PostgresFailoverIT extends SqlFailoverIT {
   @Override
   protected String storeConfig() {
     return "backend = \"postgres_store\"\n"
-        + "store_addrs = [\"" + SqlServers.POSTGRES_ADDRESS + "\"]\n"
+        + "store_addrs = [\"" + SqlServers.POSTGRES_ADDRESS + "?application_name="
+        + APPLICATION_NAME + "\"]\n"
         + "meta_election_lock_id = " + LOCK_ID + "\n";
   }
 
@@ -27,6 +32,13 @@ class PostgresFailoverIT extends SqlFailoverIT {
   protected void killLockHolderSession() {
     SqlServers.execute(database, "SELECT pg_terminate_backend(pid) FROM pg_locks"
         + " WHERE locktype = 'advisory' AND objid = " + LOCK_ID + " AND granted");
+  }
+
+  @Override
+  protected void endEverySessionOfTheNodes() {
+    long ended = SqlServers.queryLong(database, "SELECT count(pg_terminate_backend(pid))"
+        + " FROM pg_stat_activity WHERE application_name = '" + APPLICATION_NAME + "'");
+    assertThat(ended).as("sessions of the nodes ended").isGreaterThanOrEqualTo(3);
   }
 
   @Override

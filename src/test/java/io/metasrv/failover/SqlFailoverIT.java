@@ -31,8 +31,9 @@ import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * Three {@code metasrv start} processes on a SQL store, electing through its session lock:
- * one leader, kill -9, SIGTERM, and the leader's election session ended by the database. Each
- * test class has a table (and election lock) of its own; times are printed, not asserted.
+ * one leader, kill -9, SIGTERM, the leader's election session ended by the database, and every
+ * session of the nodes ended at once as by a database restart. Each test class has a table (and
+ * election lock) of its own; times are printed, not asserted.
  */
 abstract class SqlFailoverIT {
   private static final String EPOCH_KEY = "__metasrv_leader_epoch";
@@ -52,6 +53,13 @@ abstract class SqlFailoverIT {
 
   /** Ends, from the database's side, the session that holds the election lock. */
   protected abstract void killLockHolderSession();
+
+  /**
+   * Ends, from the database's side, every session of this test's nodes (they log in with an
+   * application name or user of their own), which is what a restart of the database looks like
+   * to them.
+   */
+  protected abstract void endEverySessionOfTheNodes();
 
   /** Whether the meta table holds {@code key}. */
   protected abstract boolean tableHolds(String key);
@@ -139,6 +147,40 @@ abstract class SqlFailoverIT {
     assertThat(takeover.leader().epoch()).isGreaterThan(oldEpoch);
     assertThat(old.awaitExit(Duration.ofSeconds(20))).as("exit code after SIGTERM").isZero();
     assertThat(old.logTail(200)).contains("received SIGTERM").contains("leader stepped down");
+  }
+
+  /**
+   * A database restart, as the nodes see it: every session they hold (each node's election
+   * session and store pool) ends at once. The machine's PostgreSQL and MariaDB themselves are not
+   * restarted: other tests, from other worktrees and CI runs on this machine, use the same
+   * servers at the same time and would fail with them; ending exactly these nodes' sessions from
+   * the server side is the same event for the nodes. Afterwards one node leads under a new epoch,
+   * its writes land, and no other node claims to lead.
+   */
+  @Test
+  void everySessionEndedAsByADatabaseRestartLeavesOneLeaderUnderANewEpoch() throws Exception {
+    MetasrvNode old = cluster.awaitSingleLeader(Duration.ofSeconds(20));
+    long oldEpoch = old.epoch();
+
+    long endedAt = System.nanoTime();
+    endEverySessionOfTheNodes();
+    await("a leader under an epoch above " + oldEpoch).atMost(Duration.ofSeconds(30))
+        .pollInterval(MetasrvCluster.POLL)
+        .until(() -> cluster.currentLeader().filter(n -> n.epoch() > oldEpoch).isPresent());
+    MetasrvNode leader = cluster.awaitSingleLeader(Duration.ofSeconds(30));
+    System.out.printf("[%s] every session ended -> %s leads after %d ms (epoch %d -> %d)%n",
+        getClass().getSimpleName(), leader.name(),
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - endedAt), oldEpoch, leader.epoch());
+    assertThat(leader.epoch()).isGreaterThan(oldEpoch);
+
+    assertThat(leader.setMaintenance(true, Duration.ofSeconds(10)).orElseThrow().statusCode())
+        .isEqualTo(200);
+    assertThat(tableHolds(MAINTENANCE_KEY)).as("maintenance key written after the sessions ended")
+        .isTrue();
+    Thread.sleep(2000); // a node that missed the loss of its session would show up as leader
+    assertThat(cluster.responsive().stream().filter(n -> "leader".equals(n.health())).count())
+        .as("leaders 2 s later").isEqualTo(1);
+    assertThat(cluster.currentLeader()).contains(leader);
   }
 
   /**

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.metasrv.kv.Compare.Op;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -18,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.IntStream;
@@ -500,6 +502,37 @@ public abstract class KvBackendContractTest {
 
     assertThat(utf8(kv.get(counter).orElseThrow().value()))
         .isEqualTo(Integer.toString(threads * incrementsPerThread));
+  }
+
+  @Test
+  void concurrentPutsOfOneKeyEachReturnTheValueTheyReplaced() throws Exception {
+    int threads = 4;
+    int putsPerThread = 25;
+    byte[] key = utf8("contended");
+    kv.put(key, utf8("initial"));
+    List<String> replaced = Collections.synchronizedList(new ArrayList<>());
+    AtomicInteger writer = new AtomicInteger();
+
+    runConcurrently(threads, () -> {
+      int self = writer.getAndIncrement();
+      for (int i = 0; i < putsPerThread; i++) {
+        replaced.add(utf8(kv.put(key, utf8(self + "/" + i)).orElseThrow().value()));
+      }
+      return null;
+    });
+
+    // the puts ran in some order: each replaced the one before it, so every value written
+    // but the last was replaced exactly once, and so was the initial value
+    KeyValue last = kv.get(key).orElseThrow();
+    List<String> written = new ArrayList<>(List.of("initial"));
+    for (int t = 0; t < threads; t++) {
+      for (int i = 0; i < putsPerThread; i++) {
+        written.add(t + "/" + i);
+      }
+    }
+    written.remove(utf8(last.value()));
+    assertThat(replaced).containsExactlyInAnyOrderElementsOf(written);
+    assertThat(last.version()).isEqualTo(1 + threads * putsPerThread);
   }
 
   @Test

@@ -7,6 +7,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -56,11 +58,19 @@ public final class SqlServers {
 
   /** The first column of the first row of {@code query}. */
   public static long queryLong(RdsEndpoint endpoint, String query) {
+    return queryLongs(endpoint, query).get(0);
+  }
+
+  /** The first column of every row of {@code query}. */
+  public static List<Long> queryLongs(RdsEndpoint endpoint, String query) {
     try (Connection connection = RdsConnections.open(endpoint, Duration.ofSeconds(5),
         Duration.ofSeconds(30)); Statement statement = connection.createStatement();
         java.sql.ResultSet rows = statement.executeQuery(query)) {
-      rows.next();
-      return rows.getLong(1);
+      List<Long> values = new ArrayList<>();
+      while (rows.next()) {
+        values.add(rows.getLong(1));
+      }
+      return values;
     } catch (SQLException e) {
       throw new IllegalStateException("cannot run " + query + " on " + endpoint + ": "
           + e.getMessage(), e);

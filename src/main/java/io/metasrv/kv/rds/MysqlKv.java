@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -21,10 +22,12 @@ import java.util.Set;
  * until commit (old rows are deleted as it goes).
  *
  * <p><b>Isolation: REPEATABLE READ with locking reads.</b> A transaction that may write reads its
- * keys with {@code SELECT ... FOR UPDATE}: InnoDB then reads the latest committed rows, not a
- * snapshot, and holds exclusive next-key locks on them, and on the gaps where missing keys would
- * go, until commit, so nothing it decided on can change before it writes (no lost update, no
- * phantom "absent" key). Keys are locked in key order, which keeps two transactions from
+ * keys with locking reads, {@code SELECT ... FOR UPDATE} for the keys it may write and {@code
+ * LOCK IN SHARE MODE} for those it only compares or gets: InnoDB then reads the latest committed
+ * rows, not a snapshot, and holds next-key locks on them, and on the gaps where missing keys
+ * would go, until commit, so nothing it decided on can change before it writes (no lost update,
+ * no phantom "absent" key). Shared locks let the leader's writes, which all compare the same
+ * epoch key, run side by side. Keys are locked in key order, which keeps two transactions from
  * deadlocking on each other's keys; the deadlocks gap locks can still cause (SQLState 40001),
  * and lock wait timeouts, are run again (see {@link RdsKv}). SERIALIZABLE would add nothing but
  * shared locks on plain reads; READ COMMITTED would drop the gap locks. Reads are single
@@ -112,12 +115,20 @@ public final class MysqlKv extends RdsKv {
   }
 
   @Override
-  protected PreparedStatement selectKeysForWrite(Connection connection, List<byte[]> keys)
-      throws SQLException {
-    PreparedStatement statement = connection.prepareStatement(
-        "SELECT k, v, version, mod_revision FROM " + quotedTable + " WHERE k IN ("
-            + placeholders(keys.size()) + ") ORDER BY k FOR UPDATE");
-    bindAll(statement, 1, keys);
+  protected PreparedStatement selectKeysForWrite(Connection connection, List<byte[]> written,
+      List<byte[]> readOnly) throws SQLException {
+    String columns = "SELECT k, v, version, mod_revision FROM " + quotedTable + " WHERE k IN (";
+    List<String> parts = new ArrayList<>();
+    if (!written.isEmpty()) {
+      parts.add("(" + columns + placeholders(written.size()) + ") ORDER BY k FOR UPDATE)");
+    }
+    if (!readOnly.isEmpty()) {
+      parts.add("(" + columns + placeholders(readOnly.size()) + ") ORDER BY k"
+          + " LOCK IN SHARE MODE)");
+    }
+    PreparedStatement statement = connection.prepareStatement(String.join(" UNION ALL ", parts));
+    bindAll(statement, 1, written);
+    bindAll(statement, 1 + written.size(), readOnly);
     return statement;
   }
 

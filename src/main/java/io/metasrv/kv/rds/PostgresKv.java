@@ -1,5 +1,6 @@
 package io.metasrv.kv.rds;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.metasrv.kv.KeyValue;
 import io.metasrv.kv.KvLimits;
 import java.sql.Connection;
@@ -10,6 +11,7 @@ import java.sql.Statement;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -19,24 +21,39 @@ import java.util.Set;
  * working on the table), and the revision counter in the sequence {@code
  * "<meta_table_name>_revision"}.
  *
- * <p><b>Isolation: SERIALIZABLE</b> (as GreptimeDB's own PostgreSQL store). A transaction reads
- * its keys, decides here and then writes; under SERIALIZABLE, PostgreSQL aborts it (SQLState
- * 40001) when a concurrent transaction changed what it read, including a key it found missing
- * that another inserted meanwhile, so compare-then-write is atomic with no locks of ours and
- * lost updates are impossible. READ COMMITTED with {@code SELECT ... FOR UPDATE} would not do:
- * it cannot lock a key that does not exist yet, so two "create if absent" transactions could
- * both decide the key is free. Aborted transactions are run again (see {@link RdsKv}). Reads
- * are single statements, one snapshot each.
+ * <p><b>Isolation: SERIALIZABLE for transactions, READ COMMITTED for the put of an existing
+ * key.</b> A transaction reads its keys, decides here and then writes; under SERIALIZABLE (as
+ * GreptimeDB's own PostgreSQL store), PostgreSQL aborts it (SQLState 40001) when a concurrent
+ * transaction changed what it read, including a key it found missing that another inserted
+ * meanwhile, so compare-then-write is atomic and lost updates are impossible. It also locks the
+ * rows it read ({@code FOR UPDATE} the keys it may write, {@code FOR SHARE} the ones it only
+ * compares), so that a write that commits after it, such as a new leader's epoch, cannot have
+ * been missed by its compares. READ COMMITTED with {@code SELECT ... FOR UPDATE} alone would
+ * not do for transactions: it cannot lock a key that does not exist yet, so two "create if
+ * absent" transactions could both decide the key is free. A plain put of a key that exists is
+ * one locking statement at READ COMMITTED instead (see {@link #putOne}), which waits where
+ * SERIALIZABLE would abort and retry. Aborted transactions are run again (see {@link RdsKv}).
+ * Reads are single statements, one snapshot each.
  */
 public final class PostgresKv extends RdsKv {
   private final String quotedTable;
   private final String sequence;
+  /** Connections at READ COMMITTED for {@link #putOne}: updates of one existing row. */
+  private final HikariDataSource updatePool;
+  private final String updateExistingSql;
 
   private PostgresKv(RdsKvConfig config, KvLimits limits) {
     super("postgres", config, limits, RdsConnections.pool(config,
         Connection.TRANSACTION_SERIALIZABLE, "metasrv-postgres-kv"));
     this.quotedTable = quote(config.tableName());
     this.sequence = quote(config.tableName() + "_revision");
+    this.updatePool = RdsConnections.pool(config, Connection.TRANSACTION_READ_COMMITTED,
+        "metasrv-postgres-kv-update");
+    this.updateExistingSql = "WITH prev AS MATERIALIZED (SELECT k, v, version, mod_revision"
+        + " FROM " + quotedTable + " WHERE k = ? FOR UPDATE) UPDATE " + quotedTable
+        + " AS cur SET v = ?, version = prev.version + 1, mod_revision = nextval('" + sequence
+        + "') FROM prev WHERE cur.k = prev.k"
+        + " RETURNING prev.k, prev.v, prev.version, prev.mod_revision";
   }
 
   /**
@@ -84,11 +101,15 @@ public final class PostgresKv extends RdsKv {
   }
 
   @Override
-  protected PreparedStatement selectKeysForWrite(Connection connection, List<byte[]> keys)
-      throws SQLException {
+  protected PreparedStatement selectKeysForWrite(Connection connection, List<byte[]> written,
+      List<byte[]> readOnly) throws SQLException {
     PreparedStatement statement = connection.prepareStatement(
-        "SELECT k, v, version, mod_revision FROM " + quotedTable + " WHERE k = ANY(?)");
-    statement.setArray(1, connection.createArrayOf("bytea", keys.toArray(new byte[0][])));
+        "WITH written AS (SELECT k, v, version, mod_revision FROM " + quotedTable
+            + " WHERE k = ANY(?) FOR UPDATE), read_only AS (SELECT k, v, version, mod_revision"
+            + " FROM " + quotedTable + " WHERE k = ANY(?) FOR SHARE)"
+            + " SELECT * FROM written UNION ALL SELECT * FROM read_only");
+    statement.setArray(1, connection.createArrayOf("bytea", written.toArray(new byte[0][])));
+    statement.setArray(2, connection.createArrayOf("bytea", readOnly.toArray(new byte[0][])));
     return statement;
   }
 
@@ -163,9 +184,47 @@ public final class PostgresKv extends RdsKv {
     }
   }
 
+  /**
+   * A put of a key that exists: one statement in autocommit mode at READ COMMITTED on a
+   * connection of {@link #updatePool}, one round trip. It locks the row ({@code FOR UPDATE},
+   * which waits for a concurrent writer and then reads its committed row), and updates it with
+   * the next version and a new revision, returning the locked row as the previous value: exact,
+   * since nobody can change the row in between. Concurrent puts of one key wait for each other
+   * instead of aborting each other, as they do under SERIALIZABLE.
+   *
+   * <p>A key that does not exist is not created here but by a transaction of one put, under
+   * SERIALIZABLE: creating a key is what SERIALIZABLE must see to keep transactions that found
+   * it missing correct. Updating an existing row needs no such care, since every writing
+   * transaction locks the rows it read (see {@link #selectKeysForWrite}): it either holds its
+   * lock until it commits, and this put waits, or finds the row updated since its snapshot and is
+   * run again.
+   */
+  @Override
+  protected Optional<KeyValue> putOne(byte[] key, byte[] value) {
+    try (Connection connection = updatePool.getConnection();
+        PreparedStatement statement = connection.prepareStatement(updateExistingSql)) {
+      statement.setBytes(1, key);
+      statement.setBytes(2, value);
+      try (ResultSet rows = statement.executeQuery()) {
+        if (rows.next()) {
+          return Optional.of(row(rows));
+        }
+      }
+    } catch (SQLException e) {
+      throw SqlFailures.toKvException(endpoint, "put", e);
+    }
+    return super.putOne(key, value);
+  }
+
+  @Override
+  public void close() {
+    updatePool.close();
+    super.close();
+  }
+
   @Override
   protected String lockingClause() {
-    return ""; // SERIALIZABLE aborts a transaction whose reads changed; no locks needed
+    return " FOR UPDATE"; // as selectKeysForWrite: a put of an existing row waits for this
   }
 
   /** A double-quoted identifier, as GreptimeDB writes the table's name. */

@@ -58,7 +58,8 @@ public final class RdsConnections {
    * setUp} (creating the meta table) on that connection.
    *
    * @throws KvUnavailableException naming the server when it cannot be reached
-   * @throws KvException when it refuses the credentials (not retried) or the set-up fails
+   * @throws KvException when it refuses the credentials or offers no TLS where the address
+   *     requires it (neither retried), or the set-up fails
    */
   public static void connectAndSetUp(RdsKvConfig config, ConnectionWork setUp) {
     RdsEndpoint endpoint = config.endpoint();
@@ -72,6 +73,9 @@ public final class RdsConnections {
         last = e;
         if (SqlFailures.isAuthenticationFailure(e)) {
           throw new KvException(SqlFailures.authenticationMessage(endpoint, e), e);
+        }
+        if (SqlFailures.isTlsRefusal(e)) {
+          throw new KvException(SqlFailures.tlsRefusalMessage(endpoint, e), e);
         }
         log.warn("cannot connect to {} at {} (attempt {} of {}): {}",
             endpoint.flavor().displayName(), endpoint.describe(), attempt,

@@ -44,7 +44,7 @@ import java.util.function.Supplier;
  * mode: one statement reads one consistent snapshot on both databases.
  *
  * <p>A transaction that may write runs as one database transaction: it reads every key it
- * compares or touches ({@link #selectKeysForWrite}, which on MySQL also locks them), evaluates
+ * compares or touches and locks the rows it finds ({@link #selectKeysForWrite}), evaluates
  * the compares and runs the chosen branch here against what it read, then writes the net result
  * in one or two statements and commits. Whether this is atomic against concurrent writers is the
  * isolation level's business, which each subclass states and justifies; a transaction that the
@@ -96,11 +96,14 @@ public abstract sealed class RdsKv implements KvBackend permits PostgresKv, Mysq
   protected abstract String quotedTable();
 
   /**
-   * Reads the rows of {@code keys} in a transaction that will write, so that what it decides
-   * holds until it commits (columns {@code k, v, version, mod_revision}).
+   * Reads the rows of the keys a transaction that will write names, locking them so that what
+   * it decides holds until it commits: {@code written} (keys its operations may write)
+   * exclusively, {@code readOnly} (keys it only compares or gets) shared, so that writes
+   * guarded by the same key (the leader epoch) do not queue behind each other. Columns {@code
+   * k, v, version, mod_revision}; both lists sorted, disjoint.
    */
   protected abstract PreparedStatement selectKeysForWrite(Connection connection,
-      List<byte[]> keys) throws SQLException;
+      List<byte[]> written, List<byte[]> readOnly) throws SQLException;
 
   /**
    * Reads the rows of {@code keys} and, in one more row whose {@code k} is null, the store's
@@ -179,6 +182,14 @@ public abstract sealed class RdsKv implements KvBackend permits PostgresKv, Mysq
   @Override
   public Optional<KeyValue> put(byte[] key, byte[] value) {
     limits.checkPut(key, value);
+    return putOne(key, value);
+  }
+
+  /**
+   * Puts one key (already checked against the limits) and returns the value it replaced: the
+   * most frequent write, which a store may do in fewer round trips than a transaction of one put.
+   */
+  protected Optional<KeyValue> putOne(byte[] key, byte[] value) {
     TxnResponse response = transaction("put", Txn.of(List.of(TxnOp.put(key, value))), false);
     return ((TxnOpResponse.Put) response.responses().get(0)).prev();
   }
@@ -359,9 +370,11 @@ public abstract sealed class RdsKv implements KvBackend permits PostgresKv, Mysq
         return decide(txn, state).withRevision(revision).response();
       });
     }
+    List<byte[]> written = distinctSorted(writtenKeysOf(txn));
+    List<byte[]> readOnly = keys.stream().filter(key -> !contains(written, key)).toList();
     return inTransaction(operation, connection -> {
       TreeMap<byte[], KeyValue> state = new TreeMap<>(Bytes.ORDER);
-      try (PreparedStatement statement = selectKeysForWrite(connection, keys);
+      try (PreparedStatement statement = selectKeysForWrite(connection, written, readOnly);
           ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
           KeyValue kv = row(rows);
@@ -474,18 +487,29 @@ public abstract sealed class RdsKv implements KvBackend permits PostgresKv, Mysq
    * database aborts it for a conflict, at most {@value #MAX_ATTEMPTS} times in all.
    */
   private <T> T inTransaction(String operation, SqlWork<T> work) {
+    return retryingConflicts(operation, connection -> {
+      connection.setAutoCommit(false);
+      try {
+        T result = work.run(connection);
+        connection.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        rollbackQuietly(connection);
+        throw e;
+      }
+    });
+  }
+
+  /**
+   * Runs {@code work} on a pooled connection, again when the database aborts it for a conflict,
+   * at most {@value #MAX_ATTEMPTS} times in all; work that is one statement in autocommit mode is
+   * atomic by itself (the statement is its own transaction).
+   */
+  protected final <T> T retryingConflicts(String operation, SqlWork<T> work) {
     SQLException conflict = null;
     for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       try (Connection connection = pool.getConnection()) {
-        connection.setAutoCommit(false);
-        try {
-          T result = work.run(connection);
-          connection.commit();
-          return result;
-        } catch (SQLException | RuntimeException e) {
-          rollbackQuietly(connection);
-          throw e;
-        }
+        return work.run(connection);
       } catch (SQLException e) {
         if (!SqlFailures.isConflict(e)) {
           throw SqlFailures.toKvException(endpoint, operation, e);
@@ -559,6 +583,19 @@ public abstract sealed class RdsKv implements KvBackend permits PostgresKv, Mysq
   private static boolean writes(Txn txn) {
     return txn.success().stream().anyMatch(op -> !(op instanceof TxnOp.Get))
         || txn.failure().stream().anyMatch(op -> !(op instanceof TxnOp.Get));
+  }
+
+  /** The keys of the operations that write, in either branch. */
+  private static List<byte[]> writtenKeysOf(Txn txn) {
+    List<byte[]> keys = new ArrayList<>();
+    for (List<TxnOp> branch : List.of(txn.success(), txn.failure())) {
+      branch.stream().filter(op -> !(op instanceof TxnOp.Get)).forEach(op -> keys.add(op.key()));
+    }
+    return keys;
+  }
+
+  private static boolean contains(List<byte[]> sortedKeys, byte[] key) {
+    return java.util.Collections.binarySearch(sortedKeys, key, Bytes.ORDER) >= 0;
   }
 
   private static List<byte[]> keysOf(Txn txn) {

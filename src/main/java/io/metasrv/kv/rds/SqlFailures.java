@@ -43,6 +43,27 @@ public final class SqlFailures {
     return "28P01".equals(state) || "28000".equals(state) || e.getErrorCode() == 1045;
   }
 
+  /**
+   * The server does not speak TLS and the address's TLS mode demands it (pgjdbc: "The server
+   * does not support SSL"; MariaDB Connector/J: "ssl not enabled in the server"). Told by the
+   * drivers' messages: both report it with a generic connection SQLState.
+   */
+  public static boolean isTlsRefusal(SQLException e) {
+    String text = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+    return text.contains("server does not support ssl")
+        || text.contains("ssl not enabled in the server");
+  }
+
+  /** Says that the server offers no TLS while the address's TLS mode requires it. */
+  public static String tlsRefusalMessage(RdsEndpoint endpoint, SQLException e) {
+    return endpoint.flavor().displayName() + " at " + endpoint.describe() + " does not accept"
+        + " TLS connections, and the TLS mode of store_addrs (or [backend_tls]) requires TLS; "
+        + (endpoint.flavor() == RdsEndpoint.Flavor.MYSQL
+            ? "on MySQL PREFERRED requires it too (the driver cannot fall back to plaintext); "
+            : "")
+        + "enable TLS on the server or connect without it: " + message(e);
+  }
+
   /** The exception the store throws for {@code e}, naming the operation and the server. */
   public static KvException toKvException(RdsEndpoint endpoint, String operation,
       SQLException e) {
