@@ -20,6 +20,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -108,23 +110,23 @@ class RegionFailoverIT {
         REGIONS_PER_NODE, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - maintenanceOff));
 
     // Procedure manager paused: datanode 2 dies, its regions wait until it resumes.
+    // (Datanode 2 may have received some of datanode 1's regions: they move too.)
     assertThat(post("/admin/procedure-manager/pause")).contains("paused");
+    List<Long> onTwo = ledBy(2);
     long silencedAt = System.nanoTime();
     datanode(2).stop();
     awaitFailedListed(2);
     Thread.sleep(3_000);
-    assertThat(leaders(REGIONS_PER_NODE + 1, 2 * REGIONS_PER_NODE)).containsOnly(2L);
+    assertThat(ledBy(2)).isEqualTo(onTwo);
     assertThat(post("/admin/procedure-manager/resume")).contains("running");
-    awaitMovedAndWritable(numbers(REGIONS_PER_NODE + 1, 2 * REGIONS_PER_NODE), 2);
+    awaitMovedAndWritable(onTwo, 2);
     System.out.printf("datanode 2 silent to its regions writable elsewhere (paused meanwhile):"
         + " %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - silencedAt));
 
     // The leader is killed as a datanode dies: its successor never hears from that datanode,
     // yet finds its regions failed from the routes and moves them to the last one alive.
-    List<Long> allLeaders = leaders(1, 2 * REGIONS_PER_NODE);
-    long dying = allLeaders.contains(3L) ? 3 : 4;
-    List<Long> onDying = LongStream.rangeClosed(1, 2 * REGIONS_PER_NODE)
-        .filter(n -> allLeaders.get((int) n - 1) == dying).boxed().toList();
+    long dying = ledBy(3).isEmpty() ? 4 : 3;
+    List<Long> onDying = ledBy(dying);
     MetasrvNode killed = leader();
     datanode(dying).stop();
     long killedAt = System.nanoTime();
@@ -147,10 +149,21 @@ class RegionFailoverIT {
     return cluster.awaitSingleLeader(Duration.ofSeconds(60));
   }
 
-  private void awaitFailedListed(long datanodeId) {
-    await("datanode " + datanodeId + "'s regions to be listed failed")
-        .atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() ->
-            get(leader(), "/admin/failed-regions").contains("\"datanode_id\":" + datanodeId));
+  private void awaitFailedListed(long datanodeId) throws Exception {
+    try {
+      await("datanode " + datanodeId + "'s regions to be listed failed")
+          .atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() ->
+              get(leader(), "/admin/failed-regions").contains("\"datanode_id\":" + datanodeId));
+    } catch (ConditionTimeoutException e) {
+      // Once seen (1 run in 4): the leader logged nothing more after the datanode stopped.
+      for (MetasrvNode node : cluster.responsive()) {
+        System.out.println("=== threads of " + node + "\n" + new String(new ProcessBuilder(
+            "jcmd", String.valueOf(node.pid()), "Thread.print").redirectErrorStream(true)
+            .start().getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+      }
+      System.out.println(cluster.describe());
+      throw e;
+    }
   }
 
   private void awaitMovedAndWritable(List<Long> numbers, long dead) {
@@ -170,6 +183,13 @@ class RegionFailoverIT {
 
   private static List<Long> numbers(long first, long last) {
     return LongStream.rangeClosed(first, last).boxed().toList();
+  }
+
+  /** The numbers of the regions the route has {@code datanodeId} lead. */
+  private List<Long> ledBy(long datanodeId) {
+    List<Long> all = leaders(1, 2 * REGIONS_PER_NODE);
+    return LongStream.rangeClosed(1, 2 * REGIONS_PER_NODE)
+        .filter(n -> all.get((int) n - 1) == datanodeId).boxed().toList();
   }
 
   private List<Long> leaders(long first, long last) {
