@@ -39,7 +39,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Runs while this node leads, also on a single node (GreptimeDB starts it only under an
  * election). {@link #start} forgets every detector first, as GreptimeDB does: the new leader
- * learns the regions from heartbeats again. A tick that falls behind is skipped, not queued.
+ * learns the regions from heartbeats again. Unlike GreptimeDB, the first tick of a term also
+ * watches every region leader the table routes name, as if it had just heartbeated: a datanode
+ * that died before this node led never heartbeats to it, and its regions would otherwise never be
+ * found failed. A tick that falls behind is skipped, not queued.
  *
  * <p>Failed replicas are recorded whether failover is enabled or not, and listed by {@link
  * #failedRegions()} (the admin route) and the gauge {@code metasrv.region.failed}; {@code
@@ -63,6 +66,9 @@ public final class RegionSupervisor {
   private final RegionFailover failover;
   private final Selector selector;
   private final Supplier<List<SelectorCandidate>> aliveDatanodes;
+  private final Supplier<List<DatanodeRegion>> routedLeaders;
+  /** Whether this term's ticks watch the routes' region leaders yet. */
+  private volatile boolean routedLeadersWatched;
   private final LongSupplier clockMillis;
   private final Counter failovers;
   /** The replicas failed at the last tick and since when, by replica; guarded by this. */
@@ -77,17 +83,21 @@ public final class RegionSupervisor {
    * @param maintenanceEnabled whether maintenance mode is on; may throw when the store cannot
    *     be read, and the tick is then skipped
    * @param aliveDatanodes the datanodes alive now, to choose failover targets among
+   * @param routedLeaders every region with the datanode its table route names as leader; may
+   *     throw when the store cannot be read, and the next tick then reads it again
    * @param clockMillis the leader's clock, the one heartbeats are stamped with
    */
   public RegionSupervisor(RegionFailureDetectors detectors, BooleanSupplier maintenanceEnabled,
       RegionFailover failover, Selector selector,
-      Supplier<List<SelectorCandidate>> aliveDatanodes, LongSupplier clockMillis,
+      Supplier<List<SelectorCandidate>> aliveDatanodes,
+      Supplier<List<DatanodeRegion>> routedLeaders, LongSupplier clockMillis,
       MeterRegistry registry) {
     this.detectors = detectors;
     this.maintenanceEnabled = maintenanceEnabled;
     this.failover = failover;
     this.selector = selector;
     this.aliveDatanodes = aliveDatanodes;
+    this.routedLeaders = routedLeaders;
     this.clockMillis = clockMillis;
     Gauge.builder("metasrv.region.failed", this, s -> s.failedRegions().size())
         .description("Region replicas judged failed (phi at or above the threshold) at the last"
@@ -105,6 +115,7 @@ public final class RegionSupervisor {
   public synchronized void start(ScheduledExecutorService timers) {
     stop();
     detectors.clear();
+    routedLeadersWatched = false;
     long period = TICK_INTERVAL.toMillis();
     ticks = timers.scheduleWithFixedDelay(this::tickSafely, period, period,
         TimeUnit.MILLISECONDS);
@@ -135,6 +146,7 @@ public final class RegionSupervisor {
    * while a slow one runs, other ticks, {@link #failedRegions()} and {@link #stop()} go on.
    */
   public void tick() {
+    watchRoutedLeaders();
     List<FailedRegion> judged = record();
     if (judged.isEmpty() || !failover.enabled()) {
       waitFor(null, 0);
@@ -164,6 +176,27 @@ public final class RegionSupervisor {
         handedOver(region.region(), started);
       }
     }
+  }
+
+  /**
+   * Once a term, watches every region leader the routes name; regions that heartbeat already
+   * keep their history.
+   */
+  private void watchRoutedLeaders() {
+    if (routedLeadersWatched) {
+      return;
+    }
+    List<DatanodeRegion> leaders;
+    try {
+      leaders = routedLeaders.get();
+    } catch (RuntimeException e) {
+      log.warn("cannot read the table routes to watch their region leaders; trying again next"
+          + " tick: {}", e.toString());
+      return;
+    }
+    detectors.register(leaders);
+    routedLeadersWatched = true;
+    log.info("watching the {} region leader(s) the table routes name", leaders.size());
   }
 
   /** Judges every replica and records the failed ones; returns them. */

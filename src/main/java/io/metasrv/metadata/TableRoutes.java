@@ -1,8 +1,10 @@
 package io.metasrv.metadata;
 
+import io.metasrv.kv.Bytes;
 import io.metasrv.kv.Compare;
 import io.metasrv.kv.KeyValue;
 import io.metasrv.kv.KvBackend;
+import io.metasrv.kv.KvPages;
 import io.metasrv.kv.Txn;
 import io.metasrv.kv.TxnOp;
 import java.util.ArrayList;
@@ -12,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
 
 /**
  * Reads and updates physical table routes as GreptimeDB's {@code TableMetadataManager} does: every
@@ -20,6 +23,8 @@ import java.util.TreeSet;
  * exactly what it meant to write (a retry of an update that landed).
  */
 public final class TableRoutes {
+  private static final int ROUTES_PAGE = 128;
+
   private final KvBackend kv;
 
   /** @param kv the store; the leader passes its fenced store */
@@ -44,6 +49,26 @@ public final class TableRoutes {
               + "its regions belong to physical table "
               + ((LogicalTableRouteValue) route).physicalTableId());
         }));
+  }
+
+  /**
+   * Every physical route in the store, read a page at a time. Logical routes (their regions
+   * belong to a physical table) are left out; so is a route that cannot be decoded, whose key
+   * and reason go to {@code undecodable}.
+   */
+  public List<PhysicalTableRouteValue> allPhysical(
+      BiConsumer<String, InvalidMetadataException> undecodable) {
+    List<PhysicalTableRouteValue> routes = new ArrayList<>();
+    for (KeyValue stored : KvPages.all(kv, TableRouteKey.rangePrefix(), ROUTES_PAGE, false)) {
+      try {
+        if (TableRouteValue.decode(stored.value()) instanceof PhysicalTableRouteValue physical) {
+          routes.add(physical);
+        }
+      } catch (InvalidMetadataException e) {
+        undecodable.accept(Bytes.utf8(stored.key()), e);
+      }
+    }
+    return routes;
   }
 
   /** The {@code __dn_table/{datanode}/{table}} value of a datanode, when it has one. */

@@ -3,8 +3,7 @@ package io.metasrv.procedure;
 import io.metasrv.kv.Bytes;
 import io.metasrv.kv.KeyValue;
 import io.metasrv.kv.KvBackend;
-import io.metasrv.kv.RangeRequest;
-import io.metasrv.kv.RangeResponse;
+import io.metasrv.kv.KvPages;
 import io.metasrv.kv.Txn;
 import io.metasrv.kv.TxnOp;
 import java.util.ArrayList;
@@ -112,11 +111,11 @@ final class ProcedureStore {
     String dir = PREFIX + id + "/";
     List<byte[]> steps = new ArrayList<>();
     List<byte[]> others = new ArrayList<>();
-    for (KeyValue kv : rangeAll(Bytes.utf8(dir), true)) {
-      String name = Bytes.utf8(kv.key()).substring(dir.length());
+    for (KeyValue stored : KvPages.all(kv, Bytes.utf8(dir), PAGE, true)) {
+      String name = Bytes.utf8(stored.key()).substring(dir.length());
       int slash = name.indexOf('/');
       String base = slash < 0 ? name : name.substring(0, slash);
-      (base.endsWith(".step") ? steps : others).add(kv.key());
+      (base.endsWith(".step") ? steps : others).add(stored.key());
     }
     if (!steps.isEmpty()) {
       kv.batchDelete(steps, false);
@@ -131,7 +130,7 @@ final class ProcedureStore {
    * commit or rollback record wins over a step record of the same number).
    */
   Scan scan() {
-    List<KeyValue> kvs = rangeAll(Bytes.utf8(PREFIX), false);
+    List<KeyValue> kvs = KvPages.all(kv, Bytes.utf8(PREFIX), PAGE, false);
     Map<ProcedureId, Candidate> newest = new LinkedHashMap<>();
     List<String> unknown = new ArrayList<>();
     int i = 0;
@@ -273,7 +272,7 @@ final class ProcedureStore {
   private List<byte[]> staleSegments(String key, int chunks) {
     String segmentPrefix = key + "/";
     List<byte[]> stale = new ArrayList<>();
-    for (KeyValue segment : rangeAll(Bytes.utf8(segmentPrefix), true)) {
+    for (KeyValue segment : KvPages.all(kv, Bytes.utf8(segmentPrefix), PAGE, true)) {
       String suffix = Bytes.utf8(segment.key()).substring(segmentPrefix.length());
       boolean overwritten;
       try {
@@ -286,21 +285,5 @@ final class ProcedureStore {
       }
     }
     return stale;
-  }
-
-  /** Every key-value under {@code prefix}, a page at a time (values may be 1.5 MiB each). */
-  private List<KeyValue> rangeAll(byte[] prefix, boolean keysOnly) {
-    List<KeyValue> all = new ArrayList<>();
-    byte[] from = prefix;
-    byte[] end = Bytes.prefixEnd(prefix);
-    while (true) {
-      RangeRequest request = RangeRequest.between(from, end).withLimit(PAGE);
-      RangeResponse page = kv.range(keysOnly ? request.withKeysOnly() : request);
-      all.addAll(page.kvs());
-      if (!page.more() || page.kvs().isEmpty()) {
-        return all;
-      }
-      from = Bytes.concat(page.kvs().get(page.kvs().size() - 1).key(), Bytes.ZERO);
-    }
   }
 }

@@ -12,6 +12,7 @@ import io.metasrv.ddl.DdlManager;
 import io.metasrv.ddl.RegionServer;
 import io.metasrv.ddl.WalOptionsAllocator;
 import io.metasrv.ddl.wal.WalOptionsAllocators;
+import io.metasrv.failure.DatanodeRegion;
 import io.metasrv.failure.FailedRegionsReport;
 import io.metasrv.failure.RegionFailover;
 import io.metasrv.failure.RegionFailureDetectors;
@@ -40,7 +41,9 @@ import io.metasrv.metadata.MaintenanceMode;
 import io.metasrv.metadata.MetadataKey;
 import io.metasrv.metadata.NodeAddressKey;
 import io.metasrv.metadata.Peer;
+import io.metasrv.metadata.PhysicalTableRouteValue;
 import io.metasrv.metadata.ProcedurePause;
+import io.metasrv.metadata.RegionRoute;
 import io.metasrv.metadata.SchemaNameKey;
 import io.metasrv.metadata.TableNameKey;
 import io.metasrv.metadata.TableRouteKey;
@@ -212,8 +215,9 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
         pushers, System::currentTimeMillis, registry);
     this.procedures = ProcedureManager.builder(leaderKv, options.procedure())
         .meterRegistry(registry).build();
+    TableRoutes tableRoutes = new TableRoutes(leaderKv);
     MigrationEnvironment migrationEnvironment = new MigrationEnvironment(
-        new TableRoutes(leaderKv), mailbox, nodeInfo.addr(), regionKeeper, detectors, invalidator,
+        tableRoutes, mailbox, nodeInfo.addr(), regionKeeper, detectors, invalidator,
         clusterView::lastHeartbeatMillis, new MigrationTracker(), MigrationClock.SYSTEM);
     this.migrations = new RegionMigrationManager(procedures, migrationEnvironment, kv,
         datanodeId -> clusterView.datanodePeer(datanodeId, System::currentTimeMillis, true));
@@ -233,7 +237,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     this.supervisor = new RegionSupervisor(detectors, maintenance::isEnabled, failover,
         datanodeSelector,
         () -> DatanodeCandidates.alive(clusterView, System::currentTimeMillis),
-        System::currentTimeMillis, registry);
+        () -> routedLeaders(tableRoutes), System::currentTimeMillis, registry);
     handlers.add(new LeaderStateHandler() {
       @Override
       public String name() {
@@ -309,6 +313,20 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     leaderTimers.scheduleWithFixedDelay(
         () -> removeIdleNodes(System.currentTimeMillis(), maxIdleMillis),
         NODE_EXPIRY_PERIOD.toMillis(), NODE_EXPIRY_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Every region with the datanode its physical table route names as leader. */
+  private static List<DatanodeRegion> routedLeaders(TableRoutes routes) {
+    List<DatanodeRegion> leaders = new ArrayList<>();
+    for (PhysicalTableRouteValue route : routes.allPhysical((key, e) ->
+        log.warn("region supervisor: skipping table route {}: {}", key, e.getMessage()))) {
+      for (RegionRoute region : route.regionRoutes()) {
+        if (region.leaderPeer() != null) {
+          leaders.add(new DatanodeRegion(region.leaderPeer().id(), region.regionId()));
+        }
+      }
+    }
+    return leaders;
   }
 
   /** Forgets the nodes idle longer than {@code maxIdleMillis}, and the removed datanodes'

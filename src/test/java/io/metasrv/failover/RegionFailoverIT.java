@@ -20,6 +20,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,15 +28,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
  * Region failover across three {@code metasrv start} processes on a real etcd with {@code
  * enable_region_failover}: a datanode that stops heartbeating loses its regions to the others,
  * which become writable there; while maintenance mode is on, or the procedure manager is paused,
- * failed regions stay where they are, and move once that ends.
+ * failed regions stay where they are, and move once that ends; a leader that dies with a
+ * datanode is succeeded by one that moves that datanode's regions though it never heard of it.
+ * Timings are printed, not asserted: the deadlines are generous for a loaded machine.
  */
 class RegionFailoverIT {
   private static final long TABLE = 1024;
@@ -63,9 +66,6 @@ class RegionFailoverIT {
   }
 
   @Test
-  @Disabled("not reliable yet: passed its maintenance phase once, then failed twice on a loaded"
-      + " machine (failed regions not listed within 40 s; a route read timing out), see the"
-      + " issue 14 note")
   void failedRegionsMoveExceptDuringMaintenanceOrAPauseAndMoveOnceThatEnds() throws Exception {
     Path dir = Files.createTempDirectory("metasrv-failover-");
     Path config = dir.resolve("failover.toml");
@@ -98,43 +98,79 @@ class RegionFailoverIT {
             .allMatch(n -> datanode(n <= REGIONS_PER_NODE ? 1 : 2).isWritable(region(n))));
 
     // Maintenance mode: datanode 1 dies, its regions are found failed but stay.
-    post(leader, "/admin/maintenance/enable");
+    post("/admin/maintenance/enable");
     datanode(1).stop();
-    awaitFailedListed(leader, 1);
+    awaitFailedListed(1);
     Thread.sleep(3_000);
-    assertThat(leaders(leader, 1, REGIONS_PER_NODE)).containsOnly(1L);
+    assertThat(leaders(1, REGIONS_PER_NODE)).containsOnly(1L);
     long maintenanceOff = System.nanoTime();
-    post(leader, "/admin/maintenance/disable");
-    awaitMovedAndWritable(leader, 1, REGIONS_PER_NODE, 1);
+    post("/admin/maintenance/disable");
+    awaitMovedAndWritable(numbers(1, REGIONS_PER_NODE), 1);
     System.out.printf("after maintenance ended, %d regions writable elsewhere in %d ms%n",
         REGIONS_PER_NODE, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - maintenanceOff));
 
     // Procedure manager paused: datanode 2 dies, its regions wait until it resumes.
-    assertThat(post(leader, "/admin/procedure-manager/pause")).contains("paused");
+    // (Datanode 2 may have received some of datanode 1's regions: they move too.)
+    assertThat(post("/admin/procedure-manager/pause")).contains("paused");
+    List<Long> onTwo = ledBy(2);
     long silencedAt = System.nanoTime();
     datanode(2).stop();
-    awaitFailedListed(leader, 2);
+    awaitFailedListed(2);
     Thread.sleep(3_000);
-    assertThat(leaders(leader, REGIONS_PER_NODE + 1, 2 * REGIONS_PER_NODE)).containsOnly(2L);
-    assertThat(post(leader, "/admin/procedure-manager/resume")).contains("running");
-    awaitMovedAndWritable(leader, REGIONS_PER_NODE + 1, 2 * REGIONS_PER_NODE, 2);
+    assertThat(ledBy(2)).isEqualTo(onTwo);
+    assertThat(post("/admin/procedure-manager/resume")).contains("running");
+    awaitMovedAndWritable(onTwo, 2);
     System.out.printf("datanode 2 silent to its regions writable elsewhere (paused meanwhile):"
         + " %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - silencedAt));
+
+    // The leader is killed as a datanode dies: its successor never hears from that datanode,
+    // yet finds its regions failed from the routes and moves them to the last one alive.
+    long dying = ledBy(3).isEmpty() ? 4 : 3;
+    List<Long> onDying = ledBy(dying);
+    MetasrvNode killed = leader();
+    datanode(dying).stop();
+    long killedAt = System.nanoTime();
+    killed.kill9();
+    MetasrvCluster.awaitLeaderAmong(cluster.others(killed), killedAt, Duration.ofSeconds(60));
+    awaitMovedAndWritable(onDying, dying);
+    assertThat(leaders(1, 2 * REGIONS_PER_NODE)).containsOnly(7 - dying);
+    System.out.printf("leader killed as datanode %d died: its %d regions writable on datanode %d"
+        + " after %d ms%n", dying, onDying.size(), 7 - dying,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
 
     assertThat(WritableOverlaps.find(datanodes)).isEmpty();
   }
 
-  private void awaitFailedListed(MetasrvNode leader, long datanodeId) {
-    await("datanode " + datanodeId + "'s regions to be listed failed")
-        .atMost(Duration.ofSeconds(40)).until(() ->
-            get(leader, "/admin/failed-regions").contains("\"datanode_id\":" + datanodeId));
+  /**
+   * The node leading now: on a loaded machine leadership may move during the test, and the
+   * maintenance flag, the pause and the failed regions' fate must survive that.
+   */
+  private MetasrvNode leader() {
+    return cluster.awaitSingleLeader(Duration.ofSeconds(60));
   }
 
-  private void awaitMovedAndWritable(MetasrvNode leader, long first, long last, long dead) {
-    await("regions " + first + "-" + last + " to move off datanode " + dead)
-        .atMost(Duration.ofSeconds(60)).until(() -> {
-          PhysicalTableRouteValue route = MetaCalls.route(leader.serverAddr(), TABLE);
-          for (long number = first; number <= last; number++) {
+  private void awaitFailedListed(long datanodeId) throws Exception {
+    try {
+      await("datanode " + datanodeId + "'s regions to be listed failed")
+          .atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() ->
+              get(leader(), "/admin/failed-regions").contains("\"datanode_id\":" + datanodeId));
+    } catch (ConditionTimeoutException e) {
+      // Once seen (1 run in 4): the leader logged nothing more after the datanode stopped.
+      for (MetasrvNode node : cluster.responsive()) {
+        System.out.println("=== threads of " + node + "\n" + new String(new ProcessBuilder(
+            "jcmd", String.valueOf(node.pid()), "Thread.print").redirectErrorStream(true)
+            .start().getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+      }
+      System.out.println(cluster.describe());
+      throw e;
+    }
+  }
+
+  private void awaitMovedAndWritable(List<Long> numbers, long dead) {
+    await("regions " + numbers + " to move off datanode " + dead)
+        .atMost(Duration.ofSeconds(180)).ignoreExceptions().until(() -> {
+          PhysicalTableRouteValue route = MetaCalls.route(leader().serverAddr(), TABLE);
+          for (long number : numbers) {
             RegionRoute region = route.regionRoute(region(number)).orElseThrow();
             if (region.ledBy(dead) || region.leaderDowngrading()
                 || !datanode(region.leaderPeer().id()).isWritable(region(number))) {
@@ -145,8 +181,21 @@ class RegionFailoverIT {
         });
   }
 
-  private List<Long> leaders(MetasrvNode leader, long first, long last) {
-    PhysicalTableRouteValue route = MetaCalls.route(leader.serverAddr(), TABLE);
+  private static List<Long> numbers(long first, long last) {
+    return LongStream.rangeClosed(first, last).boxed().toList();
+  }
+
+  /** The numbers of the regions the route has {@code datanodeId} lead. */
+  private List<Long> ledBy(long datanodeId) {
+    List<Long> all = leaders(1, 2 * REGIONS_PER_NODE);
+    return LongStream.rangeClosed(1, 2 * REGIONS_PER_NODE)
+        .filter(n -> all.get((int) n - 1) == datanodeId).boxed().toList();
+  }
+
+  private List<Long> leaders(long first, long last) {
+    PhysicalTableRouteValue route = await("the route").atMost(Duration.ofSeconds(60))
+        .ignoreExceptions().until(() -> MetaCalls.route(leader().serverAddr(), TABLE),
+            read -> true);
     List<Long> leaders = new ArrayList<>();
     for (long number = first; number <= last; number++) {
       leaders.add(route.regionRoute(region(number)).orElseThrow().leaderPeer().id());
@@ -159,14 +208,17 @@ class RegionFailoverIT {
   }
 
   private String get(MetasrvNode node, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(node.baseUrl() + path)).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    return http.send(HttpRequest.newBuilder(URI.create(node.baseUrl() + path))
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
   }
 
-  private String post(MetasrvNode node, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(node.baseUrl() + path))
-        .POST(HttpRequest.BodyPublishers.noBody()).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+  /** POSTs to the leader, again to whichever node leads if the request got no answer. */
+  private String post(String path) {
+    return await("POST " + path).atMost(Duration.ofSeconds(60)).ignoreExceptions()
+        .until(() -> http.send(HttpRequest.newBuilder(URI.create(leader().baseUrl() + path))
+                .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.noBody())
+                .build(), HttpResponse.BodyHandlers.ofString()),
+            response -> response.statusCode() == 200).body();
   }
 
   private static String addr(long datanodeId) {

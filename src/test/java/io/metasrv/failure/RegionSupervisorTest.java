@@ -22,8 +22,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -41,9 +43,11 @@ class RegionSupervisorTest {
   private final List<SelectorCandidate> alive = new ArrayList<>(List.of(
       SelectorCandidate.of(1, "10.0.0.1:4001"), SelectorCandidate.of(2, "10.0.0.2:4001")));
   private BooleanSupplier maintenanceRead = maintenance::get;
+  private List<DatanodeRegion> routedLeaders = List.of();
+  private Supplier<List<DatanodeRegion>> supervisorReading = () -> routedLeaders;
   private final RegionSupervisor supervisor = new RegionSupervisor(detectors,
       () -> maintenanceRead.getAsBoolean(), failover, new RoundRobinSelector(SelectTarget.DATANODE),
-      () -> alive, clock::get, registry);
+      () -> alive, () -> supervisorReading.get(), clock::get, registry);
 
   /** Heartbeats every 3 s, 1001 of them, then silence for {@code silenceMillis}. */
   private void heartbeatsThenSilence(long silenceMillis) {
@@ -164,6 +168,37 @@ class RegionSupervisorTest {
   }
 
   @Test
+  void aRegionWhoseDatanodeNeverHeartbeatsToThisLeaderIsFoundFailedFromItsRoute() {
+    DatanodeRegion heartbeating = new DatanodeRegion(2, REGION + 1);
+    routedLeaders = List.of(ON_1, heartbeating);
+    for (int beat = 0; beat < 1001; beat++) {
+      detectors.heartbeat(heartbeating, clock.addAndGet(3_000));
+    }
+    AtomicInteger reads = new AtomicInteger();
+    supervisorReading = () -> {
+      if (reads.incrementAndGet() == 1) {
+        throw new IllegalStateException("store down");
+      }
+      return routedLeaders;
+    };
+    supervisor.tick();
+    assertThat(detectors.contains(ON_1)).as("the store could not be read").isFalse();
+    supervisor.tick();
+    supervisor.tick();
+    assertThat(reads).as("read again after the failure, then not again this term").hasValue(2);
+    assertThat(detectors.contains(ON_1)).isTrue();
+
+    clock.addAndGet(10_000);
+    detectors.heartbeat(heartbeating, clock.get());
+    supervisor.tick();
+    assertThat(failover.started).as("the pause a registered region is allowed").isEmpty();
+    clock.addAndGet(10_000);
+    detectors.heartbeat(heartbeating, clock.get());
+    supervisor.tick();
+    assertThat(failover.started).containsExactly("datanode 1 region 4398046511105(1024, 1) -> 2");
+  }
+
+  @Test
   void eachNewlyFailedSetOfADatanodesRegionsIsLoggedOnceNotAtEveryTick() {
     failover.enabled = false;
     DatanodeRegion second = new DatanodeRegion(1, REGION + 1);
@@ -235,7 +270,8 @@ class RegionSupervisorTest {
       maintenance.set(true);
       supervisor.tick();
     }, Level.INFO);
-    assertThat(lines).containsExactly("maintenance mode is on: 1 failed region(s) wait",
+    assertThat(lines).filteredOn(line -> line.endsWith("wait")).containsExactly(
+        "maintenance mode is on: 1 failed region(s) wait",
         "region failover is paused: 1 failed region(s) wait",
         "maintenance mode is on: 1 failed region(s) wait");
   }

@@ -3,8 +3,11 @@ package io.metasrv.metadata;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.metasrv.kv.MemoryKv;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /** Route updates compare on the bytes read and move {@code __dn_table} in the same write. */
@@ -68,5 +71,26 @@ class TableRoutesTest {
         .isFalse();
     assertThat(routes.datanodeTable(1, TABLE)).isEmpty();
     assertThat(routes.datanodeTable(2, TABLE).orElseThrow().regions()).containsExactly(1L, 2L);
+  }
+
+  @Test
+  void everyPhysicalRouteIsReadPageByPageLeavingOutLogicalAndUndecodableOnes() {
+    int tables = 300;
+    for (long table = 1; table <= tables; table++) {
+      kv.put(new TableRouteKey(table).toBytes(), PhysicalTableRouteValue.of(List.of(
+          RegionRoute.led(Region.of(RegionId.of(table, 1)), DN1))).encode());
+    }
+    kv.put(new TableRouteKey(5000).toBytes(), "{\"type\":\"logical\",\"physical_table_id\":1,"
+        .concat("\"region_ids\":[21474836481]}").getBytes(StandardCharsets.UTF_8));
+    kv.put(new TableRouteKey(5001).toBytes(), "not a route".getBytes(StandardCharsets.UTF_8));
+    List<String> skipped = new ArrayList<>();
+
+    List<PhysicalTableRouteValue> all = routes.allPhysical((key, e) -> skipped.add(key));
+
+    assertThat(all).hasSize(tables);
+    assertThat(all).extracting(route -> route.regionRoutes().get(0).regionId())
+        .containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(1, tables)
+            .mapToObj(table -> RegionId.of(table, 1)).toList());
+    assertThat(skipped).containsExactly("__table_route/5001");
   }
 }

@@ -38,7 +38,10 @@ import org.slf4j.LoggerFactory;
  * header-only handshake and waits for its answer, sends zstd, and heartbeats every interval. A
  * response whose header carries an error (NotLeader is code 2), or the end of the stream, makes
  * it ask for the leader again and reconnect; a failed attempt is retried after the reconnect
- * delay (GreptimeDB's {@code META_KEEP_ALIVE_INTERVAL_SECS}, 2 s).
+ * delay (GreptimeDB's {@code META_KEEP_ALIVE_INTERVAL_SECS}, 2 s). A request left unanswered for
+ * {@value #ANSWER_TIMEOUT_SECONDS} s (the handshake included) also ends the stream: a metasrv that
+ * was frozen (SIGSTOP) keeps its TCP connections open and answers nothing, and a GreptimeDB node
+ * gives up on it when its HTTP/2 keepalive pings go unanswered; this stands in for that.
  *
  * <p>Mailbox messages pushed on the stream go to {@link #onInstruction}; a reply it returns is
  * sent back as a heartbeat carrying the message, as GreptimeDB's nodes do.
@@ -48,6 +51,7 @@ public abstract class SimulatedNode {
   static final ObjectMapper JSON = new ObjectMapper();
   static final long PROTOCOL_VERSION = 1;
   private static final Duration ASK_LEADER_TIMEOUT = Duration.ofSeconds(3);
+  static final long ANSWER_TIMEOUT_SECONDS = 10;
 
   final SimulatedNodes env;
   private final Role role;
@@ -380,6 +384,12 @@ public abstract class SimulatedNode {
       }
       waiting.add(answer);
       requests.onNext(request);
+      ScheduledFuture<?> watchdog = env.timer().schedule(() -> {
+        if (!answer.isDone()) {
+          cancel("no answer within " + ANSWER_TIMEOUT_SECONDS + " s");
+        }
+      }, ANSWER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      answer.whenComplete((response, failure) -> watchdog.cancel(false));
       return answer;
     }
 

@@ -11,7 +11,9 @@ import java.util.function.LongFunction;
 /**
  * Region failover by migration (GreptimeDB's {@code RegionSupervisor::do_failover}): a failed
  * region moves to the selector's target with a 60 s budget. A region already migrating, a table
- * that no longer exists and a region already on the target count as taken care of.
+ * that no longer exists and a region already on the target count as taken care of. The failed
+ * datanode is the one this leader knows a lease of or, when it has none (the datanode died before
+ * this node led), the one the region's route names as leader.
  */
 public final class MigrationFailover implements RegionFailover {
   private final RegionMigrationManager migrations;
@@ -41,7 +43,11 @@ public final class MigrationFailover implements RegionFailover {
   @Override
   public boolean failover(FailedRegion failed, SelectorCandidate target) throws Exception {
     long datanodeId = failed.region().datanodeId();
-    Peer from = knownPeer.apply(datanodeId).orElseThrow(() -> new MigrationRefusedException(
+    // A datanode that died before this node led has no lease here; its route still names it.
+    Peer from = knownPeer.apply(datanodeId)
+        .or(() -> migrations.routedLeader(failed.region().regionId())
+            .filter(leader -> leader.id() == datanodeId))
+        .orElseThrow(() -> new MigrationRefusedException(
         MigrationRefusedException.Reason.PEER_UNAVAILABLE,
         "The target peer is unavailable temporally: " + datanodeId));
     if (target.nodeId() == datanodeId) {

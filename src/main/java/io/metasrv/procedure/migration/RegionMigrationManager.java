@@ -127,6 +127,15 @@ public final class RegionMigrationManager {
     env.regionKeeper().clear();
   }
 
+  /** The datanode the region's route names as its leader; empty when there is none to read. */
+  public Optional<Peer> routedLeader(long regionId) {
+    try {
+      return Optional.ofNullable(regionRoute(RegionId.tableId(regionId), regionId).leaderPeer());
+    } catch (MigrationRefusedException e) {
+      return Optional.empty();
+    }
+  }
+
   private Peer alive(long datanodeId) throws MigrationRefusedException {
     return alivePeer.apply(datanodeId).orElseThrow(() -> new MigrationRefusedException(
         MigrationRefusedException.Reason.PEER_UNAVAILABLE,

@@ -422,6 +422,10 @@ public final class RegionMigrationProcedure implements Procedure {
         return false;
       }
       env.detectors().remove(new DatanodeRegion(context.fromPeer().id(), context.regionId()));
+      // Watched on the target from now: were it to die before a heartbeat of it reported the
+      // region, no detector would ever find the region failed (GreptimeDB registers none).
+      env.detectors().register(
+          List.of(new DatanodeRegion(context.toPeer().id(), context.regionId())));
       invalidateTableCaches();
     }
     return true;

@@ -75,6 +75,9 @@ class RegionMigrationProcedureTest {
     assertThat(datanodeTable(2).engine()).isEqualTo("mito2");
     assertThat(fixture.keeper.size()).isZero();
     assertThat(fixture.tracker.size()).isZero();
+    assertThat(fixture.detectors.contains(new DatanodeRegion(1, REGION))).isFalse();
+    assertThat(fixture.detectors.contains(new DatanodeRegion(2, REGION)))
+        .as("watched on the target before it first reports the region").isTrue();
     assertThat(persisted).hasSize(1);
     assertThat(persisted.get(0)).contains("\"region_migration_state\":\"OpenCandidateRegion\"");
   }
