@@ -132,10 +132,13 @@ public final class ClusterView {
   /**
    * No limit on value size, as GreptimeDB's in-memory backend: a datanode's stat array grows
    * with its regions (about 200 bytes each, {@code flush_stats_factor} stats), and a refused put
-   * would end the datanode's heartbeat stream before its region leases are sent.
+   * would end the datanode's heartbeat stream before its region leases are sent. Puts run
+   * concurrently: every heartbeat puts its node's lease, info and stats, and one exclusive lock
+   * queued hundreds of heartbeat threads behind it; nothing reads several keys expecting them
+   * written together.
    */
   private static MemoryKv newStore() {
-    return new MemoryKv(new KvLimits(KvLimits.DEFAULT.maxTxnOps(), 0));
+    return MemoryKv.withConcurrentPuts(new KvLimits(KvLimits.DEFAULT.maxTxnOps(), 0));
   }
 
   /** A node's id and its last lease. */

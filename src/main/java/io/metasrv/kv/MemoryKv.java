@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Supplier;
 
@@ -19,6 +20,12 @@ import java.util.function.Supplier;
  * common case: they read the concurrent map optimistically and retry under the read lock only
  * when a write ran meanwhile, so a range never mixes states from before and after a write.
  *
+ * <p>{@link #withConcurrentPuts} makes a store whose single-key puts take the lock shared: they
+ * run beside each other and beside reads, each atomic on its key, and a range may then see a
+ * later put without an earlier one on another key. Multi-key writes and transactions stay
+ * atomic. For views rebuilt from reports (the leader's cluster view), where every heartbeat
+ * puts its own keys and one exclusive lock would queue them all.
+ *
  * <p>Keys and values are copied on the way in; returned key-values share the stored arrays,
  * which {@link KeyValue} asks callers to treat as immutable.
  */
@@ -27,15 +34,29 @@ public final class MemoryKv implements KvBackend {
   private final ConcurrentSkipListMap<byte[], KeyValue> entries =
       new ConcurrentSkipListMap<>(Bytes.ORDER);
   private final StampedLock lock = new StampedLock();
-  /** The revision of the last write; guarded by the write lock. */
-  private long revision;
+  private final boolean concurrentPuts;
+  /**
+   * The revision of the last write: moved by exclusive writes under the write lock, and by
+   * concurrent puts (which exclusive writes exclude) one at a time.
+   */
+  private final AtomicLong revision = new AtomicLong();
   /** Whether the write running under the write lock has changed anything yet. */
   private boolean changed;
   /** The entry the last {@link #store} replaced; only meaningful under the write lock. */
   private KeyValue replaced;
 
   public MemoryKv(KvLimits limits) {
+    this(limits, false);
+  }
+
+  private MemoryKv(KvLimits limits, boolean concurrentPuts) {
     this.limits = limits;
+    this.concurrentPuts = concurrentPuts;
+  }
+
+  /** A store whose single-key puts do not wait for each other (see the class comment). */
+  public static MemoryKv withConcurrentPuts(KvLimits limits) {
+    return new MemoryKv(limits, true);
   }
 
   public MemoryKv() {
@@ -82,7 +103,30 @@ public final class MemoryKv implements KvBackend {
     limits.checkPut(key, value);
     byte[] ownKey = key.clone();
     byte[] ownValue = value.clone();
+    if (concurrentPuts) {
+      return putConcurrently(ownKey, ownValue);
+    }
     return write(revision -> Optional.ofNullable(store(ownKey, ownValue, revision)));
+  }
+
+  /**
+   * A put under the shared lock: exclusive writes (and the reads validating against them) never
+   * see it half done, other puts run beside it. The map may apply the function more than once
+   * when puts of one key race; each attempt takes the next revision, so revisions still grow.
+   */
+  private Optional<KeyValue> putConcurrently(byte[] ownKey, byte[] ownValue) {
+    KeyValue[] previous = new KeyValue[1];
+    long stamp = lock.readLock();
+    try {
+      entries.compute(ownKey, (key, prev) -> {
+        previous[0] = prev;
+        return new KeyValue(key, ownValue, prev == null ? 1 : prev.version() + 1,
+            revision.incrementAndGet());
+      });
+    } finally {
+      lock.unlockRead(stamp);
+    }
+    return Optional.ofNullable(previous[0]);
   }
 
   @Override
@@ -276,9 +320,10 @@ public final class MemoryKv implements KvBackend {
     long stamp = lock.writeLock();
     try {
       changed = false;
-      T result = writer.run(revision + 1);
+      long next = revision.get() + 1;
+      T result = writer.run(next);
       if (changed) {
-        revision++;
+        revision.set(next);
       }
       return result;
     } finally {

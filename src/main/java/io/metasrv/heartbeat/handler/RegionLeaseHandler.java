@@ -4,13 +4,11 @@ import io.metasrv.cluster.Stat;
 import io.metasrv.heartbeat.HeartbeatContext;
 import io.metasrv.heartbeat.HeartbeatHandler;
 import io.metasrv.heartbeat.MemoryRegionKeeper;
-import io.metasrv.kv.KeyValue;
+import io.metasrv.heartbeat.handler.DecodedTableRoutes.RegionRoutes;
 import io.metasrv.kv.KvBackend;
-import io.metasrv.metadata.PhysicalTableRouteValue;
 import io.metasrv.metadata.RegionId;
 import io.metasrv.metadata.RegionRoute;
 import io.metasrv.metadata.TableRouteKey;
-import io.metasrv.metadata.TableRouteValue;
 import io.metasrv.protocol.GrantedRegion;
 import io.metasrv.protocol.RegionLease;
 import io.metasrv.protocol.RegionRole;
@@ -18,7 +16,6 @@ import io.metasrv.protocol.Role;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Renews the leases of the regions a datanode reports, as GreptimeDB's {@code
  * RegionLeaseHandler}: the role comes from the table route ({@code __table_route/{table_id}},
- * read through the leader cache), never from what the datanode reports, except for regions a
+ * read through the leader cache, decoded once per stored value by {@link DecodedTableRoutes}),
+ * never from what the datanode reports, except for regions a
  * procedure is operating on ({@link MemoryRegionKeeper}), whose reported role is echoed. The
  * route's leader gets {@code Leader} ({@code DowngradingLeader} while it is being downgraded),
  * its followers {@code Follower}; every other region (no route, a logical route, not in the
@@ -50,6 +48,7 @@ final class RegionLeaseHandler implements HeartbeatHandler {
 
   private final KvBackend metadata;
   private final MemoryRegionKeeper keeper;
+  private final DecodedTableRoutes decodedRoutes = new DecodedTableRoutes();
   private final GrantedRegionLeases granted;
   private final Counter denied;
 
@@ -95,7 +94,7 @@ final class RegionLeaseHandler implements HeartbeatHandler {
     Map<Long, RegionRole> reported = new LinkedHashMap<>();
     stat.regionStats().forEach(region -> reported.put(region.id(), region.role()));
     Set<Long> operating = keeper.operatingRegions(datanodeId, reported.keySet());
-    Map<Long, TableRouteValue> routes = tableRoutes(reported.keySet(), operating);
+    Map<Long, RegionRoutes> routes = tableRoutes(reported.keySet(), operating);
 
     RegionLease.Builder lease = RegionLease.newBuilder()
         .setDurationSinceEpoch(context.request().getDurationSinceEpoch())
@@ -134,31 +133,26 @@ final class RegionLeaseHandler implements HeartbeatHandler {
         regionIds.size() > shown.size() ? ", ..." : "");
   }
 
-  private Map<Long, TableRouteValue> tableRoutes(Set<Long> reported, Set<Long> operating) {
+  private Map<Long, RegionRoutes> tableRoutes(Set<Long> reported, Set<Long> operating) {
     Set<Long> tableIds = new LinkedHashSet<>();
     for (long regionId : reported) {
       if (!operating.contains(regionId)) {
         tableIds.add(RegionId.tableId(regionId));
       }
     }
-    Map<Long, TableRouteValue> routes = new HashMap<>();
     if (tableIds.isEmpty()) {
-      return routes;
+      return Map.of();
     }
     List<byte[]> keys = tableIds.stream().map(id -> new TableRouteKey(id).toBytes()).toList();
-    for (KeyValue entry : metadata.batchGet(keys)) {
-      routes.put(TableRouteKey.parse(entry.key()).tableId(),
-          TableRouteValue.decode(entry.value()));
-    }
-    return routes;
+    return decodedRoutes.routes(tableIds, metadata.batchGet(keys));
   }
 
-  private static Optional<RegionRole> grantedRole(TableRouteValue route, long regionId,
+  private static Optional<RegionRole> grantedRole(RegionRoutes routes, long regionId,
       long datanodeId) {
-    if (!(route instanceof PhysicalTableRouteValue physical)) {
+    if (routes == null) {
       return Optional.empty();
     }
-    Optional<RegionRoute> regionRoute = physical.regionRoute(regionId);
+    Optional<RegionRoute> regionRoute = routes.regionRoute(regionId);
     if (regionRoute.isEmpty()) {
       return Optional.empty();
     }

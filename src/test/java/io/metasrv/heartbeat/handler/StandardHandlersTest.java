@@ -163,6 +163,53 @@ class StandardHandlersTest {
   }
 
   @Test
+  void aChangedRouteChangesTheGrantedRoleOnTheNextHeartbeat() {
+    Peer self = new Peer(7, "10.0.0.7:4001");
+    Peer other = new Peer(8, "10.0.0.8:4001");
+    byte[] key = new TableRouteKey(TABLE).toBytes();
+    PhysicalTableRouteValue led = PhysicalTableRouteValue.of(
+        List.of(RegionRoute.led(Region.of(ROUTED_LEADER), self)));
+    leaderKv.put(key, led.encode());
+    assertThat(grantedRoles(ROUTED_LEADER)).containsExactly(RegionRole.Leader);
+    assertThat(grantedRoles(ROUTED_LEADER)).as("an unchanged route, reused")
+        .containsExactly(RegionRole.Leader);
+
+    PhysicalTableRouteValue followed = led.update(List.of(
+        new RegionRoute(Region.of(ROUTED_LEADER), other, List.of(self), null, null)));
+    leaderKv.put(key, followed.encode());
+    assertThat(grantedRoles(ROUTED_LEADER)).containsExactly(RegionRole.Follower);
+
+    PhysicalTableRouteValue ledAgain = followed.update(List.of(
+        new RegionRoute(Region.of(ROUTED_LEADER), self, List.of(other), null, null)));
+    leaderKv.put(key, ledAgain.encode());
+    assertThat(grantedRoles(ROUTED_LEADER)).containsExactly(RegionRole.Leader);
+    // Same length and version as the route before: only the bytes tell them apart.
+    leaderKv.put(key, new PhysicalTableRouteValue(List.of(new RegionRoute(
+        Region.of(ROUTED_LEADER), other, List.of(self), null, null)), ledAgain.version())
+        .encode());
+    assertThat(grantedRoles(ROUTED_LEADER)).containsExactly(RegionRole.Follower);
+
+    leaderKv.put(key, followed.update(List.of(new RegionRoute(Region.of(ROUTED_LEADER), self,
+        List.of(), LeaderState.DOWNGRADING, null))).encode());
+    assertThat(grantedRoles(ROUTED_LEADER)).containsExactly(RegionRole.DowngradingLeader);
+
+    leaderKv.batchDelete(List.of(key), false);
+    HeartbeatResponse gone = handle(datanode(7, 1, region(ROUTED_LEADER, RegionRole.Leader))
+        .build());
+    assertThat(gone.getRegionLease().getRegionsList()).isEmpty();
+    assertThat(gone.getRegionLease().getCloseableRegionIdsList()).containsExactly(ROUTED_LEADER);
+
+    leaderKv.put(key, led.encode());
+    assertThat(grantedRoles(ROUTED_LEADER)).as("a route written again after its table's was gone")
+        .containsExactly(RegionRole.Leader);
+  }
+
+  private List<RegionRole> grantedRoles(long regionId) {
+    return handle(datanode(7, 1, region(regionId, RegionRole.Follower)).build())
+        .getRegionLease().getRegionsList().stream().map(GrantedRegion::getRole).toList();
+  }
+
+  @Test
   void leaseAndStatsFollowGreptimeDbsFlushRules() {
     HeartbeatResponse first = handle(datanode(7, 1).build());
     assertThat(first.getHeader().hasError()).isFalse();
