@@ -49,8 +49,9 @@ import org.junit.jupiter.api.Test;
  * datanodes serving {@code Region/Handle}: a client sends tasks to {@code ProcedureService.ddl}
  * as GreptimeDB's frontend builds them and reads the metadata back over {@code Store} as a
  * frontend does ({@code __table_name} → {@code __table_info} → {@code __table_route} → {@code
- * __node_address}); a leader killed while a create waits on the datanodes is succeeded by one
- * that finishes it once; a restarted datanode opens exactly its regions from {@code __dn_table}.
+ * __node_address}); a leader killed while a create or a drop waits on the datanodes is succeeded
+ * by one that finishes it once; a restarted datanode opens exactly its regions from {@code
+ * __dn_table}.
  */
 class DdlIT {
   private static final Duration SLOW = Duration.ofSeconds(90);
@@ -199,6 +200,43 @@ class DdlIT {
       }
       assertThat(datanode.openRegions()).allMatch(regionId ->
           route.regionRoute(regionId).orElseThrow().ledBy(datanode.nodeId()));
+    }
+  }
+
+  @Test
+  void aLeaderKilledWhileADropWaitsOnTheDatanodesIsSucceededByOneThatClearsTheTombstones()
+      throws Exception {
+    long table = createTable("t3", HOST_PARTITIONS);
+    MetasrvNode leader = leader();
+    List<RegionRoute> regions = MetaCalls.route(leader.serverAddr(), table).regionRoutes();
+    datanodes.forEach(datanode -> datanode.failRegionRequests(RegionFault.hang()));
+    CompletableFuture<DdlTaskResponse> client = CompletableFuture.supplyAsync(() ->
+        ddl(leader, DdlTasksFixture.dropTable("metrics", "t3", table)));
+    await("a datanode to receive the Drop").atMost(SLOW).until(() -> datanodes.stream()
+        .anyMatch(datanode -> !datanode.regionRequests(RegionRequest.BodyCase.DROP).isEmpty()));
+    assertThat(MetaCalls.keys(leader.serverAddr(), "__tombstone/"))
+        .as("the metadata moved to tombstones before the regions are dropped")
+        .contains("__tombstone/__table_name/greptime/metrics/t3");
+
+    long killedAt = System.nanoTime();
+    leader.kill9();
+    datanodes.forEach(SimulatedDatanode::healRegionRequests);
+    MetasrvNode successor = MetasrvCluster.awaitLeaderAmong(cluster.others(leader), killedAt,
+        SLOW).leader();
+    assertThat(client).failsWithin(SLOW);
+    leader.restart();
+
+    String addr = successor.serverAddr();
+    await("the successor to finish the drop").atMost(SLOW)
+        .until(() -> MetaCalls.count(addr, "/__procedure__/") == 0
+            && MetaCalls.count(addr, "__tombstone/") == 0);
+    assertThat(MetaCalls.keys(addr, "__table")).isEmpty();
+    assertThat(MetaCalls.keys(addr, "__dn_table/")).isEmpty();
+    for (RegionRoute region : regions) {
+      SimulatedDatanode holder = datanode(region.leaderPeer().id());
+      assertThat(holder.regionRequests(RegionRequest.BodyCase.DROP))
+          .extracting(request -> request.getDrop().getRegionId()).contains(region.regionId());
+      assertThat(holder.isOpen(region.regionId())).isFalse();
     }
   }
 
