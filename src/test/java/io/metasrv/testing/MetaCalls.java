@@ -71,24 +71,34 @@ public final class MetaCalls {
 
   /** The table's physical route as stored. */
   public static PhysicalTableRouteValue route(String addr, long tableId) {
-    byte[] key = new TableRouteKey(tableId).toBytes();
+    return (PhysicalTableRouteValue) TableRouteValue.decode(
+        get(addr, new TableRouteKey(tableId).toBytes()).orElseThrow());
+  }
+
+  /** The value under {@code key}, as a frontend reads one key: a Range with the key alone. */
+  public static Optional<byte[]> get(String addr, byte[] key) {
     RangeResponse response = call(addr, channel -> StoreGrpc.newBlockingStub(channel)
         .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
         .range(RangeRequest.newBuilder().setHeader(header())
             .setKey(ByteString.copyFrom(key)).build()));
-    return (PhysicalTableRouteValue) TableRouteValue.decode(
-        response.getKvs(0).getValue().toByteArray());
+    return response.getKvsCount() == 0 ? Optional.empty()
+        : Optional.of(response.getKvs(0).getValue().toByteArray());
   }
 
   /** How many keys the store holds under {@code prefix}. */
   public static int count(String addr, String prefix) {
+    return keys(addr, prefix).size();
+  }
+
+  /** The keys (as text) the store holds under {@code prefix}, in key order. */
+  public static List<String> keys(String addr, String prefix) {
     byte[] start = prefix.getBytes(StandardCharsets.UTF_8);
     return call(addr, channel -> StoreGrpc.newBlockingStub(channel)
         .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
         .range(RangeRequest.newBuilder().setHeader(header())
             .setKey(ByteString.copyFrom(start))
             .setRangeEnd(ByteString.copyFrom(Bytes.prefixEnd(start))).setKeysOnly(true).build()))
-        .getKvsCount();
+        .getKvsList().stream().map(kv -> kv.getKey().toStringUtf8()).toList();
   }
 
   /** {@code ProcedureService.migrate}; the procedure id, empty when nothing is to be done. */
