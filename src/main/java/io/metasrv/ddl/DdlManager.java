@@ -7,6 +7,7 @@ import io.metasrv.procedure.ProcedureManager;
 import io.metasrv.procedure.ProcedureState;
 import io.metasrv.procedure.ProcedureStateKind;
 import io.metasrv.protocol.DdlTaskRequest;
+import io.metasrv.protocol.v1.AlterTableExpr;
 import io.metasrv.protocol.v1.CreateDatabaseExpr;
 import io.metasrv.protocol.v1.DropDatabaseExpr;
 import io.metasrv.protocol.v1.DropTableExpr;
@@ -23,8 +24,9 @@ import java.util.concurrent.TimeUnit;
  * for one {@link ProcedureManager}, whose loaders it registers so that a new leader resumes the
  * DDL procedures of the old one.
  *
- * <p>Supported: CreateTable, DropTable, TruncateTable, CreateDatabase, DropDatabase. Every other task is refused
- * with Unsupported (1001) before anything is written.
+ * <p>Supported: CreateTable, DropTable, TruncateTable, AlterTable (rename only), CreateDatabase,
+ * DropDatabase. Every other task, and every other alter kind, is refused with Unsupported (1001)
+ * before anything is written.
  *
  * <p>Metrics: {@code metasrv.ddl{kind,result}}, a timer per task kind ({@code create_table_task},
  * ...) and result ({@code ok}, {@code error}): its count, and the time from submission to the
@@ -48,6 +50,8 @@ public final class DdlManager {
         data -> DropTableProcedure.load(context, data));
     procedures.registerLoader(TruncateTableProcedure.TYPE_NAME,
         data -> TruncateTableProcedure.load(context, data));
+    procedures.registerLoader(AlterTableProcedure.TYPE_NAME,
+        data -> AlterTableProcedure.load(context, data));
     procedures.registerLoader(CreateDatabaseProcedure.TYPE_NAME,
         data -> CreateDatabaseProcedure.load(context, data));
     procedures.registerLoader(DropDatabaseProcedure.TYPE_NAME,
@@ -106,6 +110,13 @@ public final class DdlManager {
         yield new TruncateTableProcedure(context, TruncateTableProcedure.State.Prepare,
             new TableNameKey(expr.getCatalogName(), expr.getSchemaName(), expr.getTableName()),
             Integer.toUnsignedLong(expr.getTableId().getId()), List.of());
+      }
+      case ALTER_TABLE_TASK -> {
+        AlterTableExpr expr = request.getAlterTableTask().getAlterTable();
+        DdlTasks.checkRename(expr);
+        yield new AlterTableProcedure(context, AlterTableProcedure.State.Prepare,
+            new TableNameKey(expr.getCatalogName(), expr.getSchemaName(), expr.getTableName()),
+            expr.getRenameTable().getNewTableName(), 0, "");
       }
       case CREATE_DATABASE_TASK -> {
         CreateDatabaseExpr expr = request.getCreateDatabaseTask().getCreateDatabase();

@@ -6,6 +6,7 @@ import io.metasrv.metadata.SerdeJson;
 import io.metasrv.metadata.TableNameKey;
 import io.metasrv.protocol.CreateTableTask;
 import io.metasrv.protocol.DdlTaskRequest;
+import io.metasrv.protocol.v1.AlterTableExpr;
 import io.metasrv.protocol.v1.ColumnDef;
 import io.metasrv.protocol.v1.CreateTableExpr;
 import java.util.HashSet;
@@ -90,6 +91,28 @@ final class DdlTasks {
     checkNames(catalog, schema, table);
     if (!hasTableId) {
       throw DdlException.invalidArguments("Invalid protobuf message: expected table_id");
+    }
+  }
+
+  /**
+   * An ALTER TABLE: names valid and its kind set; of the kinds only RENAME TO is built, to a
+   * valid name other than the table's own.
+   */
+  static void checkRename(AlterTableExpr expr) {
+    checkNames(expr.getCatalogName(), expr.getSchemaName(), expr.getTableName());
+    if (expr.getKindCase() == AlterTableExpr.KindCase.KIND_NOT_SET) {
+      throw missing("kind");
+    }
+    if (expr.getKindCase() != AlterTableExpr.KindCase.RENAME_TABLE) {
+      throw DdlException.unsupported("ALTER TABLE kind "
+          + expr.getKindCase().name().toLowerCase(Locale.ROOT)
+          + " is not supported yet by this metasrv");
+    }
+    String newName = expr.getRenameTable().getNewTableName();
+    checkName("table", newName);
+    if (newName.equals(expr.getTableName())) {
+      throw DdlException.invalidArguments("Table " + expr.getTableName()
+          + " cannot be renamed to its own name");
     }
   }
 

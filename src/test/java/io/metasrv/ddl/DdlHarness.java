@@ -31,6 +31,7 @@ final class DdlHarness implements AutoCloseable {
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   final ProcedureManager procedures;
   final DdlManager ddl;
+  final DdlContext context;
 
   DdlHarness(KvBackend kv, RecordingRegionServer regions, int datanodes) {
     this.kv = kv;
@@ -42,7 +43,7 @@ final class DdlHarness implements AutoCloseable {
     for (long id = 1; id <= datanodes; id++) {
       peers.add(new Peer(id, "10.0.0." + (4 + id) + ":3001"));
     }
-    DdlContext context = new DdlContext(kv, tableIds::next, count -> peers, keeper, regions,
+    this.context = new DdlContext(kv, tableIds::next, count -> peers, keeper, regions,
         WalOptionsAllocator.raftEngine(), invalidations::add);
     this.ddl = new DdlManager(procedures, context, registry);
     procedures.start();

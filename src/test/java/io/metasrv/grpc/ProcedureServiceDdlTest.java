@@ -115,9 +115,16 @@ class ProcedureServiceDdlTest {
     assertThat(exists.getStatus().getCode()).isEqualTo(Status.Code.ALREADY_EXISTS);
     assertThat(exists.getTrailers().get(CODE)).isEqualTo("4000");
 
+    DdlTaskResponse renamed = procedures.ddl(renameTable("cpu", "cpu_total"));
+    assertThat(renamed.getTableIdsList()).isEmpty();
+    assertThat(node.metasrv.kv().get(Bytes.utf8("__table_name/greptime/metrics/cpu"))).isEmpty();
+    assertThat(Bytes.utf8(node.metasrv.kv().get(
+        Bytes.utf8("__table_name/greptime/metrics/cpu_total")).orElseThrow().value()))
+        .isEqualTo("{\"table_id\":" + tableId + "}");
+
     DdlTaskResponse dropped = procedures.ddl(request().setDropTableTask(DropTableTask.newBuilder()
         .setDropTable(DropTableExpr.newBuilder().setCatalogName("greptime")
-            .setSchemaName("metrics").setTableName("cpu")
+            .setSchemaName("metrics").setTableName("cpu_total")
             .setTableId(TableId.newBuilder().setId(tableId)))).build());
     assertThat(dropped.getTableIdsList()).isEmpty();
     assertThat(node.metasrv.kv().range(RangeRequest.prefix(Bytes.utf8("__tombstone/"))).kvs())
@@ -125,9 +132,9 @@ class ProcedureServiceDdlTest {
     assertThat(node.metasrv.kv().range(RangeRequest.prefix(Bytes.utf8("__table"))).kvs())
         .isEmpty();
     await().atMost(Duration.ofSeconds(10)).until(() -> datanode.cacheInvalidations().stream()
-        .anyMatch(invalidation -> invalidation.contains("TableName")));
+        .anyMatch(invalidation -> invalidation.contains("cpu_total")));
     assertThat(datanode.cacheInvalidations()).contains("[{\"TableName\":{\"catalog_name\":"
-        + "\"greptime\",\"schema_name\":\"metrics\",\"table_name\":\"cpu\"}},{\"TableId\":"
+        + "\"greptime\",\"schema_name\":\"metrics\",\"table_name\":\"cpu_total\"}},{\"TableId\":"
         + tableId
         + "}]");
   }
@@ -146,7 +153,19 @@ class ProcedureServiceDdlTest {
     assertThat(view.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
     assertThat(view.getTrailers().get(CODE)).isEqualTo("1001");
     assertThat(view.getStatus().getDescription()).contains("not supported yet");
+
+    StatusRuntimeException missingTable = refused(renameTable("nothing", "something"));
+    assertThat(missingTable.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(missingTable.getTrailers().get(CODE)).isEqualTo("4001");
     assertThat(regionRequests).isEmpty();
+  }
+
+  private static DdlTaskRequest renameTable(String table, String newName) {
+    return request().setAlterTableTask(io.metasrv.protocol.AlterTableTask.newBuilder()
+        .setAlterTable(io.metasrv.protocol.v1.AlterTableExpr.newBuilder()
+            .setCatalogName("greptime").setSchemaName("metrics").setTableName(table)
+            .setRenameTable(io.metasrv.protocol.v1.RenameTable.newBuilder()
+                .setNewTableName(newName)))).build();
   }
 
   private StatusRuntimeException refused(DdlTaskRequest request) {
