@@ -44,7 +44,7 @@ public final class AlterTableProcedure extends DdlProcedure {
 
   AlterTableProcedure(DdlContext ddl, State state, TableNameKey name, String newTableName,
       long tableId, String tableInfoValue) {
-    super(ddl);
+    super(ddl, TYPE_NAME);
     this.state = state;
     this.name = name;
     this.newTableName = newTableName;
@@ -62,14 +62,8 @@ public final class AlterTableProcedure extends DdlProcedure {
   }
 
   @Override
-  public String typeName() {
-    return TYPE_NAME;
-  }
-
-  @Override
   public String dump() {
-    ObjectNode root = SerdeJson.MAPPER.createObjectNode();
-    root.put("state", state.name());
+    ObjectNode root = dumpOf(state);
     TableMetadata.putTableTask(root, name, tableId);
     root.put("new_table_name", newTableName);
     root.put("table_info_value", tableInfoValue);

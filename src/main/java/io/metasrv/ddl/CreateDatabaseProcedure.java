@@ -39,7 +39,7 @@ public final class CreateDatabaseProcedure extends DdlProcedure {
 
   CreateDatabaseProcedure(DdlContext ddl, State state, String catalog, String schema,
       boolean createIfNotExists, Map<String, String> options) {
-    super(ddl);
+    super(ddl, TYPE_NAME);
     this.state = state;
     this.catalog = catalog;
     this.schema = schema;
@@ -76,14 +76,8 @@ public final class CreateDatabaseProcedure extends DdlProcedure {
   }
 
   @Override
-  public String typeName() {
-    return TYPE_NAME;
-  }
-
-  @Override
   public String dump() {
-    ObjectNode root = SerdeJson.MAPPER.createObjectNode();
-    root.put("state", state.name());
+    ObjectNode root = dumpOf(state);
     root.put("catalog", catalog);
     root.put("schema", schema);
     root.put("create_if_not_exists", createIfNotExists);

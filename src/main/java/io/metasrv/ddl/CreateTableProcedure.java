@@ -60,7 +60,7 @@ public final class CreateTableProcedure extends DdlProcedure {
 
   private CreateTableProcedure(DdlContext ddl, State state, CreateTableTask task,
       PhysicalTableRouteValue tableRoute, Map<Long, String> regionWalOptions) {
-    super(ddl);
+    super(ddl, TYPE_NAME);
     this.state = state;
     this.task = task;
     this.tableRoute = tableRoute;
@@ -90,14 +90,8 @@ public final class CreateTableProcedure extends DdlProcedure {
   }
 
   @Override
-  public String typeName() {
-    return TYPE_NAME;
-  }
-
-  @Override
   public String dump() {
-    ObjectNode root = SerdeJson.MAPPER.createObjectNode();
-    root.put("state", state.name());
+    ObjectNode root = dumpOf(state);
     root.put("task", Base64.getEncoder().withoutPadding().encodeToString(task.toByteArray()));
     if (tableRoute == null) {
       root.putNull("table_route");

@@ -1,6 +1,8 @@
 package io.metasrv.ddl;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metasrv.heartbeat.MemoryRegionKeeper;
+import io.metasrv.metadata.SerdeJson;
 import io.metasrv.procedure.Procedure;
 import io.metasrv.procedure.ProcedureContext;
 import io.metasrv.procedure.RetryLaterException;
@@ -17,11 +19,25 @@ import java.util.Optional;
  */
 abstract class DdlProcedure implements Procedure {
   final DdlContext ddl;
+  private final String typeName;
   private final List<MemoryRegionKeeper.Guard> guards = new ArrayList<>();
   private volatile Throwable failure;
 
-  DdlProcedure(DdlContext ddl) {
+  DdlProcedure(DdlContext ddl, String typeName) {
     this.ddl = ddl;
+    this.typeName = typeName;
+  }
+
+  @Override
+  public final String typeName() {
+    return typeName;
+  }
+
+  /** The start of every DDL procedure's stored data: its state, by name. */
+  static ObjectNode dumpOf(Enum<?> state) {
+    ObjectNode root = SerdeJson.MAPPER.createObjectNode();
+    root.put("state", state.name());
+    return root;
   }
 
   /** Runs the current state; see {@link Procedure#execute}. */

@@ -61,7 +61,7 @@ public final class DropDatabaseProcedure extends DdlProcedure {
 
   DropDatabaseProcedure(DdlContext ddl, State state, String catalog, String schema,
       boolean dropIfExists) {
-    super(ddl);
+    super(ddl, TYPE_NAME);
     this.state = state;
     this.catalog = catalog;
     this.schema = schema;
@@ -77,11 +77,6 @@ public final class DropDatabaseProcedure extends DdlProcedure {
         state == State.DropDatabaseExecutor ? State.DropDatabaseCursor : state,
         root.path("catalog").asText(), root.path("schema").asText(),
         root.path("drop_if_exists").asBoolean());
-  }
-
-  @Override
-  public String typeName() {
-    return TYPE_NAME;
   }
 
   @Override

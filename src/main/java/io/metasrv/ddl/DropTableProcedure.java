@@ -67,7 +67,7 @@ public final class DropTableProcedure extends DdlProcedure {
   private DropTableProcedure(DdlContext ddl, Task task, State state,
       List<RegionRoute> physicalRegionRoutes, Long physicalTableId,
       Map<Long, String> regionWalOptions, boolean allowRollback) {
-    super(ddl);
+    super(ddl, TYPE_NAME);
     this.task = task;
     this.state = state;
     this.physicalRegionRoutes = physicalRegionRoutes;
@@ -99,14 +99,8 @@ public final class DropTableProcedure extends DdlProcedure {
   }
 
   @Override
-  public String typeName() {
-    return TYPE_NAME;
-  }
-
-  @Override
   public String dump() {
-    ObjectNode root = SerdeJson.MAPPER.createObjectNode();
-    root.put("state", state.name());
+    ObjectNode root = dumpOf(state);
     TableMetadata.putTableTask(root, task.name(), task.tableId())
         .put("drop_if_exists", task.dropIfExists());
     TableMetadata.putRoutes(root, "physical_region_routes", physicalRegionRoutes);

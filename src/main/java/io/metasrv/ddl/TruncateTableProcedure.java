@@ -41,7 +41,7 @@ public final class TruncateTableProcedure extends DdlProcedure {
 
   TruncateTableProcedure(DdlContext ddl, State state, TableNameKey name, long tableId,
       List<RegionRoute> regionRoutes) {
-    super(ddl);
+    super(ddl, TYPE_NAME);
     this.state = state;
     this.name = name;
     this.tableId = tableId;
@@ -60,14 +60,8 @@ public final class TruncateTableProcedure extends DdlProcedure {
   }
 
   @Override
-  public String typeName() {
-    return TYPE_NAME;
-  }
-
-  @Override
   public String dump() {
-    ObjectNode root = SerdeJson.MAPPER.createObjectNode();
-    root.put("state", state.name());
+    ObjectNode root = dumpOf(state);
     TableMetadata.putTableTask(root, name, tableId);
     TableMetadata.putRoutes(root, "region_routes", regionRoutes);
     return root.toString();
