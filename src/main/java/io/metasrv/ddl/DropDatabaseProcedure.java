@@ -192,7 +192,7 @@ public final class DropDatabaseProcedure extends DdlProcedure {
     List<RegionRoute> ownRoutes = physical ? regionRoutes : List.of();
     List<byte[]> keys = TableMetadata.keysOf(name, tableId, ownRoutes,
         physical ? TableMetadata.storedWalOptions(ddl.kv(), tableId, regionRoutes) : Map.of());
-    new TableMetadata(ddl.kv()).delete(keys);
+    ddl.kv().batchDelete(keys, false);
     log.info("dropped table {} (id {}) of database {}.{}", name.table(), tableId, catalog,
         schema);
   }

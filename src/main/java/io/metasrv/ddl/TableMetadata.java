@@ -115,25 +115,12 @@ final class TableMetadata {
     return new LinkedHashMap<>();
   }
 
-  /** Deletes {@code keys} for good, at most {@code max_txn_ops} in one transaction. */
-  void delete(List<byte[]> keys) {
-    int chunk = kv.limits().maxTxnOps();
-    for (int from = 0; from < keys.size(); from += chunk) {
-      kv.txn(Txn.of(keys.subList(from, Math.min(keys.size(), from + chunk)).stream()
-          .map(TxnOp::delete).toList()));
-    }
-  }
-
   /** Region numbers by the datanode that leads them, datanodes in id order. */
   static Map<Long, List<Long>> leaderRegionNumbers(PhysicalTableRouteValue route) {
-    Map<Long, List<Long>> led = new TreeMap<>();
-    for (RegionRoute region : route.regionRoutes()) {
-      if (region.leaderPeer() != null) {
-        led.computeIfAbsent(region.leaderPeer().id(), id -> new ArrayList<>())
-            .add(RegionId.regionNumber(region.regionId()));
-      }
-    }
-    return led;
+    Map<Long, List<Long>> numbers = new TreeMap<>();
+    leaderRegionIds(route).forEach((datanodeId, regionIds) -> numbers.put(datanodeId,
+        regionIds.stream().map(RegionId::regionNumber).toList()));
+    return numbers;
   }
 
   /** Region ids by the datanode that leads them, for the region keeper. */

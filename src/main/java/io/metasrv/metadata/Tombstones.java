@@ -48,13 +48,7 @@ public final class Tombstones {
 
   /** Deletes the tombstones of {@code keys}. */
   public void delete(List<byte[]> keys) {
-    List<byte[]> tombstones = keys.stream().map(Tombstones::tombstoneKey).toList();
-    int chunk = kv.limits().maxTxnOps();
-    for (int from = 0; from < tombstones.size(); from += chunk) {
-      List<TxnOp> deletes = tombstones.subList(from, Math.min(tombstones.size(), from + chunk))
-          .stream().map(TxnOp::delete).toList();
-      kv.txn(Txn.of(deletes));
-    }
+    kv.batchDelete(keys.stream().map(Tombstones::tombstoneKey).toList(), false);
   }
 
   private void move(List<byte[]> keys, boolean toTombstone) {
