@@ -13,6 +13,8 @@ public final class DdlException extends RuntimeException {
   public static final int INVALID_ARGUMENTS = 1004;
   public static final int TABLE_ALREADY_EXISTS = 4000;
   public static final int TABLE_NOT_FOUND = 4001;
+  public static final int TABLE_COLUMN_NOT_FOUND = 4002;
+  public static final int TABLE_COLUMN_EXISTS = 4003;
   public static final int DATABASE_NOT_FOUND = 4004;
   public static final int DATABASE_ALREADY_EXISTS = 4011;
 
@@ -51,6 +53,23 @@ public final class DdlException extends RuntimeException {
   static DdlException tableNotFound(String catalog, String schema, String table) {
     return new DdlException(TABLE_NOT_FOUND,
         "Table not found: `" + catalog + "." + schema + "." + table + "`");
+  }
+
+  /** GreptimeDB's {@code ColumnNotExists} of its table crate: TableColumnNotFound. */
+  static DdlException columnNotFound(String column, String table) {
+    return new DdlException(TABLE_COLUMN_NOT_FOUND,
+        "Column " + column + " not exists in table " + table);
+  }
+
+  /** GreptimeDB's {@code ColumnExists} of its table crate: TableColumnExists. */
+  static DdlException columnExists(String column, String table) {
+    return new DdlException(TABLE_COLUMN_EXISTS,
+        "Column " + column + " already exists in table " + table);
+  }
+
+  /** GreptimeDB's {@code InvalidAlterRequest}: InvalidArguments. */
+  static DdlException invalidAlter(String table, String reason) {
+    return invalidArguments("Invalid alter table(" + table + ") request: " + reason);
   }
 
   /** GreptimeDB's {@code SchemaNotFound}. */

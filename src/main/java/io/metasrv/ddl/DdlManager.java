@@ -24,9 +24,9 @@ import java.util.concurrent.TimeUnit;
  * for one {@link ProcedureManager}, whose loaders it registers so that a new leader resumes the
  * DDL procedures of the old one.
  *
- * <p>Supported: CreateTable, DropTable, TruncateTable, AlterTable (rename only), CreateDatabase,
- * DropDatabase. Every other task, and every other alter kind, is refused with Unsupported (1001)
- * before anything is written.
+ * <p>Supported: CreateTable, DropTable, TruncateTable, AlterTable (every kind), CreateDatabase,
+ * DropDatabase, AlterDatabase. Every other task is refused with Unsupported (1001) before
+ * anything is written.
  *
  * <p>Metrics: {@code metasrv.ddl{kind,result}}, a timer per task kind ({@code create_table_task},
  * ...) and result ({@code ok}, {@code error}): its count, and the time from submission to the
@@ -52,6 +52,8 @@ public final class DdlManager {
         data -> TruncateTableProcedure.load(context, data));
     procedures.registerLoader(AlterTableProcedure.TYPE_NAME,
         data -> AlterTableProcedure.load(context, data));
+    procedures.registerLoader(AlterDatabaseProcedure.TYPE_NAME,
+        data -> AlterDatabaseProcedure.load(context, data));
     procedures.registerLoader(CreateDatabaseProcedure.TYPE_NAME,
         data -> CreateDatabaseProcedure.load(context, data));
     procedures.registerLoader(DropDatabaseProcedure.TYPE_NAME,
@@ -113,10 +115,12 @@ public final class DdlManager {
       }
       case ALTER_TABLE_TASK -> {
         AlterTableExpr expr = request.getAlterTableTask().getAlterTable();
-        DdlTasks.checkRename(expr);
-        yield new AlterTableProcedure(context, AlterTableProcedure.State.Prepare,
-            new TableNameKey(expr.getCatalogName(), expr.getSchemaName(), expr.getTableName()),
-            expr.getRenameTable().getNewTableName(), 0, "");
+        DdlTasks.checkAlterTable(expr);
+        yield AlterTableProcedure.start(context, expr);
+      }
+      case ALTER_DATABASE_TASK -> {
+        DdlTasks.checkAlterDatabase(request.getAlterDatabaseTask());
+        yield AlterDatabaseProcedure.start(context, request.getAlterDatabaseTask().getTask());
       }
       case CREATE_DATABASE_TASK -> {
         CreateDatabaseExpr expr = request.getCreateDatabaseTask().getCreateDatabase();

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.metasrv.metadata.InvalidMetadataException;
 import io.metasrv.metadata.SerdeJson;
 import io.metasrv.metadata.TableNameKey;
+import io.metasrv.protocol.AlterDatabaseTask;
 import io.metasrv.protocol.CreateTableTask;
 import io.metasrv.protocol.DdlTaskRequest;
+import io.metasrv.protocol.v1.AlterDatabaseExpr;
 import io.metasrv.protocol.v1.AlterTableExpr;
 import io.metasrv.protocol.v1.ColumnDef;
 import io.metasrv.protocol.v1.CreateTableExpr;
@@ -95,24 +97,33 @@ final class DdlTasks {
   }
 
   /**
-   * An ALTER TABLE: names valid and its kind set; of the kinds only RENAME TO is built, to a
-   * valid name other than the table's own.
+   * An ALTER TABLE: names valid and its kind set; a RENAME TO names a valid table other than the
+   * table itself. The alteration itself is checked against the table in the procedure's Prepare.
    */
-  static void checkRename(AlterTableExpr expr) {
+  static void checkAlterTable(AlterTableExpr expr) {
     checkNames(expr.getCatalogName(), expr.getSchemaName(), expr.getTableName());
     if (expr.getKindCase() == AlterTableExpr.KindCase.KIND_NOT_SET) {
       throw missing("kind");
     }
-    if (expr.getKindCase() != AlterTableExpr.KindCase.RENAME_TABLE) {
-      throw DdlException.unsupported("ALTER TABLE kind "
-          + expr.getKindCase().name().toLowerCase(Locale.ROOT)
-          + " is not supported yet by this metasrv");
+    if (expr.getKindCase() == AlterTableExpr.KindCase.RENAME_TABLE) {
+      String newName = expr.getRenameTable().getNewTableName();
+      checkName("table", newName);
+      if (newName.equals(expr.getTableName())) {
+        throw DdlException.invalidArguments("Table " + expr.getTableName()
+            + " cannot be renamed to its own name");
+      }
     }
-    String newName = expr.getRenameTable().getNewTableName();
-    checkName("table", newName);
-    if (newName.equals(expr.getTableName())) {
-      throw DdlException.invalidArguments("Table " + expr.getTableName()
-          + " cannot be renamed to its own name");
+  }
+
+  /** An ALTER DATABASE task: the expression and its kind set, names valid. */
+  static void checkAlterDatabase(AlterDatabaseTask task) {
+    if (!task.hasTask()) {
+      throw DdlException.invalidArguments("Invalid protobuf message: expected alter database");
+    }
+    AlterDatabaseExpr expr = task.getTask();
+    checkNames(expr.getCatalogName(), expr.getSchemaName());
+    if (expr.getKindCase() == AlterDatabaseExpr.KindCase.KIND_NOT_SET) {
+      throw missing("kind");
     }
   }
 

@@ -154,6 +154,15 @@ final class TableMetadata {
    */
   static RegionInfo regionInfo(CreateTableExpr expr, JsonNode tableInfo,
       Map<Long, String> regionWalOptions) {
+    return new RegionInfo(expr.getEngine(), expr.getCatalogName() + "/" + expr.getSchemaName(),
+        regionOptions(tableInfo), regionWalOptions);
+  }
+
+  /**
+   * A table's region options, GreptimeDB's {@code RawTableInfo::to_region_options}: its table
+   * options as {@code HashMap::from(&TableOptions)} writes them.
+   */
+  static Map<String, String> regionOptions(JsonNode tableInfo) {
     JsonNode options = tableInfo.path("meta").path("options");
     Map<String, String> regionOptions = new LinkedHashMap<>();
     for (String field : List.of("write_buffer_size", "ttl")) {
@@ -164,8 +173,7 @@ final class TableMetadata {
     }
     Iterator<Map.Entry<String, JsonNode>> extra = options.path("extra_options").fields();
     extra.forEachRemaining(entry -> regionOptions.put(entry.getKey(), entry.getValue().asText()));
-    return new RegionInfo(expr.getEngine(), expr.getCatalogName() + "/" + expr.getSchemaName(),
-        regionOptions, regionWalOptions);
+    return regionOptions;
   }
 
   /** {@code table_info.meta.options.skip_wal}. */
