@@ -15,8 +15,12 @@ import io.metasrv.kv.etcd.EtcdKvConfig;
 import io.metasrv.metadata.SerdeJson;
 import io.metasrv.procedure.ProcedureId;
 import io.metasrv.procedure.ProcedureStateKind;
+import io.metasrv.protocol.AlterTableTask;
 import io.metasrv.protocol.CreateTableTask;
 import io.metasrv.protocol.region.RegionRequest;
+import io.metasrv.protocol.v1.AlterTableExpr;
+import io.metasrv.protocol.v1.DropColumn;
+import io.metasrv.protocol.v1.DropColumns;
 import io.metasrv.testing.EtcdProcess;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -131,6 +135,51 @@ class DdlRecoveryTest {
 
     assertThat(newRegions.requests(RegionRequest.BodyCase.DROP)).hasSize(1);
     assertThat(next.metadata()).isEmpty();
+  }
+
+  @Test
+  void anAlterStoppedWhileAlteringRegionsIsFinishedByTheNextLeader() throws Exception {
+    alterStoppedWhileAlteringRegionsIsFinishedByTheNextLeader(new MemoryKv());
+  }
+
+  @Test
+  void anAlterStoppedWhileAlteringRegionsIsFinishedByTheNextLeaderOnEtcd() throws Exception {
+    EtcdKv etcd = EtcdKv.connect(EtcdKvConfig.of(EtcdProcess.shared().endpoint()),
+        KvLimits.DEFAULT);
+    closing.add(etcd);
+    alterStoppedWhileAlteringRegionsIsFinishedByTheNextLeader(
+        ChrootKv.wrap(Bytes.utf8("ddl-recovery-" + UUID.randomUUID() + "/"), etcd));
+  }
+
+  private void alterStoppedWhileAlteringRegionsIsFinishedByTheNextLeader(KvBackend kv)
+      throws Exception {
+    DdlHarness creator = leader(kv, new RecordingRegionServer());
+    creator.ddl.submit(DdlTasksFixture.createTable("t")).get(30, TimeUnit.SECONDS);
+    creator.procedures.stop();
+
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch gate = new CountDownLatch(1);
+    DdlHarness old = leader(kv, heldUntil(entered, gate));
+    old.ddl.submit(DdlTasksFixture.request().setAlterTableTask(AlterTableTask.newBuilder()
+        .setAlterTable(AlterTableExpr.newBuilder().setCatalogName("greptime")
+            .setSchemaName("public").setTableName("t").setDropColumns(DropColumns.newBuilder()
+                .addDropColumns(DropColumn.newBuilder().setName("cpu"))))).build());
+    assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+    JsonNode data = SerdeJson.readTree(Bytes.utf8(storedData(kv).path("data").asText()), "data");
+    assertThat(data.path("state").asText()).isEqualTo("SubmitAlterRegionRequests");
+    assertThat(data.path("table_info_value").asText()).contains("\"version\":0}");
+    old.procedures.stop();
+
+    RecordingRegionServer newRegions = new RecordingRegionServer();
+    DdlHarness next = finishedByNextLeader(kv, newRegions);
+    gate.countDown();
+
+    assertThat(newRegions.requests(RegionRequest.BodyCase.ALTER))
+        .extracting(r -> r.getAlter().getSchemaVersion()).containsExactly(0L);
+    String info = next.metadata().get("__table_info/1024");
+    assertThat(info).doesNotContain("\"cpu\"").contains("\"ident\":{\"table_id\":1024,"
+        + "\"version\":1}").endsWith(",\"version\":1}");
+    assertThat(kv.range(RangeRequest.prefix(Bytes.utf8("/__procedure__/"))).kvs()).isEmpty();
   }
 
   /** A new leader on {@code kv}, once it finished the one procedure it recovered. */
