@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
 import io.grpc.Server;
 import io.metasrv.protocol.GrantedRegion;
+import io.metasrv.protocol.v1.AddColumnLocation;
 import io.metasrv.protocol.HeartbeatRequest;
 import io.metasrv.protocol.HeartbeatResponse;
 import io.metasrv.protocol.NodeInfo;
@@ -57,7 +58,8 @@ import org.slf4j.LoggerFactory;
  * <p>A datanode made with {@link SimulatedNodes#servingDatanode} also runs as a GreptimeDB
  * datanode does around its regions: it serves {@code /greptime.v1.region.Region/Handle} on its
  * address ({@link SimulatedRegionService}, faults injectable), where create opens a writable
- * Leader region (as mito does), drop closes it, alter checks and bumps the schema version,
+ * Leader region (as mito does) with the request's columns, drop closes it, alter checks and bumps
+ * the schema version and adds (at its location) or drops columns,
  * truncate, flush and compact need the region open, open opens it as Follower and close closes
  * it; a region that is not open answers RegionNotFound (4005) and a stale schema version
  * RequestOutdated (5001). Before its first heartbeat it opens, as Followers, the regions its
@@ -206,6 +208,14 @@ public final class SimulatedDatanode extends SimulatedNode {
 
   public String addr() {
     return addr;
+  }
+
+  /** The column names of a region, in order, as its create and alter requests left them. */
+  public List<String> columns(long regionId) {
+    synchronized (regionLock) {
+      SimulatedRegion region = regions.get(regionId);
+      return region == null ? List.of() : region.columns();
+    }
   }
 
   public boolean isOpen(long regionId) {
@@ -449,6 +459,8 @@ public final class SimulatedDatanode extends SimulatedNode {
     }
     region.setEngine(create.getEngine());
     region.setSchemaVersion(0);
+    region.setColumns(create.getColumnDefsList().stream()
+        .map(column -> column.getColumnDef().getName()).toList());
     region.open(RegionRole.Leader, now);
     if (countdownStarted) {
       region.startCountdown(now, heartbeatInterval().toNanos());
@@ -466,6 +478,14 @@ public final class SimulatedDatanode extends SimulatedNode {
           + " schema version " + region.schemaVersion() + " is not the request's "
           + alter.getSchemaVersion());
     }
+    for (var add : alter.getAddColumns().getAddColumnsList()) {
+      boolean located = add.hasLocation();
+      region.addColumn(add.getColumnDef().getColumnDef().getName(),
+          located && add.getLocation().getLocationType() == AddColumnLocation.LocationType.FIRST,
+          located && add.getLocation().getLocationType() == AddColumnLocation.LocationType.AFTER
+              ? add.getLocation().getAfterColumnName() : null);
+    }
+    alter.getDropColumns().getDropColumnsList().forEach(drop -> region.dropColumn(drop.getName()));
     region.setSchemaVersion(region.schemaVersion() + 1);
   }
 

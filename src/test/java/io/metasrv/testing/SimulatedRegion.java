@@ -21,6 +21,7 @@ final class SimulatedRegion {
   private RegionStatistic statistic = RegionStatistic.EMPTY;
   private long lastEntryId;
   private long schemaVersion;
+  private final List<String> columns = new ArrayList<>();
   private long writableSince = -1;
   private final List<WritableInterval> writable = new ArrayList<>();
   private long leasedUntil = Long.MIN_VALUE;
@@ -134,6 +135,34 @@ final class SimulatedRegion {
 
   void setSchemaVersion(long schemaVersion) {
     this.schemaVersion = schemaVersion;
+  }
+
+  /** The region's column names in order, as its create and alters left them. */
+  List<String> columns() {
+    return List.copyOf(columns);
+  }
+
+  void setColumns(List<String> names) {
+    columns.clear();
+    columns.addAll(names);
+  }
+
+  /** As mito adds a column: at the front, after a column, or last; a known name is skipped. */
+  void addColumn(String name, boolean first, String after) {
+    if (columns.contains(name)) {
+      return;
+    }
+    if (first) {
+      columns.add(0, name);
+    } else if (after != null && columns.contains(after)) {
+      columns.add(columns.indexOf(after) + 1, name);
+    } else {
+      columns.add(name);
+    }
+  }
+
+  void dropColumn(String name) {
+    columns.remove(name);
   }
 
   List<WritableInterval> writableIntervals() {

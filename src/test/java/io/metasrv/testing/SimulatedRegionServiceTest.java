@@ -12,7 +12,14 @@ import io.metasrv.protocol.HeartbeatRequest;
 import io.metasrv.protocol.RangeRequest;
 import io.metasrv.protocol.RegionRole;
 import io.metasrv.protocol.RegionStat;
+import io.metasrv.protocol.region.AddColumn;
+import io.metasrv.protocol.region.AddColumns;
 import io.metasrv.protocol.region.AlterRequest;
+import io.metasrv.protocol.region.DropColumn;
+import io.metasrv.protocol.region.DropColumns;
+import io.metasrv.protocol.region.RegionColumnDef;
+import io.metasrv.protocol.v1.AddColumnLocation;
+import io.metasrv.protocol.v1.ColumnDef;
 import io.metasrv.protocol.region.CloseRequest;
 import io.metasrv.protocol.region.CreateRequest;
 import io.metasrv.protocol.region.DropRequest;
@@ -88,6 +95,45 @@ class SimulatedRegionServiceTest {
         assertThat(datanode.regionRequestEncodings()).containsOnly("identity");
       }
     }
+  }
+
+  @Test
+  void altersAddColumnsAtTheirLocationAndDropThemAtTheNextSchemaVersion() throws Exception {
+    try (SimulatedNodes nodes = new SimulatedNodes(List.of("127.0.0.1:1"), clock)) {
+      SimulatedDatanode datanode = nodes.servingDatanode(1);
+      try (PlainRegionClient region = new PlainRegionClient(datanode.addr())) {
+        CreateRequest.Builder create = CreateRequest.newBuilder().setRegionId(REGION_0)
+            .setEngine("mito").setPath("greptime/public");
+        for (String name : List.of("ts", "host", "cpu")) {
+          create.addColumnDefs(RegionColumnDef.newBuilder()
+              .setColumnDef(ColumnDef.newBuilder().setName(name)));
+        }
+        region.handle(withHeader(RegionRequest.newBuilder().setCreate(create)));
+        assertThat(datanode.columns(REGION_0)).containsExactly("ts", "host", "cpu");
+
+        region.handle(withHeader(RegionRequest.newBuilder().setAlter(AlterRequest.newBuilder()
+            .setRegionId(REGION_0).setSchemaVersion(0).setAddColumns(AddColumns.newBuilder()
+                .addAddColumns(addColumn("dc", AddColumnLocation.newBuilder()
+                    .setLocationType(AddColumnLocation.LocationType.FIRST)))
+                .addAddColumns(addColumn("mem", AddColumnLocation.newBuilder()
+                    .setLocationType(AddColumnLocation.LocationType.AFTER)
+                    .setAfterColumnName("host")))
+                .addAddColumns(addColumn("disk", null))))));
+        assertThat(datanode.columns(REGION_0))
+            .containsExactly("dc", "ts", "host", "mem", "cpu", "disk");
+
+        region.handle(withHeader(RegionRequest.newBuilder().setAlter(AlterRequest.newBuilder()
+            .setRegionId(REGION_0).setSchemaVersion(1).setDropColumns(DropColumns.newBuilder()
+                .addDropColumns(DropColumn.newBuilder().setName("cpu"))))));
+        assertThat(datanode.columns(REGION_0)).containsExactly("dc", "ts", "host", "mem", "disk");
+      }
+    }
+  }
+
+  private static AddColumn.Builder addColumn(String name, AddColumnLocation.Builder location) {
+    AddColumn.Builder add = AddColumn.newBuilder().setColumnDef(RegionColumnDef.newBuilder()
+        .setColumnDef(ColumnDef.newBuilder().setName(name)));
+    return location == null ? add : add.setLocation(location);
   }
 
   @Test
