@@ -7,10 +7,10 @@
  * <p>{@link io.metasrv.ddl.DdlManager} checks a task, submits its procedure and answers when it
  * finished; it registers the loaders a new leader resumes procedures with. Procedures: {@link
  * io.metasrv.ddl.CreateTableProcedure}, {@link io.metasrv.ddl.DropTableProcedure}, {@link
- * io.metasrv.ddl.TruncateTableProcedure}, {@link io.metasrv.ddl.AlterTableProcedure} (RENAME TO
- * only), {@link io.metasrv.ddl.CreateDatabaseProcedure}, {@link
- * io.metasrv.ddl.DropDatabaseProcedure}; the table keys they write are built in {@code
- * TableMetadata}. Other tasks (the other alter kinds, alter database, logical tables, views,
- * flows) are refused as not supported yet.
+ * io.metasrv.ddl.TruncateTableProcedure}, {@link io.metasrv.ddl.AlterTableProcedure} (its new
+ * table info built by {@code TableInfoAlteration}), {@link io.metasrv.ddl.CreateDatabaseProcedure},
+ * {@link io.metasrv.ddl.DropDatabaseProcedure}, {@link io.metasrv.ddl.AlterDatabaseProcedure};
+ * the table keys they write are built in {@code TableMetadata}. Other tasks (logical tables,
+ * views, flows) are refused as not supported yet.
  */
 package io.metasrv.ddl;
