@@ -17,10 +17,18 @@ import io.metasrv.metadata.TableInfoKey;
 import io.metasrv.metadata.TableInfoValue;
 import io.metasrv.metadata.TableNameKey;
 import io.metasrv.metadata.TableNameValue;
+import io.metasrv.protocol.AlterTableTask;
 import io.metasrv.protocol.DdlTaskRequest;
 import io.metasrv.protocol.DdlTaskResponse;
 import io.metasrv.protocol.ProcedureServiceGrpc;
 import io.metasrv.protocol.region.RegionRequest;
+import io.metasrv.protocol.v1.AddColumn;
+import io.metasrv.protocol.v1.AddColumnLocation;
+import io.metasrv.protocol.v1.AddColumns;
+import io.metasrv.protocol.v1.AlterTableExpr;
+import io.metasrv.protocol.v1.ColumnDataType;
+import io.metasrv.protocol.v1.ColumnDef;
+import io.metasrv.protocol.v1.SemanticType;
 import io.metasrv.testing.EtcdProcess;
 import io.metasrv.testing.MetaCalls;
 import io.metasrv.testing.MetasrvCluster;
@@ -119,6 +127,37 @@ class DdlIT {
       }
       assertDatanodeTables(leader.serverAddr(), table, route);
     }
+
+    // ALTER TABLE ADD COLUMN mem DOUBLE AFTER host: every region gets it with column id 3, the
+    // table info lists it after host with next_column_id 4 and schema version 1
+    DdlTaskResponse altered = ddl(leader, DdlTasksFixture.request().setAlterTableTask(
+        AlterTableTask.newBuilder().setAlterTable(AlterTableExpr.newBuilder()
+            .setCatalogName("greptime").setSchemaName("metrics").setTableName("disk")
+            .setAddColumns(AddColumns.newBuilder().addAddColumns(AddColumn.newBuilder()
+                .setColumnDef(ColumnDef.newBuilder().setName("mem")
+                    .setDataType(ColumnDataType.FLOAT64).setIsNullable(true)
+                    .setSemanticType(SemanticType.FIELD))
+                .setLocation(AddColumnLocation.newBuilder()
+                    .setLocationType(AddColumnLocation.LocationType.AFTER)
+                    .setAfterColumnName("host")))))).build());
+    assertThat(altered.getTableIdsList()).isEmpty();
+    for (RegionRoute region : MetaCalls.route(leader.serverAddr(), partitioned).regionRoutes()) {
+      SimulatedDatanode holder = datanode(region.leaderPeer().id());
+      assertThat(holder.regionRequests(RegionRequest.BodyCase.ALTER))
+          .extracting(request -> request.getAlter().getRegionId(),
+              request -> request.getAlter().getSchemaVersion(),
+              request -> request.getAlter().getAddColumns().getAddColumns(0)
+                  .getColumnDef().getColumnId())
+          .contains(org.assertj.core.groups.Tuple.tuple(region.regionId(), 0L, 3));
+      assertThat(holder.columns(region.regionId())).containsExactly("ts", "host", "mem", "cpu");
+    }
+    String diskInfo = io.metasrv.kv.Bytes.utf8(MetaCalls.get(leader.serverAddr(),
+        new TableInfoKey(partitioned).toBytes()).orElseThrow());
+    assertThat(diskInfo).contains("{\"name\":\"host\",").contains("},{\"name\":\"mem\",")
+        .contains("\"next_column_id\":4").contains("\"ident\":{\"table_id\":" + partitioned
+            + ",\"version\":1}").endsWith(",\"version\":1}");
+    assertThat(diskInfo.indexOf("\"name\":\"mem\"")).isBetween(diskInfo.indexOf(
+        "\"name\":\"host\""), diskInfo.indexOf("\"name\":\"cpu\""));
 
     // a restarted datanode reads __dn_table/{id}/ and opens exactly the regions it leads
     SimulatedDatanode restarted = nodes.restart(datanode(1));
