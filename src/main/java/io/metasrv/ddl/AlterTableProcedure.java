@@ -11,6 +11,7 @@ import io.metasrv.kv.TxnOp;
 import io.metasrv.metadata.DatanodeTableKey;
 import io.metasrv.metadata.DatanodeTableValue;
 import io.metasrv.metadata.PhysicalTableRouteValue;
+import io.metasrv.metadata.RegionInfo;
 import io.metasrv.metadata.RegionRoute;
 import io.metasrv.metadata.SerdeJson;
 import io.metasrv.metadata.TableInfoKey;
@@ -257,7 +258,7 @@ public final class AlterTableProcedure extends DdlProcedure {
           .map(stored -> DatanodeTableValue.decode(stored.value()).regionInfo())
           .orElseThrow(() -> new DdlException(DdlException.INTERNAL, "Failed to find "
               + "datanode table info, datanode id: " + anyDatanode + ", table id: " + tableId));
-      var newRegionInfo = new io.metasrv.metadata.RegionInfo(regionInfo.engine(),
+      var newRegionInfo = new RegionInfo(regionInfo.engine(),
           regionInfo.regionStoragePath(), TableMetadata.regionOptions(newInfo),
           regionInfo.regionWalOptions());
       regionDistribution.forEach((datanode, numbers) -> puts.add(TxnOp.put(

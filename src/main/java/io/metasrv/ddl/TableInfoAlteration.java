@@ -4,10 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metasrv.config.HumanDuration;
+import io.metasrv.metadata.InvalidMetadataException;
+import io.metasrv.metadata.SerdeJson;
+import io.metasrv.protocol.region.AlterRequest;
 import io.metasrv.protocol.region.RegionColumnDef;
 import io.metasrv.protocol.v1.AddColumn;
 import io.metasrv.protocol.v1.AddColumnLocation;
 import io.metasrv.protocol.v1.AlterTableExpr;
+import io.metasrv.protocol.v1.Analyzer;
 import io.metasrv.protocol.v1.ColumnDef;
 import io.metasrv.protocol.v1.DropColumn;
 import io.metasrv.protocol.v1.ModifyColumnType;
@@ -16,8 +20,9 @@ import io.metasrv.protocol.v1.SemanticType;
 import io.metasrv.protocol.v1.SetFulltext;
 import io.metasrv.protocol.v1.SetIndex;
 import io.metasrv.protocol.v1.SetSkipping;
+import io.metasrv.protocol.v1.SkippingIndexType;
 import io.metasrv.protocol.v1.UnsetIndex;
-import io.metasrv.protocol.region.AlterRequest;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -371,7 +376,7 @@ final class TableInfoAlteration {
     switch (index.getOptionsCase()) {
       case FULLTEXT -> {
         SetFulltext fulltext = index.getFulltext();
-        if (fulltext.getAnalyzer() == io.metasrv.protocol.v1.Analyzer.UNRECOGNIZED) {
+        if (fulltext.getAnalyzer() == Analyzer.UNRECOGNIZED) {
           throw DdlException.invalidArguments("Invalid set fulltext option request: unknown "
               + "analyzer " + fulltext.getAnalyzerValue());
         }
@@ -382,7 +387,7 @@ final class TableInfoAlteration {
       case SKIPPING -> {
         SetSkipping skipping = index.getSkipping();
         if (skipping.getSkippingIndexType()
-            == io.metasrv.protocol.v1.SkippingIndexType.UNRECOGNIZED) {
+            == SkippingIndexType.UNRECOGNIZED) {
           throw DdlException.invalidArguments("Invalid set skipping index option request: "
               + "unknown index type " + skipping.getSkippingIndexTypeValue());
         }
@@ -426,16 +431,16 @@ final class TableInfoAlteration {
     JsonNode current = null;
     if (metadata.hasNonNull(ColumnSchemas.FULLTEXT_KEY)) {
       try {
-        current = io.metasrv.metadata.SerdeJson.readTree(metadata.get(ColumnSchemas.FULLTEXT_KEY)
-            .asText().getBytes(java.nio.charset.StandardCharsets.UTF_8), "FulltextOptions");
-      } catch (io.metasrv.metadata.InvalidMetadataException e) {
+        current = SerdeJson.readTree(metadata.get(ColumnSchemas.FULLTEXT_KEY).asText()
+            .getBytes(StandardCharsets.UTF_8), "FulltextOptions");
+      } catch (InvalidMetadataException e) {
         throw new DdlException(DdlException.INTERNAL, "Failed to set fulltext options for column "
             + name + ": " + e.getMessage());
       }
     }
     ObjectNode options = info.objectNode();
     if (set != null) {
-      String analyzer = set.getAnalyzer() == io.metasrv.protocol.v1.Analyzer.CHINESE
+      String analyzer = set.getAnalyzer() == Analyzer.CHINESE
           ? "Chinese" : "English";
       if (current != null) {
         if (current.path("enable").asBoolean()) {
