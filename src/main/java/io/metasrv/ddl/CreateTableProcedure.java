@@ -118,6 +118,18 @@ public final class CreateTableProcedure extends DdlProcedure {
             expr.getTableName()));
   }
 
+  /**
+   * A new leader holds the regions of an allocated route at once, as GreptimeDB's {@code
+   * recover}: before the step that created them runs again, a datanode's lease renewal would
+   * otherwise close regions no route names yet.
+   */
+  @Override
+  public void recover() {
+    if (tableRoute != null) {
+      holdRegions(TableMetadata.leaderRegionIds(tableRoute));
+    }
+  }
+
   @Override
   Status step(ProcedureContext context) throws Exception {
     return switch (state) {

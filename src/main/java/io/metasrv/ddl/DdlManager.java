@@ -76,6 +76,8 @@ public final class DdlManager {
     long started = System.nanoTime();
     ProcedureId id = procedures.submit(procedure);
     return procedures.whenFinished(id).thenApply(state -> {
+      // a procedure that failed without a rollback (its retries used up) still holds its regions
+      procedure.releaseRegions();
       boolean done = state.kind() == ProcedureStateKind.Done;
       Timer.builder("metasrv.ddl")
           .description("DDL tasks this node ran, by kind and result")

@@ -7,6 +7,7 @@ import io.metasrv.procedure.Procedure;
 import io.metasrv.procedure.ProcedureContext;
 import io.metasrv.procedure.RetryLaterException;
 import io.metasrv.procedure.Status;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +16,8 @@ import java.util.Optional;
 /**
  * What every DDL procedure does around its states: keeps the failure that ended it (the {@link
  * DdlManager} answers the client with its status code), and holds the regions it is creating or
- * dropping in the region keeper until it is done or fails.
+ * dropping in the region keeper until it is done or fails. Tests that kill the leader in each
+ * state hold a state open through {@link StateHolds}.
  */
 abstract class DdlProcedure implements Procedure {
   final DdlContext ddl;
@@ -46,7 +48,11 @@ abstract class DdlProcedure implements Procedure {
   @Override
   public final Status execute(ProcedureContext context) throws Exception {
     try {
+      String state = StateHolds.enabled() ? SerdeJson.readTree(dump().getBytes(
+          StandardCharsets.UTF_8), "DDL procedure data").path("state").asText() : "";
+      StateHolds.await(typeName, state, "before");
       Status status = step(context);
+      StateHolds.await(typeName, state, "after");
       if (status instanceof Status.Done) {
         releaseRegions();
       }

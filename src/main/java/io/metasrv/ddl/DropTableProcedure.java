@@ -128,6 +128,18 @@ public final class DropTableProcedure extends DdlProcedure {
     return state != State.Prepare && allowRollback;
   }
 
+  /**
+   * A new leader holds the regions being dropped at once, as GreptimeDB's {@code recover}, from
+   * DeleteMetadata to DatanodeDropRegions.
+   */
+  @Override
+  public void recover() {
+    if (state == State.DeleteMetadata || state == State.InvalidateTableCache
+        || state == State.DatanodeDropRegions) {
+      holdRegions(droppedRegionIds());
+    }
+  }
+
   @Override
   Status step(ProcedureContext context) throws Exception {
     return switch (state) {

@@ -36,9 +36,18 @@ public final class MetasrvCluster implements AutoCloseable {
 
   /** Starts {@code size} nodes on the store {@code storeArgs} name, as {@link #start}. */
   public static MetasrvCluster start(int size, List<String> storeArgs, Path dir) {
+    return start(size, storeArgs, dir, MetasrvNode.SMALL_JVM);
+  }
+
+  /**
+   * Starts {@code size} nodes as {@link #start(int, List, Path)}, each JVM with {@code
+   * jvmOptions} (for example a test system property) instead of {@link MetasrvNode#SMALL_JVM}.
+   */
+  public static MetasrvCluster start(int size, List<String> storeArgs, Path dir,
+      List<String> jvmOptions) {
     List<MetasrvNode> nodes = new ArrayList<>();
     for (int i = 0; i < size; i++) {
-      nodes.add(MetasrvNode.start("node-" + i, storeArgs, dir));
+      nodes.add(MetasrvNode.start("node-" + i, storeArgs, dir, jvmOptions));
     }
     MetasrvCluster cluster = new MetasrvCluster(nodes);
     try {

@@ -1,0 +1,362 @@
+package io.metasrv.bench;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.metasrv.config.DatanodeOptions;
+import io.metasrv.grpc.DatanodeRegionClient;
+import io.metasrv.kv.Bytes;
+import io.metasrv.kv.Compare;
+import io.metasrv.kv.KeyValue;
+import io.metasrv.kv.KvLimits;
+import io.metasrv.kv.RangeRequest;
+import io.metasrv.kv.Txn;
+import io.metasrv.kv.TxnOp;
+import io.metasrv.kv.etcd.EtcdKv;
+import io.metasrv.kv.etcd.EtcdKvConfig;
+import io.metasrv.metadata.Peer;
+import io.metasrv.protocol.CreateDatabaseTask;
+import io.metasrv.protocol.CreateTableTask;
+import io.metasrv.protocol.DdlTaskRequest;
+import io.metasrv.protocol.DdlTaskResponse;
+import io.metasrv.protocol.Partition;
+import io.metasrv.protocol.ProcedureServiceGrpc;
+import io.metasrv.protocol.RequestHeader;
+import io.metasrv.protocol.Role;
+import io.metasrv.protocol.region.RegionRequest;
+import io.metasrv.protocol.v1.ColumnDataType;
+import io.metasrv.protocol.v1.ColumnDef;
+import io.metasrv.protocol.v1.CreateDatabaseExpr;
+import io.metasrv.protocol.v1.CreateTableExpr;
+import io.metasrv.protocol.v1.QueryContext;
+import io.metasrv.protocol.v1.SemanticType;
+import io.metasrv.testing.EtcdProcess;
+import io.metasrv.testing.MetasrvCluster;
+import io.metasrv.testing.MetasrvNode;
+import io.metasrv.testing.MonotonicClock;
+import io.metasrv.testing.SimulatedDatanode;
+import io.metasrv.testing.SimulatedNodes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * CREATE TABLE through {@code ProcedureService.ddl}, end to end: three {@code metasrv start}
+ * processes (the built jar) on a fresh etcd, three simulated datanodes serving {@code
+ * Region/Handle}, each table with 8 regions ({@code PARTITION ON COLUMNS (host)}, 8 ranges), as
+ * GreptimeDB's frontend sends it. Measured at 1 and 16 concurrent clients (each creating one
+ * table after another): tables per second and p50/p99 latency.
+ *
+ * <p>The floor, measured in the same run with the same concurrency: what a create cannot do
+ * without, issued directly from this JVM: the 8 region {@code Create} requests (copies of those
+ * the metasrv sent, with other region ids) to the same datanodes through the same region client,
+ * all at once, then the metadata transaction on the same etcd (copies of a created table's {@code
+ * __table_name}, {@code __table_info}, {@code __table_route} and {@code __dn_table} values, put
+ * under {@code bench_floor/} when the info and route keys are absent). Target: metasrv tables/s
+ * at least 0.5 of the floor's.
+ *
+ * <p>Run it with {@code bench/ddl [tables-per-client]} (default 20; 1 client creates 3 times as
+ * many).
+ */
+public final class DdlBench {
+  private static final int REGIONS = 8;
+  private static final String[] SPLITS = {"c", "f", "i", "l", "o", "r", "u"};
+  private static final Duration DEADLINE = Duration.ofSeconds(60);
+
+  public static void main(String[] args) throws Exception {
+    if (!Files.isRegularFile(MetasrvNode.JAR)) {
+      throw new IllegalStateException(MetasrvNode.JAR + " is missing; build it with "
+          + "`mvn -B -q -DskipTests package`");
+    }
+    int perClient = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+    System.out.printf("ddl bench: CREATE TABLE with %d regions, 3 simulated datanodes, 3"
+        + " processes on a fresh etcd; load average %s%n", REGIONS, loadAverage());
+    Path dir = Files.createTempDirectory("metasrv-ddl-bench-");
+    try (EtcdProcess etcd = EtcdProcess.start();
+        MetasrvCluster cluster = MetasrvCluster.start(3, List.of("--backend", "etcd_store",
+            "--store-addrs", "127.0.0.1:" + etcd.clientPort()), dir)) {
+      MetasrvNode leader = cluster.awaitSingleLeader(Duration.ofSeconds(30));
+      System.out.printf("leader %s, logs under %s%n", leader.name(), dir);
+      SimulatedNodes nodes = new SimulatedNodes(
+          cluster.nodes().stream().map(MetasrvNode::serverAddr).toList(), MonotonicClock.SYSTEM);
+      List<SimulatedDatanode> datanodes = new ArrayList<>();
+      for (long id = 1; id <= 3; id++) {
+        SimulatedDatanode datanode = nodes.servingDatanode(id)
+            .withHeartbeatInterval(Duration.ofSeconds(3));
+        datanode.start().get(30, TimeUnit.SECONDS);
+        datanodes.add(datanode);
+      }
+      ManagedChannel channel = ManagedChannelBuilder.forTarget(leader.serverAddr())
+          .usePlaintext().build();
+      ProcedureServiceGrpc.ProcedureServiceBlockingStub ddl =
+          ProcedureServiceGrpc.newBlockingStub(channel);
+      ddl.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).ddl(request()
+          .setCreateDatabaseTask(CreateDatabaseTask.newBuilder().setCreateDatabase(
+              CreateDatabaseExpr.newBuilder().setCatalogName("greptime")
+                  .setSchemaName("bench"))).build());
+      long firstTable = createFirstTable(ddl);
+      Floor floor = Floor.copying(etcd, datanodes, firstTable);
+      AtomicInteger names = new AtomicInteger();
+      List<Result> results = new ArrayList<>();
+      for (int clients : new int[] {1, 16}) {
+        int each = clients == 1 ? perClient * 3 : perClient;
+        Result floorRun = run("floor", clients, each, index -> floor.create());
+        Result metasrvRun = run("metasrv", clients, each, index -> {
+          DdlTaskResponse created = ddl.withDeadlineAfter(DEADLINE.toMillis(),
+              TimeUnit.MILLISECONDS).ddl(createTable("t" + names.incrementAndGet()));
+          if (created.getTableIdsCount() != 1) {
+            throw new IllegalStateException("no table id in " + created);
+          }
+        });
+        results.add(floorRun);
+        results.add(metasrvRun);
+        System.out.printf("%2d client(s): metasrv %6.1f tables/s (p50 %6.1f ms, p99 %6.1f ms)"
+                + "  floor %6.1f tables/s (p50 %6.1f ms, p99 %6.1f ms)  metasrv/floor %.2f;"
+                + " load average %s%n", clients, metasrvRun.perSecond(), metasrvRun.p50(),
+            metasrvRun.p99(), floorRun.perSecond(), floorRun.p50(), floorRun.p99(),
+            metasrvRun.perSecond() / floorRun.perSecond(), loadAverage());
+      }
+      long created = datanodes.stream().mapToLong(datanode ->
+          datanode.regionRequests(RegionRequest.BodyCase.CREATE).size()).sum();
+      System.out.printf("region Creates the datanodes received: %d (metasrv and floor)%n",
+          created);
+      floor.close();
+      channel.shutdownNow();
+      nodes.close();
+    }
+    System.exit(0);
+  }
+
+  /** Creates the first table (retried until the leader has seen the datanodes); its id. */
+  private static long createFirstTable(ProcedureServiceGrpc.ProcedureServiceBlockingStub ddl)
+      throws InterruptedException {
+    long until = System.nanoTime() + DEADLINE.toNanos();
+    while (true) {
+      try {
+        return ddl.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+            .ddl(createTable("first")).getTableIds(0).getId();
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.INTERNAL || System.nanoTime() > until) {
+          throw e;
+        }
+        Thread.sleep(200);
+      }
+    }
+  }
+
+  @FunctionalInterface
+  interface Create {
+    void run(int index) throws Exception;
+  }
+
+  /** Throughput and latency percentiles in ms. */
+  record Result(String name, int clients, double perSecond, double p50, double p99) {}
+
+  private static Result run(String name, int clients, int each, Create create)
+      throws InterruptedException {
+    List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    List<Thread> threads = new ArrayList<>();
+    long start = System.nanoTime();
+    for (int c = 0; c < clients; c++) {
+      Thread thread = new Thread(() -> {
+        try {
+          for (int i = 0; i < each && failure.get() == null; i++) {
+            long began = System.nanoTime();
+            create.run(i);
+            latencies.add(System.nanoTime() - began);
+          }
+        } catch (Throwable e) {
+          failure.compareAndSet(null, e);
+        }
+      }, "bench-" + name + "-" + c);
+      threads.add(thread);
+      thread.start();
+    }
+    for (Thread thread : threads) {
+      thread.join();
+    }
+    long elapsed = System.nanoTime() - start;
+    if (failure.get() != null) {
+      throw new IllegalStateException(name + " with " + clients + " clients failed",
+          failure.get());
+    }
+    List<Long> sorted = new ArrayList<>(latencies);
+    Collections.sort(sorted);
+    return new Result(name, clients, sorted.size() / (elapsed / 1e9),
+        percentile(sorted, 0.50) / 1e6, percentile(sorted, 0.99) / 1e6);
+  }
+
+  private static long percentile(List<Long> sorted, double p) {
+    return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
+  }
+
+  /**
+   * The floor's create: the first table's 8 region Creates to their datanodes under a fresh
+   * table id, then its metadata keys under {@code bench_floor/} in one transaction.
+   */
+  private static final class Floor implements AutoCloseable {
+    private final EtcdKv kv;
+    private final DatanodeRegionClient regions;
+    private final List<Peer> peers;
+    private final List<RegionRequest> creates;
+    private final List<KeyValue> metadata;
+    private final AtomicInteger tableIds = new AtomicInteger(1_000_000);
+
+    private Floor(EtcdKv kv, List<Peer> peers, List<RegionRequest> creates,
+        List<KeyValue> metadata) {
+      this.kv = kv;
+      this.regions = new DatanodeRegionClient(DatanodeOptions.Client.defaults());
+      this.peers = peers;
+      this.creates = creates;
+      this.metadata = metadata;
+    }
+
+    static Floor copying(EtcdProcess etcd, List<SimulatedDatanode> datanodes, long tableId) {
+      EtcdKv kv = EtcdKv.connect(EtcdKvConfig.of(etcd.endpoint()), KvLimits.DEFAULT);
+      List<Peer> peers = new ArrayList<>();
+      List<RegionRequest> creates = new ArrayList<>();
+      for (SimulatedDatanode datanode : datanodes) {
+        for (RegionRequest create : datanode.regionRequests(RegionRequest.BodyCase.CREATE)) {
+          if (create.getCreate().getRegionId() >>> 32 == tableId) {
+            peers.add(new Peer(datanode.nodeId(), datanode.addr()));
+            creates.add(create);
+          }
+        }
+      }
+      if (creates.size() != REGIONS) {
+        throw new IllegalStateException("the first table had " + creates.size()
+            + " region Creates, not " + REGIONS);
+      }
+      List<KeyValue> metadata = new ArrayList<>();
+      for (String key : List.of("__table_name/greptime/bench/first", "__table_info/" + tableId,
+          "__table_route/" + tableId)) {
+        metadata.add(kv.get(Bytes.utf8(key)).orElseThrow(
+            () -> new IllegalStateException("the first table has no " + key)));
+      }
+      for (KeyValue stored : kv.range(RangeRequest.prefix(Bytes.utf8("__dn_table/"))).kvs()) {
+        if (Bytes.utf8(stored.key()).endsWith("/" + tableId)) {
+          metadata.add(stored);
+        }
+      }
+      return new Floor(kv, peers, creates, metadata);
+    }
+
+    void create() throws Exception {
+      int tableId = tableIds.incrementAndGet();
+      List<CompletableFuture<?>> answers = new ArrayList<>();
+      for (int i = 0; i < creates.size(); i++) {
+        RegionRequest create = creates.get(i);
+        long number = create.getCreate().getRegionId() & 0xFFFF_FFFFL;
+        answers.add(regions.handle(peers.get(i), create.toBuilder().setCreate(
+            create.getCreate().toBuilder().setRegionId((long) tableId << 32 | number)).build()));
+      }
+      CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+          .get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+      List<TxnOp> puts = new ArrayList<>();
+      for (KeyValue stored : metadata) {
+        puts.add(TxnOp.put(key(stored, tableId), stored.value()));
+      }
+      boolean created = kv.txn(Txn.when(List.of(Compare.absent(key(metadata.get(1), tableId)),
+          Compare.absent(key(metadata.get(2), tableId))), puts, List.of())).succeeded();
+      if (!created) {
+        throw new IllegalStateException("floor table " + tableId + " exists");
+      }
+    }
+
+    private static byte[] key(KeyValue stored, int tableId) {
+      return Bytes.utf8("bench_floor/" + tableId + "/" + Bytes.utf8(stored.key()));
+    }
+
+    @Override
+    public void close() {
+      regions.close();
+      kv.close();
+    }
+  }
+
+  private static DdlTaskRequest.Builder request() {
+    return DdlTaskRequest.newBuilder()
+        .setHeader(RequestHeader.newBuilder().setProtocolVersion(1).setRole(Role.FRONTEND))
+        .setQueryContext(QueryContext.newBuilder().setCurrentCatalog("greptime")
+            .setCurrentSchema("bench"));
+  }
+
+  /**
+   * {@code CREATE TABLE bench.<table> (ts TIMESTAMP TIME INDEX, host STRING PRIMARY KEY, cpu
+   * DOUBLE) PARTITION ON COLUMNS (host) (host < 'c', ..., host >= 'u')} as GreptimeDB's frontend
+   * sends it.
+   */
+  private static DdlTaskRequest createTable(String table) {
+    CreateTableExpr expr = CreateTableExpr.newBuilder().setCatalogName("greptime")
+        .setSchemaName("bench").setTableName(table).setEngine("mito").setTimeIndex("ts")
+        .addColumnDefs(ColumnDef.newBuilder().setName("ts")
+            .setDataType(ColumnDataType.TIMESTAMP_MILLISECOND).setIsNullable(false)
+            .setSemanticType(SemanticType.TIMESTAMP))
+        .addColumnDefs(ColumnDef.newBuilder().setName("host").setDataType(ColumnDataType.STRING)
+            .setIsNullable(true).setSemanticType(SemanticType.TAG))
+        .addColumnDefs(ColumnDef.newBuilder().setName("cpu").setDataType(ColumnDataType.FLOAT64)
+            .setIsNullable(true).setSemanticType(SemanticType.FIELD))
+        .addPrimaryKeys("host").build();
+    String tableInfo = "{\"ident\":{\"table_id\":0,\"version\":0},\"name\":\"" + table
+        + "\",\"desc\":null,\"catalog_name\":\"greptime\",\"schema_name\":\"bench\",\"meta\":"
+        + "{\"schema\":{\"column_schemas\":[{\"name\":\"ts\",\"data_type\":{\"Timestamp\":"
+        + "{\"Millisecond\":null}},\"is_nullable\":false,\"is_time_index\":true,"
+        + "\"default_constraint\":null,\"metadata\":{\"greptime:time_index\":\"true\"}},"
+        + "{\"name\":\"host\",\"data_type\":{\"String\":null},\"is_nullable\":true,"
+        + "\"is_time_index\":false,\"default_constraint\":null,\"metadata\":{}},{\"name\":"
+        + "\"cpu\",\"data_type\":{\"Float64\":{}},\"is_nullable\":true,\"is_time_index\":false,"
+        + "\"default_constraint\":null,\"metadata\":{}}],\"timestamp_index\":0,\"version\":0},"
+        + "\"primary_key_indices\":[1],\"value_indices\":[2],\"engine\":\"mito\","
+        + "\"next_column_id\":3,\"region_numbers\":[],\"options\":{\"write_buffer_size\":null,"
+        + "\"ttl\":null,\"skip_wal\":false,\"extra_options\":{}},\"created_on\":"
+        + "\"2025-03-31T13:25:05.123456789Z\",\"partition_key_indices\":[1]},"
+        + "\"table_type\":\"Base\"}";
+    CreateTableTask.Builder task = CreateTableTask.newBuilder().setCreateTable(expr)
+        .setTableInfo(ByteString.copyFromUtf8(tableInfo));
+    for (String bound : hostPartitions()) {
+      task.addPartitions(Partition.newBuilder().addColumnList(ByteString.copyFromUtf8("host"))
+          .addValueList(ByteString.copyFromUtf8(bound)));
+    }
+    return request().setCreateTableTask(task).build();
+  }
+
+  /** The 8 PartitionBound exprs, as GreptimeDB's frontend serializes them. */
+  private static List<String> hostPartitions() {
+    String host = "{\"Column\":\"host\"}";
+    List<String> bounds = new ArrayList<>();
+    bounds.add(bound(host, "Lt", string(SPLITS[0])));
+    for (int i = 1; i < SPLITS.length; i++) {
+      bounds.add(bound(bound(host, "GtEq", string(SPLITS[i - 1])), "And",
+          bound(host, "Lt", string(SPLITS[i]))));
+    }
+    bounds.add(bound(host, "GtEq", string(SPLITS[SPLITS.length - 1])));
+    return bounds;
+  }
+
+  private static String bound(String lhs, String op, String rhs) {
+    return "{\"Expr\":{\"lhs\":" + lhs + ",\"op\":\"" + op + "\",\"rhs\":" + rhs + "}}";
+  }
+
+  private static String string(String value) {
+    return "{\"Value\":{\"String\":\"" + value + "\"}}";
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return fields[0] + " " + fields[1] + " " + fields[2];
+    } catch (Exception e) {
+      return "unknown";
+    }
+  }
+}
