@@ -144,16 +144,7 @@ class DdlIT {
 
     // ALTER TABLE ADD COLUMN mem DOUBLE AFTER host: every region gets it with column id 3, the
     // table info lists it after host with next_column_id 4 and schema version 1
-    DdlTaskResponse altered = ddl(leader, DdlTasksFixture.request().setAlterTableTask(
-        AlterTableTask.newBuilder().setAlterTable(AlterTableExpr.newBuilder()
-            .setCatalogName("greptime").setSchemaName("metrics").setTableName("disk")
-            .setAddColumns(AddColumns.newBuilder().addAddColumns(AddColumn.newBuilder()
-                .setColumnDef(ColumnDef.newBuilder().setName("mem")
-                    .setDataType(ColumnDataType.FLOAT64).setIsNullable(true)
-                    .setSemanticType(SemanticType.FIELD))
-                .setLocation(AddColumnLocation.newBuilder()
-                    .setLocationType(AddColumnLocation.LocationType.AFTER)
-                    .setAfterColumnName("host")))))).build());
+    DdlTaskResponse altered = ddl(leader, addMemAfterHostRequest("disk"));
     assertThat(altered.getTableIdsList()).isEmpty();
     for (RegionRoute region : MetaCalls.route(leader.serverAddr(), partitioned).regionRoutes()) {
       SimulatedDatanode holder = datanode(region.leaderPeer().id());
@@ -208,8 +199,8 @@ class DdlIT {
   }
 
   /**
-   * Each state of CreateTable, DropTable and AlterTable (rename) in turn on the same processes:
-   * the procedure is held in the state (the datanodes hang in its region requests, or a hold
+   * Each state of CreateTable, DropTable and AlterTable (rename, add column) in turn on the same
+   * processes: the procedure is held in the state (the datanodes hang in its region requests, or a hold
    * file of {@link StateHolds}), the leader is killed -9 and the hold released. A procedure
    * killed in Prepare was never stored and is gone with its leader, as in GreptimeDB: nothing of
    * it is left and the task runs again from scratch. One killed later is resumed by the
@@ -245,6 +236,10 @@ class DdlIT {
         KillCase.resumed(holdFile("AlterTable", "UpdateMetadata", BEFORE), 0),
         KillCase.resumed(holdFile("AlterTable", "UpdateMetadata", AFTER), 0),
         KillCase.resumed(holdFile("AlterTable", "InvalidateTableCache", BEFORE), 0));
+    // an added column is sent to every region in SubmitAlterRegionRequests
+    List<KillCase> addColumns = List.of(
+        KillCase.resumed(datanodesHang(RegionRequest.BodyCase.ALTER), 2),
+        KillCase.resumed(holdFile("AlterTable", "SubmitAlterRegionRequests", AFTER), 2));
     createTable("warmup");
     int n = 0;
     for (KillCase killed : creates) {
@@ -255,6 +250,9 @@ class DdlIT {
     }
     for (KillCase killed : renames) {
       killInRename(killed, "renamed" + n++);
+    }
+    for (KillCase killed : addColumns) {
+      killInAddColumn(killed, "widened" + n++);
     }
   }
 
@@ -342,6 +340,28 @@ class DdlIT {
     assertThat(TableInfoValue.decode(MetaCalls.get(addr, new TableInfoKey(tableId).toBytes())
         .orElseThrow()).version()).as(killed + ": renamed once").isEqualTo(1);
     assertConsistentMetadata(addr);
+  }
+
+  private void killInAddColumn(KillCase killed, String table) {
+    long tableId = createTable(table, HOST_PARTITIONS);
+    List<Integer> before = requestCounts();
+    MetasrvNode successor = killWhileHeld(addMemAfterHostRequest(table), killed.hold());
+    String addr = successor.serverAddr();
+    TableInfoValue info = TableInfoValue.decode(MetaCalls.get(addr,
+        new TableInfoKey(tableId).toBytes()).orElseThrow());
+    assertThat(info.version()).as(killed + ": altered once").isEqualTo(1);
+    assertThat(io.metasrv.kv.Bytes.utf8(info.encode())).as(killed.toString())
+        .contains("\"next_column_id\":4");
+    PhysicalTableRouteValue route = readAsFrontend(addr, table, tableId);
+    assertConsistentMetadata(addr);
+    for (RegionRoute region : route.regionRoutes()) {
+      SimulatedDatanode holder = datanode(region.leaderPeer().id());
+      assertThat(requestsSince(before, holder, RegionRequest.BodyCase.ALTER))
+          .extracting(request -> request.getAlter().getRegionId()).as(killed.toString())
+          .containsOnly(region.regionId()).hasSizeBetween(1, killed.requestsPerRegion());
+      assertThat(holder.columns(region.regionId())).as(killed.toString())
+          .containsExactly("ts", "host", "mem", "cpu");
+    }
   }
 
   /**
@@ -631,6 +651,20 @@ class DdlIT {
   private static DdlTaskRequest createTableRequest(String table, String... bounds) {
     return DdlTasksFixture.request().setCreateTableTask(DdlTasksFixture.createTableTask(
         DdlTasksFixture.createTableExpr("metrics", table), bounds)).build();
+  }
+
+  /** ALTER TABLE {@code table} ADD COLUMN mem DOUBLE AFTER host. */
+  private static DdlTaskRequest addMemAfterHostRequest(String table) {
+    return DdlTasksFixture.request().setAlterTableTask(AlterTableTask.newBuilder()
+        .setAlterTable(AlterTableExpr.newBuilder().setCatalogName("greptime")
+            .setSchemaName("metrics").setTableName(table)
+            .setAddColumns(AddColumns.newBuilder().addAddColumns(AddColumn.newBuilder()
+                .setColumnDef(ColumnDef.newBuilder().setName("mem")
+                    .setDataType(ColumnDataType.FLOAT64).setIsNullable(true)
+                    .setSemanticType(SemanticType.FIELD))
+                .setLocation(AddColumnLocation.newBuilder()
+                    .setLocationType(AddColumnLocation.LocationType.AFTER)
+                    .setAfterColumnName("host")))))).build();
   }
 
   private static DdlTaskRequest renameRequest(String table, String newName) {
