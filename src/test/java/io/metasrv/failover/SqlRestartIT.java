@@ -151,9 +151,13 @@ abstract class SqlRestartIT {
 
       byte[] key = "restart-it/after".getBytes(StandardCharsets.UTF_8);
       byte[] value = "served".getBytes(StandardCharsets.UTF_8);
-      MetaCalls.put(leader.serverAddr(), key, value);
-      assertThat(MetaCalls.get(leader.serverAddr(), key)).hasValueSatisfying(
-          read -> assertThat(read).isEqualTo(value));
+      // each call opens a channel, which alone can take seconds on a loaded machine
+      await("a Store put and get through " + leader.name()).atMost(Duration.ofSeconds(40))
+          .ignoreExceptions().untilAsserted(() -> {
+            MetaCalls.put(leader.serverAddr(), key, value);
+            assertThat(MetaCalls.get(leader.serverAddr(), key)).hasValueSatisfying(
+                read -> assertThat(read).isEqualTo(value));
+          });
       assertThat(tableHolds(server, table, "restart-it/after")).as("Store put in the table")
           .isTrue();
     } finally {
