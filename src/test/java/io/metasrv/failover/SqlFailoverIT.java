@@ -32,7 +32,8 @@ import org.junit.jupiter.api.extension.TestWatcher;
 /**
  * Three {@code metasrv start} processes on a SQL store, electing through its session lock:
  * one leader, kill -9, SIGTERM, the leader's election session ended by the database, and every
- * session of the nodes ended at once as by a database restart. Each test class has a table (and
+ * session of the nodes ended at once as by a database restart (a real restart: {@link
+ * SqlRestartIT}). Each test class has a table (and
  * election lock) of its own; times are printed, not asserted.
  */
 abstract class SqlFailoverIT {
@@ -151,11 +152,11 @@ abstract class SqlFailoverIT {
 
   /**
    * A database restart, as the nodes see it: every session they hold (each node's election
-   * session and store pool) ends at once. The machine's PostgreSQL and MariaDB themselves are not
-   * restarted: other tests, from other worktrees and CI runs on this machine, use the same
-   * servers at the same time and would fail with them; ending exactly these nodes' sessions from
-   * the server side is the same event for the nodes. Afterwards one node leads under a new epoch,
-   * its writes land, and no other node claims to lead.
+   * session and store pool) ends at once, while the database keeps answering. The machine's
+   * PostgreSQL and MariaDB themselves are not restarted: other tests, from other worktrees and CI
+   * runs on this machine, use the same servers at the same time; {@link SqlRestartIT} stops and
+   * starts a server of its own. Afterwards one node leads under a new epoch, its writes land, and
+   * no other node claims to lead.
    */
   @Test
   void everySessionEndedAsByADatabaseRestartLeavesOneLeaderUnderANewEpoch() throws Exception {

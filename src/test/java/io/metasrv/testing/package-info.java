@@ -1,6 +1,7 @@
 /**
- * Test infrastructure: etcd processes and {@code metasrv start} processes on free ports
- * ({@link io.metasrv.testing.EtcdProcess}, {@link io.metasrv.testing.MetasrvNode}), and
+ * Test infrastructure: etcd processes, PostgreSQL and MariaDB servers of a test's own that it may
+ * restart ({@link io.metasrv.testing.PrivateSqlServer}) and {@code metasrv start} processes on
+ * free ports ({@link io.metasrv.testing.EtcdProcess}, {@link io.metasrv.testing.MetasrvNode}), and
  * simulated GreptimeDB nodes ({@link io.metasrv.testing.SimulatedNodes}, {@link
  * io.metasrv.testing.SimulatedDatanode}, {@link io.metasrv.testing.SimulatedFrontend}) that
  * connect, heartbeat, keep region leases and answer mailbox instructions as GreptimeDB's nodes

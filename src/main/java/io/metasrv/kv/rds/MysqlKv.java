@@ -1,5 +1,6 @@
 package io.metasrv.kv.rds;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.metasrv.kv.KeyValue;
 import io.metasrv.kv.KvLimits;
 import java.sql.Connection;
@@ -49,8 +50,13 @@ public final class MysqlKv extends RdsKv {
   private final String revisionTable;
 
   private MysqlKv(RdsKvConfig config, KvLimits limits) {
-    super("mysql", config, limits, RdsConnections.pool(config,
-        Connection.TRANSACTION_REPEATABLE_READ, "metasrv-mysql-kv"));
+    this(config, limits, RdsConnections.pool(config, Connection.TRANSACTION_REPEATABLE_READ,
+        "metasrv-mysql-kv"));
+  }
+
+  /** One pool: a read at REPEATABLE READ in autocommit mode takes no locks either. */
+  private MysqlKv(RdsKvConfig config, KvLimits limits, HikariDataSource pool) {
+    super("mysql", config, limits, pool, pool);
     this.quotedTable = quote(config.tableName());
     this.revisionTable = quote(config.tableName() + "_revision");
   }

@@ -22,7 +22,7 @@ import java.util.Set;
  * "<meta_table_name>_revision"}.
  *
  * <p><b>Isolation: SERIALIZABLE for transactions, READ COMMITTED for the put of an existing
- * key.</b> A transaction reads its keys, decides here and then writes; under SERIALIZABLE (as
+ * key and for reads.</b> A transaction reads its keys, decides here and then writes; under SERIALIZABLE (as
  * GreptimeDB's own PostgreSQL store), PostgreSQL aborts it (SQLState 40001) when a concurrent
  * transaction changed what it read, including a key it found missing that another inserted
  * meanwhile, so compare-then-write is atomic and lost updates are impossible. It also locks the
@@ -33,22 +33,29 @@ import java.util.Set;
  * absent" transactions could both decide the key is free. A plain put of a key that exists is
  * one locking statement at READ COMMITTED instead (see {@link #putOne}), which waits where
  * SERIALIZABLE would abort and retry. Aborted transactions are run again (see {@link RdsKv}).
- * Reads are single statements, one snapshot each.
+ * Reads are single statements, one snapshot each, at READ COMMITTED: a statement's snapshot is
+ * as consistent there as under SERIALIZABLE, which would only add its bookkeeping (a
+ * serializable transaction per read, predicate locks on the index pages it visits) and let the
+ * reads' predicate locks count against writing transactions, aborting some of them.
  */
 public final class PostgresKv extends RdsKv {
   private final String quotedTable;
   private final String sequence;
-  /** Connections at READ COMMITTED for {@link #putOne}: updates of one existing row. */
-  private final HikariDataSource updatePool;
+  /** Connections at READ COMMITTED: reads, and {@link #putOne}'s update of one existing row. */
+  private final HikariDataSource readCommittedPool;
   private final String updateExistingSql;
 
   private PostgresKv(RdsKvConfig config, KvLimits limits) {
+    this(config, limits, RdsConnections.pool(config, Connection.TRANSACTION_READ_COMMITTED,
+        "metasrv-postgres-kv-read-committed"));
+  }
+
+  private PostgresKv(RdsKvConfig config, KvLimits limits, HikariDataSource readCommittedPool) {
     super("postgres", config, limits, RdsConnections.pool(config,
-        Connection.TRANSACTION_SERIALIZABLE, "metasrv-postgres-kv"));
+        Connection.TRANSACTION_SERIALIZABLE, "metasrv-postgres-kv"), readCommittedPool);
+    this.readCommittedPool = readCommittedPool;
     this.quotedTable = quote(config.tableName());
     this.sequence = quote(config.tableName() + "_revision");
-    this.updatePool = RdsConnections.pool(config, Connection.TRANSACTION_READ_COMMITTED,
-        "metasrv-postgres-kv-update");
     this.updateExistingSql = "WITH prev AS MATERIALIZED (SELECT k, v, version, mod_revision"
         + " FROM " + quotedTable + " WHERE k = ? FOR UPDATE) UPDATE " + quotedTable
         + " AS cur SET v = ?, version = prev.version + 1, mod_revision = nextval('" + sequence
@@ -186,7 +193,7 @@ public final class PostgresKv extends RdsKv {
 
   /**
    * A put of a key that exists: one statement in autocommit mode at READ COMMITTED on a
-   * connection of {@link #updatePool}, one round trip. It locks the row ({@code FOR UPDATE},
+   * connection of {@link #readCommittedPool}, one round trip. It locks the row ({@code FOR UPDATE},
    * which waits for a concurrent writer and then reads its committed row), and updates it with
    * the next version and a new revision, returning the locked row as the previous value: exact,
    * since nobody can change the row in between. Concurrent puts of one key wait for each other
@@ -201,7 +208,7 @@ public final class PostgresKv extends RdsKv {
    */
   @Override
   protected Optional<KeyValue> putOne(byte[] key, byte[] value) {
-    try (Connection connection = updatePool.getConnection();
+    try (Connection connection = readCommittedPool.getConnection();
         PreparedStatement statement = connection.prepareStatement(updateExistingSql)) {
       statement.setBytes(1, key);
       statement.setBytes(2, value);
@@ -214,12 +221,6 @@ public final class PostgresKv extends RdsKv {
       throw SqlFailures.toKvException(endpoint, "put", e);
     }
     return super.putOne(key, value);
-  }
-
-  @Override
-  public void close() {
-    updatePool.close();
-    super.close();
   }
 
   @Override

@@ -41,7 +41,9 @@ import java.util.function.Supplier;
  * <h2>How a transaction runs</h2>
  *
  * <p>Reads, and transactions that write nothing, are one statement on a connection in autocommit
- * mode: one statement reads one consistent snapshot on both databases.
+ * mode: one statement reads one consistent snapshot on both databases, at any isolation level,
+ * so they run on connections of the subclass's choosing ({@code statements}, which may be the
+ * pool transactions use).
  *
  * <p>A transaction that may write runs as one database transaction: it reads every key it
  * compares or touches and locks the rows it finds ({@link #selectKeysForWrite}), evaluates
@@ -73,15 +75,20 @@ public abstract sealed class RdsKv implements KvBackend permits PostgresKv, Mysq
   protected final String table;
   private final String name;
   private final KvLimits limits;
-  private final HikariDataSource pool;
+  /** Connections for transactions that may write, at the subclass's isolation level. */
+  private final HikariDataSource transactions;
+  /** Connections for single statements in autocommit mode. */
+  private final HikariDataSource statements;
   private final ExecutorService async;
 
-  RdsKv(String name, RdsKvConfig config, KvLimits limits, HikariDataSource pool) {
+  RdsKv(String name, RdsKvConfig config, KvLimits limits, HikariDataSource transactions,
+      HikariDataSource statements) {
     this.name = name;
     this.endpoint = config.endpoint();
     this.table = config.tableName();
     this.limits = limits;
-    this.pool = pool;
+    this.transactions = transactions;
+    this.statements = statements;
     AtomicInteger threads = new AtomicInteger();
     this.async = Executors.newFixedThreadPool(config.poolSize(), runnable -> {
       Thread thread = new Thread(runnable, "metasrv-" + name + "-kv-" + threads.incrementAndGet());
@@ -352,7 +359,8 @@ public abstract sealed class RdsKv implements KvBackend permits PostgresKv, Mysq
   @Override
   public void close() {
     async.shutdown();
-    pool.close();
+    statements.close();
+    transactions.close(); // closing a pool twice, when both are one, does nothing
   }
 
   // ---- transactions
@@ -473,9 +481,9 @@ public abstract sealed class RdsKv implements KvBackend permits PostgresKv, Mysq
     T run(Connection connection) throws SQLException;
   }
 
-  /** Runs read-only work on a pooled connection in autocommit mode. */
-  private <T> T autocommit(String operation, SqlWork<T> work) {
-    try (Connection connection = pool.getConnection()) {
+  /** Runs read-only work, one statement, on a connection in autocommit mode. */
+  protected final <T> T autocommit(String operation, SqlWork<T> work) {
+    try (Connection connection = statements.getConnection()) {
       return work.run(connection);
     } catch (SQLException e) {
       throw SqlFailures.toKvException(endpoint, operation, e);
@@ -508,7 +516,7 @@ public abstract sealed class RdsKv implements KvBackend permits PostgresKv, Mysq
   protected final <T> T retryingConflicts(String operation, SqlWork<T> work) {
     SQLException conflict = null;
     for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      try (Connection connection = pool.getConnection()) {
+      try (Connection connection = transactions.getConnection()) {
         return work.run(connection);
       } catch (SQLException e) {
         if (!SqlFailures.isConflict(e)) {
