@@ -237,7 +237,8 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     this.supervisor = new RegionSupervisor(detectors, maintenance::isEnabled, failover,
         datanodeSelector,
         () -> DatanodeCandidates.alive(clusterView, System::currentTimeMillis),
-        () -> routedLeaders(tableRoutes), System::currentTimeMillis, registry);
+        () -> routedLeaders(tableRoutes), System::currentTimeMillis,
+        RegionSupervisor.handOverExecutor(), registry);
     handlers.add(new LeaderStateHandler() {
       @Override
       public String name() {
