@@ -72,8 +72,12 @@ import org.slf4j.LoggerFactory;
 public final class RegionSupervisor {
   /** GreptimeDB's {@code DEFAULT_TICK_INTERVAL}. */
   public static final Duration TICK_INTERVAL = Duration.ofSeconds(1);
-  /** Threads of {@link #handOverExecutor()}. */
-  public static final int HAND_OVER_THREADS = 16;
+  /**
+   * Threads of {@link #handOverExecutor()}: as many procedures as the procedure manager runs at
+   * once by default ({@code max_running_procedures}), so that the failed regions of a datanode
+   * with up to that many start their migrations in one round of store reads.
+   */
+  public static final int HAND_OVER_THREADS = 128;
   private static final long IDLE_SECONDS = 30;
   private static final Logger log = LoggerFactory.getLogger(RegionSupervisor.class);
 
@@ -134,8 +138,8 @@ public final class RegionSupervisor {
   /**
    * The executor hand-overs run on: up to {@value #HAND_OVER_THREADS} daemon threads ({@code
    * metasrv-failover-N}), which end after {@value #IDLE_SECONDS} s without work; tasks beyond
-   * them queue. A hand-over mostly waits for store reads, so a few threads keep 100 of them
-   * short without a thread per region.
+   * them queue. A hand-over mostly waits for store reads (the route, the table info), one
+   * round of which takes a good part of a second on a loaded store.
    */
   public static ThreadPoolExecutor handOverExecutor() {
     AtomicInteger threads = new AtomicInteger();
