@@ -55,7 +55,8 @@ import java.util.regex.Pattern;
  *       each from {@code migrate} until {@code query} says Done (polled every 5 ms); against a
  *       floor of 4 heartbeat round trips on the same stream (a migration waits for 4 replies).
  *   <li>{@code drain}: 1,000 regions moved off datanode 1 (submissions refused as too many
- *       running are retried); migrations per second until every route names datanode 2.
+ *       running are retried); migrations per second until every route names datanode 2, against
+ *       a floor of 4 heartbeat round trips per migration with 128 migrations at once.
  *   <li>{@code failover}: three processes with {@code enable_region_failover}, datanodes
  *       heartbeating every 3 s; datanode 1 with 100 regions stops; time from its last heartbeat
  *       until all 100 are writable elsewhere, beside the phi detector's own threshold time.
@@ -76,6 +77,8 @@ public final class RegionMigrationBench {
   private static final int FAILOVER_REGIONS = 100;
   private static final int RECOVERY_REGIONS = 1000;
   private static final int REGIONS_PER_TABLE = 100;
+  /** The procedure manager's {@code max_running_procedures} by default. */
+  private static final int DEFAULT_MAX_RUNNING = 128;
   private static final long FIRST_TABLE = 1024;
   private static final Duration FAILOVER_INTERVAL = Duration.ofSeconds(3);
   /** Heartbeats datanode 1 sends before it stops in the failover part (so 60 s of history). */
@@ -172,10 +175,11 @@ public final class RegionMigrationBench {
   private static void drain() throws Exception {
     try (Setup setup = Setup.start(1, List.of(), "drain")) {
       List<RegionRoute> routes = writeTables(setup.leader, DRAIN_REGIONS, 1);
-      setup.datanode(1, Duration.ofSeconds(1), routes);
+      SimulatedDatanode dn1 = setup.datanode(1, Duration.ofSeconds(1), routes);
       setup.datanode(2, Duration.ofSeconds(1), List.of());
       setup.startAll(true);
       awaitWritable("datanode 1 to lead its regions", routes, setup, Duration.ofSeconds(60));
+      List<Long> roundTrips = new ArrayList<>(heartbeatRoundTrips(dn1, 25));
 
       Refusals refusals = new Refusals();
       long start = System.nanoTime();
@@ -188,11 +192,19 @@ public final class RegionMigrationBench {
       await("every route to name datanode 2", Duration.ofSeconds(300),
           () -> ledBy(setup.leader, routes, 2) == routes.size());
       long elapsed = System.nanoTime() - start;
+      roundTrips.addAll(heartbeatRoundTrips(dn1, 25));
+      // the floor: each migration waits for 4 replies, and at most max_running_procedures
+      // (128 by default) run at once
+      double floor = routes.size() * 4.0 * median(roundTrips) / DEFAULT_MAX_RUNNING;
       System.out.printf("2. drain (1 process on etcd): %d regions moved 1 -> 2 in %.2f s"
               + " (all submitted after %.2f s; submissions refused and retried: %d as too many"
-              + " running, %d as a peer unavailable): %.1f migrations/s%n", routes.size(),
+              + " running, %d as a peer unavailable): %.1f migrations/s; floor %d x 4 heartbeat"
+              + " round trips (median %.2f ms of %d) / %d running at once = %.2f s (%.0f"
+              + " migrations/s); elapsed/floor %.1f%n", routes.size(),
           elapsed / 1e9, submitted / 1e9, refusals.tooMany, refusals.peerUnavailable,
-          routes.size() / (elapsed / 1e9));
+          routes.size() / (elapsed / 1e9), routes.size(), median(roundTrips) / 1e6,
+          roundTrips.size(), DEFAULT_MAX_RUNNING, floor / 1e9, routes.size() / (floor / 1e9),
+          elapsed / floor);
     }
   }
 
