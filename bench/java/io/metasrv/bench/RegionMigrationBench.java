@@ -39,9 +39,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -54,8 +57,10 @@ import java.util.regex.Pattern;
  *   <li>{@code single}: 20 migrations one after another on one process (alternating direction),
  *       each from {@code migrate} until {@code query} says Done (polled every 5 ms); against a
  *       floor of 4 heartbeat round trips on the same stream (a migration waits for 4 replies).
- *   <li>{@code drain}: 1,000 regions moved off datanode 1 (submissions refused as too many
- *       running are retried); migrations per second until every route names datanode 2.
+ *   <li>{@code drain}: 1,000 regions moved off datanode 1, submitted from 16 client threads
+ *       (submissions refused as too many running are retried); migrations per second until every
+ *       route names datanode 2, against a floor of 4 heartbeat round trips per migration with
+ *       128 migrations at once.
  *   <li>{@code failover}: three processes with {@code enable_region_failover}, datanodes
  *       heartbeating every 3 s; datanode 1 with 100 regions stops; time from its last heartbeat
  *       until all 100 are writable elsewhere, beside the phi detector's own threshold time.
@@ -73,9 +78,12 @@ public final class RegionMigrationBench {
   private static final Duration POLL = Duration.ofMillis(20);
   private static final int SINGLE_MIGRATIONS = 20;
   private static final int DRAIN_REGIONS = 1000;
+  private static final int DRAIN_CLIENTS = 16;
   private static final int FAILOVER_REGIONS = 100;
   private static final int RECOVERY_REGIONS = 1000;
   private static final int REGIONS_PER_TABLE = 100;
+  /** The procedure manager's {@code max_running_procedures} by default. */
+  private static final int DEFAULT_MAX_RUNNING = 128;
   private static final long FIRST_TABLE = 1024;
   private static final Duration FAILOVER_INTERVAL = Duration.ofSeconds(3);
   /** Heartbeats datanode 1 sends before it stops in the failover part (so 60 s of history). */
@@ -172,27 +180,48 @@ public final class RegionMigrationBench {
   private static void drain() throws Exception {
     try (Setup setup = Setup.start(1, List.of(), "drain")) {
       List<RegionRoute> routes = writeTables(setup.leader, DRAIN_REGIONS, 1);
-      setup.datanode(1, Duration.ofSeconds(1), routes);
+      SimulatedDatanode dn1 = setup.datanode(1, Duration.ofSeconds(1), routes);
       setup.datanode(2, Duration.ofSeconds(1), List.of());
       setup.startAll(true);
       awaitWritable("datanode 1 to lead its regions", routes, setup, Duration.ofSeconds(60));
+      List<Long> roundTrips = new ArrayList<>(heartbeatRoundTrips(dn1, 25));
 
       Refusals refusals = new Refusals();
       long start = System.nanoTime();
+      // Submitted from DRAIN_CLIENTS threads: one after another, the drain measured the client's
+      // migrate round trips (1,000 in 82 s), not the migrations.
+      ExecutorService clients = Executors.newFixedThreadPool(DRAIN_CLIENTS);
       try (ProcedureClient client = new ProcedureClient(setup.leader.serverAddr())) {
+        List<Future<?>> submissions = new ArrayList<>();
         for (RegionRoute route : routes) {
-          submit(client, route.regionId(), 1, 2, 120, refusals);
+          submissions.add(clients.submit(() -> {
+            submit(client, route.regionId(), 1, 2, 120, refusals);
+            return null;
+          }));
         }
+        for (Future<?> submission : submissions) {
+          submission.get(300, TimeUnit.SECONDS);
+        }
+      } finally {
+        clients.shutdownNow();
       }
       long submitted = System.nanoTime() - start;
       await("every route to name datanode 2", Duration.ofSeconds(300),
           () -> ledBy(setup.leader, routes, 2) == routes.size());
       long elapsed = System.nanoTime() - start;
+      roundTrips.addAll(heartbeatRoundTrips(dn1, 25));
+      // the floor: each migration waits for 4 replies, and at most max_running_procedures
+      // (128 by default) run at once
+      double floor = routes.size() * 4.0 * median(roundTrips) / DEFAULT_MAX_RUNNING;
       System.out.printf("2. drain (1 process on etcd): %d regions moved 1 -> 2 in %.2f s"
               + " (all submitted after %.2f s; submissions refused and retried: %d as too many"
-              + " running, %d as a peer unavailable): %.1f migrations/s%n", routes.size(),
-          elapsed / 1e9, submitted / 1e9, refusals.tooMany, refusals.peerUnavailable,
-          routes.size() / (elapsed / 1e9));
+              + " running, %d as a peer unavailable): %.1f migrations/s; floor %d x 4 heartbeat"
+              + " round trips (median %.2f ms of %d) / %d running at once = %.2f s (%.0f"
+              + " migrations/s); elapsed/floor %.1f%n", routes.size(),
+          elapsed / 1e9, submitted / 1e9, refusals.tooMany.get(), refusals.peerUnavailable.get(),
+          routes.size() / (elapsed / 1e9), routes.size(), median(roundTrips) / 1e6,
+          roundTrips.size(), DEFAULT_MAX_RUNNING, floor / 1e9, routes.size() / (floor / 1e9),
+          elapsed / floor);
     }
   }
 
@@ -291,7 +320,7 @@ public final class RegionMigrationBench {
         }
       }
       System.out.printf("  submitted %d (refused and retried: %d too many running, %d peer"
-          + " unavailable)%n", routes.size(), refusals.tooMany, refusals.peerUnavailable);
+          + " unavailable)%n", routes.size(), refusals.tooMany.get(), refusals.peerUnavailable.get());
       await("1,000 migrations in flight on " + leader.name(), Duration.ofSeconds(120),
           () -> inFlight(leader) == routes.size());
       await("OpenRegion of each to reach datanode 2", Duration.ofSeconds(120),
@@ -365,8 +394,8 @@ public final class RegionMigrationBench {
 
   /** Submissions refused and retried, by reason. */
   private static final class Refusals {
-    int tooMany;
-    int peerUnavailable;
+    final AtomicInteger tooMany = new AtomicInteger();
+    final AtomicInteger peerUnavailable = new AtomicInteger();
   }
 
   /**
@@ -382,10 +411,10 @@ public final class RegionMigrationBench {
         return;
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
-          refusals.tooMany++;
+          refusals.tooMany.incrementAndGet();
         } else if (String.valueOf(e.getStatus().getDescription())
             .contains("peer is unavailable")) {
-          refusals.peerUnavailable++;
+          refusals.peerUnavailable.incrementAndGet();
         } else {
           throw e;
         }

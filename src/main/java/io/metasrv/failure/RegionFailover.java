@@ -34,9 +34,9 @@ public interface RegionFailover {
   }
 
   /**
-   * Starts moving the failed region to {@code target}. Called on the supervisor's ticker thread,
-   * without the supervisor's lock, once at a time per region; it should return once the move is
-   * submitted, not wait for it to finish: the next scheduled tick waits for it.
+   * Starts moving the failed region to {@code target}. Called on the supervisor's hand-over
+   * threads, for many regions at once but once at a time per region, without the supervisor's
+   * lock; it should return once the move is submitted, not wait for it to finish.
    *
    * @return whether the failure is taken care of (a migration was started, one is already
    *     running, or the region no longer exists), so that its detector can go; false keeps it,

@@ -19,9 +19,14 @@ import java.util.LongSummaryStatistics;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -51,14 +56,29 @@ import org.slf4j.LoggerFactory;
  * their detectors and are acted on at the first tick after that ends, if still failed; a replica
  * whose failover could not start (no target, an error) is tried again at the next tick.
  *
+ * <p>A tick only judges and records; the hand-overs run on the {@code handOvers} executor, one
+ * task per failed replica, side by side (GreptimeDB submits them one after another on its
+ * ticker, so 100 failed regions start their migrations one at a time). The datanodes alive, to
+ * choose targets among, are read once per tick, by the first hand-over that needs them. A
+ * replica is claimed by one hand-over at a time, so it is never handed over twice at once, and
+ * a hand-over that finds failover paused by then leaves its replica failed for a later tick.
+ *
  * <p>The lock guards only what the supervisor records (failed replicas, those being handed
- * over); {@link RegionFailover}, the selector and the maintenance read are called without it. A
- * replica is handed over by one tick at a time. {@link #stop()} does not wait for a hand-over
- * in progress (its writes are fenced once this node no longer leads).
+ * over); {@link RegionFailover}, the selector and the maintenance read are called without it.
+ * {@link #stop()} waits for no hand-over: those still queued do nothing, those running finish
+ * their submission (refused once the procedure manager stopped, and fenced once this node no
+ * longer leads) and leave the next term's records alone.
  */
 public final class RegionSupervisor {
   /** GreptimeDB's {@code DEFAULT_TICK_INTERVAL}. */
   public static final Duration TICK_INTERVAL = Duration.ofSeconds(1);
+  /**
+   * Threads of {@link #handOverExecutor()}: as many procedures as the procedure manager runs at
+   * once by default ({@code max_running_procedures}), so that the failed regions of a datanode
+   * with up to that many start their migrations in one round of store reads.
+   */
+  public static final int HAND_OVER_THREADS = 128;
+  private static final long IDLE_SECONDS = 30;
   private static final Logger log = LoggerFactory.getLogger(RegionSupervisor.class);
 
   private final RegionFailureDetectors detectors;
@@ -70,11 +90,12 @@ public final class RegionSupervisor {
   /** Whether this term's ticks watch the routes' region leaders yet. */
   private volatile boolean routedLeadersWatched;
   private final LongSupplier clockMillis;
+  private final Executor handOvers;
   private final Counter failovers;
   /** The replicas failed at the last tick and since when, by replica; guarded by this. */
   private Map<DatanodeRegion, FailedSince> failed = new HashMap<>();
-  /** The replicas a tick is handing over to the failover now; guarded by this. */
-  private final Set<DatanodeRegion> handingOver = new HashSet<>();
+  /** What this term hands over; replaced by {@link #stop()}; guarded by this. */
+  private Term term = new Term();
   private ScheduledFuture<?> ticks; // guarded by this
   /** Why failed regions wait (maintenance, paused) as last logged, null when they do not. */
   private String waitingFor; // guarded by this
@@ -86,12 +107,14 @@ public final class RegionSupervisor {
    * @param routedLeaders every region with the datanode its table route names as leader; may
    *     throw when the store cannot be read, and the next tick then reads it again
    * @param clockMillis the leader's clock, the one heartbeats are stamped with
+   * @param handOvers runs the hand-overs of failed replicas, each its own task; {@link
+   *     #handOverExecutor()} on a server
    */
   public RegionSupervisor(RegionFailureDetectors detectors, BooleanSupplier maintenanceEnabled,
       RegionFailover failover, Selector selector,
       Supplier<List<SelectorCandidate>> aliveDatanodes,
       Supplier<List<DatanodeRegion>> routedLeaders, LongSupplier clockMillis,
-      MeterRegistry registry) {
+      Executor handOvers, MeterRegistry registry) {
     this.detectors = detectors;
     this.maintenanceEnabled = maintenanceEnabled;
     this.failover = failover;
@@ -99,6 +122,7 @@ public final class RegionSupervisor {
     this.aliveDatanodes = aliveDatanodes;
     this.routedLeaders = routedLeaders;
     this.clockMillis = clockMillis;
+    this.handOvers = handOvers;
     Gauge.builder("metasrv.region.failed", this, s -> s.failedRegions().size())
         .description("Region replicas judged failed (phi at or above the threshold) at the last"
             + " supervisor tick")
@@ -111,6 +135,24 @@ public final class RegionSupervisor {
         .register(registry);
   }
 
+  /**
+   * The executor hand-overs run on: up to {@value #HAND_OVER_THREADS} daemon threads ({@code
+   * metasrv-failover-N}), which end after {@value #IDLE_SECONDS} s without work; tasks beyond
+   * them queue. A hand-over mostly waits for store reads (the route, the table info), one
+   * round of which takes a good part of a second on a loaded store.
+   */
+  public static ThreadPoolExecutor handOverExecutor() {
+    AtomicInteger threads = new AtomicInteger();
+    ThreadPoolExecutor executor = new ThreadPoolExecutor(HAND_OVER_THREADS, HAND_OVER_THREADS,
+        IDLE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "metasrv-failover-" + threads.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    executor.allowCoreThreadTimeOut(true);
+    return executor;
+  }
+
   /** Starts ticking every second on {@code timers}, after forgetting every detector. */
   public synchronized void start(ScheduledExecutorService timers) {
     stop();
@@ -121,13 +163,17 @@ public final class RegionSupervisor {
         TimeUnit.MILLISECONDS);
   }
 
-  /** Stops ticking and forgets the failed replicas (the next leader judges them afresh). */
+  /**
+   * Stops ticking and forgets the failed replicas (the next leader judges them afresh); the
+   * hand-overs of this term that have not begun never will.
+   */
   public synchronized void stop() {
     if (ticks != null) {
       ticks.cancel(false);
       ticks = null;
     }
     failed = new HashMap<>();
+    term = new Term();
     waitingFor = null;
   }
 
@@ -141,7 +187,7 @@ public final class RegionSupervisor {
 
   /**
    * One round: judge and record the failed replicas, then, unless maintenance mode is on or
-   * failover paused, hand each one not already being handed over to {@link RegionFailover}.
+   * failover paused, queue the hand-over of each one not already being handed over, and return.
    * The hand-overs, the selector and the maintenance read run without this supervisor's lock:
    * while a slow one runs, other ticks, {@link #failedRegions()} and {@link #stop()} go on.
    */
@@ -168,14 +214,55 @@ public final class RegionSupervisor {
       waitFor("region failover is paused", judged.size());
       return;
     }
-    for (FailedRegion region : claim(judged)) {
-      boolean started = false;
+    Claimed claimed = claim(judged);
+    Supplier<List<SelectorCandidate>> candidates = readOnce(aliveDatanodes);
+    for (FailedRegion region : claimed.regions()) {
       try {
-        started = handOver(region);
-      } finally {
-        handedOver(region.region(), started);
+        handOvers.execute(() -> handOver(claimed.term(), region, candidates));
+      } catch (RejectedExecutionException e) {
+        log.warn("cannot hand over {} now ({}); trying again next tick", region.region(),
+            e.toString());
+        handedOver(claimed.term(), region.region(), false);
       }
     }
+  }
+
+  /**
+   * One failed replica's hand-over, on the hand-over executor: unless its term ended or failover
+   * was paused meanwhile, chooses a target and starts the failover.
+   */
+  private void handOver(Term claimedIn, FailedRegion region,
+      Supplier<List<SelectorCandidate>> candidates) {
+    boolean started = false;
+    try {
+      if (current(claimedIn) && !failover.paused()) {
+        started = startFailover(region, candidates);
+      }
+    } catch (RuntimeException e) {
+      log.warn("hand-over of {} failed: {}; trying again next tick", region.region(),
+          e.toString());
+    } finally {
+      handedOver(claimedIn, region.region(), started);
+    }
+  }
+
+  private synchronized boolean current(Term claimedIn) {
+    return term == claimedIn;
+  }
+
+  /** {@code supplier}'s value, read by the first caller only (again if that read threw). */
+  private static <T> Supplier<T> readOnce(Supplier<T> supplier) {
+    return new Supplier<>() {
+      private T value; // guarded by this
+
+      @Override
+      public synchronized T get() {
+        if (value == null) {
+          value = supplier.get();
+        }
+        return value;
+      }
+    };
   }
 
   /**
@@ -220,25 +307,31 @@ public final class RegionSupervisor {
   }
 
   /**
-   * The failed replicas this tick hands over: those still failed that no other tick is handing
-   * over now. They stay claimed until {@link #handedOver}, so a replica is never handed over
-   * twice at once, nor again once another tick started its failover.
+   * The failed replicas this tick hands over: those still failed that no hand-over of this term
+   * has claimed. They stay claimed until {@link #handedOver}, so a replica is never handed over
+   * twice at once, nor again once another hand-over started its failover.
    */
-  private synchronized List<FailedRegion> claim(List<FailedRegion> judged) {
+  private synchronized Claimed claim(List<FailedRegion> judged) {
     waitingFor = null;
-    return judged.stream()
+    Term claimedIn = term;
+    return new Claimed(claimedIn, judged.stream()
         .filter(region -> failed.containsKey(region.region()))
-        .filter(region -> handingOver.add(region.region()))
-        .toList();
+        .filter(region -> claimedIn.handingOver.add(region.region()))
+        .toList());
   }
 
-  /** A claimed replica's hand-over ended; if it started a failover, its detector goes. */
-  private synchronized void handedOver(DatanodeRegion region, boolean started) {
-    handingOver.remove(region);
+  /**
+   * A claimed replica's hand-over ended; if it started a failover, its detector goes. A
+   * hand-over of an ended term leaves the records alone: the next term judges afresh.
+   */
+  private synchronized void handedOver(Term claimedIn, DatanodeRegion region, boolean started) {
+    claimedIn.handingOver.remove(region);
     if (started) {
-      detectors.remove(region);
-      failed.remove(region);
       failovers.increment();
+      if (term == claimedIn) {
+        detectors.remove(region);
+        failed.remove(region);
+      }
     }
   }
 
@@ -266,10 +359,11 @@ public final class RegionSupervisor {
   }
 
   /** Chooses a target and starts the failover; returns whether it started. */
-  private boolean handOver(FailedRegion region) {
+  private boolean startFailover(FailedRegion region,
+      Supplier<List<SelectorCandidate>> candidates) {
     SelectorCandidate target;
     try {
-      target = selector.select(aliveDatanodes.get(),
+      target = selector.select(candidates.get(),
           SelectorOptions.distinct(1).excluding(region.region().datanodeId())).get(0);
     } catch (NoEnoughAvailableNodeException e) {
       log.warn("no failover target for {}: {}", region.region(), e.getMessage());
@@ -303,4 +397,13 @@ public final class RegionSupervisor {
    * @param sinceMillis when a tick first found it failed (this leader's clock)
    */
   public record FailedSince(FailedRegion region, long sinceMillis) {}
+
+  /** One leadership's hand-overs, from {@link #start} (or construction) to {@link #stop()}. */
+  private static final class Term {
+    /** Replicas claimed by hand-overs of this term not ended yet; guarded by the supervisor. */
+    final Set<DatanodeRegion> handingOver = new HashSet<>();
+  }
+
+  /** The replicas a tick claimed, in the term it claimed them. */
+  private record Claimed(Term term, List<FailedRegion> regions) {}
 }

@@ -57,6 +57,7 @@ import io.metasrv.procedure.migration.MigrationEnvironment;
 import io.metasrv.procedure.migration.MigrationFailover;
 import io.metasrv.procedure.migration.MigrationTracker;
 import io.metasrv.procedure.migration.RegionMigrationManager;
+import io.metasrv.procedure.migration.RouteWriter;
 import io.metasrv.selector.DatanodeCandidates;
 import io.metasrv.selector.Selector;
 import io.metasrv.selector.SelectorOptions;
@@ -217,7 +218,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
         .meterRegistry(registry).build();
     TableRoutes tableRoutes = new TableRoutes(leaderKv);
     MigrationEnvironment migrationEnvironment = new MigrationEnvironment(
-        tableRoutes, mailbox, nodeInfo.addr(), regionKeeper, detectors, invalidator,
+        tableRoutes, new RouteWriter(tableRoutes), mailbox, nodeInfo.addr(), regionKeeper, detectors, invalidator,
         clusterView::lastHeartbeatMillis, new MigrationTracker(), MigrationClock.SYSTEM);
     this.migrations = new RegionMigrationManager(procedures, migrationEnvironment, kv,
         datanodeId -> clusterView.datanodePeer(datanodeId, System::currentTimeMillis, true));
@@ -237,7 +238,8 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     this.supervisor = new RegionSupervisor(detectors, maintenance::isEnabled, failover,
         datanodeSelector,
         () -> DatanodeCandidates.alive(clusterView, System::currentTimeMillis),
-        () -> routedLeaders(tableRoutes), System::currentTimeMillis, registry);
+        () -> routedLeaders(tableRoutes), System::currentTimeMillis,
+        RegionSupervisor.handOverExecutor(), registry);
     handlers.add(new LeaderStateHandler() {
       @Override
       public String name() {

@@ -10,12 +10,14 @@ import io.metasrv.config.FailureDetectorOptions;
 import io.metasrv.selector.RoundRobinSelector;
 import io.metasrv.selector.SelectTarget;
 import io.metasrv.selector.SelectorCandidate;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -45,9 +47,17 @@ class RegionSupervisorTest {
   private BooleanSupplier maintenanceRead = maintenance::get;
   private List<DatanodeRegion> routedLeaders = List.of();
   private Supplier<List<DatanodeRegion>> supervisorReading = () -> routedLeaders;
-  private final RegionSupervisor supervisor = new RegionSupervisor(detectors,
-      () -> maintenanceRead.getAsBoolean(), failover, new RoundRobinSelector(SelectTarget.DATANODE),
-      () -> alive, () -> supervisorReading.get(), clock::get, registry);
+  private final AtomicInteger aliveReads = new AtomicInteger();
+  /** Most tests' supervisor runs each hand-over at once, on the ticking thread. */
+  private final RegionSupervisor supervisor = supervisor(Runnable::run, registry);
+
+  private RegionSupervisor supervisor(Executor handOvers, MeterRegistry registry) {
+    return new RegionSupervisor(detectors, () -> maintenanceRead.getAsBoolean(), failover,
+        new RoundRobinSelector(SelectTarget.DATANODE), () -> {
+          aliveReads.incrementAndGet();
+          return alive;
+        }, () -> supervisorReading.get(), clock::get, handOvers, registry);
+  }
 
   /** Heartbeats every 3 s, 1001 of them, then silence for {@code silenceMillis}. */
   private void heartbeatsThenSilence(long silenceMillis) {
@@ -345,6 +355,133 @@ class RegionSupervisorTest {
     assertThat(failover.calls).containsExactly(ON_1, second);
   }
 
+  /** {@code count} regions of datanode 1 that heartbeat every 3 s, 1001 times, then fall silent. */
+  private List<DatanodeRegion> silentRegions(int count, long silenceMillis) {
+    List<DatanodeRegion> regions = new ArrayList<>();
+    for (int number = 1; number <= count; number++) {
+      regions.add(new DatanodeRegion(1, 1024L << 32 | number));
+    }
+    for (int beat = 0; beat < 1001; beat++) {
+      clock.addAndGet(3_000);
+      for (DatanodeRegion region : regions) {
+        detectors.heartbeat(region, clock.get());
+      }
+    }
+    clock.addAndGet(silenceMillis);
+    return regions;
+  }
+
+  @Test
+  void aHundredFailedRegionsAreHandedOverSideBySideAndTheTickDoesNotWaitForThem()
+      throws Exception {
+    List<DatanodeRegion> regions = silentRegions(100, 20_000);
+    QueuedExecutor handOvers = new QueuedExecutor();
+    RegionSupervisor parallel = supervisor(handOvers, new SimpleMeterRegistry());
+    failover.allInsideAtOnce = new CountDownLatch(100);
+
+    parallel.tick();
+    assertThat(failover.calls).as("the tick only queued the hand-overs").isEmpty();
+    assertThat(handOvers.tasks).hasSize(100);
+    parallel.tick();
+    assertThat(handOvers.tasks).as("a claimed region is not queued again").hasSize(100);
+
+    ExecutorService threads = Executors.newFixedThreadPool(100);
+    try {
+      List<Future<?>> running = new ArrayList<>();
+      for (Runnable handOver : handOvers.tasks) {
+        running.add(threads.submit(handOver));
+      }
+      // each failover waits until all 100 are inside: none waits for another to finish
+      for (Future<?> handOver : running) {
+        handOver.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+    assertThat(failover.allInsideAtOnce.getCount()).isZero();
+    assertThat(failover.calls).containsExactlyInAnyOrderElementsOf(regions);
+    assertThat(failover.started).hasSize(100);
+    assertThat(aliveReads).as("the alive datanodes are read once per tick").hasValue(1);
+    assertThat(parallel.failedRegions()).isEmpty();
+    regions.forEach(region -> assertThat(detectors.contains(region)).isFalse());
+
+    handOvers.tasks.clear();
+    parallel.tick();
+    assertThat(handOvers.tasks).isEmpty();
+    assertThat(failover.calls).hasSize(100);
+  }
+
+  @Test
+  void aHandOverQueuedBeforeAPauseStartsNothingAndItsRegionMovesOnceResumed() {
+    heartbeatsThenSilence(20_000);
+    QueuedExecutor handOvers = new QueuedExecutor();
+    RegionSupervisor parallel = supervisor(handOvers, new SimpleMeterRegistry());
+    parallel.tick();
+    failover.paused = true;
+    handOvers.runAll();
+    assertThat(failover.calls).isEmpty();
+    assertThat(detectors.contains(ON_1)).isTrue();
+    parallel.tick();
+    assertThat(handOvers.tasks).as("nothing queued while paused").isEmpty();
+    assertThat(parallel.failedRegions()).extracting(f -> f.region().region())
+        .containsExactly(ON_1);
+
+    failover.paused = false;
+    parallel.tick();
+    handOvers.runAll();
+    assertThat(failover.started).containsExactly("datanode 1 region 4398046511105(1024, 1) -> 2");
+  }
+
+  @Test
+  void handOversQueuedBeforeAStepDownDoNothingAndOneRunningLeavesTheNextTermAlone()
+      throws Exception {
+    List<DatanodeRegion> regions = silentRegions(2, 20_000);
+    QueuedExecutor handOvers = new QueuedExecutor();
+    RegionSupervisor parallel = supervisor(handOvers, new SimpleMeterRegistry());
+    failover.slow = regions.get(0);
+    parallel.tick();
+    assertThat(handOvers.tasks).hasSize(2);
+    ExecutorService thread = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> slow = thread.submit(handOvers.tasks.remove(0));
+      assertThat(failover.slowEntered.await(30, TimeUnit.SECONDS)).isTrue();
+      parallel.stop();
+      handOvers.runAll();
+      assertThat(failover.calls).as("the queued one never began")
+          .containsExactly(regions.get(0));
+
+      // the next term finds both failed again, while the old term's hand-over still runs
+      parallel.tick();
+      assertThat(parallel.failedRegions()).hasSize(2);
+      assertThat(handOvers.tasks).as("the region the old term is handing over is this term's")
+          .hasSize(2);
+      failover.slowRelease.countDown();
+      slow.get(30, TimeUnit.SECONDS);
+    } finally {
+      failover.slowRelease.countDown();
+      thread.shutdownNow();
+    }
+    assertThat(parallel.failedRegions()).as("the old term's hand-over left them alone")
+        .hasSize(2);
+    assertThat(detectors.contains(regions.get(0))).isTrue();
+  }
+
+  /** Keeps the tasks given to it until a test runs them. */
+  private static final class QueuedExecutor implements Executor {
+    final List<Runnable> tasks = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void execute(Runnable task) {
+      tasks.add(task);
+    }
+
+    void runAll() {
+      List<Runnable> now = List.copyOf(tasks);
+      tasks.clear();
+      now.forEach(Runnable::run);
+    }
+  }
+
   private static final class RecordingFailover implements RegionFailover {
     final List<String> started = new CopyOnWriteArrayList<>();
     final List<DatanodeRegion> calls = new CopyOnWriteArrayList<>();
@@ -355,6 +492,8 @@ class RegionSupervisorTest {
     volatile DatanodeRegion slow;
     final CountDownLatch slowEntered = new CountDownLatch(1);
     final CountDownLatch slowRelease = new CountDownLatch(1);
+    /** When set, each failover waits until this many are inside at once. */
+    volatile CountDownLatch allInsideAtOnce;
 
     @Override
     public boolean enabled() {
@@ -370,6 +509,13 @@ class RegionSupervisorTest {
     public boolean failover(FailedRegion failed, SelectorCandidate target)
         throws InterruptedException {
       calls.add(failed.region());
+      CountDownLatch together = allInsideAtOnce;
+      if (together != null) {
+        together.countDown();
+        if (!together.await(60, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("the other failovers never came in");
+        }
+      }
       if (failed.region().equals(slow)) {
         slowEntered.countDown();
         slowRelease.await();

@@ -9,8 +9,8 @@ import java.util.OptionalLong;
 import java.util.function.LongFunction;
 
 /**
- * What region migrations work with on the leader: the routes (through the fenced store), the
- * mailbox to datanodes, the region keeper that keeps a candidate's lease, the failure detectors,
+ * What region migrations work with on the leader: the routes (through the fenced store) and the
+ * writer that combines migrations' route writes, the mailbox to datanodes, the region keeper that keeps a candidate's lease, the failure detectors,
  * cache invalidation, when each datanode was last heard from, and the clock.
  *
  * @param serverAddr this metasrv's address, the sender of mailbox messages
@@ -19,6 +19,7 @@ import java.util.function.LongFunction;
  */
 public record MigrationEnvironment(
     TableRoutes routes,
+    RouteWriter routeWriter,
     Mailbox mailbox,
     String serverAddr,
     MemoryRegionKeeper regionKeeper,

@@ -32,6 +32,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
@@ -46,7 +47,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Only the state after the first step is persisted, as GreptimeDB does, so a new leader resumes
  * a migration from opening the candidate; every step is safe to run again. A resumed migration
- * whose route already names the target goes straight to closing the old region.
+ * whose route already names the target goes straight to closing the old region. Route writes go
+ * through the environment's {@link RouteWriter}, which combines those of migrations of the same
+ * table running side by side.
  *
  * <p>Where GreptimeDB hands the region over as soon as the old leader cannot be downgraded (it
  * is dead or does not answer), this waits until the old leader's last writable lease has
@@ -68,8 +71,6 @@ public final class RegionMigrationProcedure implements Procedure {
   static final Duration RETRY_INTERVAL = Duration.ofMillis(500);
   private static final Duration WAIT_SLICE = Duration.ofMillis(200);
   static final String UPGRADE_FAILED = "Failed to upgrade the candidate region.";
-  /** Reads and updates of the route in one step before the framework's backoff takes over. */
-  private static final int ROUTE_UPDATE_ATTEMPTS = 8;
 
   private static final Logger log = LoggerFactory.getLogger(RegionMigrationProcedure.class);
 
@@ -268,16 +269,9 @@ public final class RegionMigrationProcedure implements Procedure {
   }
 
   private Status markLeaderDowngrading() throws Exception {
-    for (int attempt = 1; ; attempt++) {
-      ValueWithBytes<PhysicalTableRouteValue> current = readRoute();
-      RegionRoute route = regionRoute(current);
-      if (!route.ledBy(context.fromPeer().id()) || route.leaderDowngrading()
-          || env.routes().updateLeaderState(context.tableId(), current, replace(current.value(),
-              route.downgradingSince(env.clock().wallMillis())))) {
-        break;
-      }
-      routeChanged(attempt, "marking region " + region() + " downgrading");
-    }
+    env.routeWriter().update(context.tableId(), context.regionId(), route ->
+        !route.ledBy(context.fromPeer().id()) || route.leaderDowngrading() ? Optional.empty()
+            : Optional.of(route.downgradingSince(env.clock().wallMillis())), null);
     state = new MigrationState.DowngradeLeaderRegion();
     return Status.executing(false);
   }
@@ -389,58 +383,35 @@ public final class RegionMigrationProcedure implements Procedure {
   }
 
   private Status moveLeaderInRoute() throws Exception {
-    for (int attempt = 1; !tryMoveLeaderInRoute(); attempt++) {
-      routeChanged(attempt, "moving region " + region() + " to datanode "
-          + context.toPeer().id());
-    }
-    releaseGuard();
-    candidateMayLead = false;
-    state = new MigrationState.CloseDowngradedRegion();
-    return Status.executing(false);
-  }
-
-  /** @return false when another write changed the route between the read and the update */
-  private boolean tryMoveLeaderInRoute() throws Exception {
-    ValueWithBytes<PhysicalTableRouteValue> current = readRoute();
-    RegionRoute route = regionRoute(current);
     long to = context.toPeer().id();
-    if (route.ledBy(to) && route.leaderDowngrading()) {
-      throw new MigrationException("Unexpected region leader state: region " + region()
-          + " is led by the target " + to + " but still marked downgrading");
-    }
-    if (!route.ledBy(to)) {
+    boolean moved = env.routeWriter().update(context.tableId(), context.regionId(), route -> {
+      if (route.ledBy(to) && route.leaderDowngrading()) {
+        throw new MigrationException("Unexpected region leader state: region " + region()
+            + " is led by the target " + to + " but still marked downgrading");
+      }
+      if (route.ledBy(to)) {
+        return Optional.empty();
+      }
       if (!route.ledBy(context.fromPeer().id())) {
         throw new MigrationException("Unexpected region leader: region " + region()
             + " is led by " + route.leaderPeer() + ", expected " + context.fromPeer());
       }
       List<Peer> followers = new ArrayList<>(route.followerPeers());
       followers.removeIf(peer -> peer.id() == to);
-      RegionRoute moved = new RegionRoute(route.region(), context.toPeer(), followers, null,
-          null);
-      if (!env.routes().updateRoutes(context.tableId(), current,
-          replace(current.value(), moved), regionInfo())) {
-        return false;
-      }
+      return Optional.of(new RegionRoute(route.region(), context.toPeer(), followers, null,
+          null));
+    }, regionInfo());
+    if (moved) {
       env.detectors().remove(new DatanodeRegion(context.fromPeer().id(), context.regionId()));
       // Watched on the target from now: were it to die before a heartbeat of it reported the
       // region, no detector would ever find the region failed (GreptimeDB registers none).
-      env.detectors().register(
-          List.of(new DatanodeRegion(context.toPeer().id(), context.regionId())));
+      env.detectors().register(List.of(new DatanodeRegion(to, context.regionId())));
       invalidateTableCaches();
     }
-    return true;
-  }
-
-  /**
-   * Another write (usually a migration of another region of the same table) changed the route
-   * between our read and our update: read it again at once, a few times, then let the framework
-   * retry with its backoff.
-   */
-  private void routeChanged(int attempt, String doing) throws RetryLaterException {
-    if (attempt >= ROUTE_UPDATE_ATTEMPTS) {
-      throw new RetryLaterException("the route of table " + context.tableId()
-          + " kept changing while " + doing);
-    }
+    releaseGuard();
+    candidateMayLead = false;
+    state = new MigrationState.CloseDowngradedRegion();
+    return Status.executing(false);
   }
 
   private Status rollBackRoute(ProcedureContext procedureContext) throws Exception {
@@ -491,28 +462,20 @@ public final class RegionMigrationProcedure implements Procedure {
 
   private void clearDowngrading(ProcedureContext procedureContext) throws Exception {
     releaseGuard();
-    for (int attempt = 1; ; attempt++) {
-      ValueWithBytes<PhysicalTableRouteValue> current = readRoute();
-      RegionRoute route = regionRoute(current);
-      if (!route.ledBy(context.fromPeer().id()) || !route.leaderDowngrading()) {
-        break;
-      }
-      if (candidateMayLead) {
-        // The target may have become leader: let its lease lapse before the old leader leads.
-        waitForLeaseToLapse(procedureContext, env.clock().wallMillis()
-            + untilCandidateLeaseLapses(), "datanode " + context.toPeer().id() + " (candidate)");
-        candidateMayLead = false;
-        continue;
-      }
-      if (env.routes().updateLeaderState(context.tableId(), current,
-          replace(current.value(), route.withoutLeaderState()))) {
-        invalidateTableCaches();
-        break;
-      }
-      routeChanged(attempt, "rolling back region " + region());
+    long from = context.fromPeer().id();
+    RegionRoute route = regionRoute(readRoute());
+    if (route.ledBy(from) && route.leaderDowngrading() && candidateMayLead) {
+      // The target may have become leader: let its lease lapse before the old leader leads.
+      waitForLeaseToLapse(procedureContext, env.clock().wallMillis()
+          + untilCandidateLeaseLapses(), "datanode " + context.toPeer().id() + " (candidate)");
+      candidateMayLead = false;
     }
-    env.detectors().register(
-        List.of(new DatanodeRegion(context.fromPeer().id(), context.regionId())));
+    if (env.routeWriter().update(context.tableId(), context.regionId(), current ->
+        current.ledBy(from) && current.leaderDowngrading()
+            ? Optional.of(current.withoutLeaderState()) : Optional.empty(), null)) {
+      invalidateTableCaches();
+    }
+    env.detectors().register(List.of(new DatanodeRegion(from, context.regionId())));
   }
 
   /**
@@ -662,14 +625,6 @@ public final class RegionMigrationProcedure implements Procedure {
       throws MigrationException {
     return route.value().regionRoute(context.regionId()).orElseThrow(() ->
         new MigrationException("Region route not found: " + region()));
-  }
-
-  private static List<RegionRoute> replace(PhysicalTableRouteValue routes, RegionRoute changed) {
-    List<RegionRoute> updated = new ArrayList<>(routes.regionRoutes().size());
-    for (RegionRoute route : routes.regionRoutes()) {
-      updated.add(route.regionId() == changed.regionId() ? changed : route);
-    }
-    return updated;
   }
 
   private String region() {

@@ -69,7 +69,8 @@ final class MigrationFixture implements AutoCloseable {
   final Map<Long, Long> lastHeartbeats = new HashMap<>();
   /** Every instruction a datanode received, with the wall time it arrived. */
   final List<Received> received = new CopyOnWriteArrayList<>();
-  final MigrationEnvironment env = new MigrationEnvironment(routes, mailbox, "127.0.0.1:3002",
+  final MigrationEnvironment env = new MigrationEnvironment(routes, new RouteWriter(routes),
+      mailbox, "127.0.0.1:3002",
       keeper, detectors, new CacheInvalidator(mailbox, "127.0.0.1:3002", clock::wallMillis),
       id -> lastHeartbeats.containsKey(id) ? OptionalLong.of(lastHeartbeats.get(id))
           : OptionalLong.empty(),

@@ -1,0 +1,230 @@
+package io.metasrv.procedure.migration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.metasrv.kv.CompareAndPutResponse;
+import io.metasrv.kv.DeleteRangeResponse;
+import io.metasrv.kv.KeyValue;
+import io.metasrv.kv.KvBackend;
+import io.metasrv.kv.KvLimits;
+import io.metasrv.kv.MemoryKv;
+import io.metasrv.kv.RangeRequest;
+import io.metasrv.kv.RangeResponse;
+import io.metasrv.kv.Txn;
+import io.metasrv.kv.TxnResponse;
+import io.metasrv.metadata.DatanodeTableKey;
+import io.metasrv.metadata.DatanodeTableValue;
+import io.metasrv.metadata.Peer;
+import io.metasrv.metadata.PhysicalTableRouteValue;
+import io.metasrv.metadata.Region;
+import io.metasrv.metadata.RegionId;
+import io.metasrv.metadata.RegionInfo;
+import io.metasrv.metadata.RegionRoute;
+import io.metasrv.metadata.TableRouteKey;
+import io.metasrv.metadata.TableRoutes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Route writes of migrations side by side, on a memory store whose first write can be held. */
+class RouteWriterTest {
+  private static final long TABLE = 1024;
+  private static final int REGIONS = 20;
+  private static final Peer DN1 = new Peer(1, "10.0.0.1:4001");
+  private static final Peer DN2 = new Peer(2, "10.0.0.2:4001");
+  private static final RegionInfo INFO = new RegionInfo("mito2", "greptime/public", Map.of(),
+      Map.of());
+
+  private final GatedKv kv = new GatedKv();
+  private final TableRoutes routes = new TableRoutes(kv);
+  private final RouteWriter writer = new RouteWriter(routes);
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+
+  RouteWriterTest() {
+    List<RegionRoute> led = new ArrayList<>();
+    List<Long> numbers = new ArrayList<>();
+    for (long number = 1; number <= REGIONS; number++) {
+      led.add(RegionRoute.led(Region.of(RegionId.of(TABLE, number)), DN1));
+      numbers.add(number);
+    }
+    kv.memory.put(new TableRouteKey(TABLE).toBytes(), PhysicalTableRouteValue.of(led).encode());
+    kv.memory.put(new DatanodeTableKey(1, TABLE).toBytes(),
+        DatanodeTableValue.of(TABLE, numbers, INFO).encode());
+  }
+
+  @AfterEach
+  void stopThreads() {
+    kv.release.countDown();
+    threads.shutdownNow();
+  }
+
+  private static RouteWriter.RegionChange moveTo(Peer target) {
+    return route -> route.ledBy(target.id()) ? Optional.empty()
+        : Optional.of(RegionRoute.led(route.region(), target));
+  }
+
+  private Future<Boolean> move(long number) {
+    return threads.submit(() -> writer.update(TABLE, RegionId.of(TABLE, number), moveTo(DN2),
+        INFO));
+  }
+
+  private List<RegionRoute> stored() {
+    return routes.physical(TABLE).orElseThrow().value().regionRoutes();
+  }
+
+  @Test
+  void changesAskedForWhileAWriteIsInFlightLandTogetherInTheNextWrite() throws Exception {
+    kv.holdFirstTxn = true;
+    Future<Boolean> first = move(1);
+    assertThat(kv.held.await(30, TimeUnit.SECONDS)).isTrue();
+    List<Future<Boolean>> others = new ArrayList<>();
+    for (long number = 2; number <= REGIONS; number++) {
+      others.add(move(number));
+    }
+    Future<Boolean> unexpected = threads.submit(() -> writer.update(TABLE,
+        RegionId.of(TABLE, 3), route -> {
+          throw new MigrationException("region 3 is not as expected");
+        }, null));
+    awaitUntil(() -> writer.waiting(TABLE) == REGIONS);
+    kv.release.countDown();
+
+    assertThat(first.get(30, TimeUnit.SECONDS)).isTrue();
+    for (Future<Boolean> other : others) {
+      assertThat(other.get(30, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThatThrownBy(() -> unexpected.get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(MigrationException.class).hasMessageContaining("region 3");
+    assertThat(kv.txns).as("one write for the first, one for the 19 that waited").hasValue(2);
+    assertThat(stored()).allMatch(route -> route.ledBy(2));
+    assertThat(routes.datanodeTable(2, TABLE).orElseThrow().regions()).hasSize(REGIONS);
+    assertThat(routes.datanodeTable(1, TABLE)).isEmpty();
+
+    assertThat(move(5).get(30, TimeUnit.SECONDS)).as("nothing left to change").isFalse();
+    assertThat(kv.txns).hasValue(2);
+  }
+
+  @Test
+  void aWriteByAnotherWriterIsSeenAndEveryChangeAppliedAgainOnTopOfIt() throws Exception {
+    kv.holdFirstTxn = true;
+    Future<Boolean> downgrading = threads.submit(() -> writer.update(TABLE,
+        RegionId.of(TABLE, 1), route -> Optional.of(route.downgradingSince(1_000)), null));
+    assertThat(kv.held.await(30, TimeUnit.SECONDS)).isTrue();
+    // another writer (DDL, a previous leader) moves region 2 meanwhile
+    List<RegionRoute> changed = new ArrayList<>(stored());
+    changed.set(1, RegionRoute.led(changed.get(1).region(), DN2));
+    kv.memory.put(new TableRouteKey(TABLE).toBytes(),
+        PhysicalTableRouteValue.of(changed).encode());
+    kv.release.countDown();
+
+    assertThat(downgrading.get(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(kv.txns).as("the compare failed once, then the change landed").hasValue(2);
+    assertThat(stored().get(0).leaderDowngrading()).isTrue();
+    assertThat(stored().get(1).ledBy(2)).as("the other writer's change is kept").isTrue();
+  }
+
+  @Test
+  void aMissingRegionOrTableIsRefusedAsAMigrationError() {
+    assertThatThrownBy(() -> writer.update(TABLE, RegionId.of(TABLE, 99), moveTo(DN2), INFO))
+        .isInstanceOf(MigrationException.class).hasMessageContaining("Region route not found");
+    assertThatThrownBy(() -> writer.update(2048, RegionId.of(2048, 1), moveTo(DN2), INFO))
+        .isInstanceOf(MigrationException.class)
+        .hasMessage("Table route not found: 2048");
+    assertThat(kv.txns).hasValue(0);
+  }
+
+  private static void awaitUntil(BooleanSupplier condition) throws InterruptedException {
+    for (int i = 0; i < 3_000 && !condition.getAsBoolean(); i++) {
+      Thread.sleep(10);
+    }
+    assertThat(condition.getAsBoolean()).isTrue();
+  }
+
+  /** A memory store that counts transactions and, when asked, holds the first until released. */
+  private static final class GatedKv implements KvBackend {
+    final MemoryKv memory = new MemoryKv();
+    final AtomicInteger txns = new AtomicInteger();
+    final CountDownLatch held = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+    volatile boolean holdFirstTxn;
+
+    @Override
+    public TxnResponse txn(Txn txn) {
+      if (txns.incrementAndGet() == 1 && holdFirstTxn) {
+        held.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException(e);
+        }
+      }
+      return memory.txn(txn);
+    }
+
+    @Override
+    public String name() {
+      return "gated memory";
+    }
+
+    @Override
+    public KvLimits limits() {
+      return memory.limits();
+    }
+
+    @Override
+    public RangeResponse range(RangeRequest request) {
+      return memory.range(request);
+    }
+
+    @Override
+    public Optional<KeyValue> get(byte[] key) {
+      return memory.get(key);
+    }
+
+    @Override
+    public Optional<KeyValue> put(byte[] key, byte[] value) {
+      return memory.put(key, value);
+    }
+
+    @Override
+    public List<KeyValue> batchGet(List<byte[]> keys) {
+      return memory.batchGet(keys);
+    }
+
+    @Override
+    public List<KeyValue> batchPut(List<KeyValue> kvs, boolean prevKv) {
+      return memory.batchPut(kvs, prevKv);
+    }
+
+    @Override
+    public List<KeyValue> batchDelete(List<byte[]> keys, boolean prevKv) {
+      return memory.batchDelete(keys, prevKv);
+    }
+
+    @Override
+    public DeleteRangeResponse deleteRange(RangeRequest request, boolean prevKv) {
+      return memory.deleteRange(request, prevKv);
+    }
+
+    @Override
+    public CompareAndPutResponse compareAndPut(byte[] key, byte[] expect, byte[] value) {
+      return memory.compareAndPut(key, expect, value);
+    }
+
+    @Override
+    public void close() {
+      memory.close();
+    }
+  }
+}
