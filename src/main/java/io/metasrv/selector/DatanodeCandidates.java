@@ -13,16 +13,32 @@ import java.util.stream.Collectors;
 /**
  * The datanodes a selector may choose from, read off the leader's view as GreptimeDB's
  * selectors read them: the datanodes alive now (lease renewed within 10 s), addressed as their
- * lease says, each with the region count of its last stored stat when there is one.
+ * lease says, each with the region count of its last stored stat when there is one and the
+ * selector weighs region counts (decoding every datanode's stats costs more, the more regions
+ * the cluster has, and the other selectors never look at them).
  */
 public final class DatanodeCandidates {
   private DatanodeCandidates() {}
 
   /**
+   * The candidates for {@code selector}: {@link #aliveWithRegionCounts} when it weighs region
+   * counts, else the alive datanodes alone.
+   */
+  public static List<SelectorCandidate> alive(ClusterView view, LongSupplier clockMillis,
+      Selector selector) {
+    if (selector.weighsRegionCounts()) {
+      return aliveWithRegionCounts(view, clockMillis);
+    }
+    return view.aliveDatanodes(clockMillis).stream()
+        .map(node -> SelectorCandidate.of(node.nodeId(), node.lease().nodeAddr())).toList();
+  }
+
+  /**
    * @param clockMillis the leader's clock, read after the leases, as {@link
    *     ClusterView#aliveDatanodes} reads it
    */
-  public static List<SelectorCandidate> alive(ClusterView view, LongSupplier clockMillis) {
+  public static List<SelectorCandidate> aliveWithRegionCounts(ClusterView view,
+      LongSupplier clockMillis) {
     List<ClusterView.NodeLease> alive = view.aliveDatanodes(clockMillis);
     if (alive.isEmpty()) {
       return List.of();

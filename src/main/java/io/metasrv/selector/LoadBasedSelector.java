@@ -17,6 +17,11 @@ public final class LoadBasedSelector implements Selector {
   }
 
   @Override
+  public boolean weighsRegionCounts() {
+    return true;
+  }
+
+  @Override
   public List<SelectorCandidate> select(List<SelectorCandidate> candidates,
       SelectorOptions options) {
     List<SelectorCandidate> withStats = candidates.stream()

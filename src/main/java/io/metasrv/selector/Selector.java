@@ -17,6 +17,14 @@ public interface Selector {
    */
   List<SelectorCandidate> select(List<SelectorCandidate> candidates, SelectorOptions options);
 
+  /**
+   * Whether this selector weighs candidates by their region counts: only then are the stored
+   * stats read (and decoded) for each selection.
+   */
+  default boolean weighsRegionCounts() {
+    return false;
+  }
+
   /** The datanode selector that the {@code selector} option names. */
   static Selector forDatanodes(SelectorKind kind, Random random) {
     return switch (kind) {

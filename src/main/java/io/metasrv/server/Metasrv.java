@@ -218,7 +218,8 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
         .meterRegistry(registry).build();
     TableRoutes tableRoutes = new TableRoutes(leaderKv);
     MigrationEnvironment migrationEnvironment = new MigrationEnvironment(
-        tableRoutes, new RouteWriter(tableRoutes), mailbox, nodeInfo.addr(), regionKeeper, detectors, invalidator,
+        tableRoutes, new RouteWriter(tableRoutes), mailbox, nodeInfo.addr(), regionKeeper,
+        detectors, invalidator,
         clusterView::lastHeartbeatMillis, new MigrationTracker(), MigrationClock.SYSTEM);
     this.migrations = new RegionMigrationManager(procedures, migrationEnvironment, kv,
         datanodeId -> clusterView.datanodePeer(datanodeId, System::currentTimeMillis, true));
@@ -230,14 +231,14 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     WalOptionsAllocator walOptions = WalOptionsAllocators.create(options.wal(), leaderKv);
     this.ddl = regionServer.map(server -> new DdlManager(procedures, new DdlContext(leaderKv,
         () -> tableIds.next(), count -> datanodeSelector.select(
-            DatanodeCandidates.alive(clusterView, System::currentTimeMillis),
+            DatanodeCandidates.alive(clusterView, System::currentTimeMillis, datanodeSelector),
             SelectorOptions.withDuplicates(count)).stream()
             .map(candidate -> new Peer(candidate.nodeId(), candidate.addr())).toList(),
         regionKeeper, server, walOptions, invalidator::invalidate),
         registry));
     this.supervisor = new RegionSupervisor(detectors, maintenance::isEnabled, failover,
         datanodeSelector,
-        () -> DatanodeCandidates.alive(clusterView, System::currentTimeMillis),
+        () -> DatanodeCandidates.alive(clusterView, System::currentTimeMillis, datanodeSelector),
         () -> routedLeaders(tableRoutes), System::currentTimeMillis,
         RegionSupervisor.handOverExecutor(), registry);
     handlers.add(new LeaderStateHandler() {

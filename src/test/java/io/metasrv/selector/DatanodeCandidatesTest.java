@@ -6,6 +6,7 @@ import io.metasrv.cluster.ClusterKeys;
 import io.metasrv.cluster.ClusterView;
 import io.metasrv.cluster.LeaseValue;
 import io.metasrv.kv.Bytes;
+import java.util.Random;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +23,8 @@ class DatanodeCandidatesTest {
         + "]"));
     view.kv().put(ClusterKeys.datanodeStat(2), Bytes.utf8("[" + stat(2, 1) + "]"));
 
-    assertThat(DatanodeCandidates.alive(view, () -> NOW)).containsExactlyInAnyOrder(
+    assertThat(DatanodeCandidates.aliveWithRegionCounts(view, () -> NOW))
+        .containsExactlyInAnyOrder(
         SelectorCandidate.withRegionCount(1, "10.0.0.1:4001", 7),
         SelectorCandidate.of(3, "10.0.0.3:4001"));
   }
@@ -30,7 +32,7 @@ class DatanodeCandidatesTest {
   @Test
   void noAliveDatanodeMeansNoCandidate() {
     lease(1, NOW - 60_000, "10.0.0.1:4001");
-    assertThat(DatanodeCandidates.alive(view, () -> NOW)).isEmpty();
+    assertThat(DatanodeCandidates.aliveWithRegionCounts(view, () -> NOW)).isEmpty();
   }
 
   @Test
@@ -44,8 +46,20 @@ class DatanodeCandidatesTest {
       lease(1, NOW + 5, "10.0.0.1:4001");
       return now;
     };
-    assertThat(DatanodeCandidates.alive(view, clockThenRenewal))
+    assertThat(DatanodeCandidates.aliveWithRegionCounts(view, clockThenRenewal))
         .extracting(SelectorCandidate::nodeId).containsExactly(1L);
+  }
+
+  @Test
+  void onlyASelectorThatWeighsRegionCountsGetsThem() {
+    lease(1, NOW - 1, "10.0.0.1:4001");
+    view.kv().put(ClusterKeys.datanodeStat(1), Bytes.utf8("[" + stat(1, 5) + "]"));
+
+    assertThat(DatanodeCandidates.alive(view, () -> NOW, new LoadBasedSelector(new Random(1))))
+        .containsExactly(SelectorCandidate.withRegionCount(1, "10.0.0.1:4001", 5));
+    assertThat(DatanodeCandidates.alive(view, () -> NOW,
+        new RoundRobinSelector(SelectTarget.DATANODE)))
+        .containsExactly(SelectorCandidate.of(1, "10.0.0.1:4001"));
   }
 
   private void lease(long id, long renewedAt, String addr) {
