@@ -1,13 +1,17 @@
 package io.metasrv.cluster;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.metasrv.metadata.InvalidMetadataException;
 import io.metasrv.metadata.RegionId;
 import io.metasrv.metadata.SerdeJson;
+import io.metasrv.metadata.UnsignedLongJson;
 import io.metasrv.metadata.UnsignedLongJson.U64;
 import io.metasrv.protocol.HeartbeatRequest;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -92,9 +96,65 @@ public record Stat(
     return SerdeJson.read(json, Stat.class, "Stat");
   }
 
-  /** The value of a datanode stat key: a JSON array of stats. */
+  /**
+   * The value of a datanode stat key: a JSON array of stats, exactly as {@link SerdeJson#write}
+   * writes the list, written field by field rather than through the mapper's reflection: the
+   * leader writes one for every datanode every {@code flush_stats_factor} heartbeats, a hundred
+   * region stats or more each.
+   */
   public static byte[] encodeAll(List<Stat> stats) {
-    return SerdeJson.write(stats);
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256 + 256 * stats.size()
+        * (stats.isEmpty() ? 0 : stats.get(0).regionStats().size()));
+    try (JsonGenerator json = SerdeJson.MAPPER.createGenerator(out)) {
+      json.writeStartArray();
+      for (Stat stat : stats) {
+        stat.write(json);
+      }
+      json.writeEndArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encode DatanodeStatValue", e);
+    }
+    return out.toByteArray();
+  }
+
+  private void write(JsonGenerator json) throws IOException {
+    json.writeStartObject();
+    json.writeNumberField("timestamp_millis", timestampMillis);
+    json.writeFieldName("id");
+    writeUnsigned(json, id);
+    json.writeStringField("addr", addr);
+    json.writeNumberField("rcus", rcus);
+    json.writeNumberField("wcus", wcus);
+    json.writeNumberField("region_num", regionNum);
+    json.writeArrayFieldStart("region_stats");
+    for (RegionStat region : regionStats) {
+      json.writeStartObject();
+      json.writeFieldName("id");
+      writeUnsigned(json, region.id());
+      json.writeNumberField("rcus", region.rcus());
+      json.writeNumberField("wcus", region.wcus());
+      json.writeNumberField("approximate_bytes", region.approximateBytes());
+      json.writeStringField("engine", region.engine());
+      json.writeStringField("role", region.role().name());
+      json.writeNumberField("num_rows", region.numRows());
+      json.writeNumberField("memtable_size", region.memtableSize());
+      json.writeNumberField("manifest_size", region.manifestSize());
+      json.writeNumberField("sst_size", region.sstSize());
+      json.writeNumberField("index_size", region.indexSize());
+      json.writeNumberField("manifest_version", region.manifestVersion());
+      json.writeEndObject();
+    }
+    json.writeEndArray();
+    json.writeNumberField("node_epoch", nodeEpoch);
+    json.writeEndObject();
+  }
+
+  private static void writeUnsigned(JsonGenerator json, long value) throws IOException {
+    if (value >= 0) {
+      json.writeNumber(value);
+    } else {
+      json.writeNumber(UnsignedLongJson.toBigInteger(value));
+    }
   }
 
   public static List<Stat> decodeAll(byte[] json) {
