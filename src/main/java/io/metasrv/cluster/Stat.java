@@ -1,17 +1,13 @@
 package io.metasrv.cluster;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.metasrv.metadata.InvalidMetadataException;
 import io.metasrv.metadata.RegionId;
 import io.metasrv.metadata.SerdeJson;
-import io.metasrv.metadata.UnsignedLongJson;
 import io.metasrv.metadata.UnsignedLongJson.U64;
 import io.metasrv.protocol.HeartbeatRequest;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -34,6 +30,24 @@ public record Stat(
     @JsonProperty(value = "node_epoch", required = true) long nodeEpoch) {
 
   private static final TypeReference<List<Stat>> LIST = new TypeReference<>() {};
+  // Field names as encodeAll writes them.
+  private static final byte[] TIMESTAMP_MILLIS = JsonBytes.name("timestamp_millis");
+  private static final byte[] ID = JsonBytes.name("id");
+  private static final byte[] ADDR = JsonBytes.name("addr");
+  private static final byte[] RCUS = JsonBytes.name("rcus");
+  private static final byte[] WCUS = JsonBytes.name("wcus");
+  private static final byte[] REGION_NUM = JsonBytes.name("region_num");
+  private static final byte[] REGION_STATS = JsonBytes.name("region_stats");
+  private static final byte[] NODE_EPOCH = JsonBytes.name("node_epoch");
+  private static final byte[] APPROXIMATE_BYTES = JsonBytes.name("approximate_bytes");
+  private static final byte[] ENGINE = JsonBytes.name("engine");
+  private static final byte[] ROLE = JsonBytes.name("role");
+  private static final byte[] NUM_ROWS = JsonBytes.name("num_rows");
+  private static final byte[] MEMTABLE_SIZE = JsonBytes.name("memtable_size");
+  private static final byte[] MANIFEST_SIZE = JsonBytes.name("manifest_size");
+  private static final byte[] SST_SIZE = JsonBytes.name("sst_size");
+  private static final byte[] INDEX_SIZE = JsonBytes.name("index_size");
+  private static final byte[] MANIFEST_VERSION = JsonBytes.name("manifest_version");
 
   public Stat {
     Objects.requireNonNull(addr, "addr");
@@ -98,63 +112,52 @@ public record Stat(
 
   /**
    * The value of a datanode stat key: a JSON array of stats, exactly as {@link SerdeJson#write}
-   * writes the list, written field by field rather than through the mapper's reflection: the
-   * leader writes one for every datanode every {@code flush_stats_factor} heartbeats, a hundred
-   * region stats or more each.
+   * writes the list, written token by token ({@link JsonBytes}) rather than through the mapper:
+   * the leader writes one for every datanode every {@code flush_stats_factor} heartbeats, a
+   * hundred region stats or more each.
    */
   public static byte[] encodeAll(List<Stat> stats) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256 + 256 * stats.size()
-        * (stats.isEmpty() ? 0 : stats.get(0).regionStats().size()));
-    try (JsonGenerator json = SerdeJson.MAPPER.createGenerator(out)) {
-      json.writeStartArray();
-      for (Stat stat : stats) {
-        stat.write(json);
+    int regions = stats.stream().mapToInt(stat -> stat.regionStats().size()).sum();
+    JsonBytes json = new JsonBytes(2 + 160 * stats.size() + 260 * regions);
+    json.raw('[');
+    for (int i = 0; i < stats.size(); i++) {
+      if (i > 0) {
+        json.raw(',');
       }
-      json.writeEndArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot encode DatanodeStatValue", e);
+      stats.get(i).write(json);
     }
-    return out.toByteArray();
+    return json.raw(']').toByteArray();
   }
 
-  private void write(JsonGenerator json) throws IOException {
-    json.writeStartObject();
-    json.writeNumberField("timestamp_millis", timestampMillis);
-    json.writeFieldName("id");
-    writeUnsigned(json, id);
-    json.writeStringField("addr", addr);
-    json.writeNumberField("rcus", rcus);
-    json.writeNumberField("wcus", wcus);
-    json.writeNumberField("region_num", regionNum);
-    json.writeArrayFieldStart("region_stats");
-    for (RegionStat region : regionStats) {
-      json.writeStartObject();
-      json.writeFieldName("id");
-      writeUnsigned(json, region.id());
-      json.writeNumberField("rcus", region.rcus());
-      json.writeNumberField("wcus", region.wcus());
-      json.writeNumberField("approximate_bytes", region.approximateBytes());
-      json.writeStringField("engine", region.engine());
-      json.writeStringField("role", region.role().name());
-      json.writeNumberField("num_rows", region.numRows());
-      json.writeNumberField("memtable_size", region.memtableSize());
-      json.writeNumberField("manifest_size", region.manifestSize());
-      json.writeNumberField("sst_size", region.sstSize());
-      json.writeNumberField("index_size", region.indexSize());
-      json.writeNumberField("manifest_version", region.manifestVersion());
-      json.writeEndObject();
+  /** Fields in declaration order, GreptimeDB's. */
+  private void write(JsonBytes json) {
+    json.raw('{').raw(TIMESTAMP_MILLIS).number(timestampMillis)
+        .raw(',').raw(ID).unsigned(id)
+        .raw(',').raw(ADDR).string(addr)
+        .raw(',').raw(RCUS).number(rcus)
+        .raw(',').raw(WCUS).number(wcus)
+        .raw(',').raw(REGION_NUM).number(regionNum)
+        .raw(',').raw(REGION_STATS).raw('[');
+    for (int i = 0; i < regionStats.size(); i++) {
+      RegionStat region = regionStats.get(i);
+      if (i > 0) {
+        json.raw(',');
+      }
+      json.raw('{').raw(ID).unsigned(region.id())
+          .raw(',').raw(RCUS).number(region.rcus())
+          .raw(',').raw(WCUS).number(region.wcus())
+          .raw(',').raw(APPROXIMATE_BYTES).number(region.approximateBytes())
+          .raw(',').raw(ENGINE).string(region.engine())
+          .raw(',').raw(ROLE).string(region.role().name())
+          .raw(',').raw(NUM_ROWS).number(region.numRows())
+          .raw(',').raw(MEMTABLE_SIZE).number(region.memtableSize())
+          .raw(',').raw(MANIFEST_SIZE).number(region.manifestSize())
+          .raw(',').raw(SST_SIZE).number(region.sstSize())
+          .raw(',').raw(INDEX_SIZE).number(region.indexSize())
+          .raw(',').raw(MANIFEST_VERSION).number(region.manifestVersion())
+          .raw('}');
     }
-    json.writeEndArray();
-    json.writeNumberField("node_epoch", nodeEpoch);
-    json.writeEndObject();
-  }
-
-  private static void writeUnsigned(JsonGenerator json, long value) throws IOException {
-    if (value >= 0) {
-      json.writeNumber(value);
-    } else {
-      json.writeNumber(UnsignedLongJson.toBigInteger(value));
-    }
+    json.raw(']').raw(',').raw(NODE_EPOCH).number(nodeEpoch).raw('}');
   }
 
   public static List<Stat> decodeAll(byte[] json) {

@@ -35,6 +35,14 @@ class ClusterValuesTest {
   }
 
   @Test
+  void leaseValueIsWrittenAsTheMapperWritesIt() {
+    for (LeaseValue lease : List.of(new LeaseValue(-1, ""), new LeaseValue(Long.MIN_VALUE,
+        "h\u00f6st\n\"\\:1"), new LeaseValue(Long.MAX_VALUE, "10.0.0.1:4001"))) {
+      assertThat(utf8(lease.encode())).isEqualTo(io.metasrv.metadata.SerdeJson.writeString(lease));
+    }
+  }
+
+  @Test
   void aliveIsAStrictUnsignedComparison() {
     LeaseValue lease = new LeaseValue(100_000, "a");
 
