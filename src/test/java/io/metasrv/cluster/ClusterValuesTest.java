@@ -84,6 +84,18 @@ class ClusterValuesTest {
   }
 
   @Test
+  void nodeInfoIsWrittenAsTheMapperWritesIt() {
+    for (NodeStatus status : List.of(new NodeStatus.Datanode(-1, Long.MIN_VALUE, 0, 7),
+        new NodeStatus.Frontend(), new NodeStatus.Flownode(), new NodeStatus.Metasrv(true),
+        new NodeStatus.Metasrv(false), new NodeStatus.Standalone())) {
+      NodeInfo info = new NodeInfo(new Peer(-1, "h\u00f6st\u0000:1"), 1743400000000L, status,
+          "0.14.0\"", "\\", Long.MAX_VALUE);
+      assertThat(utf8(info.encode())).as(status.toString())
+          .isEqualTo(io.metasrv.metadata.SerdeJson.writeString(info));
+    }
+  }
+
+  @Test
   void nodeInfoFieldsAreAllRequired() {
     for (String broken :
         List.of(
