@@ -60,6 +60,11 @@ public final class HeartbeatLoadBench {
   private static final int REGIONS_PER_DATANODE = 100;
   private static final long FIRST_TABLE = 1024;
   private static final List<String> SERVER_JVM = List.of("-Xmx2g");
+  /**
+   * Extra JVM options for the leader only, space-separated (for profiling, e.g.
+   * {@code -XX:StartFlightRecording=duration=60s,filename=/tmp/hb.jfr,settings=profile}).
+   */
+  private static final String LEADER_JVM_ENV = "METASRV_BENCH_LEADER_JVM";
   private static final long TARGET_P99_MILLIS = 50;
   private static final long TARGET_HEAP_BYTES = 2L << 30;
   private static final int TARGET_DATANODES = 10_000;
@@ -83,14 +88,14 @@ public final class HeartbeatLoadBench {
     int echoPort = FreePorts.next();
     Process echo = startEcho(echoPort, dir);
     try (MetasrvNode leader = MetasrvNode.start("leader", List.of("--use-memory-store"), dir,
-        SERVER_JVM)) {
+        leaderJvm())) {
       awaitLeader(leader);
       awaitListening(echoPort, echo);
       System.out.printf("heartbeat load: every %d s, %d regions per datanode, %d s warm-up and"
-              + " %d s measured per side; servers %s (leader pid %d, echo pid %d), logs under"
+              + " %d s measured per side; servers %s (leader %s, pid %d, echo pid %d), logs under"
               + " %s; %d cores%n", INTERVAL.toSeconds(), REGIONS_PER_DATANODE,
-          WARM_UP.toSeconds(), measure.toSeconds(), SERVER_JVM, leader.pid(), echo.pid(), dir,
-          Runtime.getRuntime().availableProcessors());
+          WARM_UP.toSeconds(), measure.toSeconds(), SERVER_JVM, leaderJvm(), leader.pid(),
+          echo.pid(), dir, Runtime.getRuntime().availableProcessors());
       int tablesWritten = 0;
       for (int datanodes : scales) {
         if (datanodes > tablesWritten) {
@@ -116,6 +121,15 @@ public final class HeartbeatLoadBench {
       echo.waitFor(10, TimeUnit.SECONDS);
     }
     System.exit(0);
+  }
+
+  private static List<String> leaderJvm() {
+    List<String> options = new ArrayList<>(SERVER_JVM);
+    String extra = System.getenv(LEADER_JVM_ENV);
+    if (extra != null && !extra.isBlank()) {
+      options.addAll(Arrays.asList(extra.trim().split("\\s+")));
+    }
+    return options;
   }
 
   /** One side's window: the generator's result, the server process's figures, the checks. */

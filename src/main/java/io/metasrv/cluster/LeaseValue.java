@@ -2,6 +2,7 @@ package io.metasrv.cluster;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.metasrv.metadata.SerdeJson;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -15,6 +16,10 @@ public record LeaseValue(
   /** GreptimeDB's datanode, flownode and region lease: 10 s. */
   public static final long LEASE_MILLIS = 10_000;
 
+  private static final byte[] TIMESTAMP_MILLIS =
+      "{\"timestamp_millis\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] NODE_ADDR = ",\"node_addr\":".getBytes(StandardCharsets.US_ASCII);
+
   public LeaseValue {
     Objects.requireNonNull(nodeAddr, "nodeAddr");
   }
@@ -23,8 +28,10 @@ public record LeaseValue(
     return SerdeJson.read(json, LeaseValue.class, "LeaseValue");
   }
 
+  /** As {@link SerdeJson#write} writes it; written on every heartbeat, so token by token. */
   public byte[] encode() {
-    return SerdeJson.write(this);
+    return new JsonBytes(48 + nodeAddr.length()).raw(TIMESTAMP_MILLIS).number(timestampMillis)
+        .raw(NODE_ADDR).string(nodeAddr).raw('}').toByteArray();
   }
 
   /**

@@ -2,12 +2,13 @@ package io.metasrv.cluster;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.MissingNode;
 import com.google.protobuf.ByteString;
 import io.metasrv.metadata.SerdeJson;
 import io.metasrv.metadata.UnsignedLongJson.U64;
 import io.metasrv.protocol.RegionRole;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -33,6 +34,22 @@ public record RegionStat(
   /** The extension of a heartbeat's region stat that holds the region statistic JSON. */
   public static final String REGION_STATISTIC_KEY = "__region_statistic";
 
+  // The fields of GreptimeDB's RegionStatistic read, as indexes into what they are read to
+  // (wal_size, at 2, is checked but not kept).
+  private static final int NUM_ROWS = 0;
+  private static final int MEMTABLE_SIZE = 1;
+  private static final int MANIFEST_SIZE = 3;
+  private static final int SST_SIZE = 4;
+  private static final int INDEX_SIZE = 5;
+  private static final int MANIFEST_VERSION = 6;
+  private static final String[] STATISTIC_FIELDS = {"num_rows", "memtable_size", "wal_size",
+      "manifest_size", "sst_size", "index_size", "manifest_version"};
+  private static final byte[][] STATISTIC_FIELD_BYTES = Arrays.stream(STATISTIC_FIELDS)
+      .map(name -> name.getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
+  private static final boolean[] STATISTIC_FIELD_REQUIRED =
+      {false, true, true, true, true, false, false};
+  private static final long[] ABSENT_STATISTIC = new long[STATISTIC_FIELDS.length];
+
   public RegionStat {
     Objects.requireNonNull(engine, "engine");
     Objects.requireNonNull(role, "role");
@@ -49,7 +66,7 @@ public record RegionStat(
   public static RegionStat fromProto(io.metasrv.protocol.RegionStat proto) {
     RegionRole role =
         proto.getRole() == RegionRole.UNRECOGNIZED ? RegionRole.Leader : proto.getRole();
-    JsonNode statistic = regionStatistic(proto.getExtensionsMap().get(REGION_STATISTIC_KEY));
+    long[] statistic = regionStatistic(proto.getExtensionsMap().get(REGION_STATISTIC_KEY));
     return new RegionStat(
         proto.getRegionId(),
         proto.getRcus(),
@@ -57,43 +74,63 @@ public record RegionStat(
         proto.getApproximateBytes(),
         proto.getEngine(),
         role,
-        statistic.path("num_rows").asLong(0),
-        statistic.path("memtable_size").asLong(0),
-        statistic.path("manifest_size").asLong(0),
-        statistic.path("sst_size").asLong(0),
-        statistic.path("index_size").asLong(0),
-        statistic.path("manifest_version").asLong(0));
+        statistic[NUM_ROWS],
+        statistic[MEMTABLE_SIZE],
+        statistic[MANIFEST_SIZE],
+        statistic[SST_SIZE],
+        statistic[INDEX_SIZE],
+        statistic[MANIFEST_VERSION]);
   }
 
   /**
    * GreptimeDB's {@code RegionStatistic}: {@code memtable_size}, {@code wal_size}, {@code
    * manifest_size} and {@code sst_size} are required unsigned integers, the others default to 0.
-   * Anything else makes the whole statistic count as absent.
+   * Anything else makes the whole statistic count as absent (all zeros). Indexed by the field
+   * constants above; the array returned for an absent statistic is shared and must not change.
+   *
+   * <p>Every datanode sends one per region in every heartbeat, as serde_json writes the struct:
+   * a flat object of unsigned integers. That form is read by {@link FlatUnsignedJson} without
+   * building a tree; anything else is read as a tree.
    */
-  private static JsonNode regionStatistic(ByteString json) {
+  private static long[] regionStatistic(ByteString json) {
     if (json == null) {
-      return MissingNode.getInstance();
+      return ABSENT_STATISTIC;
     }
+    long[] values = new long[STATISTIC_FIELDS.length];
+    boolean[] present = new boolean[STATISTIC_FIELDS.length];
+    if (!FlatUnsignedJson.read(json, STATISTIC_FIELD_BYTES, values, present)) {
+      return regionStatisticFromTree(json);
+    }
+    for (int field = 0; field < STATISTIC_FIELDS.length; field++) {
+      if (STATISTIC_FIELD_REQUIRED[field] && !present[field]) {
+        return ABSENT_STATISTIC;
+      }
+    }
+    return values;
+  }
+
+  private static long[] regionStatisticFromTree(ByteString json) {
     JsonNode tree;
     try {
       tree = SerdeJson.MAPPER.readTree(json.toByteArray());
     } catch (IOException e) {
-      return MissingNode.getInstance();
+      return ABSENT_STATISTIC;
     }
     if (tree == null || !tree.isObject()) {
-      return MissingNode.getInstance();
+      return ABSENT_STATISTIC;
     }
-    for (String field : new String[] {"memtable_size", "wal_size", "manifest_size", "sst_size"}) {
-      if (!unsigned(tree.get(field))) {
-        return MissingNode.getInstance();
+    long[] values = new long[STATISTIC_FIELDS.length];
+    for (int field = 0; field < STATISTIC_FIELDS.length; field++) {
+      JsonNode value = tree.get(STATISTIC_FIELDS[field]);
+      if (value == null && !STATISTIC_FIELD_REQUIRED[field]) {
+        continue;
       }
-    }
-    for (String field : new String[] {"num_rows", "index_size", "manifest_version"}) {
-      if (tree.has(field) && !unsigned(tree.get(field))) {
-        return MissingNode.getInstance();
+      if (!unsigned(value)) {
+        return ABSENT_STATISTIC;
       }
+      values[field] = value.longValue();
     }
-    return tree;
+    return values;
   }
 
   private static boolean unsigned(JsonNode value) {

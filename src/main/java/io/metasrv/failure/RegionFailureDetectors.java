@@ -2,6 +2,7 @@ package io.metasrv.failure;
 
 import io.metasrv.config.FailureDetectorOptions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -158,6 +159,15 @@ public final class RegionFailureDetectors {
     }
 
     synchronized void heartbeat(Collection<Long> regionIds, long timestampMillis) {
+      if (cohorts.size() == 1) {
+        Cohort only = cohorts.iterator().next();
+        if (reportsExactlyTheMembersOf(only, regionIds)) {
+          // The usual heartbeat: every region, in one cohort. What the general case below does
+          // for it, without grouping the regions first.
+          only.detector.heartbeat(timestampMillis);
+          return;
+        }
+      }
       Map<Cohort, List<Long>> reported = new IdentityHashMap<>();
       List<Long> unseen = new ArrayList<>();
       for (Long regionId : new LinkedHashSet<>(regionIds)) {
@@ -183,6 +193,27 @@ public final class RegionFailureDetectors {
         unseen.forEach(regionId -> join(regionId, joined));
       }
       mergeIdenticalCohorts();
+    }
+
+    /** Whether the distinct {@code regionIds} are the members of {@code cohort}, all of them. */
+    private boolean reportsExactlyTheMembersOf(Cohort cohort, Collection<Long> regionIds) {
+      if (regionIds.size() < cohort.members) {
+        return false;
+      }
+      long[] ids = new long[regionIds.size()];
+      int i = 0;
+      for (Long regionId : regionIds) {
+        if (cohortOf.get(regionId) != cohort) {
+          return false;
+        }
+        ids[i++] = regionId;
+      }
+      Arrays.sort(ids);
+      int distinct = 1;
+      for (int j = 1; j < ids.length; j++) {
+        distinct += ids[j] != ids[j - 1] ? 1 : 0;
+      }
+      return distinct == cohort.members;
     }
 
     synchronized void register(List<Long> regionIds, long nowMillis) {

@@ -26,6 +26,9 @@ import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -45,8 +48,11 @@ import org.slf4j.LoggerFactory;
  * runs there, because its handlers never wait (they start the store's asynchronous calls and
  * answer from their completion); every other meta service may block (election, heartbeat
  * pipeline, the store's synchronous methods) and runs on the server's own named handler threads
- * (grpc-java's per-call executor choice, {@link #handlerThreadsFor}). Health and reflection
- * answer from memory.
+ * (grpc-java's per-call executor choice, {@link #handlerThreadsFor}). Heartbeat streams, thousands
+ * of them, share a fixed pool of a few threads per core ({@value #HEARTBEAT_THREADS_PER_CORE}, at
+ * least {@value #MIN_HEARTBEAT_THREADS}), whose queue takes the bursts: on a pool that grows per
+ * waiting message, a burst of heartbeats started hundreds of threads that only competed for the
+ * same cores. Health and reflection answer from memory.
  */
 public final class GrpcServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
@@ -54,9 +60,20 @@ public final class GrpcServer implements AutoCloseable {
   /** The service name older GreptimeDB clients call the procedure service by. */
   static final String LEGACY_PROCEDURE_SERVICE = ProcedureGrpc.SERVICE_NAME;
 
-  /** The services whose handlers may block; the others answer on the transport threads. */
-  private static final Set<String> BLOCKING_SERVICES = Set.of(HeartbeatGrpc.SERVICE_NAME,
-      ClusterGrpc.SERVICE_NAME, ProcedureServiceGrpc.SERVICE_NAME, ProcedureGrpc.SERVICE_NAME);
+  /**
+   * The services whose handlers may block, beside Heartbeat; the others answer on the transport
+   * threads.
+   */
+  private static final Set<String> BLOCKING_SERVICES = Set.of(ClusterGrpc.SERVICE_NAME,
+      ProcedureServiceGrpc.SERVICE_NAME, ProcedureGrpc.SERVICE_NAME);
+
+  /**
+   * Heartbeat threads per core. The pipeline is CPU work but for the leader store's writes and
+   * cache misses (a datanode's first heartbeat rewrites its address), so a few threads per core
+   * keep the cores busy while some wait on the store; more only add switching and heap.
+   */
+  private static final int HEARTBEAT_THREADS_PER_CORE = 4;
+  private static final int MIN_HEARTBEAT_THREADS = 8;
 
   /** GreptimeDB's clients ping every 30 s even when idle; grpc-java's default would refuse. */
   private static final long PERMIT_KEEP_ALIVE_SECONDS = 10;
@@ -66,12 +83,12 @@ public final class GrpcServer implements AutoCloseable {
 
   private final Server server;
   private final HealthReporter health;
-  private final ExecutorService executor;
+  private final List<ExecutorService> executors;
 
-  private GrpcServer(Server server, HealthReporter health, ExecutorService executor) {
+  private GrpcServer(Server server, HealthReporter health, List<ExecutorService> executors) {
     this.server = server;
     this.health = health;
-    this.executor = executor;
+    this.executors = executors;
   }
 
   /**
@@ -83,12 +100,13 @@ public final class GrpcServer implements AutoCloseable {
   public static GrpcServer start(InetSocketAddress address, GrpcBackend backend,
       MeterRegistry registry, Optional<GrpcTls> tls)
       throws IOException {
-    AtomicInteger threads = new AtomicInteger();
-    ExecutorService executor = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "metasrv-grpc-" + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService executor = Executors.newCachedThreadPool(namedDaemonThreads("metasrv-grpc-"));
+    int heartbeatThreads = Math.max(MIN_HEARTBEAT_THREADS,
+        HEARTBEAT_THREADS_PER_CORE * Runtime.getRuntime().availableProcessors());
+    ThreadPoolExecutor heartbeatExecutor = new ThreadPoolExecutor(heartbeatThreads,
+        heartbeatThreads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        namedDaemonThreads("metasrv-heartbeat-"));
+    heartbeatExecutor.allowCoreThreadTimeOut(true);
     HealthReporter health = new HealthReporter(backend);
     List<ServerServiceDefinition> metaServices = List.of(
         new HeartbeatService(backend, backend.heartbeats()).bindService(),
@@ -98,7 +116,7 @@ public final class GrpcServer implements AutoCloseable {
         legacyProcedure(backend));
     NettyServerBuilder builder = NettyServerBuilder.forAddress(address, credentials(tls))
         .directExecutor()
-        .callExecutor(handlerThreadsFor(executor, BLOCKING_SERVICES))
+        .callExecutor(handlerThreadsFor(executor, BLOCKING_SERVICES, heartbeatExecutor))
         .compressorRegistry(MessageCompression.compressors())
         .decompressorRegistry(MessageCompression.decompressors())
         .maxInboundMessageSize(MAX_REQUEST_BYTES)
@@ -121,10 +139,12 @@ public final class GrpcServer implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       health.close();
       executor.shutdownNow();
+      heartbeatExecutor.shutdownNow();
       throw e;
     }
-    log.info("grpc serving on {} (tls={})", server.getListenSockets().get(0), tls.isPresent());
-    return new GrpcServer(server, health, executor);
+    log.info("grpc serving on {} (tls={}, {} heartbeat threads)",
+        server.getListenSockets().get(0), tls.isPresent(), heartbeatThreads);
+    return new GrpcServer(server, health, List.of(executor, heartbeatExecutor));
   }
 
   public InetSocketAddress address() {
@@ -148,31 +168,46 @@ public final class GrpcServer implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     }
-    executor.shutdown();
+    executors.forEach(ExecutorService::shutdown);
     try {
-      if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-        executor.shutdownNow();
+      for (ExecutorService executor : executors) {
+        if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+          executor.shutdownNow();
+        }
       }
     } catch (InterruptedException e) {
-      executor.shutdownNow();
+      executors.forEach(ExecutorService::shutdownNow);
       Thread.currentThread().interrupt();
     }
     log.info("grpc stopped");
   }
 
   /**
-   * The handler threads for calls of {@code blockingServices}; every other call stays on the
-   * transport thread that received it (null: the server's direct executor). grpc-java still
-   * starts each call and delivers its messages one at a time, in order.
+   * The handler threads for calls of {@code blockingServices}, and the heartbeat threads for
+   * heartbeat streams; every other call stays on the transport thread that received it (null:
+   * the server's direct executor). grpc-java still starts each call and delivers its messages
+   * one at a time, in order.
    */
   private static ServerCallExecutorSupplier handlerThreadsFor(Executor handlers,
-      Set<String> blockingServices) {
+      Set<String> blockingServices, Executor heartbeats) {
     return new ServerCallExecutorSupplier() {
       @Override
       public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
-        return blockingServices.contains(call.getMethodDescriptor().getServiceName())
-            ? handlers : null;
+        String service = call.getMethodDescriptor().getServiceName();
+        if (service.equals(HeartbeatGrpc.SERVICE_NAME)) {
+          return heartbeats;
+        }
+        return blockingServices.contains(service) ? handlers : null;
       }
+    };
+  }
+
+  private static ThreadFactory namedDaemonThreads(String prefix) {
+    AtomicInteger threads = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + threads.incrementAndGet());
+      t.setDaemon(true);
+      return t;
     };
   }
 

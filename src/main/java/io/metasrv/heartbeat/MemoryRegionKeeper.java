@@ -28,6 +28,10 @@ public final class MemoryRegionKeeper {
 
   /** The regions among {@code regionIds} that are registered for {@code datanodeId}. */
   public Set<Long> operatingRegions(long datanodeId, Set<Long> regionIds) {
+    if (operating.isEmpty()) {
+      // Every heartbeat asks, and most of the time no procedure is operating on any region.
+      return Set.of();
+    }
     Set<Long> found = new HashSet<>();
     for (long regionId : regionIds) {
       if (contains(datanodeId, regionId)) {

@@ -35,6 +35,14 @@ class ClusterValuesTest {
   }
 
   @Test
+  void leaseValueIsWrittenAsTheMapperWritesIt() {
+    for (LeaseValue lease : List.of(new LeaseValue(-1, ""), new LeaseValue(Long.MIN_VALUE,
+        "h\u00f6st\n\"\\:1"), new LeaseValue(Long.MAX_VALUE, "10.0.0.1:4001"))) {
+      assertThat(utf8(lease.encode())).isEqualTo(io.metasrv.metadata.SerdeJson.writeString(lease));
+    }
+  }
+
+  @Test
   void aliveIsAStrictUnsignedComparison() {
     LeaseValue lease = new LeaseValue(100_000, "a");
 
@@ -72,6 +80,18 @@ class ClusterValuesTest {
               + status
               + ",\"version\":\"\",\"git_commit\":\"\",\"start_time_ms\":0}";
       assertThat(utf8(NodeInfo.decode(utf8(json)).encode())).isEqualTo(json);
+    }
+  }
+
+  @Test
+  void nodeInfoIsWrittenAsTheMapperWritesIt() {
+    for (NodeStatus status : List.of(new NodeStatus.Datanode(-1, Long.MIN_VALUE, 0, 7),
+        new NodeStatus.Frontend(), new NodeStatus.Flownode(), new NodeStatus.Metasrv(true),
+        new NodeStatus.Metasrv(false), new NodeStatus.Standalone())) {
+      NodeInfo info = new NodeInfo(new Peer(-1, "h\u00f6st\u0000:1"), 1743400000000L, status,
+          "0.14.0\"", "\\", Long.MAX_VALUE);
+      assertThat(utf8(info.encode())).as(status.toString())
+          .isEqualTo(io.metasrv.metadata.SerdeJson.writeString(info));
     }
   }
 
@@ -219,6 +239,99 @@ class ClusterValuesTest {
     HeartbeatRequest handshake =
         HeartbeatRequest.newBuilder().setHeader(RequestHeader.getDefaultInstance()).build();
     assertThat(Stat.fromRequest(handshake, 0)).isEmpty();
+  }
+
+  /**
+   * Region statistics in every form a JSON parser reads: serde's flat form and whitespace around
+   * it are read without a tree, anything else with one, with the same outcome either way.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "{\"num_rows\":10,\"memtable_size\":1024,\"wal_size\":5,\"manifest_size\":512,"
+          + "\"sst_size\":2048,\"index_size\":7,\"manifest_version\":3}",
+      " \t{ \"num_rows\" : 10 ,\n\"memtable_size\":1024,\r\"wal_size\":5,\"manifest_size\":512"
+          + ",\"sst_size\":2048,\"index_size\":7,\"manifest_version\":3 }\n",
+      "{\"num_rows\":1,\"memtable_size\":1024,\"wal_size\":5,\"manifest_size\":512,"
+          + "\"sst_size\":2048,\"index_size\":7,\"manifest_version\":3,\"num_rows\":10}",
+      "{\"extra\":{\"a\":[1,\"x\"]},\"num_rows\":10,\"memtable_size\":1024,\"wal_size\":5,"
+          + "\"manifest_size\":512,\"sst_size\":2048,\"index_size\":7,\"manifest_version\":3,"
+          + "\"written_bytes\":-1.5}",
+      "{\"num_rows\":10,\"memtable_size\":1024,\"wal_size\":5,\"manifest_size\":512,"
+          + "\"sst_size\":2048,\"index_size\":7,\"manifest_version\":3,\"n\\u0061me\":1}",
+      "\uFEFF{\"num_rows\":10,\"memtable_size\":1024,\"wal_size\":5,\"manifest_size\":512,"
+          + "\"sst_size\":2048,\"index_size\":7,\"manifest_version\":3}"})
+  void regionStatisticsAreReadInEveryJsonForm(String statistic) {
+    RegionStat region = RegionStat.fromProto(regionStatWith(statistic));
+
+    assertThat(List.of(region.numRows(), region.memtableSize(), region.manifestSize(),
+        region.sstSize(), region.indexSize(), region.manifestVersion()))
+        .containsExactly(10L, 1024L, 512L, 2048L, 7L, 3L);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "",
+      "null",
+      "[]",
+      "{}",
+      "{\"num_rows\":10,\"memtable_size\":1024,\"wal_size\":5,\"manifest_size\":512}",
+      "{\"memtable_size\":1024,\"wal_size\":5,\"manifest_size\":512,\"sst_size\":-1}",
+      "{\"memtable_size\":1024,\"wal_size\":5,\"manifest_size\":512,\"sst_size\":1.0}",
+      "{\"memtable_size\":1024,\"wal_size\":5,\"manifest_size\":512,\"sst_size\":\"1\"}",
+      "{\"memtable_size\":1024,\"wal_size\":5,\"manifest_size\":512,\"sst_size\":01}",
+      "{\"memtable_size\":1024,\"wal_size\":5,\"manifest_size\":512,\"sst_size\":1e3}",
+      "{\"memtable_size\":1024,\"wal_size\":5,\"manifest_size\":512,"
+          + "\"sst_size\":9223372036854775808}",
+      "{\"memtable_size\":1024,\"wal_size\":5,\"manifest_size\":512,\"sst_size\":2,"
+          + "\"num_rows\":null}",
+      "{\"memtable_size\":1024,\"wal_size\":5,\"manifest_size\":512,\"sst_size\":2} x",
+      "{\"memtable_size\":1024,\"wal_size\":5,\"manifest_size\":512,\"sst_size\":2,}",
+      "{\"memtable_size\":1024,\"wal_size\":5,\"manifest_size\":512,\"sst_size\":2",
+      "{\"memtable_size\":1024 \"wal_size\":5,\"manifest_size\":512,\"sst_size\":2}"})
+  void aRegionStatisticThatIsNotGreptimeDbsCountsAsAbsent(String statistic) {
+    RegionStat region = RegionStat.fromProto(regionStatWith(statistic));
+
+    assertThat(List.of(region.numRows(), region.memtableSize(), region.manifestSize(),
+        region.sstSize(), region.indexSize(), region.manifestVersion()))
+        .containsOnly(0L);
+  }
+
+  @Test
+  void theLargestFlatNumbersAreReadExactly() {
+    String statistic = "{\"memtable_size\":999999999999999999,\"wal_size\":0,"
+        + "\"manifest_size\":0,\"sst_size\":9223372036854775807,\"num_rows\":0}";
+
+    RegionStat region = RegionStat.fromProto(regionStatWith(statistic));
+
+    assertThat(region.memtableSize()).isEqualTo(999_999_999_999_999_999L);
+    assertThat(region.sstSize()).isEqualTo(Long.MAX_VALUE);
+  }
+
+  private static io.metasrv.protocol.RegionStat regionStatWith(String statistic) {
+    return io.metasrv.protocol.RegionStat.newBuilder()
+        .setRegionId(4398046511105L)
+        .setEngine("mito")
+        .putExtensions(RegionStat.REGION_STATISTIC_KEY, ByteString.copyFromUtf8(statistic))
+        .build();
+  }
+
+  /** Stats are written field by field; the output is the mapper's, byte for byte. */
+  @Test
+  void statArrayIsWrittenAsTheMapperWritesIt() {
+    List<Stat> stats = List.of(
+        new Stat(1743400000000L, -1L, "10.0.0.1:4001\u0001\"\\\u007f\u00e9\uD83D\uDE00", -3, 4, 2,
+            List.of(
+                new RegionStat(-2L, 1, -2, 3, "mito\n\t", RegionRole.DowngradingLeader, 4, 5,
+                    6, 7, 8, Long.MIN_VALUE),
+                new RegionStat(4398046511105L, 0, 0, 0, "", RegionRole.Follower, 0, 0, 0, 0,
+                    0, Long.MAX_VALUE)),
+            Long.MAX_VALUE),
+        new Stat(0, 0, "", 0, 0, 0, List.of(), -1));
+
+    assertThat(utf8(Stat.encodeAll(stats)))
+        .isEqualTo(io.metasrv.metadata.SerdeJson.writeString(stats));
+    assertThat(utf8(Stat.encodeAll(List.of()))).isEqualTo("[]");
+    assertThat(Stat.decodeAll(Stat.encodeAll(stats))).isEqualTo(stats);
   }
 
   @Test

@@ -225,7 +225,7 @@ class GrpcServerTest {
 
       release.countDown();
       assertThat(stuck.next().getHeader().hasError()).isFalse();
-      assertThat(handlerThreads).allMatch(name -> name.startsWith("metasrv-grpc-"));
+      assertThat(handlerThreads).allMatch(name -> name.startsWith("metasrv-heartbeat-"));
     }
   }
 

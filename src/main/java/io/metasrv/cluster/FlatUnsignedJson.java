@@ -1,0 +1,117 @@
+package io.metasrv.cluster;
+
+import com.google.protobuf.ByteString;
+
+/**
+ * Reads the one JSON form datanodes send in every heartbeat for every region without building a
+ * tree: a flat object whose values are unsigned integers, as serde_json writes a struct of
+ * {@code u64}s ({@code {"num_rows":10,"memtable_size":1024}}), JSON whitespace allowed between
+ * tokens. It reads only what it can read exactly as a JSON parser would: names of printable ASCII
+ * without escapes, integers of at most 18 digits without leading zeros (so below 2^63). Anything
+ * else, valid JSON or not, makes it answer that it did not read the text, and the caller reads it
+ * with a full parser.
+ */
+final class FlatUnsignedJson {
+  /** Fewer digits than this always fit a signed long: 10^18 − 1 < 2^63. */
+  private static final int MAX_DIGITS = 18;
+
+  private FlatUnsignedJson() {}
+
+  /**
+   * Reads the values of the fields named {@code names} into {@code values} and marks them in
+   * {@code present}; other fields are skipped, and a field named twice keeps its last value, as a
+   * JSON parser's tree does.
+   *
+   * @return whether {@code json} is such an object; when not, {@code values} and {@code present}
+   *     may hold part of it
+   */
+  static boolean read(ByteString json, byte[][] names, long[] values, boolean[] present) {
+    int size = json.size();
+    int at = skipWhitespace(json, 0, size);
+    if (at >= size || json.byteAt(at) != '{') {
+      return false;
+    }
+    at = skipWhitespace(json, at + 1, size);
+    if (at < size && json.byteAt(at) == '}') {
+      return skipWhitespace(json, at + 1, size) == size;
+    }
+    while (true) {
+      if (at >= size || json.byteAt(at) != '"') {
+        return false;
+      }
+      int nameStart = at + 1;
+      int nameEnd = nameStart;
+      while (nameEnd < size && json.byteAt(nameEnd) != '"') {
+        byte b = json.byteAt(nameEnd);
+        if (b < 0x20 || b > 0x7e || b == '\\') {
+          return false;
+        }
+        nameEnd++;
+      }
+      if (nameEnd >= size) {
+        return false;
+      }
+      at = skipWhitespace(json, nameEnd + 1, size);
+      if (at >= size || json.byteAt(at) != ':') {
+        return false;
+      }
+      at = skipWhitespace(json, at + 1, size);
+      int digitsStart = at;
+      long value = 0;
+      while (at < size && json.byteAt(at) >= '0' && json.byteAt(at) <= '9') {
+        value = value * 10 + (json.byteAt(at) - '0');
+        at++;
+      }
+      int digits = at - digitsStart;
+      if (digits == 0 || digits > MAX_DIGITS || (digits > 1 && json.byteAt(digitsStart) == '0')) {
+        return false;
+      }
+      int field = fieldOf(json, nameStart, nameEnd, names);
+      if (field >= 0) {
+        values[field] = value;
+        present[field] = true;
+      }
+      at = skipWhitespace(json, at, size);
+      if (at >= size) {
+        return false;
+      }
+      byte next = json.byteAt(at);
+      if (next == '}') {
+        return skipWhitespace(json, at + 1, size) == size;
+      }
+      if (next != ',') {
+        return false;
+      }
+      at = skipWhitespace(json, at + 1, size);
+    }
+  }
+
+  private static int fieldOf(ByteString json, int start, int end, byte[][] names) {
+    for (int field = 0; field < names.length; field++) {
+      byte[] name = names[field];
+      if (name.length != end - start) {
+        continue;
+      }
+      int i = 0;
+      while (i < name.length && json.byteAt(start + i) == name[i]) {
+        i++;
+      }
+      if (i == name.length) {
+        return field;
+      }
+    }
+    return -1;
+  }
+
+  /** JSON's whitespace: space, tab, line feed, carriage return. */
+  private static int skipWhitespace(ByteString json, int at, int size) {
+    while (at < size) {
+      byte b = json.byteAt(at);
+      if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+        return at;
+      }
+      at++;
+    }
+    return at;
+  }
+}
