@@ -134,7 +134,8 @@ public final class DdlManager {
    * removes its keys and drops its regions on the physical table's datanodes; the physical
    * regions stay): all are checked first, then submitted together, and the answer comes when
    * all finished, with the last submitted procedure's id, or the first failure. Each is durable
-   * on its own: a new leader finishes those it finds, a drop not yet submitted is not.
+   * on its own: a new leader finishes those it finds, a drop not yet submitted is not (nor is
+   * one the procedure manager refused after earlier ones were submitted: those run on).
    *
    * @throws DdlException no tasks, a task without its table id, or a table whose route is a
    *     physical one (these tasks drop logical tables only)
