@@ -7,7 +7,6 @@ import com.google.protobuf.ByteString;
 import io.metasrv.metadata.SerdeJson;
 import io.metasrv.protocol.region.RegionResponse;
 import io.metasrv.protocol.v1.AddColumn;
-import io.metasrv.protocol.v1.ColumnDataTypeExtension;
 import io.metasrv.protocol.v1.ColumnDef;
 import io.metasrv.protocol.v1.CreateTableExpr;
 import io.metasrv.protocol.v1.SemanticType;
@@ -27,7 +26,6 @@ import java.util.Set;
  * build_new_physical_table_info}, for the physical table).
  */
 final class TableInfoColumns {
-  private static final String TIME_INDEX_KEY = "greptime:time_index";
   /** The region answer's extension with the physical region's columns after a change. */
   static final String ALTER_PHYSICAL_EXTENSION_KEY = "ALTER_PHYSICAL";
   /** Names compare as Rust's {@code String::cmp}: by UTF-8 bytes. */
@@ -100,7 +98,7 @@ final class TableInfoColumns {
     Set<String> names = new HashSet<>();
     for (AddColumn add : added) {
       ColumnDef def = add.getColumnDef();
-      ObjectNode column = columnSchema(def);
+      ObjectNode column = ColumnSchemas.of(def);
       JsonNode existing = columnNamed(columns, def.getName());
       if (existing != null) {
         if (!add.getAddIfNotExists()) {
@@ -234,99 +232,5 @@ final class TableInfoColumns {
       }
     }
     return null;
-  }
-
-  /**
-   * GreptimeDB's {@code try_as_column_schema}: the ColumnSchema JSON of a column definition, its
-   * comment and index options in {@code metadata}, the time index marked.
-   */
-  static ObjectNode columnSchema(ColumnDef def) {
-    ObjectNode column = SerdeJson.MAPPER.createObjectNode();
-    column.put("name", def.getName());
-    column.set("data_type", dataType(def));
-    column.put("is_nullable", def.getIsNullable());
-    boolean timeIndex = def.getSemanticType() == SemanticType.TIMESTAMP;
-    column.put("is_time_index", timeIndex);
-    if (def.getDefaultConstraint().isEmpty()) {
-      column.putNull("default_constraint");
-    } else {
-      try {
-        column.set("default_constraint", SerdeJson.readTree(
-            def.getDefaultConstraint().toByteArray(), "ColumnDefaultConstraint"));
-      } catch (RuntimeException e) {
-        throw DdlException.invalidArguments("Invalid default constraint of column "
-            + def.getName() + ": " + e.getMessage());
-      }
-    }
-    ObjectNode metadata = column.putObject("metadata");
-    if (!def.getComment().isEmpty()) {
-      metadata.put("greptime:storage:comment", def.getComment());
-    }
-    var options = def.getOptions().getOptionsMap();
-    putIfPresent(metadata, "greptime:fulltext", options.get("fulltext"));
-    putIfPresent(metadata, "greptime:inverted_index", options.get("inverted_index"));
-    putIfPresent(metadata, "greptime:skipping_index", options.get("skipping_index"));
-    if (timeIndex) {
-      metadata.put(TIME_INDEX_KEY, "true");
-    }
-    return column;
-  }
-
-  private static void putIfPresent(ObjectNode node, String key, String value) {
-    if (value != null) {
-      node.put(key, value);
-    }
-  }
-
-  /** ConcreteDataType JSON of a column's type (GreptimeDB's {@code ColumnDataTypeWrapper}). */
-  private static JsonNode dataType(ColumnDef def) {
-    ObjectNode type = SerdeJson.MAPPER.createObjectNode();
-    ColumnDataTypeExtension extension = def.getDatatypeExtension();
-    switch (def.getDataType()) {
-      case BOOLEAN -> type.putNull("Boolean");
-      case INT8 -> type.putObject("Int8");
-      case INT16 -> type.putObject("Int16");
-      case INT32 -> type.putObject("Int32");
-      case INT64 -> type.putObject("Int64");
-      case UINT8 -> type.putObject("UInt8");
-      case UINT16 -> type.putObject("UInt16");
-      case UINT32 -> type.putObject("UInt32");
-      case UINT64 -> type.putObject("UInt64");
-      case FLOAT32 -> type.putObject("Float32");
-      case FLOAT64 -> type.putObject("Float64");
-      case BINARY -> {
-        if (extension.hasJsonType()) {
-          type.putObject("Json").put("format", "Jsonb");
-        } else {
-          type.putNull("Binary");
-        }
-      }
-      case JSON -> type.putObject("Json").put("format", "Jsonb");
-      case STRING -> type.putNull("String");
-      case DATE -> type.putNull("Date");
-      case DATETIME, TIMESTAMP_MICROSECOND -> type.putObject("Timestamp").putNull("Microsecond");
-      case TIMESTAMP_SECOND -> type.putObject("Timestamp").putNull("Second");
-      case TIMESTAMP_MILLISECOND -> type.putObject("Timestamp").putNull("Millisecond");
-      case TIMESTAMP_NANOSECOND -> type.putObject("Timestamp").putNull("Nanosecond");
-      case TIME_SECOND -> type.putObject("Time").putNull("Second");
-      case TIME_MILLISECOND -> type.putObject("Time").putNull("Millisecond");
-      case TIME_MICROSECOND -> type.putObject("Time").putNull("Microsecond");
-      case TIME_NANOSECOND -> type.putObject("Time").putNull("Nanosecond");
-      case INTERVAL_YEAR_MONTH -> type.putObject("Interval").putNull("YearMonth");
-      case INTERVAL_DAY_TIME -> type.putObject("Interval").putNull("DayTime");
-      case INTERVAL_MONTH_DAY_NANO -> type.putObject("Interval").putNull("MonthDayNano");
-      case DECIMAL128 -> {
-        ObjectNode decimal = type.putObject("Decimal128");
-        decimal.put("precision", extension.hasDecimalType()
-            ? extension.getDecimalType().getPrecision() : 38);
-        decimal.put("scale", extension.hasDecimalType()
-            ? extension.getDecimalType().getScale() : 10);
-      }
-      case VECTOR -> type.putObject("Vector").put("dim", extension.hasVectorType()
-          ? Integer.toUnsignedLong(extension.getVectorType().getDim()) : 0);
-      default -> throw DdlException.invalidArguments("Unknown column data type "
-          + def.getDataTypeValue() + " of column " + def.getName());
-    }
-    return type;
   }
 }
