@@ -15,10 +15,12 @@ import java.util.List;
  * build_one}: column ids are the positions in {@code column_defs}, semantic types recomputed from
  * the time index and the primary keys, comments dropped, {@code primary_key} the ids of the
  * primary keys, {@code path} {@code "{catalog}/{schema}"}, options the table's plus {@code
- * "wal_options"}.
+ * "wal_options"} (a physical table's) or {@code "on_physical_table"} (a logical table's).
  */
 final class CreateRegionRequests {
   static final String WAL_OPTIONS_KEY = "wal_options";
+  /** The metric engine's table option naming a logical table's physical table or region. */
+  static final String ON_PHYSICAL_TABLE_KEY = "on_physical_table";
 
   private CreateRegionRequests() {}
 
@@ -29,12 +31,30 @@ final class CreateRegionRequests {
 
   static RegionRequest create(CreateTableExpr expr, long tableId, long regionNumber,
       String walOptions) {
+    return withHeader().setCreate(template(expr, tableId, regionNumber)
+        .putOptions(WAL_OPTIONS_KEY, walOptions)).build();
+  }
+
+  /**
+   * A metric-engine logical table's region, placed on the physical region of the same number:
+   * no WAL options (the physical region has them), {@code on_physical_table} the physical
+   * region id in decimal, as GreptimeDB's {@code CreateRequestBuilder} with a physical table id.
+   */
+  static CreateRequest logical(CreateTableExpr expr, long logicalTableId, long regionNumber,
+      long physicalTableId) {
+    return template(expr, logicalTableId, regionNumber)
+        .putOptions(ON_PHYSICAL_TABLE_KEY,
+            Long.toUnsignedString(RegionId.of(physicalTableId, regionNumber)))
+        .build();
+  }
+
+  private static CreateRequest.Builder template(CreateTableExpr expr, long tableId,
+      long regionNumber) {
     CreateRequest.Builder create = CreateRequest.newBuilder()
         .setRegionId(RegionId.of(tableId, regionNumber))
         .setEngine(expr.getEngine())
         .setPath(expr.getCatalogName() + "/" + expr.getSchemaName())
-        .putAllOptions(expr.getTableOptionsMap())
-        .putOptions(WAL_OPTIONS_KEY, walOptions);
+        .putAllOptions(expr.getTableOptionsMap());
     List<ColumnDef> columns = expr.getColumnDefsList();
     for (int id = 0; id < columns.size(); id++) {
       ColumnDef column = columns.get(id);
@@ -47,7 +67,7 @@ final class CreateRegionRequests {
     for (String primaryKey : expr.getPrimaryKeysList()) {
       create.addPrimaryKey(columnId(columns, primaryKey));
     }
-    return withHeader().setCreate(create).build();
+    return create;
   }
 
   private static SemanticType semanticType(CreateTableExpr expr, String column) {

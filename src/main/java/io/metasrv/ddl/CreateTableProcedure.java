@@ -149,7 +149,7 @@ public final class CreateTableProcedure extends DdlProcedure {
       }
       throw DdlException.tableAlreadyExists(name.catalog(), name.schema(), name.table());
     }
-    long tableId = allocateTableId(expr);
+    long tableId = allocateTableId(ddl, expr);
     int regions = task.getPartitionsCount();
     List<Peer> peers = ddl.peers().select(regions);
     List<RegionRoute> routes = new ArrayList<>(regions);
@@ -182,7 +182,11 @@ public final class CreateTableProcedure extends DdlProcedure {
     return Status.executing(true);
   }
 
-  private long allocateTableId(CreateTableExpr expr) {
+  /**
+   * The id a new table gets, GreptimeDB's {@code allocate_table_id}: the one the task asks for,
+   * when below the sequence's range, else the next of the {@code table_id} sequence.
+   */
+  static long allocateTableId(DdlContext ddl, CreateTableExpr expr) {
     if (expr.hasTableId()) {
       long requested = Integer.toUnsignedLong(expr.getTableId().getId());
       if (requested >= MIN_USER_TABLE_ID) {

@@ -5,6 +5,7 @@ import io.metasrv.metadata.InvalidMetadataException;
 import io.metasrv.metadata.SerdeJson;
 import io.metasrv.metadata.TableNameKey;
 import io.metasrv.protocol.AlterDatabaseTask;
+import io.metasrv.protocol.AlterTableTask;
 import io.metasrv.protocol.CreateTableTask;
 import io.metasrv.protocol.DdlTaskRequest;
 import io.metasrv.protocol.v1.AlterDatabaseExpr;
@@ -42,6 +43,72 @@ final class DdlTasks {
   }
 
   static void checkCreateTable(CreateTableTask task) {
+    checkColumnsAndInfo(task);
+    if (task.getPartitionsCount() == 0) {
+      throw DdlException.invalidArguments("The number of partitions must be greater than 0");
+    }
+  }
+
+  /**
+   * The metric engine's logical tables, GreptimeDB's {@code check_and_get_physical_table_id}:
+   * at least one task, each a valid table of engine {@code metric} (no partitions: it lives in
+   * the physical table's regions) with table option {@code on_physical_table}, all naming the
+   * same physical table.
+   *
+   * @return the physical table's name
+   */
+  static TableNameKey checkCreateLogicalTables(List<CreateTableTask> tasks) {
+    if (tasks.isEmpty()) {
+      throw DdlException.invalidArguments("The tasks of create logical tables cannot be empty");
+    }
+    TableNameKey physical = null;
+    for (CreateTableTask task : tasks) {
+      checkColumnsAndInfo(task);
+      CreateTableExpr expr = task.getCreateTable();
+      if (!expr.getEngine().equals("metric")) {
+        throw DdlException.unsupported("create table with engine " + expr.getEngine()
+            + " is not supported");
+      }
+      String physicalName = expr.getTableOptionsMap().get(
+          CreateRegionRequests.ON_PHYSICAL_TABLE_KEY);
+      if (physicalName == null) {
+        throw DdlException.unsupported("create table without table options "
+            + CreateRegionRequests.ON_PHYSICAL_TABLE_KEY + " is not supported");
+      }
+      TableNameKey name = new TableNameKey(expr.getCatalogName(), expr.getSchemaName(),
+          physicalName);
+      if (physical != null && !physical.equals(name)) {
+        throw DdlException.unsupported("create table with different physical table name "
+            + physical + " and " + name + " is not supported");
+      }
+      physical = name;
+    }
+    return physical;
+  }
+
+  /**
+   * ADD COLUMN on logical tables: at least one task, each naming a valid table and adding
+   * columns with definitions (the procedure checks the rest, as GreptimeDB's does).
+   */
+  static void checkAlterLogicalTables(List<AlterTableTask> tasks) {
+    if (tasks.isEmpty()) {
+      throw DdlException.invalidArguments("The tasks of alter logical tables cannot be empty");
+    }
+    for (AlterTableTask task : tasks) {
+      AlterTableExpr expr = task.getAlterTable();
+      checkNames(expr.getCatalogName(), expr.getSchemaName(), expr.getTableName());
+      if (expr.getKindCase() == AlterTableExpr.KindCase.KIND_NOT_SET) {
+        throw missing("kind");
+      }
+      for (var add : expr.getAddColumns().getAddColumnsList()) {
+        if (!add.hasColumnDef()) {
+          throw missing("column_def");
+        }
+      }
+    }
+  }
+
+  private static void checkColumnsAndInfo(CreateTableTask task) {
     if (!task.hasCreateTable()) {
       throw missing("create_table");
     }
@@ -67,9 +134,6 @@ final class DdlTasks {
         throw DdlException.invalidArguments("Primary key column '" + primaryKey + "' of table "
             + expr.getTableName() + " is not one of its columns");
       }
-    }
-    if (task.getPartitionsCount() == 0) {
-      throw DdlException.invalidArguments("The number of partitions must be greater than 0");
     }
     checkTableInfo(task);
   }

@@ -4,6 +4,7 @@ import io.metasrv.kv.KvFutures;
 import io.metasrv.metadata.Peer;
 import io.metasrv.procedure.RetryLaterException;
 import io.metasrv.protocol.region.RegionRequest;
+import io.metasrv.protocol.region.RegionResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -23,11 +24,16 @@ final class RegionCalls {
 
   private RegionCalls() {}
 
-  static void sendAll(RegionServer server, List<Call> calls, RegionServerException.Kind done)
-      throws RetryLaterException {
-    List<CompletableFuture<?>> answers = new ArrayList<>(calls.size());
+  /**
+   * Sends every call and waits for every answer.
+   *
+   * @return the answers in the calls' order (null for a request taken as done)
+   */
+  static List<RegionResponse> sendAll(RegionServer server, List<Call> calls,
+      RegionServerException.Kind done) throws RetryLaterException {
+    List<CompletableFuture<RegionResponse>> answers = new ArrayList<>(calls.size());
     for (Call call : calls) {
-      CompletableFuture<?> answer;
+      CompletableFuture<RegionResponse> answer;
       try {
         answer = server.handle(call.peer(), call.request());
       } catch (RuntimeException e) {
@@ -36,15 +42,17 @@ final class RegionCalls {
       answers.add(answer);
     }
     RegionServerException retryable = null;
-    for (CompletableFuture<?> answer : answers) {
+    List<RegionResponse> responses = new ArrayList<>(calls.size());
+    for (CompletableFuture<RegionResponse> answer : answers) {
       try {
-        answer.join();
+        responses.add(answer.join());
       } catch (CompletionException e) {
         Throwable cause = KvFutures.cause(e);
         if (!(cause instanceof RegionServerException failed)) {
           throw new DdlException(DdlException.INTERNAL, "region request failed: " + cause, cause);
         }
         if (failed.kind() == done) {
+          responses.add(null);
           continue;
         }
         if (failed.kind() != RegionServerException.Kind.RETRYABLE) {
@@ -59,5 +67,6 @@ final class RegionCalls {
       throw new RetryLaterException("a datanode is unreachable: " + retryable.getMessage(),
           retryable);
     }
+    return responses;
   }
 }

@@ -9,6 +9,8 @@ import io.metasrv.kv.Txn;
 import io.metasrv.kv.TxnOp;
 import io.metasrv.metadata.DatanodeTableKey;
 import io.metasrv.metadata.DatanodeTableValue;
+import io.metasrv.metadata.LogicalTableRouteValue;
+import io.metasrv.metadata.Peer;
 import io.metasrv.metadata.PhysicalTableRouteValue;
 import io.metasrv.metadata.RegionId;
 import io.metasrv.metadata.RegionInfo;
@@ -84,6 +86,98 @@ final class TableMetadata {
     }
   }
 
+  /** A logical table to create: its info (region numbers filled) and its logical route. */
+  record LogicalTable(TableNameKey name, long tableId, ObjectNode tableInfo,
+      LogicalTableRouteValue route) {}
+
+  /**
+   * Creates logical tables' metadata, GreptimeDB's {@code create_logical_tables_metadata}: per
+   * table a put of {@code __table_name} and puts of {@code __table_info} and {@code
+   * __table_route} when both are absent, {@code max_txn_ops / 3} tables per transaction. A chunk
+   * whose keys exist with the values it would write (a retried create that landed) is success.
+   *
+   * @throws DdlException when one exists with another value
+   */
+  void createLogicalTables(List<LogicalTable> tables) {
+    int chunk = Math.max(1, kv.limits().maxTxnOps() / 3);
+    for (int from = 0; from < tables.size(); from += chunk) {
+      List<LogicalTable> part = tables.subList(from, Math.min(tables.size(), from + chunk));
+      List<Compare> compares = new ArrayList<>();
+      List<TxnOp> puts = new ArrayList<>();
+      List<TxnOp> gets = new ArrayList<>();
+      for (LogicalTable table : part) {
+        byte[] infoKey = new TableInfoKey(table.tableId()).toBytes();
+        byte[] routeKey = new TableRouteKey(table.tableId()).toBytes();
+        compares.add(Compare.absent(infoKey));
+        compares.add(Compare.absent(routeKey));
+        puts.add(TxnOp.put(table.name().toBytes(), new TableNameValue(table.tableId()).encode()));
+        puts.add(TxnOp.put(infoKey, TableInfoValue.of(table.tableInfo(), 0).encode()));
+        puts.add(TxnOp.put(routeKey, table.route().encode()));
+        gets.add(TxnOp.get(infoKey));
+        gets.add(TxnOp.get(routeKey));
+      }
+      if (kv.txn(Txn.when(compares, puts, gets)).succeeded()) {
+        continue;
+      }
+      for (LogicalTable table : part) {
+        Optional<KeyValue> info = kv.get(new TableInfoKey(table.tableId()).toBytes());
+        Optional<KeyValue> route = kv.get(new TableRouteKey(table.tableId()).toBytes());
+        boolean same = info.isPresent() && route.isPresent()
+            && SerdeJson.readTree(info.get().value(), "TableInfoValue").equals(SerdeJson.readTree(
+                TableInfoValue.of(table.tableInfo(), 0).encode(), "TableInfoValue"))
+            && TableRouteValue.decode(route.get().value()).equals(table.route());
+        if (!same) {
+          throw new DdlException(DdlException.UNEXPECTED, "Table metadata of table id "
+              + table.tableId() + " already exists and differs from " + table.name() + "'s");
+        }
+      }
+    }
+  }
+
+  /** A table info to update: the stored value (raw bytes read) and the new RawTableInfo. */
+  record InfoUpdate(byte[] current, JsonNode newTableInfo) {}
+
+  /**
+   * Updates table infos, GreptimeDB's {@code update_table_info} and {@code
+   * batch_update_table_info_values}: each new value is the table info with the outer version +
+   * 1, put when the stored bytes are still {@code current}; {@code max_txn_ops} tables per
+   * transaction. A value already updated to the same is success (a retried step).
+   *
+   * @throws DdlException when a stored value changed to something else
+   */
+  void updateTableInfos(List<InfoUpdate> updates) {
+    int chunk = Math.max(1, kv.limits().maxTxnOps());
+    for (int from = 0; from < updates.size(); from += chunk) {
+      List<InfoUpdate> part = updates.subList(from, Math.min(updates.size(), from + chunk));
+      List<Compare> compares = new ArrayList<>();
+      List<TxnOp> puts = new ArrayList<>();
+      List<TxnOp> gets = new ArrayList<>();
+      List<byte[]> newValues = new ArrayList<>();
+      for (InfoUpdate update : part) {
+        TableInfoValue current = TableInfoValue.decode(update.current());
+        byte[] key = new TableInfoKey(current.tableId()).toBytes();
+        byte[] updated = current.update(update.newTableInfo()).encode();
+        compares.add(Compare.valueEquals(key, update.current()));
+        puts.add(TxnOp.put(key, updated));
+        gets.add(TxnOp.get(key));
+        newValues.add(updated);
+      }
+      if (kv.txn(Txn.when(compares, puts, gets)).succeeded()) {
+        continue;
+      }
+      for (int i = 0; i < part.size(); i++) {
+        long tableId = TableInfoValue.decode(part.get(i).current()).tableId();
+        Optional<KeyValue> stored = kv.get(new TableInfoKey(tableId).toBytes());
+        boolean same = stored.isPresent() && SerdeJson.readTree(stored.get().value(),
+            "TableInfoValue").equals(SerdeJson.readTree(newValues.get(i), "TableInfoValue"));
+        if (!same) {
+          throw new DdlException(DdlException.UNEXPECTED, "Table info of table id " + tableId
+              + " changed while it was being updated");
+        }
+      }
+    }
+  }
+
   /**
    * Every key of a physical table that the route names, in GreptimeDB's order: name, info,
    * route, each leader datanode's {@code __dn_table}, each Kafka region's {@code __topic_region}.
@@ -121,6 +215,21 @@ final class TableMetadata {
     leaderRegionIds(route).forEach((datanodeId, regionIds) -> numbers.put(datanodeId,
         regionIds.stream().map(RegionId::regionNumber).toList()));
     return numbers;
+  }
+
+  /**
+   * The region numbers each leader peer leads, peers in the order the route first names them
+   * (GreptimeDB's {@code find_leaders} and {@code find_leader_regions}).
+   */
+  static Map<Peer, List<Long>> regionNumbersByLeader(List<RegionRoute> routes) {
+    Map<Peer, List<Long>> led = new LinkedHashMap<>();
+    for (RegionRoute route : routes) {
+      if (route.leaderPeer() != null) {
+        led.computeIfAbsent(route.leaderPeer(), peer -> new ArrayList<>())
+            .add(RegionId.regionNumber(route.regionId()));
+      }
+    }
+    return led;
   }
 
   /** Region ids by the datanode that leads them, for the region keeper. */

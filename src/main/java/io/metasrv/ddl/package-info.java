@@ -9,8 +9,11 @@
  * io.metasrv.ddl.CreateTableProcedure}, {@link io.metasrv.ddl.DropTableProcedure}, {@link
  * io.metasrv.ddl.TruncateTableProcedure}, {@link io.metasrv.ddl.AlterTableProcedure} (its new
  * table info built by {@code TableInfoAlteration}), {@link io.metasrv.ddl.CreateDatabaseProcedure},
- * {@link io.metasrv.ddl.DropDatabaseProcedure}, {@link io.metasrv.ddl.AlterDatabaseProcedure};
- * the table keys they write are built in {@code TableMetadata}. Other tasks (logical tables,
- * views, flows) are refused as not supported yet.
+ * {@link io.metasrv.ddl.DropDatabaseProcedure}, {@link io.metasrv.ddl.AlterDatabaseProcedure},
+ * and for the metric engine's logical tables {@link io.metasrv.ddl.CreateLogicalTablesProcedure}
+ * and {@link io.metasrv.ddl.AlterLogicalTablesProcedure} (DropTableTasks run a DropTable per
+ * table); the table keys they write are built in {@code TableMetadata}, the column rewrites of
+ * a logical or physical table info in {@code TableInfoColumns}. Other tasks (views, flows) are
+ * refused as not supported yet.
  */
 package io.metasrv.ddl;

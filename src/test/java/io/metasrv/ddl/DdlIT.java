@@ -10,14 +10,18 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.metasrv.metadata.DatanodeTableKey;
 import io.metasrv.metadata.DatanodeTableValue;
+import io.metasrv.metadata.LogicalTableRouteValue;
 import io.metasrv.metadata.NodeAddressKey;
 import io.metasrv.metadata.NodeAddressValue;
 import io.metasrv.metadata.PhysicalTableRouteValue;
+import io.metasrv.metadata.RegionId;
 import io.metasrv.metadata.RegionRoute;
 import io.metasrv.metadata.TableInfoKey;
 import io.metasrv.metadata.TableInfoValue;
 import io.metasrv.metadata.TableNameKey;
 import io.metasrv.metadata.TableNameValue;
+import io.metasrv.metadata.TableRouteKey;
+import io.metasrv.metadata.TableRouteValue;
 import io.metasrv.protocol.AlterTableTask;
 import io.metasrv.protocol.DdlTaskRequest;
 import io.metasrv.protocol.DdlTaskResponse;
@@ -64,10 +68,12 @@ import org.junit.jupiter.api.Test;
  * datanodes serving {@code Region/Handle}: a client sends tasks to {@code ProcedureService.ddl}
  * as GreptimeDB's frontend builds them and reads the metadata back over {@code Store} as a
  * frontend does ({@code __table_name} → {@code __table_info} → {@code __table_route} → {@code
- * __node_address}); a leader killed in each state of a create, a drop or a rename is succeeded by
- * one that finishes it once; a create whose datanode fails or cannot be reached fails with a clear
- * error and no metadata; a restarted datanode opens exactly its regions from {@code __dn_table}.
- * The nodes run with a hold directory ({@link StateHolds}) and 3 procedure retries.
+ * __node_address}); a leader killed in each state of a create, a drop, a rename or an add column
+ * is succeeded by one that finishes it once; a create whose datanode fails or cannot be reached
+ * fails with a clear error and no metadata; a restarted datanode opens exactly its regions from
+ * {@code __dn_table}; the metric engine's logical tables are created in a physical table's
+ * regions and dropped again. The nodes run with a hold directory ({@link StateHolds}) and 3
+ * procedure retries.
  */
 class DdlIT {
   private static final Duration SLOW = Duration.ofSeconds(90);
@@ -198,6 +204,63 @@ class DdlIT {
     readAsFrontend(addr, "disk", partitioned);
   }
 
+  @Test
+  void aFrontendCreatesReadsAndDropsMetricEngineLogicalTables() throws Exception {
+    DdlTaskResponse physical = await("the create of phy").atMost(SLOW)
+        .ignoreExceptionsMatching(DdlIT::noDatanodeYet)
+        .until(() -> ddl(leader(), DdlTasksFixture.createPhysicalTable(HOST_PARTITIONS)),
+            response -> true);
+    long phy = physical.getTableIds(0).getId();
+    MetasrvNode leader = leader();
+    DdlTaskResponse created = ddl(leader, DdlTasksFixture.createLogicalTables(
+        DdlTasksFixture.logicalTableTask("m1", false),
+        DdlTasksFixture.logicalTableTask("m2", false)));
+    assertThat(created.getTableIdsCount()).isEqualTo(2);
+    String addr = leader.serverAddr();
+    PhysicalTableRouteValue physicalRoute = MetaCalls.route(addr, phy);
+
+    for (int i = 0; i < 2; i++) {
+      long table = created.getTableIds(i).getId();
+      String name = "m" + (i + 1);
+      // the frontend's read path for a logical table: name, info, logical route, physical route
+      assertThat(TableNameValue.decode(MetaCalls.get(addr,
+          new TableNameKey("greptime", "public", name).toBytes()).orElseThrow()).tableId())
+          .isEqualTo(table);
+      TableInfoValue info = TableInfoValue.decode(MetaCalls.get(addr,
+          new TableInfoKey(table).toBytes()).orElseThrow());
+      assertThat(info.engine()).isEqualTo("metric");
+      assertThat(info.regionNumbers()).containsExactly(0L, 1L, 2L);
+      LogicalTableRouteValue route = (LogicalTableRouteValue) TableRouteValue.decode(
+          MetaCalls.get(addr, new TableRouteKey(table).toBytes()).orElseThrow());
+      assertThat(route.physicalTableId()).isEqualTo(phy);
+      assertThat(route.regionIds()).containsExactly(table << 32, (table << 32) + 1,
+          (table << 32) + 2);
+      for (RegionRoute region : physicalRoute.regionRoutes()) {
+        long logicalRegion = RegionId.of(table, RegionId.regionNumber(region.regionId()));
+        assertThat(datanode(region.leaderPeer().id()).regionRequests(
+            RegionRequest.BodyCase.CREATES)).flatExtracting(r -> r.getCreates().getRequestsList())
+            .filteredOn(create -> create.getRegionId() == logicalRegion).singleElement()
+            .satisfies(create -> assertThat(create.getOptionsMap()).containsExactly(
+                Map.entry("on_physical_table", Long.toString(region.regionId()))));
+      }
+    }
+
+    DdlTaskResponse dropped = ddl(leader, DdlTasksFixture.dropLogicalTables(
+        DdlTasksFixture.dropTableTask("m1", created.getTableIds(0).getId()),
+        DdlTasksFixture.dropTableTask("m2", created.getTableIds(1).getId())));
+    assertThat(dropped.getTableIdsList()).isEmpty();
+    assertThat(MetaCalls.keys(addr, "__table_name/")).containsExactly(
+        "__table_name/greptime/public/phy");
+    assertThat(MetaCalls.keys(addr, "__table_route/")).containsExactly("__table_route/" + phy);
+    assertThat(MetaCalls.keys(addr, "__tombstone/")).isEmpty();
+    assertThat(MetaCalls.route(addr, phy)).isEqualTo(physicalRoute);
+  }
+
+  private static boolean noDatanodeYet(Throwable e) {
+    return e instanceof StatusRuntimeException refused
+        && refused.getStatus().getCode() == Status.Code.INTERNAL
+        && String.valueOf(refused.getStatus().getDescription()).contains("available");
+  }
   /**
    * Each state of CreateTable, DropTable and AlterTable (rename, add column) in turn on the same
    * processes: the procedure is held in the state (the datanodes hang in its region requests, or a hold

@@ -1,5 +1,6 @@
 package io.metasrv.ddl;
 
+import com.google.protobuf.ByteString;
 import io.metasrv.metadata.Peer;
 import io.metasrv.protocol.region.RegionRequest;
 import io.metasrv.protocol.region.RegionResponse;
@@ -7,8 +8,10 @@ import io.metasrv.protocol.v1.ResponseHeader;
 import io.metasrv.protocol.v1.Status;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 
@@ -21,6 +24,7 @@ final class RecordingRegionServer implements RegionServer {
 
   final List<Received> received = new CopyOnWriteArrayList<>();
   private final Queue<RegionServerException.Kind> failures = new ArrayDeque<>();
+  private final Map<String, ByteString> extensions = new ConcurrentHashMap<>();
   private volatile CountDownLatch gate;
   private volatile CountDownLatch entered;
 
@@ -29,6 +33,12 @@ final class RecordingRegionServer implements RegionServer {
     for (int i = 0; i < times; i++) {
       failures.add(kind);
     }
+    return this;
+  }
+
+  /** Successful answers carry this extension from now on (the metric engine's ALTER_PHYSICAL). */
+  RecordingRegionServer answerWithExtension(String key, String value) {
+    extensions.put(key, ByteString.copyFromUtf8(value));
     return this;
   }
 
@@ -75,8 +85,8 @@ final class RecordingRegionServer implements RegionServer {
         .filter(request -> request.getBodyCase() == kind).toList();
   }
 
-  private static RegionResponse ok() {
+  private RegionResponse ok() {
     return RegionResponse.newBuilder().setHeader(ResponseHeader.newBuilder()
-        .setStatus(Status.newBuilder().setStatusCode(0))).build();
+        .setStatus(Status.newBuilder().setStatusCode(0))).putAllExtensions(extensions).build();
   }
 }
