@@ -79,6 +79,9 @@ public final class RegionSupervisor {
    */
   public static final int HAND_OVER_THREADS = 128;
   private static final long IDLE_SECONDS = 30;
+  /** How many datanodes, and regions of each, the newly-failed WARN of a tick names. */
+  private static final int DATANODES_LOGGED = 10;
+  private static final int REGIONS_LOGGED = 10;
   private static final Logger log = LoggerFactory.getLogger(RegionSupervisor.class);
 
   private final RegionFailureDetectors detectors;
@@ -302,7 +305,7 @@ public final class RegionSupervisor {
           before == null ? now : before.sinceMillis()));
     }
     failed = current;
-    newlyFailed.forEach(RegionSupervisor::warnFailed);
+    warnFailed(newlyFailed);
     return judged;
   }
 
@@ -336,16 +339,48 @@ public final class RegionSupervisor {
   }
 
   /** One line for the regions of a datanode that a tick found failed and the previous did not. */
-  private static void warnFailed(long datanodeId, List<FailedRegion> regions) {
+  /**
+   * One WARN per tick for the replicas newly failed in it, naming at most {@link
+   * #DATANODES_LOGGED} datanodes and {@link #REGIONS_LOGGED} regions of each (a stalled leader
+   * can find thousands at once; {@code /admin/heartbeat} and the metrics have them all), and the
+   * whole list at DEBUG.
+   */
+  private static void warnFailed(Map<Long, List<FailedRegion>> newlyFailed) {
+    if (newlyFailed.isEmpty()) {
+      return;
+    }
+    int regions = newlyFailed.values().stream().mapToInt(List::size).sum();
+    log.warn("{} region(s) on {} datanode(s) newly failed: {}", regions, newlyFailed.size(),
+        describe(newlyFailed, DATANODES_LOGGED, REGIONS_LOGGED));
+    if (log.isDebugEnabled()) {
+      log.debug("newly failed: {}", describe(newlyFailed, Integer.MAX_VALUE, Integer.MAX_VALUE));
+    }
+  }
+
+  private static String describe(Map<Long, List<FailedRegion>> failedByDatanode, int datanodes,
+      int regionsEach) {
+    String described = failedByDatanode.entrySet().stream().limit(datanodes)
+        .map(entry -> describe(entry.getKey(), entry.getValue(), regionsEach))
+        .collect(Collectors.joining("; "));
+    return failedByDatanode.size() > datanodes
+        ? described + "; … (" + (failedByDatanode.size() - datanodes) + " more datanode(s))"
+        : described;
+  }
+
+  private static String describe(long datanodeId, List<FailedRegion> regions, int shown) {
     LongSummaryStatistics lastHeartbeats = regions.stream()
         .mapToLong(FailedRegion::lastHeartbeatMillis).summaryStatistics();
-    log.warn("datanode {}: {} region(s) failed, last heartbeat at {}: {}", datanodeId,
-        regions.size(), lastHeartbeats.getMin() == lastHeartbeats.getMax()
+    String ids = regions.stream().limit(shown)
+        .map(region -> RegionId.display(region.region().regionId()))
+        .collect(Collectors.joining(", "));
+    return "datanode " + datanodeId + ", last heartbeat at "
+        + (lastHeartbeats.getMin() == lastHeartbeats.getMax()
             ? String.valueOf(lastHeartbeats.getMax())
-            : lastHeartbeats.getMin() + ".." + lastHeartbeats.getMax(),
-        regions.stream().map(region -> RegionId.display(region.region().regionId()))
-            .collect(Collectors.joining(", ")));
+            : lastHeartbeats.getMin() + ".." + lastHeartbeats.getMax())
+        + ", " + regions.size() + " region(s): " + ids
+        + (regions.size() > shown ? ", …" : "");
   }
+
 
   /**
    * Says once why failed regions wait, not at every tick while they do; {@code null}: nothing

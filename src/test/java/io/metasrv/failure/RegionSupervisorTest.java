@@ -209,7 +209,7 @@ class RegionSupervisorTest {
   }
 
   @Test
-  void eachNewlyFailedSetOfADatanodesRegionsIsLoggedOnceNotAtEveryTick() {
+  void eachTicksNewlyFailedRegionsAreLoggedOnceNotAtEveryTick() {
     failover.enabled = false;
     DatanodeRegion second = new DatanodeRegion(1, REGION + 1);
     DatanodeRegion third = new DatanodeRegion(1, REGION + 2);
@@ -232,12 +232,11 @@ class RegionSupervisorTest {
       }
     });
     assertThat(warnings).containsExactly(
-        "datanode 1: 2 region(s) failed, last heartbeat at " + lastBeat
-            + ": 4398046511105(1024, 1), 4398046511106(1024, 2)",
-        "datanode 2: 1 region(s) failed, last heartbeat at " + lastBeat
-            + ": 4398046511105(1024, 1)",
-        "datanode 1: 1 region(s) failed, last heartbeat at " + (lastBeat + 3_000)
-            + ": 4398046511107(1024, 3)");
+        "3 region(s) on 2 datanode(s) newly failed: datanode 1, last heartbeat at " + lastBeat
+            + ", 2 region(s): 4398046511105(1024, 1), 4398046511106(1024, 2); datanode 2, last"
+            + " heartbeat at " + lastBeat + ", 1 region(s): 4398046511105(1024, 1)",
+        "1 region(s) on 1 datanode(s) newly failed: datanode 1, last heartbeat at "
+            + (lastBeat + 3_000) + ", 1 region(s): 4398046511107(1024, 3)");
 
     // the first region comes back, then fails again
     long backAt = clock.get();
@@ -248,8 +247,8 @@ class RegionSupervisorTest {
       supervisor.tick();
       supervisor.tick();
     });
-    assertThat(warnings).containsExactly("datanode 1: 1 region(s) failed, last heartbeat at "
-        + backAt + ": 4398046511105(1024, 1)");
+    assertThat(warnings).containsExactly("1 region(s) on 1 datanode(s) newly failed: datanode 1,"
+        + " last heartbeat at " + backAt + ", 1 region(s): 4398046511105(1024, 1)");
   }
 
   @Test
@@ -261,9 +260,27 @@ class RegionSupervisorTest {
     long last = clock.get();
     clock.addAndGet(30_000);
 
-    assertThat(warningsDuring(supervisor::tick)).containsExactly("datanode 1: 2 region(s)"
-        + " failed, last heartbeat at " + last + ".." + (last + 3_000)
-        + ": 4398046511105(1024, 1), 4398046511106(1024, 2)");
+    assertThat(warningsDuring(supervisor::tick)).containsExactly("2 region(s) on 1 datanode(s)"
+        + " newly failed: datanode 1, last heartbeat at " + last + ".." + (last + 3_000)
+        + ", 2 region(s): 4398046511105(1024, 1), 4398046511106(1024, 2)");
+  }
+
+  @Test
+  void aTickThatFindsManyFailedRegionsWarnsInOneBoundedLine() {
+    failover.enabled = false;
+    for (long datanode = 1; datanode <= 12; datanode++) {
+      for (long region = 0; region < 20; region++) {
+        detectors.heartbeat(new DatanodeRegion(datanode, REGION + region), clock.get());
+      }
+    }
+    clock.addAndGet(30_000);
+
+    List<String> warnings = warningsDuring(supervisor::tick);
+    assertThat(warnings).singleElement().asString()
+        .startsWith("240 region(s) on 12 datanode(s) newly failed: datanode 1, ")
+        .contains("datanode 10, ").doesNotContain("datanode 11, ")
+        .endsWith(", …; … (2 more datanode(s))");
+    assertThat(warnings.get(0).split("\\(1024, ")).hasSize(10 * 10 + 1);
   }
 
   @Test
