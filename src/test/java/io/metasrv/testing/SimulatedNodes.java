@@ -13,6 +13,7 @@ import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -26,6 +27,8 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What many simulated GreptimeDB nodes in one JVM share: the metasrv addresses they are
@@ -37,6 +40,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class SimulatedNodes implements AutoCloseable {
   private static final Codec ZSTD = new TonicZstdCodec();
+  private static final Duration REBIND_TIMEOUT = Duration.ofSeconds(10);
+  private static final Logger log = LoggerFactory.getLogger(SimulatedNodes.class);
 
   private final List<String> metasrvAddrs;
   private final MonotonicClock clock;
@@ -122,8 +127,34 @@ public final class SimulatedNodes implements AutoCloseable {
         .build());
   }
 
-  /** Starts a server with {@code service} on {@code bind}, on the shared loop and pool. */
+  /**
+   * Starts a server with {@code service} on {@code bind}, on the shared loop and pool. A given
+   * port (a restart's) that is not free yet is tried again for up to {@link #REBIND_TIMEOUT}: an
+   * outgoing connection can take the port as its own in the moment between the old server
+   * closing it and the new one binding it.
+   */
   Server serve(InetSocketAddress bind, ServerServiceDefinition service) {
+    long deadline = System.nanoTime() + REBIND_TIMEOUT.toNanos();
+    while (true) {
+      try {
+        return start(bind, service);
+      } catch (UncheckedIOException e) {
+        if (bind.getPort() == 0 || System.nanoTime() - deadline > 0
+            || !(e.getCause().getCause() instanceof BindException)) {
+          throw e;
+        }
+        log.info("{} is not free yet, trying again", bind);
+        try {
+          TimeUnit.MILLISECONDS.sleep(100);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
+  private Server start(InetSocketAddress bind, ServerServiceDefinition service) {
     EventLoopGroup loop;
     synchronized (this) {
       if (serverLoop == null) {
