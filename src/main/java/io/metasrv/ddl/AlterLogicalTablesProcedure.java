@@ -3,9 +3,7 @@ package io.metasrv.ddl;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.metasrv.heartbeat.instruction.CacheIdent;
-import io.metasrv.metadata.InvalidMetadataException;
 import io.metasrv.metadata.LogicalTableRouteValue;
 import io.metasrv.metadata.Peer;
 import io.metasrv.metadata.PhysicalTableRouteValue;
@@ -31,7 +29,6 @@ import io.metasrv.protocol.region.RegionResponse;
 import io.metasrv.protocol.v1.AlterTableExpr;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -106,12 +103,8 @@ public final class AlterLogicalTablesProcedure extends DdlProcedure {
         "AlterLogicalTables data");
     List<AlterTableTask> tasks = new ArrayList<>();
     for (JsonNode task : root.path("tasks")) {
-      try {
-        tasks.add(AlterTableTask.parseFrom(Base64.getDecoder().decode(task.asText())));
-      } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
-        throw new InvalidMetadataException("AlterLogicalTables data has an invalid task: "
-            + e.getMessage());
-      }
+      tasks.add(decodeTask(task, AlterTableTask.parser(),
+          "AlterLogicalTables data has an invalid task"));
     }
     List<String> infos = new ArrayList<>();
     root.path("table_info_values").forEach(info -> infos.add(info.asText()));
@@ -130,8 +123,7 @@ public final class AlterLogicalTablesProcedure extends DdlProcedure {
   public String dump() {
     ObjectNode root = dumpOf(state);
     ArrayNode encoded = root.putArray("tasks");
-    tasks.forEach(task -> encoded.add(
-        Base64.getEncoder().withoutPadding().encodeToString(task.toByteArray())));
+    tasks.forEach(task -> encoded.add(encodeTask(task)));
     ArrayNode infos = root.putArray("table_info_values");
     tableInfoValues.forEach(infos::add);
     root.put("physical_table_id", physicalTableId);

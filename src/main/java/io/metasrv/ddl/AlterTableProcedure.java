@@ -2,7 +2,6 @@ package io.metasrv.ddl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.metasrv.heartbeat.instruction.CacheIdent;
 import io.metasrv.kv.Compare;
 import io.metasrv.kv.KeyValue;
@@ -31,7 +30,6 @@ import io.metasrv.protocol.v1.AlterTableExpr;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -112,14 +110,8 @@ public final class AlterTableProcedure extends DdlProcedure {
 
   static AlterTableProcedure load(DdlContext ddl, String data) {
     JsonNode root = SerdeJson.readTree(data.getBytes(StandardCharsets.UTF_8), "AlterTable data");
-    AlterTableExpr expr;
-    try {
-      expr = AlterTableTask.parseFrom(Base64.getDecoder().decode(root.path("task").asText()))
-          .getAlterTable();
-    } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
-      throw new IllegalArgumentException("AlterTable data: task is not a base64 AlterTableTask",
-          e);
-    }
+    AlterTableExpr expr = decodeTask(root.path("task"), AlterTableTask.parser(),
+        "AlterTable data: task is not a base64 AlterTableTask").getAlterTable();
     JsonNode info = root.path("table_info_value");
     Map<Long, List<Long>> distribution = null;
     if (root.path("region_distribution").isObject()) {
@@ -138,8 +130,7 @@ public final class AlterTableProcedure extends DdlProcedure {
   @Override
   public String dump() {
     ObjectNode root = dumpOf(state);
-    root.put("task", Base64.getEncoder().withoutPadding().encodeToString(
-        AlterTableTask.newBuilder().setAlterTable(expr).build().toByteArray()));
+    root.put("task", encodeTask(AlterTableTask.newBuilder().setAlterTable(expr).build()));
     root.put("table_id", tableId);
     if (tableInfoValue == null) {
       root.putNull("table_info_value");

@@ -4,10 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.metasrv.heartbeat.instruction.CacheIdent;
 import io.metasrv.kv.KeyValue;
-import io.metasrv.metadata.InvalidMetadataException;
 import io.metasrv.metadata.LogicalTableRouteValue;
 import io.metasrv.metadata.Peer;
 import io.metasrv.metadata.PhysicalTableRouteValue;
@@ -29,7 +27,6 @@ import io.metasrv.protocol.region.RegionResponse;
 import io.metasrv.protocol.v1.CreateTableExpr;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -101,12 +98,8 @@ public final class CreateLogicalTablesProcedure extends DdlProcedure {
         "CreateLogicalTables data");
     List<CreateTableTask> tasks = new ArrayList<>();
     for (JsonNode task : root.path("tasks")) {
-      try {
-        tasks.add(CreateTableTask.parseFrom(Base64.getDecoder().decode(task.asText())));
-      } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
-        throw new InvalidMetadataException("CreateLogicalTables data has an invalid task: "
-            + e.getMessage());
-      }
+      tasks.add(decodeTask(task, CreateTableTask.parser(),
+          "CreateLogicalTables data has an invalid task"));
     }
     List<Long> existing = new ArrayList<>();
     root.path("table_ids_already_exists").forEach(
@@ -123,8 +116,7 @@ public final class CreateLogicalTablesProcedure extends DdlProcedure {
   public String dump() {
     ObjectNode root = dumpOf(state);
     ArrayNode encoded = root.putArray("tasks");
-    tasks.forEach(task -> encoded.add(
-        Base64.getEncoder().withoutPadding().encodeToString(task.toByteArray())));
+    tasks.forEach(task -> encoded.add(encodeTask(task)));
     ArrayNode existing = root.putArray("table_ids_already_exists");
     tableIdsAlreadyExists.forEach(id -> {
       if (id == null) {

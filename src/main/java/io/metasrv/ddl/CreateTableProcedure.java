@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
-import io.metasrv.metadata.InvalidMetadataException;
 import io.metasrv.metadata.Partition;
 import io.metasrv.metadata.Peer;
 import io.metasrv.metadata.PhysicalTableRouteValue;
@@ -25,7 +23,6 @@ import io.metasrv.protocol.v1.CreateTableExpr;
 import io.metasrv.protocol.v1.TableId;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,12 +72,8 @@ public final class CreateTableProcedure extends DdlProcedure {
   /** A procedure read back from its stored data. */
   static CreateTableProcedure load(DdlContext ddl, String data) {
     JsonNode root = SerdeJson.readTree(data.getBytes(StandardCharsets.UTF_8), "CreateTable data");
-    CreateTableTask task;
-    try {
-      task = CreateTableTask.parseFrom(Base64.getDecoder().decode(root.path("task").asText()));
-    } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
-      throw new InvalidMetadataException("CreateTable data has no valid task: " + e.getMessage());
-    }
+    CreateTableTask task = decodeTask(root.path("task"), CreateTableTask.parser(),
+        "CreateTable data has no valid task");
     JsonNode route = root.path("table_route");
     PhysicalTableRouteValue tableRoute = route.isObject()
         ? SerdeJson.convert(route, PhysicalTableRouteValue.class, "CreateTable table_route")
@@ -92,7 +85,7 @@ public final class CreateTableProcedure extends DdlProcedure {
   @Override
   public String dump() {
     ObjectNode root = dumpOf(state);
-    root.put("task", Base64.getEncoder().withoutPadding().encodeToString(task.toByteArray()));
+    root.put("task", encodeTask(task));
     if (tableRoute == null) {
       root.putNull("table_route");
     } else {

@@ -1,7 +1,12 @@
 package io.metasrv.ddl;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageLite;
+import com.google.protobuf.Parser;
 import io.metasrv.heartbeat.MemoryRegionKeeper;
+import io.metasrv.metadata.InvalidMetadataException;
 import io.metasrv.metadata.SerdeJson;
 import io.metasrv.procedure.Procedure;
 import io.metasrv.procedure.ProcedureContext;
@@ -9,6 +14,7 @@ import io.metasrv.procedure.RetryLaterException;
 import io.metasrv.procedure.Status;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,6 +46,24 @@ abstract class DdlProcedure implements Procedure {
     ObjectNode root = SerdeJson.MAPPER.createObjectNode();
     root.put("state", state.name());
     return root;
+  }
+
+  /** A task as the stored data keeps it: its protobuf bytes in base64 without padding. */
+  static String encodeTask(MessageLite task) {
+    return Base64.getEncoder().withoutPadding().encodeToString(task.toByteArray());
+  }
+
+  /**
+   * Reads a task {@link #encodeTask} wrote.
+   *
+   * @throws InvalidMetadataException starting with {@code what} when it is not one
+   */
+  static <T> T decodeTask(JsonNode encoded, Parser<T> parser, String what) {
+    try {
+      return parser.parseFrom(Base64.getDecoder().decode(encoded.asText()));
+    } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+      throw new InvalidMetadataException(what + ": " + e.getMessage());
+    }
   }
 
   /** Runs the current state; see {@link Procedure#execute}. */
