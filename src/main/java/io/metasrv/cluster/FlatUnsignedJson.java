@@ -12,6 +12,8 @@ import com.google.protobuf.ByteString;
  * with a full parser.
  */
 final class FlatUnsignedJson {
+  /** A thread's copy of the text being read. */
+  private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[256]);
   /** Fewer digits than this always fit a signed long: 10^18 − 1 < 2^63. */
   private static final int MAX_DIGITS = 18;
 
@@ -25,24 +27,31 @@ final class FlatUnsignedJson {
    * @return whether {@code json} is such an object; when not, {@code values} and {@code present}
    *     may hold part of it
    */
-  static boolean read(ByteString json, byte[][] names, long[] values, boolean[] present) {
-    int size = json.size();
+  static boolean read(ByteString text, byte[][] names, long[] values, boolean[] present) {
+    // Scanned in a plain array: ByteString's byteAt is a call with a bounds check per byte.
+    int size = text.size();
+    byte[] json = SCRATCH.get();
+    if (json.length < size) {
+      json = new byte[Math.max(size, 2 * json.length)];
+      SCRATCH.set(json);
+    }
+    text.copyTo(json, 0);
     int at = skipWhitespace(json, 0, size);
-    if (at >= size || json.byteAt(at) != '{') {
+    if (at >= size || json[at] != '{') {
       return false;
     }
     at = skipWhitespace(json, at + 1, size);
-    if (at < size && json.byteAt(at) == '}') {
+    if (at < size && json[at] == '}') {
       return skipWhitespace(json, at + 1, size) == size;
     }
     while (true) {
-      if (at >= size || json.byteAt(at) != '"') {
+      if (at >= size || json[at] != '"') {
         return false;
       }
       int nameStart = at + 1;
       int nameEnd = nameStart;
-      while (nameEnd < size && json.byteAt(nameEnd) != '"') {
-        byte b = json.byteAt(nameEnd);
+      while (nameEnd < size && json[nameEnd] != '"') {
+        byte b = json[nameEnd];
         if (b < 0x20 || b > 0x7e || b == '\\') {
           return false;
         }
@@ -52,18 +61,18 @@ final class FlatUnsignedJson {
         return false;
       }
       at = skipWhitespace(json, nameEnd + 1, size);
-      if (at >= size || json.byteAt(at) != ':') {
+      if (at >= size || json[at] != ':') {
         return false;
       }
       at = skipWhitespace(json, at + 1, size);
       int digitsStart = at;
       long value = 0;
-      while (at < size && json.byteAt(at) >= '0' && json.byteAt(at) <= '9') {
-        value = value * 10 + (json.byteAt(at) - '0');
+      while (at < size && json[at] >= '0' && json[at] <= '9') {
+        value = value * 10 + (json[at] - '0');
         at++;
       }
       int digits = at - digitsStart;
-      if (digits == 0 || digits > MAX_DIGITS || (digits > 1 && json.byteAt(digitsStart) == '0')) {
+      if (digits == 0 || digits > MAX_DIGITS || (digits > 1 && json[digitsStart] == '0')) {
         return false;
       }
       int field = fieldOf(json, nameStart, nameEnd, names);
@@ -75,7 +84,7 @@ final class FlatUnsignedJson {
       if (at >= size) {
         return false;
       }
-      byte next = json.byteAt(at);
+      byte next = json[at];
       if (next == '}') {
         return skipWhitespace(json, at + 1, size) == size;
       }
@@ -86,14 +95,14 @@ final class FlatUnsignedJson {
     }
   }
 
-  private static int fieldOf(ByteString json, int start, int end, byte[][] names) {
+  private static int fieldOf(byte[] json, int start, int end, byte[][] names) {
     for (int field = 0; field < names.length; field++) {
       byte[] name = names[field];
       if (name.length != end - start) {
         continue;
       }
       int i = 0;
-      while (i < name.length && json.byteAt(start + i) == name[i]) {
+      while (i < name.length && json[start + i] == name[i]) {
         i++;
       }
       if (i == name.length) {
@@ -104,9 +113,9 @@ final class FlatUnsignedJson {
   }
 
   /** JSON's whitespace: space, tab, line feed, carriage return. */
-  private static int skipWhitespace(ByteString json, int at, int size) {
+  private static int skipWhitespace(byte[] json, int at, int size) {
     while (at < size) {
-      byte b = json.byteAt(at);
+      byte b = json[at];
       if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
         return at;
       }
