@@ -1,7 +1,5 @@
 package io.metasrv.cluster;
 
-import com.google.protobuf.ByteString;
-
 /**
  * Reads the one JSON form datanodes send in every heartbeat for every region without building a
  * tree: a flat object whose values are unsigned integers, as serde_json writes a struct of
@@ -12,62 +10,53 @@ import com.google.protobuf.ByteString;
  * with a full parser.
  */
 final class FlatUnsignedJson {
-  /** A thread's copy of the text being read. */
-  private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[256]);
   /** Fewer digits than this always fit a signed long: 10^18 − 1 < 2^63. */
   private static final int MAX_DIGITS = 18;
 
   private FlatUnsignedJson() {}
 
   /**
-   * Reads the values of the fields named {@code names} into {@code values} and marks them in
-   * {@code present}; other fields are skipped, and a field named twice keeps its last value, as a
-   * JSON parser's tree does.
+   * Reads the values of the fields named {@code names} in {@code json[from, to)} into {@code
+   * values} and marks them in {@code present}; other fields are skipped, and a field named twice
+   * keeps its last value, as a JSON parser's tree does.
    *
-   * @return whether {@code json} is such an object; when not, {@code values} and {@code present}
+   * @return whether the text is such an object; when not, {@code values} and {@code present}
    *     may hold part of it
    */
-  static boolean read(ByteString text, byte[][] names, long[] values, boolean[] present) {
-    // Scanned in a plain array: ByteString's byteAt is a call with a bounds check per byte.
-    int size = text.size();
-    byte[] json = SCRATCH.get();
-    if (json.length < size) {
-      json = new byte[Math.max(size, 2 * json.length)];
-      SCRATCH.set(json);
-    }
-    text.copyTo(json, 0);
-    int at = skipWhitespace(json, 0, size);
-    if (at >= size || json[at] != '{') {
+  static boolean read(byte[] json, int from, int to, byte[][] names, long[] values,
+      boolean[] present) {
+    int at = skipWhitespace(json, from, to);
+    if (at >= to || json[at] != '{') {
       return false;
     }
-    at = skipWhitespace(json, at + 1, size);
-    if (at < size && json[at] == '}') {
-      return skipWhitespace(json, at + 1, size) == size;
+    at = skipWhitespace(json, at + 1, to);
+    if (at < to && json[at] == '}') {
+      return skipWhitespace(json, at + 1, to) == to;
     }
     while (true) {
-      if (at >= size || json[at] != '"') {
+      if (at >= to || json[at] != '"') {
         return false;
       }
       int nameStart = at + 1;
       int nameEnd = nameStart;
-      while (nameEnd < size && json[nameEnd] != '"') {
+      while (nameEnd < to && json[nameEnd] != '"') {
         byte b = json[nameEnd];
         if (b < 0x20 || b > 0x7e || b == '\\') {
           return false;
         }
         nameEnd++;
       }
-      if (nameEnd >= size) {
+      if (nameEnd >= to) {
         return false;
       }
-      at = skipWhitespace(json, nameEnd + 1, size);
-      if (at >= size || json[at] != ':') {
+      at = skipWhitespace(json, nameEnd + 1, to);
+      if (at >= to || json[at] != ':') {
         return false;
       }
-      at = skipWhitespace(json, at + 1, size);
+      at = skipWhitespace(json, at + 1, to);
       int digitsStart = at;
       long value = 0;
-      while (at < size && json[at] >= '0' && json[at] <= '9') {
+      while (at < to && json[at] >= '0' && json[at] <= '9') {
         value = value * 10 + (json[at] - '0');
         at++;
       }
@@ -80,18 +69,18 @@ final class FlatUnsignedJson {
         values[field] = value;
         present[field] = true;
       }
-      at = skipWhitespace(json, at, size);
-      if (at >= size) {
+      at = skipWhitespace(json, at, to);
+      if (at >= to) {
         return false;
       }
       byte next = json[at];
       if (next == '}') {
-        return skipWhitespace(json, at + 1, size) == size;
+        return skipWhitespace(json, at + 1, to) == to;
       }
       if (next != ',') {
         return false;
       }
-      at = skipWhitespace(json, at + 1, size);
+      at = skipWhitespace(json, at + 1, to);
     }
   }
 

@@ -2,7 +2,9 @@ package io.metasrv.cluster;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import io.metasrv.metadata.SerdeJson;
 import io.metasrv.metadata.UnsignedLongJson.U64;
 import io.metasrv.protocol.RegionRole;
@@ -49,6 +51,19 @@ public record RegionStat(
   private static final boolean[] STATISTIC_FIELD_REQUIRED =
       {false, true, true, true, true, false, false};
   private static final long[] ABSENT_STATISTIC = new long[STATISTIC_FIELDS.length];
+  private static final byte[] REGION_STATISTIC_KEY_BYTES =
+      REGION_STATISTIC_KEY.getBytes(StandardCharsets.UTF_8);
+  private static final long NOT_THE_STATISTIC = -1;
+  // Tags (field number << 3 | wire type) of RegionStat's fields and of its map entries'.
+  private static final int REGION_ID_TAG = 1 << 3;
+  private static final int RCUS_TAG = 2 << 3;
+  private static final int WCUS_TAG = 3 << 3;
+  private static final int APPROXIMATE_BYTES_TAG = 4 << 3;
+  private static final int ENGINE_TAG = 6 << 3 | 2;
+  private static final int ROLE_TAG = 7 << 3;
+  private static final int EXTENSIONS_TAG = 99 << 3 | 2;
+  private static final int ENTRY_KEY_TAG = 1 << 3 | 2;
+  private static final int ENTRY_VALUE_TAG = 2 << 3 | 2;
 
   public RegionStat {
     Objects.requireNonNull(engine, "engine");
@@ -59,27 +74,111 @@ public record RegionStat(
   }
 
   /**
-   * The stat of a region as GreptimeDB's leader builds it from a heartbeat: an unknown role is read
-   * as Leader (prost's default), and a missing or undecodable {@code __region_statistic} extension
-   * gives zeros.
+   * The stat of a region as GreptimeDB's leader builds it from a heartbeat, read straight from
+   * the bytes of a {@code greptime.v1.meta.RegionStat} message ({@code message[offset, offset +
+   * length)}) as the generated parser reads them, without building the message and its
+   * extension map: every datanode sends one per region in every heartbeat. An unknown role is
+   * read as Leader (prost's default), and a missing or undecodable {@code __region_statistic}
+   * extension gives zeros; of an extension named twice the last counts, as in a map.
+   *
+   * @throws InvalidProtocolBufferException where the generated parser would throw
    */
-  public static RegionStat fromProto(io.metasrv.protocol.RegionStat proto) {
-    RegionRole role =
-        proto.getRole() == RegionRole.UNRECOGNIZED ? RegionRole.Leader : proto.getRole();
-    long[] statistic = regionStatistic(proto.getExtensionsMap().get(REGION_STATISTIC_KEY));
-    return new RegionStat(
-        proto.getRegionId(),
-        proto.getRcus(),
-        proto.getWcus(),
-        proto.getApproximateBytes(),
-        proto.getEngine(),
-        role,
-        statistic[NUM_ROWS],
-        statistic[MEMTABLE_SIZE],
-        statistic[MANIFEST_SIZE],
-        statistic[SST_SIZE],
-        statistic[INDEX_SIZE],
-        statistic[MANIFEST_VERSION]);
+  public static RegionStat read(byte[] message, int offset, int length)
+      throws InvalidProtocolBufferException {
+    CodedInputStream in = CodedInputStream.newInstance(message, offset, length);
+    long regionId = 0;
+    long rcus = 0;
+    long wcus = 0;
+    long approximateBytes = 0;
+    String engine = "";
+    int role = 0;
+    int statisticOffset = -1;
+    int statisticLength = 0;
+    try {
+      while (true) {
+        int tag = in.readTag();
+        switch (tag) {
+          case 0 -> {
+            RegionRole known = RegionRole.forNumber(role);
+            long[] statistic = statisticOffset < 0 ? ABSENT_STATISTIC
+                : regionStatistic(message, statisticOffset, statisticLength);
+            return new RegionStat(regionId, rcus, wcus, approximateBytes, engine,
+                known == null ? RegionRole.Leader : known,
+                statistic[NUM_ROWS], statistic[MEMTABLE_SIZE], statistic[MANIFEST_SIZE],
+                statistic[SST_SIZE], statistic[INDEX_SIZE], statistic[MANIFEST_VERSION]);
+          }
+          case REGION_ID_TAG -> regionId = in.readUInt64();
+          case RCUS_TAG -> rcus = in.readInt64();
+          case WCUS_TAG -> wcus = in.readInt64();
+          case APPROXIMATE_BYTES_TAG -> approximateBytes = in.readInt64();
+          case ENGINE_TAG -> engine = in.readStringRequireUtf8();
+          case ROLE_TAG -> role = in.readEnum();
+          case EXTENSIONS_TAG -> {
+            int entryLength = in.readRawVarint32();
+            int entryOffset = offset + in.getTotalBytesRead();
+            in.skipRawBytes(entryLength);
+            long value = statisticValue(message, entryOffset, entryLength);
+            if (value != NOT_THE_STATISTIC) {
+              statisticOffset = (int) (value >>> 32);
+              statisticLength = (int) value;
+            }
+          }
+          default -> {
+            if (!in.skipField(tag)) {
+              throw new InvalidProtocolBufferException(
+                  "Protocol message end-group tag did not match expected tag.");
+            }
+          }
+        }
+      }
+    } catch (InvalidProtocolBufferException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new InvalidProtocolBufferException(e);
+    }
+  }
+
+  /**
+   * The value of an extension map entry ({@code entry[offset, offset + length)}) if its key is
+   * {@link #REGION_STATISTIC_KEY}, as its offset in the high and its length in the low 32 bits;
+   * {@link #NOT_THE_STATISTIC} for any other key. An entry without a value has an empty one.
+   */
+  private static long statisticValue(byte[] entry, int offset, int length)
+      throws IOException {
+    CodedInputStream in = CodedInputStream.newInstance(entry, offset, length);
+    boolean isStatistic = false;
+    int valueOffset = offset;
+    int valueLength = 0;
+    while (true) {
+      int tag = in.readTag();
+      switch (tag) {
+        case 0 -> {
+          return isStatistic ? ((long) valueOffset << 32) | valueLength : NOT_THE_STATISTIC;
+        }
+        case ENTRY_KEY_TAG -> {
+          int keyLength = in.readRawVarint32();
+          int keyOffset = offset + in.getTotalBytesRead();
+          in.skipRawBytes(keyLength);
+          isStatistic = Arrays.equals(entry, keyOffset, keyOffset + keyLength,
+              REGION_STATISTIC_KEY_BYTES, 0, REGION_STATISTIC_KEY_BYTES.length);
+          if (!isStatistic
+              && !UnsafeByteOperations.unsafeWrap(entry, keyOffset, keyLength).isValidUtf8()) {
+            throw new InvalidProtocolBufferException("Protocol message had invalid UTF-8.");
+          }
+        }
+        case ENTRY_VALUE_TAG -> {
+          valueLength = in.readRawVarint32();
+          valueOffset = offset + in.getTotalBytesRead();
+          in.skipRawBytes(valueLength);
+        }
+        default -> {
+          if (!in.skipField(tag)) {
+            throw new InvalidProtocolBufferException(
+                "Protocol message end-group tag did not match expected tag.");
+          }
+        }
+      }
+    }
   }
 
   /**
@@ -92,14 +191,12 @@ public record RegionStat(
    * a flat object of unsigned integers. That form is read by {@link FlatUnsignedJson} without
    * building a tree; anything else is read as a tree.
    */
-  private static long[] regionStatistic(ByteString json) {
-    if (json == null) {
-      return ABSENT_STATISTIC;
-    }
+  private static long[] regionStatistic(byte[] json, int offset, int length) {
     long[] values = new long[STATISTIC_FIELDS.length];
     boolean[] present = new boolean[STATISTIC_FIELDS.length];
-    if (!FlatUnsignedJson.read(json, STATISTIC_FIELD_BYTES, values, present)) {
-      return regionStatisticFromTree(json);
+    if (!FlatUnsignedJson.read(json, offset, offset + length, STATISTIC_FIELD_BYTES, values,
+        present)) {
+      return regionStatisticFromTree(json, offset, length);
     }
     for (int field = 0; field < STATISTIC_FIELDS.length; field++) {
       if (STATISTIC_FIELD_REQUIRED[field] && !present[field]) {
@@ -109,10 +206,10 @@ public record RegionStat(
     return values;
   }
 
-  private static long[] regionStatisticFromTree(ByteString json) {
+  private static long[] regionStatisticFromTree(byte[] json, int offset, int length) {
     JsonNode tree;
     try {
-      tree = SerdeJson.MAPPER.readTree(json.toByteArray());
+      tree = SerdeJson.MAPPER.readTree(json, offset, length);
     } catch (IOException e) {
       return ABSENT_STATISTIC;
     }

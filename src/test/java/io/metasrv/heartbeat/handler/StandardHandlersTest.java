@@ -17,6 +17,7 @@ import io.metasrv.heartbeat.HeartbeatContext;
 import io.metasrv.heartbeat.HeartbeatHandlerChain;
 import io.metasrv.heartbeat.Mailbox;
 import io.metasrv.heartbeat.MemoryRegionKeeper;
+import io.metasrv.heartbeat.ParsedHeartbeat;
 import io.metasrv.heartbeat.PusherKey;
 import io.metasrv.heartbeat.Pushers;
 import io.metasrv.kv.Bytes;
@@ -353,7 +354,7 @@ class StandardHandlersTest {
     if (pushers.get(key).isEmpty()) {
       pushers.register(key, response -> pushed.add(response));
     }
-    return chain.handle(new HeartbeatContext(request, key, now.get()));
+    return chain.handle(new HeartbeatContext(ParsedHeartbeat.of(request), key, now.get()));
   }
 
   private static HeartbeatRequest.Builder datanode(long id, long epoch, RegionStat... regions) {
