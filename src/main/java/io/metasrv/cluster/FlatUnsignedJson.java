@@ -1,5 +1,7 @@
 package io.metasrv.cluster;
 
+import java.util.Arrays;
+
 /**
  * Reads the one JSON form datanodes send in every heartbeat for every region without building a
  * tree: a flat object whose values are unsigned integers, as serde_json writes a struct of
@@ -26,6 +28,8 @@ final class FlatUnsignedJson {
   static boolean read(byte[] json, int from, int to, byte[][] names, long[] values,
       boolean[] present) {
     int at = skipWhitespace(json, from, to);
+    // The field the name is most likely to be: serde writes a struct's fields in order.
+    int expected = 0;
     if (at >= to || json[at] != '{') {
       return false;
     }
@@ -64,10 +68,11 @@ final class FlatUnsignedJson {
       if (digits == 0 || digits > MAX_DIGITS || (digits > 1 && json[digitsStart] == '0')) {
         return false;
       }
-      int field = fieldOf(json, nameStart, nameEnd, names);
+      int field = fieldOf(json, nameStart, nameEnd, names, expected);
       if (field >= 0) {
         values[field] = value;
         present[field] = true;
+        expected = field + 1;
       }
       at = skipWhitespace(json, at, to);
       if (at >= to) {
@@ -84,21 +89,24 @@ final class FlatUnsignedJson {
     }
   }
 
-  private static int fieldOf(byte[] json, int start, int end, byte[][] names) {
+  /**
+   * The index of the name {@code json[start, end)} in {@code names}, or -1; {@code expected} is
+   * tried first.
+   */
+  private static int fieldOf(byte[] json, int start, int end, byte[][] names, int expected) {
+    if (expected < names.length && sameName(json, start, end, names[expected])) {
+      return expected;
+    }
     for (int field = 0; field < names.length; field++) {
-      byte[] name = names[field];
-      if (name.length != end - start) {
-        continue;
-      }
-      int i = 0;
-      while (i < name.length && json[start + i] == name[i]) {
-        i++;
-      }
-      if (i == name.length) {
+      if (sameName(json, start, end, names[field])) {
         return field;
       }
     }
     return -1;
+  }
+
+  private static boolean sameName(byte[] json, int start, int end, byte[] name) {
+    return name.length == end - start && Arrays.equals(json, start, end, name, 0, name.length);
   }
 
   /** JSON's whitespace: space, tab, line feed, carriage return. */

@@ -59,7 +59,7 @@ public record Stat(
    * from the peer, capacity units summed over the regions. Empty for a request without header or
    * peer (the handshake).
    *
-   * @param regions the request's region stats, as {@link RegionStat#read} reads them
+   * @param regions the request's region stats, as {@link RegionStat.Reader} reads them
    */
   public static Optional<Stat> fromRequest(HeartbeatRequest request, List<RegionStat> regions,
       long nowMillis) {

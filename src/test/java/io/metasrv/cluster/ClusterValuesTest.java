@@ -318,7 +318,7 @@ class ClusterValuesTest {
   private static RegionStat read(io.metasrv.protocol.RegionStat message) {
     byte[] bytes = message.toByteArray();
     try {
-      return RegionStat.read(bytes, 0, bytes.length);
+      return new RegionStat.Reader().read(bytes, 0, bytes.length);
     } catch (InvalidProtocolBufferException e) {
       throw new AssertionError(e);
     }

@@ -89,7 +89,7 @@ class ParsedHeartbeatTest {
     out.flush();
     byte[] message = bytes.toByteArray();
 
-    assertThat(RegionStat.read(message, 0, message.length)).isEqualTo(
+    assertThat(new RegionStat.Reader().read(message, 0, message.length)).isEqualTo(
         new RegionStat(9, 0, 0, 0, "", RegionRole.Leader, 10, 1024, 512, 2048, 7, 3));
 
     ByteArrayOutputStream withoutValue = new ByteArrayOutputStream();
@@ -101,8 +101,32 @@ class ParsedHeartbeatTest {
     entryOut.writeRawBytes(keyOnly);
     entryOut.flush();
     byte[] noValue = withoutValue.toByteArray();
-    assertThat(RegionStat.read(noValue, 0, noValue.length)).as("an empty statistic: zeros")
+    assertThat(new RegionStat.Reader().read(noValue, 0, noValue.length)).as("an empty statistic: zeros")
         .isEqualTo(new RegionStat(9, 0, 0, 0, "", RegionRole.Leader, 0, 0, 0, 0, 0, 0));
+  }
+
+  /** One reader reads every region of a request; nothing of one region carries to the next. */
+  @Test
+  void nothingOfOneRegionCarriesToTheNext() throws Exception {
+    String required = "{\"memtable_size\":1,\"wal_size\":2,\"manifest_size\":3,"
+        + "\"sst_size\":4}";
+    HeartbeatRequest request = HeartbeatRequest.newBuilder()
+        .addRegionStats(region(1, RegionRole.Leader))
+        .addRegionStats(io.metasrv.protocol.RegionStat.newBuilder().setRegionId(2)
+            .setEngine("mito").putExtensions(RegionStat.REGION_STATISTIC_KEY,
+                ByteString.copyFromUtf8(required)))
+        .addRegionStats(io.metasrv.protocol.RegionStat.newBuilder().setRegionId(3)
+            .setEngine("mito").putExtensions(RegionStat.REGION_STATISTIC_KEY,
+                ByteString.copyFromUtf8("{\"memtable_size\":1}")))
+        .addRegionStats(io.metasrv.protocol.RegionStat.newBuilder().setRegionId(4))
+        .build();
+
+    assertThat(ParsedHeartbeat.of(request).regionStats()).containsExactly(
+        new RegionStat(1, 1, -3, 1L << 40, "métric", RegionRole.Leader, 10, 1024, 512, 2048, 7,
+            3),
+        new RegionStat(2, 0, 0, 0, "mito", RegionRole.Leader, 0, 1, 3, 4, 0, 0),
+        new RegionStat(3, 0, 0, 0, "mito", RegionRole.Leader, 0, 0, 0, 0, 0, 0),
+        new RegionStat(4, 0, 0, 0, "", RegionRole.Leader, 0, 0, 0, 0, 0, 0));
   }
 
   /** Every prefix of a request is refused by both or read alike by both. */

@@ -92,8 +92,9 @@ final class RegionLeaseHandler implements HeartbeatHandler {
     Stat stat = found.get();
     long datanodeId = stat.id();
     Reported reported = Reported.of(stat.regionStats());
-    boolean[] operating = new boolean[reported.count];
-    if (!keeper.isEmpty()) {
+    // Null while no procedure is operating on any region, as most of the time.
+    boolean[] operating = keeper.isEmpty() ? null : new boolean[reported.count];
+    if (operating != null) {
       for (int i = 0; i < reported.count; i++) {
         operating[i] = keeper.contains(datanodeId, reported.regionIds[i]);
       }
@@ -109,7 +110,7 @@ final class RegionLeaseHandler implements HeartbeatHandler {
     for (int i = 0; i < reported.count; i++) {
       long regionId = reported.regionIds[i];
       RegionRole role;
-      if (operating[i]) {
+      if (operating != null && operating[i]) {
         role = reported.roles[i];
       } else {
         long tableId = RegionId.tableId(regionId);
@@ -147,12 +148,14 @@ final class RegionLeaseHandler implements HeartbeatHandler {
         regionIds.size() > shown.size() ? ", ..." : "");
   }
 
+  /** @param operating which reported regions a procedure operates on; null for none */
   private Map<Long, RegionRoutes> tableRoutes(Reported reported, boolean[] operating) {
     Set<Long> tableIds = new LinkedHashSet<>();
     long previous = 0;
     for (int i = 0; i < reported.count; i++) {
       long tableId = RegionId.tableId(reported.regionIds[i]);
-      if (!operating[i] && (tableIds.isEmpty() || tableId != previous)) {
+      boolean operatingOn = operating != null && operating[i];
+      if (!operatingOn && (tableIds.isEmpty() || tableId != previous)) {
         tableIds.add(tableId);
         previous = tableId;
       }
