@@ -9,6 +9,7 @@ import io.metasrv.heartbeat.HeartbeatContext;
 import io.metasrv.heartbeat.HeartbeatHandlerChain;
 import io.metasrv.heartbeat.Mailbox;
 import io.metasrv.heartbeat.MemoryRegionKeeper;
+import io.metasrv.heartbeat.ParsedHeartbeat;
 import io.metasrv.heartbeat.PusherKey;
 import io.metasrv.heartbeat.Pushers;
 import io.metasrv.heartbeat.handler.HeartbeatHandlers;
@@ -19,7 +20,6 @@ import io.metasrv.metadata.PhysicalTableRouteValue;
 import io.metasrv.metadata.Region;
 import io.metasrv.metadata.RegionRoute;
 import io.metasrv.metadata.TableRouteKey;
-import io.metasrv.protocol.HeartbeatRequest;
 import io.metasrv.protocol.HeartbeatResponse;
 import io.metasrv.protocol.RegionRole;
 import io.metasrv.protocol.Role;
@@ -102,7 +102,7 @@ public final class HeartbeatChainCpuBench {
       }
       now.addAndGet(INTERVAL_MILLIS);
       for (int node = 0; node < datanodes; node++) {
-        HeartbeatRequest request = HeartbeatRequest.parseFrom(requests[node]);
+        ParsedHeartbeat request = ParsedHeartbeat.parse(requests[node]);
         HeartbeatResponse response =
             chain.handle(new HeartbeatContext(request, keys[node], now.get()));
         responseBytes += response.toByteArray().length;

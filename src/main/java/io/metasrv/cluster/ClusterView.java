@@ -55,6 +55,15 @@ public final class ClusterView {
   }
 
   /**
+   * Sets a datanode's stats, {@code __meta_datanode_stat-0-{id}}: kept packed and written out as
+   * their JSON array when read.
+   */
+  public void putDatanodeStats(long datanodeId, PackedStats stats) {
+    resetIfStale();
+    kv.get().putValueOnRead(ClusterKeys.datanodeStat(datanodeId), stats);
+  }
+
+  /**
    * The datanodes whose lease was renewed less than 10 s before now.
    *
    * @param clockMillis the leader's clock, read after the leases: a lease renewed meanwhile would

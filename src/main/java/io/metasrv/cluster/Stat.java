@@ -58,20 +58,27 @@ public record Stat(
    * The stat of a heartbeat, received at {@code nowMillis} on the leader's clock: id and address
    * from the peer, capacity units summed over the regions. Empty for a request without header or
    * peer (the handshake).
+   *
+   * @param regions the request's region stats, as {@link RegionStat.Reader} reads them
    */
-  public static Optional<Stat> fromRequest(HeartbeatRequest request, long nowMillis) {
+  public static Optional<Stat> fromRequest(HeartbeatRequest request, List<RegionStat> regions,
+      long nowMillis) {
     if (!request.hasHeader() || !request.hasPeer()) {
       return Optional.empty();
     }
-    List<RegionStat> regions =
-        request.getRegionStatsList().stream().map(RegionStat::fromProto).toList();
+    long rcus = 0;
+    long wcus = 0;
+    for (RegionStat region : regions) {
+      rcus += region.rcus();
+      wcus += region.wcus();
+    }
     return Optional.of(
         new Stat(
             nowMillis,
             request.getPeer().getId(),
             request.getPeer().getAddr(),
-            regions.stream().mapToLong(RegionStat::rcus).sum(),
-            regions.stream().mapToLong(RegionStat::wcus).sum(),
+            rcus,
+            wcus,
             regions.size(),
             regions,
             request.getNodeEpoch()));

@@ -6,7 +6,9 @@
  * io.metasrv.cluster.NodeInfo} with {@link io.metasrv.cluster.NodeStatus}, arrays of {@link
  * io.metasrv.cluster.Stat} with {@link io.metasrv.cluster.RegionStat}, {@link
  * io.metasrv.cluster.FlowStateValue}) are exactly GreptimeDB's. Frontend node ids are the
- * SipHash-1-3 of their address ({@link io.metasrv.cluster.SipHash13}). {@link
+ * SipHash-1-3 of their address ({@link io.metasrv.cluster.SipHash13}). Datanode stats, rewritten
+ * every few heartbeats and rarely read, are kept packed ({@link io.metasrv.cluster.PackedStats})
+ * and written out as their JSON array when read. {@link
  * io.metasrv.cluster.ClusterView} holds the view and starts it afresh after each leadership
  * change; {@link io.metasrv.cluster.ClusterReports} renders it for the admin routes.
  */

@@ -61,11 +61,18 @@ public final class RegionFailureDetectors {
 
   /** Records that a heartbeat of {@code datanodeId} received at {@code timestampMillis} reported
    * {@code regionIds}. */
-  public void heartbeat(long datanodeId, Collection<Long> regionIds, long timestampMillis) {
-    if (regionIds.isEmpty()) {
+  public void heartbeat(long datanodeId, long[] regionIds, long timestampMillis) {
+    if (regionIds.length == 0) {
       return;
     }
     datanode(datanodeId).heartbeat(regionIds, timestampMillis);
+  }
+
+  /** Records that a heartbeat of {@code datanodeId} received at {@code timestampMillis} reported
+   * {@code regionIds}. */
+  public void heartbeat(long datanodeId, Collection<Long> regionIds, long timestampMillis) {
+    heartbeat(datanodeId, regionIds.stream().mapToLong(Long::longValue).toArray(),
+        timestampMillis);
   }
 
   /** Records that a heartbeat received at {@code timestampMillis} reported the region. */
@@ -150,7 +157,7 @@ public final class RegionFailureDetectors {
   /** One datanode's regions and their cohorts; every method holds this object's lock. */
   private final class DatanodeDetectors {
     private final long datanodeId;
-    private final Map<Long, Cohort> cohortOf = new HashMap<>();
+    private final RegionCohortMap<Cohort> cohortOf = new RegionCohortMap<>();
     /** The cohorts with at least one member. */
     private final Set<Cohort> cohorts = Collections.newSetFromMap(new IdentityHashMap<>());
 
@@ -158,7 +165,7 @@ public final class RegionFailureDetectors {
       this.datanodeId = datanodeId;
     }
 
-    synchronized void heartbeat(Collection<Long> regionIds, long timestampMillis) {
+    synchronized void heartbeat(long[] regionIds, long timestampMillis) {
       if (cohorts.size() == 1) {
         Cohort only = cohorts.iterator().next();
         if (reportsExactlyTheMembersOf(only, regionIds)) {
@@ -170,7 +177,11 @@ public final class RegionFailureDetectors {
       }
       Map<Cohort, List<Long>> reported = new IdentityHashMap<>();
       List<Long> unseen = new ArrayList<>();
-      for (Long regionId : new LinkedHashSet<>(regionIds)) {
+      Set<Long> distinct = new LinkedHashSet<>();
+      for (long regionId : regionIds) {
+        distinct.add(regionId);
+      }
+      for (Long regionId : distinct) {
         Cohort cohort = cohortOf.get(regionId);
         if (cohort == null) {
           unseen.add(regionId);
@@ -196,18 +207,16 @@ public final class RegionFailureDetectors {
     }
 
     /** Whether the distinct {@code regionIds} are the members of {@code cohort}, all of them. */
-    private boolean reportsExactlyTheMembersOf(Cohort cohort, Collection<Long> regionIds) {
-      if (regionIds.size() < cohort.members) {
+    private boolean reportsExactlyTheMembersOf(Cohort cohort, long[] regionIds) {
+      if (regionIds.length < cohort.members) {
         return false;
       }
-      long[] ids = new long[regionIds.size()];
-      int i = 0;
-      for (Long regionId : regionIds) {
+      for (long regionId : regionIds) {
         if (cohortOf.get(regionId) != cohort) {
           return false;
         }
-        ids[i++] = regionId;
       }
+      long[] ids = regionIds.clone();
       Arrays.sort(ids);
       int distinct = 1;
       for (int j = 1; j < ids.length; j++) {
@@ -296,7 +305,7 @@ public final class RegionFailureDetectors {
         twin.members += merged.members;
         cohorts.remove(merged);
       });
-      cohortOf.replaceAll((regionId, cohort) -> mergedInto.getOrDefault(cohort, cohort));
+      cohortOf.replaceAll(cohort -> mergedInto.getOrDefault(cohort, cohort));
     }
 
     private void join(long regionId, Cohort cohort) {

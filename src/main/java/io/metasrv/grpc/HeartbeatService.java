@@ -1,9 +1,15 @@
 package io.metasrv.grpc;
 
+import io.grpc.BindableService;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.metasrv.heartbeat.HeartbeatHandlerException;
 import io.metasrv.heartbeat.HeartbeatPipeline;
+import io.metasrv.heartbeat.ParsedHeartbeat;
 import io.metasrv.heartbeat.Pusher;
 import io.metasrv.heartbeat.PusherKey;
 import io.metasrv.protocol.AskLeaderRequest;
@@ -33,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * #MAX_SENT_WHILE_NOT_READY} messages have been queued while the transport said the stream was
  * not ready, the stream is dropped with a log line, and the node reconnects.
  */
-final class HeartbeatService extends HeartbeatGrpc.HeartbeatImplBase {
+final class HeartbeatService implements BindableService {
   private static final Logger log = LoggerFactory.getLogger(HeartbeatService.class);
   /**
    * How many messages may be queued beyond the transport's buffer for a node that does not read
@@ -49,9 +55,37 @@ final class HeartbeatService extends HeartbeatGrpc.HeartbeatImplBase {
     this.pipeline = pipeline;
   }
 
-  /** Every node answers with the leader's address, its own when it leads. */
+  /**
+   * The generated service's methods, except that heartbeat requests are read by {@link
+   * ParsedHeartbeatMarshaller} rather than the generated parser.
+   */
   @Override
-  public void askLeader(AskLeaderRequest request, StreamObserver<AskLeaderResponse> responses) {
+  public ServerServiceDefinition bindService() {
+    MethodDescriptor<HeartbeatRequest, HeartbeatResponse> generated =
+        HeartbeatGrpc.getHeartbeatMethod();
+    MethodDescriptor<ParsedHeartbeat, HeartbeatResponse> heartbeat =
+        MethodDescriptor.<ParsedHeartbeat, HeartbeatResponse>newBuilder()
+            .setType(generated.getType())
+            .setFullMethodName(generated.getFullMethodName())
+            .setRequestMarshaller(new ParsedHeartbeatMarshaller())
+            .setResponseMarshaller(generated.getResponseMarshaller())
+            .setSchemaDescriptor(generated.getSchemaDescriptor())
+            .build();
+    MethodDescriptor<AskLeaderRequest, AskLeaderResponse> askLeader =
+        HeartbeatGrpc.getAskLeaderMethod();
+    ServiceDescriptor service = ServiceDescriptor.newBuilder(HeartbeatGrpc.SERVICE_NAME)
+        .setSchemaDescriptor(HeartbeatGrpc.getServiceDescriptor().getSchemaDescriptor())
+        .addMethod(heartbeat)
+        .addMethod(askLeader)
+        .build();
+    return ServerServiceDefinition.builder(service)
+        .addMethod(heartbeat, ServerCalls.asyncBidiStreamingCall(this::heartbeat))
+        .addMethod(askLeader, ServerCalls.asyncUnaryCall(this::askLeader))
+        .build();
+  }
+
+  /** Every node answers with the leader's address, its own when it leads. */
+  private void askLeader(AskLeaderRequest request, StreamObserver<AskLeaderResponse> responses) {
     String leader = backend.leaderAddr().orElseThrow(NoLeaderException::new);
     Unary.reply(responses, AskLeaderResponse.newBuilder()
         .setHeader(ResponseHeaders.ok())
@@ -60,8 +94,7 @@ final class HeartbeatService extends HeartbeatGrpc.HeartbeatImplBase {
         .build());
   }
 
-  @Override
-  public StreamObserver<HeartbeatRequest> heartbeat(StreamObserver<HeartbeatResponse> responses) {
+  private StreamObserver<ParsedHeartbeat> heartbeat(StreamObserver<HeartbeatResponse> responses) {
     return new HeartbeatStream((ServerCallStreamObserver<HeartbeatResponse>) responses);
   }
 
@@ -69,7 +102,7 @@ final class HeartbeatService extends HeartbeatGrpc.HeartbeatImplBase {
    * One node's stream. grpc-java delivers its requests one at a time; the mailbox pushes from
    * other threads, so every send is synchronized on the stream.
    */
-  private final class HeartbeatStream implements StreamObserver<HeartbeatRequest>, Pusher {
+  private final class HeartbeatStream implements StreamObserver<ParsedHeartbeat>, Pusher {
     private final ServerCallStreamObserver<HeartbeatResponse> responses;
     private RequestHeader first;
     private volatile PusherKey key; // set by the first request, read on cancel too
@@ -83,12 +116,13 @@ final class HeartbeatService extends HeartbeatGrpc.HeartbeatImplBase {
     }
 
     @Override
-    public void onNext(HeartbeatRequest request) {
+    public void onNext(ParsedHeartbeat heartbeat) {
       synchronized (this) {
         if (closed) {
           return;
         }
       }
+      HeartbeatRequest request = heartbeat.request();
       String headerProblem = checkHeader(request);
       if (headerProblem != null) {
         log.debug("heartbeat with a bad header refused: {}", headerProblem);
@@ -103,7 +137,7 @@ final class HeartbeatService extends HeartbeatGrpc.HeartbeatImplBase {
       }
       HeartbeatResponse response;
       try {
-        response = pipeline.handle(key, request);
+        response = pipeline.handle(key, heartbeat);
       } catch (HeartbeatHandlerException e) {
         log.warn("heartbeat of {} failed in {}; ending its stream: {}", key, e.handler(),
             e.getCause().toString());

@@ -1,5 +1,6 @@
 package io.metasrv.heartbeat;
 
+import io.metasrv.cluster.RegionStat;
 import io.metasrv.cluster.Stat;
 import io.metasrv.protocol.HeartbeatRequest;
 import io.metasrv.protocol.HeartbeatResponse;
@@ -8,6 +9,7 @@ import io.metasrv.protocol.ResponseHeader;
 import io.metasrv.protocol.ResponseHeaders;
 import io.metasrv.protocol.Role;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -18,6 +20,7 @@ import java.util.Set;
  */
 public final class HeartbeatContext {
   private final HeartbeatRequest request;
+  private final List<RegionStat> regionStats;
   private final Role role;
   private final long receivedAtMillis;
   private ResponseHeader header;
@@ -29,14 +32,21 @@ public final class HeartbeatContext {
    * @param receivedAtMillis the leader's wall clock when the request arrived; every timestamp
    *     the handlers store is this one
    */
-  public HeartbeatContext(HeartbeatRequest request, PusherKey pusherKey, long receivedAtMillis) {
-    this.request = request;
+  public HeartbeatContext(ParsedHeartbeat heartbeat, PusherKey pusherKey, long receivedAtMillis) {
+    this.request = heartbeat.request();
+    this.regionStats = heartbeat.regionStats();
     this.role = pusherKey.role();
     this.receivedAtMillis = receivedAtMillis;
   }
 
+  /** The request without its region stats: {@link #regionStats}. */
   public HeartbeatRequest request() {
     return request;
+  }
+
+  /** The region stats of the request, in the order sent. */
+  public List<RegionStat> regionStats() {
+    return regionStats;
   }
 
   public Role role() {

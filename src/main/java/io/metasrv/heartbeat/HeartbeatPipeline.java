@@ -1,6 +1,5 @@
 package io.metasrv.heartbeat;
 
-import io.metasrv.protocol.HeartbeatRequest;
 import io.metasrv.protocol.HeartbeatResponse;
 import io.metasrv.protocol.Role;
 import io.micrometer.core.instrument.Counter;
@@ -53,7 +52,7 @@ public final class HeartbeatPipeline {
    *
    * @throws HeartbeatHandlerException when a handler failed: the stream must end with an error
    */
-  public HeartbeatResponse handle(PusherKey key, HeartbeatRequest request) {
+  public HeartbeatResponse handle(PusherKey key, ParsedHeartbeat request) {
     requests.get(key.role()).increment();
     return chain.handle(new HeartbeatContext(request, key, wallClockMillis.getAsLong()));
   }

@@ -1,6 +1,5 @@
 package io.metasrv.heartbeat;
 
-import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -26,19 +25,12 @@ public final class MemoryRegionKeeper {
     return operating.contains(new DatanodeRegion(datanodeId, regionId));
   }
 
-  /** The regions among {@code regionIds} that are registered for {@code datanodeId}. */
-  public Set<Long> operatingRegions(long datanodeId, Set<Long> regionIds) {
-    if (operating.isEmpty()) {
-      // Every heartbeat asks, and most of the time no procedure is operating on any region.
-      return Set.of();
-    }
-    Set<Long> found = new HashSet<>();
-    for (long regionId : regionIds) {
-      if (contains(datanodeId, regionId)) {
-        found.add(regionId);
-      }
-    }
-    return found;
+  /**
+   * Whether no region is registered: every heartbeat asks before looking its regions up, and
+   * most of the time no procedure is operating on any.
+   */
+  public boolean isEmpty() {
+    return operating.isEmpty();
   }
 
   /**

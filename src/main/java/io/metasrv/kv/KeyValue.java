@@ -7,19 +7,33 @@ import java.util.Arrays;
  *
  * <p>{@code version} counts the writes since the key was created (1 after the first put);
  * {@code modRevision} is the store revision of its last write. Both are 0 in key-values that
- * callers build for writing. Arrays are not copied: treat them as immutable.
+ * callers build for writing. Arrays are not copied: treat them as immutable. A value a store
+ * keeps as a {@link ValueOnRead} is written out by each call of {@link #value()}.
  */
 public final class KeyValue {
   private final byte[] key;
+  /** Null when the value is written out on read. */
   private final byte[] value;
+  private final ValueOnRead valueOnRead;
   private final long version;
   private final long modRevision;
 
   public KeyValue(byte[] key, byte[] value, long version, long modRevision) {
+    this(key, value, null, version, modRevision);
+  }
+
+  private KeyValue(byte[] key, byte[] value, ValueOnRead valueOnRead, long version,
+      long modRevision) {
     this.key = key;
     this.value = value;
+    this.valueOnRead = valueOnRead;
     this.version = version;
     this.modRevision = modRevision;
+  }
+
+  /** A stored key whose value is written out each time it is read. */
+  static KeyValue writtenOnRead(byte[] key, ValueOnRead value, long version, long modRevision) {
+    return new KeyValue(key, null, value, version, modRevision);
   }
 
   /** A key-value to write. */
@@ -32,7 +46,7 @@ public final class KeyValue {
   }
 
   public byte[] value() {
-    return value;
+    return value != null ? value : valueOnRead.bytes();
   }
 
   public long version() {
@@ -53,16 +67,16 @@ public final class KeyValue {
   public boolean equals(Object o) {
     return o instanceof KeyValue other
         && Arrays.equals(key, other.key)
-        && Arrays.equals(value, other.value);
+        && Arrays.equals(value(), other.value());
   }
 
   @Override
   public int hashCode() {
-    return 31 * Arrays.hashCode(key) + Arrays.hashCode(value);
+    return 31 * Arrays.hashCode(key) + Arrays.hashCode(value());
   }
 
   @Override
   public String toString() {
-    return "KeyValue{" + Bytes.show(key) + "=" + Bytes.show(value) + ", version=" + version + "}";
+    return "KeyValue{" + Bytes.show(key) + "=" + Bytes.show(value()) + ", version=" + version + "}";
   }
 }

@@ -104,9 +104,38 @@ public final class MemoryKv implements KvBackend {
     byte[] ownKey = key.clone();
     byte[] ownValue = value.clone();
     if (concurrentPuts) {
-      return putConcurrently(ownKey, ownValue);
+      return putConcurrently(ownKey, (stored, version, revision) ->
+          new KeyValue(stored, ownValue, version, revision));
     }
     return write(revision -> Optional.ofNullable(store(ownKey, ownValue, revision)));
+  }
+
+  /**
+   * Puts a value this store keeps as given and writes out on every read of the key, as {@link
+   * #put} would have stored {@code value.bytes()}. For a store without a value size limit (the
+   * bytes are not written to check one), such as the leader's cluster view.
+   */
+  public Optional<KeyValue> putValueOnRead(byte[] key, ValueOnRead value) {
+    KvLimits.checkKey(key);
+    if (limits.maxValueSize() > 0) {
+      throw new IllegalStateException("a store with a value size limit cannot check a value"
+          + " written on read");
+    }
+    byte[] ownKey = key.clone();
+    if (concurrentPuts) {
+      return putConcurrently(ownKey, (stored, version, revision) ->
+          KeyValue.writtenOnRead(stored, value, version, revision));
+    }
+    return write(revision -> {
+      replaced = null;
+      entries.compute(ownKey, (stored, prev) -> {
+        replaced = prev;
+        return KeyValue.writtenOnRead(stored, value, prev == null ? 1 : prev.version() + 1,
+            revision);
+      });
+      changed = true;
+      return Optional.ofNullable(replaced);
+    });
   }
 
   /**
@@ -114,14 +143,13 @@ public final class MemoryKv implements KvBackend {
    * see it half done, other puts run beside it. The map may apply the function more than once
    * when puts of one key race; each attempt takes the next revision, so revisions still grow.
    */
-  private Optional<KeyValue> putConcurrently(byte[] ownKey, byte[] ownValue) {
+  private Optional<KeyValue> putConcurrently(byte[] ownKey, StoredEntry entry) {
     KeyValue[] previous = new KeyValue[1];
     long stamp = lock.readLock();
     try {
       entries.compute(ownKey, (key, prev) -> {
         previous[0] = prev;
-        return new KeyValue(key, ownValue, prev == null ? 1 : prev.version() + 1,
-            revision.incrementAndGet());
+        return entry.of(key, prev == null ? 1 : prev.version() + 1, revision.incrementAndGet());
       });
     } finally {
       lock.unlockRead(stamp);
@@ -329,6 +357,12 @@ public final class MemoryKv implements KvBackend {
     } finally {
       lock.unlockWrite(stamp);
     }
+  }
+
+  /** The entry a put stores for its key, version and revision. */
+  @FunctionalInterface
+  private interface StoredEntry {
+    KeyValue of(byte[] key, long version, long revision);
   }
 
   @FunctionalInterface

@@ -16,9 +16,12 @@ public record Region(
     @JsonProperty("partition") Partition partition,
     @JsonProperty(value = "attrs", required = true) SortedMap<String, String> attrs) {
 
+  private static final SortedMap<String, String> NO_ATTRS = Collections.emptySortedMap();
+
   public Region {
     Objects.requireNonNull(name, "name");
-    attrs = Collections.unmodifiableSortedMap(new TreeMap<>(attrs));
+    // Most regions have none, and the leader keeps every table's regions: one shared empty map.
+    attrs = attrs.isEmpty() ? NO_ATTRS : Collections.unmodifiableSortedMap(new TreeMap<>(attrs));
   }
 
   /** A region with an empty name, no partition and no attributes. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.metasrv.metadata.InvalidMetadataException;
 import io.metasrv.metadata.Peer;
 import io.metasrv.protocol.FlowStat;
@@ -14,6 +15,7 @@ import io.metasrv.protocol.RequestHeader;
 import io.metasrv.protocol.Role;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -210,7 +212,7 @@ class ClusterValuesTest {
                         ByteString.copyFromUtf8("{\"num_rows\":10,\"memtable_size\":1024}")))
             .build();
 
-    Stat stat = Stat.fromRequest(request, 1743400000000L).orElseThrow();
+    Stat stat = fromRequest(request, 1743400000000L).orElseThrow();
 
     assertThat(stat.timestampMillis()).isEqualTo(1743400000000L);
     assertThat(stat.rcus()).isEqualTo(4);
@@ -238,7 +240,7 @@ class ClusterValuesTest {
 
     HeartbeatRequest handshake =
         HeartbeatRequest.newBuilder().setHeader(RequestHeader.getDefaultInstance()).build();
-    assertThat(Stat.fromRequest(handshake, 0)).isEmpty();
+    assertThat(fromRequest(handshake, 0)).isEmpty();
   }
 
   /**
@@ -261,7 +263,7 @@ class ClusterValuesTest {
       "\uFEFF{\"num_rows\":10,\"memtable_size\":1024,\"wal_size\":5,\"manifest_size\":512,"
           + "\"sst_size\":2048,\"index_size\":7,\"manifest_version\":3}"})
   void regionStatisticsAreReadInEveryJsonForm(String statistic) {
-    RegionStat region = RegionStat.fromProto(regionStatWith(statistic));
+    RegionStat region = read(regionStatWith(statistic));
 
     assertThat(List.of(region.numRows(), region.memtableSize(), region.manifestSize(),
         region.sstSize(), region.indexSize(), region.manifestVersion()))
@@ -289,7 +291,7 @@ class ClusterValuesTest {
       "{\"memtable_size\":1024,\"wal_size\":5,\"manifest_size\":512,\"sst_size\":2",
       "{\"memtable_size\":1024 \"wal_size\":5,\"manifest_size\":512,\"sst_size\":2}"})
   void aRegionStatisticThatIsNotGreptimeDbsCountsAsAbsent(String statistic) {
-    RegionStat region = RegionStat.fromProto(regionStatWith(statistic));
+    RegionStat region = read(regionStatWith(statistic));
 
     assertThat(List.of(region.numRows(), region.memtableSize(), region.manifestSize(),
         region.sstSize(), region.indexSize(), region.manifestVersion()))
@@ -301,10 +303,25 @@ class ClusterValuesTest {
     String statistic = "{\"memtable_size\":999999999999999999,\"wal_size\":0,"
         + "\"manifest_size\":0,\"sst_size\":9223372036854775807,\"num_rows\":0}";
 
-    RegionStat region = RegionStat.fromProto(regionStatWith(statistic));
+    RegionStat region = read(regionStatWith(statistic));
 
     assertThat(region.memtableSize()).isEqualTo(999_999_999_999_999_999L);
     assertThat(region.sstSize()).isEqualTo(Long.MAX_VALUE);
+  }
+
+  private static Optional<Stat> fromRequest(HeartbeatRequest request, long nowMillis) {
+    List<RegionStat> regions = request.getRegionStatsList().stream()
+        .map(ClusterValuesTest::read).toList();
+    return Stat.fromRequest(request.toBuilder().clearRegionStats().build(), regions, nowMillis);
+  }
+
+  private static RegionStat read(io.metasrv.protocol.RegionStat message) {
+    byte[] bytes = message.toByteArray();
+    try {
+      return new RegionStat.Reader().read(bytes, 0, bytes.length);
+    } catch (InvalidProtocolBufferException e) {
+      throw new AssertionError(e);
+    }
   }
 
   private static io.metasrv.protocol.RegionStat regionStatWith(String statistic) {

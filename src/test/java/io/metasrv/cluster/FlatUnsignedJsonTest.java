@@ -2,7 +2,9 @@ package io.metasrv.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,9 +19,8 @@ class FlatUnsignedJsonTest {
     long[] values = new long[2];
     boolean[] present = new boolean[2];
 
-    boolean read = FlatUnsignedJson.read(
-        ByteString.copyFromUtf8(" {\"x\":5, \"a\" :\t1,\"bb\":0,\"a\":999999999999999999}\r\n"),
-        NAMES, values, present);
+    boolean read = read(" {\"x\":5, \"a\" :\t1,\"bb\":0,\"a\":999999999999999999}\r\n",
+        values, present);
 
     assertThat(read).isTrue();
     assertThat(values).containsExactly(999_999_999_999_999_999L, 0);
@@ -30,8 +31,7 @@ class FlatUnsignedJsonTest {
   void anEmptyObjectIsRead() {
     boolean[] present = new boolean[2];
 
-    assertThat(FlatUnsignedJson.read(ByteString.copyFromUtf8("{ }"), NAMES, new long[2],
-        present)).isTrue();
+    assertThat(read("{ }", new long[2], present)).isTrue();
     assertThat(present).containsExactly(false, false);
   }
 
@@ -42,7 +42,15 @@ class FlatUnsignedJsonTest {
       "{\"a\":null}", "{\"a\":{}}", "{\"a\":1000000000000000000}", "{\"\\u0061\":1}",
       "{\"\u00e9\":1}", "{\"a\"1}", "{\"a\":1 \"bb\":2}", "\u000b{\"a\":1}"})
   void anythingElseIsNotRead(String json) {
-    assertThat(FlatUnsignedJson.read(ByteString.copyFromUtf8(json), NAMES, new long[2],
-        new boolean[2])).as(json).isFalse();
+    assertThat(read(json, new long[2], new boolean[2])).as(json).isFalse();
+  }
+
+  /** Reads {@code json} from the middle of a larger array, as a field of a message. */
+  private static boolean read(String json, long[] values, boolean[] present) {
+    byte[] text = json.getBytes(StandardCharsets.UTF_8);
+    byte[] message = new byte[text.length + 4];
+    Arrays.fill(message, (byte) '}');
+    System.arraycopy(text, 0, message, 2, text.length);
+    return FlatUnsignedJson.read(message, 2, 2 + text.length, NAMES, values, present);
   }
 }

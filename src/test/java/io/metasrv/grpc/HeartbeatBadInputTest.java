@@ -11,9 +11,11 @@ import ch.qos.logback.core.read.ListAppender;
 import com.google.protobuf.ByteString;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.metasrv.cluster.ClusterKeys;
 import io.metasrv.cluster.Stat;
 import io.metasrv.election.StandaloneElection;
@@ -42,6 +44,7 @@ import io.metasrv.protocol.Role;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -149,6 +152,50 @@ class HeartbeatBadInputTest {
     assertThat(node.next().hasRegionLease()).isTrue();
     node.finish();
     assertHealthyDatanodeServed();
+  }
+
+  /**
+   * A body that is not a heartbeat request, or whose compression is corrupt, ends only the
+   * stream that sent it, as a malformed request.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"zstd", "identity", "corrupt zstd"})
+  void anUnreadableBodyEndsOnlyItsStreamAsAMalformedRequest(String body) throws Exception {
+    byte[] request = datanode(2).addRegionStats(RegionStat.newBuilder()
+        .setRegionId(RegionId.of(1024, 2)).setEngine("mito2")).build().toByteArray();
+    byte[] truncated = Arrays.copyOf(request, request.length - 3);
+    boolean corrupt = body.startsWith("corrupt");
+    ManagedChannel channel = NettyChannelBuilder.forTarget(leader.addr()).usePlaintext()
+        .compressorRegistry(corrupt ? MetaServicesContractTest.sending("zstd", new byte[] {0x28,
+            (byte) 0xb5, 0x2f, (byte) 0xfd, 0x20, 0x0a, -1, -1, -1})
+            : MessageCompression.compressors())
+        .build();
+    CompletableFuture<Status> closed = new CompletableFuture<>();
+    try {
+      ClientCall<byte[], byte[]> call = channel.newCall(
+          RawCalls.bidi("greptime.v1.meta.Heartbeat/Heartbeat"),
+          CallOptions.DEFAULT.withCompression(corrupt ? "zstd" : body));
+      call.start(new ClientCall.Listener<>() {
+        @Override
+        public void onClose(Status status, Metadata trailers) {
+          closed.complete(status);
+        }
+      }, new Metadata());
+      call.request(1);
+      call.sendMessage(corrupt ? request : truncated);
+      call.halfClose();
+
+      Status status = closed.get(30, TimeUnit.SECONDS);
+      assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(status.getDescription()).startsWith("malformed request");
+      if (corrupt) {
+        assertThat(status.getDescription()).contains("corrupt zstd message");
+      }
+    } finally {
+      channel.shutdownNow();
+    }
+    assertHealthyDatanodeServed();
+    assertNodeServedAgain(2);
   }
 
   /**

@@ -300,7 +300,7 @@ abstract class MetaServicesContractTest {
   }
 
   /** A compressor registry whose {@code encoding} writes {@code frame} whatever the message. */
-  private static CompressorRegistry sending(String encoding, byte[] frame) {
+  static CompressorRegistry sending(String encoding, byte[] frame) {
     CompressorRegistry registry = CompressorRegistry.newEmptyInstance();
     registry.register(new Codec() {
       @Override

@@ -9,7 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 
-/** Unary calls whose request body is whatever bytes the test chooses. */
+/** Calls whose request bodies are whatever bytes the test chooses. */
 final class RawCalls {
   private static final MethodDescriptor.Marshaller<byte[]> BYTES =
       new MethodDescriptor.Marshaller<>() {
@@ -36,6 +36,12 @@ final class RawCalls {
         .setFullMethodName(fullMethodName)
         .setRequestMarshaller(BYTES)
         .setResponseMarshaller(BYTES)
+        .build();
+  }
+
+  static MethodDescriptor<byte[], byte[]> bidi(String fullMethodName) {
+    return unary(fullMethodName).toBuilder()
+        .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
         .build();
   }
 

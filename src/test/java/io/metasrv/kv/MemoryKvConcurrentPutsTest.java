@@ -100,4 +100,26 @@ class MemoryKvConcurrentPutsTest extends KvBackendContractTest {
       threads.shutdownNow();
     }
   }
+
+  @Test
+  void aValueWrittenOnReadIsReadAsItsBytesAndCountsAsAPut() {
+    KvBackend unlimited = newBackend(new KvLimits(KvLimits.DEFAULT.maxTxnOps(), 0));
+    MemoryKv store = (MemoryKv) unlimited;
+    int[] written = new int[1];
+    store.put(utf8("stat"), utf8("old"));
+
+    assertThat(store.putValueOnRead(utf8("stat"), () -> {
+      written[0]++;
+      return utf8("new");
+    })).map(KeyValue::value).map(Bytes::utf8).contains("old");
+    assertThat(written[0]).as("not written by the put").isZero();
+
+    KeyValue read = store.get(utf8("stat")).orElseThrow();
+    assertThat(utf8(read.value())).isEqualTo("new");
+    assertThat(read.version()).isEqualTo(2);
+    assertThat(store.range(RangeRequest.prefix(utf8("st"))).kvs())
+        .extracting(kv -> utf8(kv.value())).containsExactly("new");
+    assertThat(store.batchGet(List.of(utf8("stat")))).containsExactly(
+        KeyValue.of(utf8("stat"), utf8("new")));
+  }
 }

@@ -13,6 +13,7 @@ import io.metasrv.election.LeaderChange;
 import io.metasrv.election.MetasrvNodeInfo;
 import io.metasrv.election.StandaloneElection;
 import io.metasrv.fence.LeaderEpoch;
+import io.metasrv.heartbeat.ParsedHeartbeat;
 import io.metasrv.http.NodeHealth;
 import io.metasrv.http.NotLeaderException;
 import io.metasrv.kv.KvLimits;
@@ -380,7 +381,8 @@ class MetasrvTest {
           .setRole(RegionRole.Leader));
     }
     PusherKey key = metasrv.heartbeats().open(Role.DATANODE, datanodeId, response -> true);
-    HeartbeatResponse response = metasrv.heartbeats().handle(key, request.build());
+    HeartbeatResponse response = metasrv.heartbeats().handle(key,
+        ParsedHeartbeat.of(request.build()));
     assertThat(response.getRegionLease().getRegionsCount()).isEqualTo(regionIds.length);
   }
 

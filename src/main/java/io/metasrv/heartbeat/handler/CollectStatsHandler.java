@@ -1,7 +1,7 @@
 package io.metasrv.heartbeat.handler;
 
-import io.metasrv.cluster.ClusterKeys;
 import io.metasrv.cluster.ClusterView;
+import io.metasrv.cluster.PackedStats;
 import io.metasrv.cluster.Stat;
 import io.metasrv.heartbeat.CacheInvalidator;
 import io.metasrv.heartbeat.HeartbeatContext;
@@ -62,7 +62,7 @@ final class CollectStatsHandler implements HeartbeatHandler {
     }
     Stat stat = context.stat().get();
     Buffered buffered = byDatanode.computeIfAbsent(stat.id(), id -> new Buffered());
-    List<Stat> toStore;
+    List<byte[]> toStore;
     boolean refresh;
     synchronized (buffered) {
       if (buffered.epoch != null && stat.nodeEpoch() < buffered.epoch) {
@@ -75,7 +75,7 @@ final class CollectStatsHandler implements HeartbeatHandler {
         buffered.epoch = stat.nodeEpoch();
         buffered.stats.clear();
       }
-      buffered.stats.add(stat);
+      buffered.stats.add(PackedStats.pack(stat));
       if (!refresh && buffered.stats.size() < flushStatsFactor) {
         return Flow.CONTINUE;
       }
@@ -85,7 +85,7 @@ final class CollectStatsHandler implements HeartbeatHandler {
     if (refresh) {
       rewriteAddress(stat);
     }
-    view.kv().put(ClusterKeys.datanodeStat(stat.id()), Stat.encodeAll(toStore));
+    view.putDatanodeStats(stat.id(), new PackedStats(toStore));
     return Flow.CONTINUE;
   }
 
@@ -110,6 +110,7 @@ final class CollectStatsHandler implements HeartbeatHandler {
 
   private static final class Buffered {
     private Long epoch;
-    private final List<Stat> stats = new ArrayList<>();
+    /** Packed ({@link PackedStats}): a datanode's stats wait here for the next flush. */
+    private final List<byte[]> stats = new ArrayList<>();
   }
 }

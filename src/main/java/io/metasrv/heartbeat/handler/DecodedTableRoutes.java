@@ -1,15 +1,19 @@
 package io.metasrv.heartbeat.handler;
 
 import io.metasrv.kv.KeyValue;
+import io.metasrv.metadata.Peer;
 import io.metasrv.metadata.PhysicalTableRouteValue;
 import io.metasrv.metadata.RegionRoute;
 import io.metasrv.metadata.TableRouteKey;
 import io.metasrv.metadata.TableRouteValue;
+import io.metasrv.protocol.RegionRole;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -46,32 +50,79 @@ final class DecodedTableRoutes {
   }
 
   /**
-   * One table's region routes by region id; empty for a logical table, whose regions belong to
-   * a physical table's route.
+   * What a lease needs of one table's region routes: each region's leader, whether it is being
+   * downgraded, and its followers, in arrays sorted by region id (a few bytes a region, not the
+   * decoded route's objects: the leader keeps one of these for every table). Empty for a logical
+   * table, whose regions belong to a physical table's route.
    */
   static final class RegionRoutes {
-    private final byte[] raw;
-    private final Map<Long, RegionRoute> byRegionId;
+    private static final long[] NO_FOLLOWERS = new long[0];
+    private static final byte HAS_LEADER = 1;
+    private static final byte DOWNGRADING = 2;
 
-    private RegionRoutes(byte[] raw, Map<Long, RegionRoute> byRegionId) {
+    private final byte[] raw;
+    private final long[] regionIds;
+    private final long[] leaderIds;
+    private final byte[] leaderFlags;
+    private final long[][] followerIds;
+
+    private RegionRoutes(byte[] raw, List<RegionRoute> routes) {
       this.raw = raw;
-      this.byRegionId = byRegionId;
+      // The first route of a region wins, as PhysicalTableRouteValue.regionRoute finds it: a
+      // stable sort keeps it first among its equals.
+      List<RegionRoute> sorted = new ArrayList<>(routes);
+      sorted.sort(Comparator.comparingLong(RegionRoute::regionId));
+      int distinct = 0;
+      for (int i = 0; i < sorted.size(); i++) {
+        if (i == 0 || sorted.get(i).regionId() != sorted.get(i - 1).regionId()) {
+          sorted.set(distinct++, sorted.get(i));
+        }
+      }
+      regionIds = new long[distinct];
+      leaderIds = new long[distinct];
+      leaderFlags = new byte[distinct];
+      followerIds = new long[distinct][];
+      for (int i = 0; i < distinct; i++) {
+        RegionRoute route = sorted.get(i);
+        regionIds[i] = route.regionId();
+        if (route.leaderPeer() != null) {
+          leaderIds[i] = route.leaderPeer().id();
+          leaderFlags[i] = (byte) (HAS_LEADER | (route.leaderDowngrading() ? DOWNGRADING : 0));
+        }
+        followerIds[i] = route.followerPeers().isEmpty() ? NO_FOLLOWERS
+            : route.followerPeers().stream().mapToLong(Peer::id).toArray();
+      }
     }
 
     static RegionRoutes decode(byte[] raw) {
-      Map<Long, RegionRoute> byRegionId = new HashMap<>();
-      if (TableRouteValue.decode(raw) instanceof PhysicalTableRouteValue physical) {
-        // The first route of a region wins, as PhysicalTableRouteValue.regionRoute finds it.
-        physical.regionRoutes().forEach(route -> byRegionId.putIfAbsent(route.regionId(), route));
-      }
       // Not copied: stored values are immutable, and the same array comes back from the leader
       // cache until the key is written, which makes the comparison an identity check.
-      return new RegionRoutes(raw, Map.copyOf(byRegionId));
+      return new RegionRoutes(raw,
+          TableRouteValue.decode(raw) instanceof PhysicalTableRouteValue physical
+              ? physical.regionRoutes() : List.of());
     }
 
-    /** The route of {@code regionId}, if this is a physical table's route naming it. */
-    Optional<RegionRoute> regionRoute(long regionId) {
-      return Optional.ofNullable(byRegionId.get(regionId));
+    /**
+     * The role the route gives {@code datanodeId} for {@code regionId} (GreptimeDB's lease
+     * roles): {@code Leader} or, while it is being downgraded, {@code DowngradingLeader} for the
+     * region's leader, {@code Follower} for a follower; null when the route does not name the
+     * region on that datanode.
+     */
+    RegionRole roleOf(long regionId, long datanodeId) {
+      int i = Arrays.binarySearch(regionIds, regionId);
+      if (i < 0) {
+        return null;
+      }
+      if ((leaderFlags[i] & HAS_LEADER) != 0 && leaderIds[i] == datanodeId) {
+        return (leaderFlags[i] & DOWNGRADING) != 0 ? RegionRole.DowngradingLeader
+            : RegionRole.Leader;
+      }
+      for (long follower : followerIds[i]) {
+        if (follower == datanodeId) {
+          return RegionRole.Follower;
+        }
+      }
+      return null;
     }
 
     private boolean decodedFrom(byte[] value) {

@@ -23,7 +23,8 @@ final class ExtractStatHandler implements HeartbeatHandler {
   @Override
   public Flow handle(HeartbeatContext context) {
     if (!context.request().hasMailboxMessage()) {
-      Stat.fromRequest(context.request(), context.receivedAtMillis()).ifPresent(context::setStat);
+      Stat.fromRequest(context.request(), context.regionStats(), context.receivedAtMillis())
+          .ifPresent(context::setStat);
     }
     return Flow.CONTINUE;
   }

@@ -35,8 +35,12 @@ final class RegionFailureHandler implements HeartbeatHandler {
   public Flow handle(HeartbeatContext context) {
     Optional<Stat> stat = context.stat();
     if (stat.isPresent()) {
-      List<Long> regions = stat.get().regionStats().stream().map(RegionStat::id).toList();
-      detectors.heartbeat(stat.get().id(), regions, stat.get().timestampMillis());
+      List<RegionStat> regions = stat.get().regionStats();
+      long[] regionIds = new long[regions.size()];
+      for (int i = 0; i < regionIds.length; i++) {
+        regionIds[i] = regions.get(i).id();
+      }
+      detectors.heartbeat(stat.get().id(), regionIds, stat.get().timestampMillis());
     }
     return Flow.CONTINUE;
   }

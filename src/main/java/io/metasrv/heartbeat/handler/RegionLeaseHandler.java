@@ -1,5 +1,6 @@
 package io.metasrv.heartbeat.handler;
 
+import io.metasrv.cluster.RegionStat;
 import io.metasrv.cluster.Stat;
 import io.metasrv.heartbeat.HeartbeatContext;
 import io.metasrv.heartbeat.HeartbeatHandler;
@@ -7,7 +8,6 @@ import io.metasrv.heartbeat.MemoryRegionKeeper;
 import io.metasrv.heartbeat.handler.DecodedTableRoutes.RegionRoutes;
 import io.metasrv.kv.KvBackend;
 import io.metasrv.metadata.RegionId;
-import io.metasrv.metadata.RegionRoute;
 import io.metasrv.metadata.TableRouteKey;
 import io.metasrv.protocol.GrantedRegion;
 import io.metasrv.protocol.RegionLease;
@@ -16,7 +16,9 @@ import io.metasrv.protocol.Role;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -89,24 +91,37 @@ final class RegionLeaseHandler implements HeartbeatHandler {
     }
     Stat stat = found.get();
     long datanodeId = stat.id();
-    // One entry per region, as GreptimeDB's maps hold them: a region reported twice is granted or
-    // denied once, with the role it was reported with last.
-    Map<Long, RegionRole> reported = new LinkedHashMap<>();
-    stat.regionStats().forEach(region -> reported.put(region.id(), region.role()));
-    Set<Long> operating = keeper.operatingRegions(datanodeId, reported.keySet());
-    Map<Long, RegionRoutes> routes = tableRoutes(reported.keySet(), operating);
+    Reported reported = Reported.of(stat.regionStats());
+    // Null while no procedure is operating on any region, as most of the time.
+    boolean[] operating = keeper.isEmpty() ? null : new boolean[reported.count];
+    if (operating != null) {
+      for (int i = 0; i < reported.count; i++) {
+        operating[i] = keeper.contains(datanodeId, reported.regionIds[i]);
+      }
+    }
+    Map<Long, RegionRoutes> routes = tableRoutes(reported, operating);
 
     RegionLease.Builder lease = RegionLease.newBuilder()
         .setDurationSinceEpoch(context.request().getDurationSinceEpoch())
         .setLeaseSeconds(REGION_LEASE_SECONDS);
-    for (Map.Entry<Long, RegionRole> region : reported.entrySet()) {
-      long regionId = region.getKey();
-      Optional<RegionRole> granted = operating.contains(regionId)
-          ? Optional.of(region.getValue())
-          : grantedRole(routes.get(RegionId.tableId(regionId)), regionId, datanodeId);
-      if (granted.isPresent()) {
-        lease.addRegions(GrantedRegion.newBuilder().setRegionId(regionId)
-            .setRole(granted.get()));
+    GrantedRegion.Builder grant = GrantedRegion.newBuilder();
+    long routesTableId = 0;
+    RegionRoutes tableRoutes = null;
+    for (int i = 0; i < reported.count; i++) {
+      long regionId = reported.regionIds[i];
+      RegionRole role;
+      if (operating != null && operating[i]) {
+        role = reported.roles[i];
+      } else {
+        long tableId = RegionId.tableId(regionId);
+        if (tableRoutes == null || tableId != routesTableId) {
+          routesTableId = tableId;
+          tableRoutes = routes.get(tableId);
+        }
+        role = tableRoutes == null ? null : tableRoutes.roleOf(regionId, datanodeId);
+      }
+      if (role != null) {
+        lease.addRegions(grant.setRegionId(regionId).setRole(role));
       } else {
         lease.addCloseableRegionIds(regionId);
         context.inactiveRegionIds().add(regionId);
@@ -133,34 +148,74 @@ final class RegionLeaseHandler implements HeartbeatHandler {
         regionIds.size() > shown.size() ? ", ..." : "");
   }
 
-  private Map<Long, RegionRoutes> tableRoutes(Set<Long> reported, Set<Long> operating) {
+  /** @param operating which reported regions a procedure operates on; null for none */
+  private Map<Long, RegionRoutes> tableRoutes(Reported reported, boolean[] operating) {
     Set<Long> tableIds = new LinkedHashSet<>();
-    for (long regionId : reported) {
-      if (!operating.contains(regionId)) {
-        tableIds.add(RegionId.tableId(regionId));
+    long previous = 0;
+    for (int i = 0; i < reported.count; i++) {
+      long tableId = RegionId.tableId(reported.regionIds[i]);
+      boolean operatingOn = operating != null && operating[i];
+      if (!operatingOn && (tableIds.isEmpty() || tableId != previous)) {
+        tableIds.add(tableId);
+        previous = tableId;
       }
     }
     if (tableIds.isEmpty()) {
       return Map.of();
     }
-    List<byte[]> keys = tableIds.stream().map(id -> new TableRouteKey(id).toBytes()).toList();
+    List<byte[]> keys = new ArrayList<>(tableIds.size());
+    tableIds.forEach(id -> keys.add(new TableRouteKey(id).toBytes()));
     return decodedRoutes.routes(tableIds, metadata.batchGet(keys));
   }
 
-  private static Optional<RegionRole> grantedRole(RegionRoutes routes, long regionId,
-      long datanodeId) {
-    if (routes == null) {
-      return Optional.empty();
+  /**
+   * The regions of a stat, one entry per region as GreptimeDB's maps hold them: a region
+   * reported twice is granted or denied once, at its first place, with the role it was reported
+   * with last.
+   */
+  private static final class Reported {
+    final long[] regionIds;
+    final RegionRole[] roles;
+    final int count;
+
+    private Reported(long[] regionIds, RegionRole[] roles, int count) {
+      this.regionIds = regionIds;
+      this.roles = roles;
+      this.count = count;
     }
-    Optional<RegionRoute> regionRoute = routes.regionRoute(regionId);
-    if (regionRoute.isEmpty()) {
-      return Optional.empty();
+
+    static Reported of(List<RegionStat> regions) {
+      int size = regions.size();
+      long[] regionIds = new long[size];
+      RegionRole[] roles = new RegionRole[size];
+      for (int i = 0; i < size; i++) {
+        regionIds[i] = regions.get(i).id();
+        roles[i] = regions.get(i).role();
+      }
+      long[] sorted = regionIds.clone();
+      Arrays.sort(sorted);
+      for (int i = 1; i < size; i++) {
+        if (sorted[i] == sorted[i - 1]) {
+          return withoutRepeats(regionIds, roles);
+        }
+      }
+      return new Reported(regionIds, roles, size);
     }
-    if (regionRoute.get().ledBy(datanodeId)) {
-      return Optional.of(regionRoute.get().leaderDowngrading() ? RegionRole.DowngradingLeader
-          : RegionRole.Leader);
+
+    private static Reported withoutRepeats(long[] regionIds, RegionRole[] roles) {
+      Map<Long, Integer> placeOf = new HashMap<>();
+      int count = 0;
+      for (int i = 0; i < regionIds.length; i++) {
+        Integer place = placeOf.get(regionIds[i]);
+        if (place == null) {
+          placeOf.put(regionIds[i], count);
+          regionIds[count] = regionIds[i];
+          roles[count++] = roles[i];
+        } else {
+          roles[place] = roles[i];
+        }
+      }
+      return new Reported(regionIds, roles, count);
     }
-    return regionRoute.get().followedBy(datanodeId) ? Optional.of(RegionRole.Follower)
-        : Optional.empty();
   }
 }

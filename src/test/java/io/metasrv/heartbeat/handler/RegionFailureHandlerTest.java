@@ -13,6 +13,7 @@ import io.metasrv.heartbeat.HeartbeatContext;
 import io.metasrv.heartbeat.HeartbeatHandlerChain;
 import io.metasrv.heartbeat.Mailbox;
 import io.metasrv.heartbeat.MemoryRegionKeeper;
+import io.metasrv.heartbeat.ParsedHeartbeat;
 import io.metasrv.heartbeat.PusherKey;
 import io.metasrv.heartbeat.Pushers;
 import io.metasrv.kv.KvLimits;
@@ -179,7 +180,7 @@ class RegionFailureHandlerTest {
     if (pushers.get(key).isEmpty()) {
       pushers.register(key, response -> true);
     }
-    return chain.handle(new HeartbeatContext(request, key, now.get()));
+    return chain.handle(new HeartbeatContext(ParsedHeartbeat.of(request), key, now.get()));
   }
 
   private static HeartbeatRequest datanode(long id, long... regionIds) {

@@ -17,6 +17,7 @@ import io.metasrv.heartbeat.HeartbeatContext;
 import io.metasrv.heartbeat.HeartbeatHandlerChain;
 import io.metasrv.heartbeat.Mailbox;
 import io.metasrv.heartbeat.MemoryRegionKeeper;
+import io.metasrv.heartbeat.ParsedHeartbeat;
 import io.metasrv.heartbeat.PusherKey;
 import io.metasrv.heartbeat.Pushers;
 import io.metasrv.kv.Bytes;
@@ -160,6 +161,37 @@ class StandardHandlersTest {
     now.addAndGet(1);
     assertThat(registry.get("metasrv.region.leases").gauge().value())
         .as("the granted leases ran out").isZero();
+  }
+
+  @Test
+  void aRegionReportedTwiceIsLeasedOnceAtItsFirstPlaceAndARouteNamingItTwiceCountsItsFirst() {
+    Peer self = new Peer(7, "10.0.0.7:4001");
+    Peer other = new Peer(8, "10.0.0.8:4001");
+    long otherTable = RegionId.of(3072, 1);
+    store.put(new TableRouteKey(TABLE).toBytes(), PhysicalTableRouteValue.of(List.of(
+        RegionRoute.led(Region.of(ROUTED_LEADER), self),
+        RegionRoute.led(Region.of(ROUTED_LEADER), other),
+        new RegionRoute(Region.of(ROUTED_FOLLOWER), other, List.of(other, self), null, null)))
+        .encode());
+    store.put(new TableRouteKey(3072).toBytes(),
+        PhysicalTableRouteValue.of(List.of(RegionRoute.led(Region.of(otherTable), self)))
+            .encode());
+    keeper.register(7, OPERATING);
+
+    HeartbeatResponse response = handle(datanode(7, 1,
+        region(ROUTED_LEADER, RegionRole.Follower), region(OPERATING, RegionRole.Leader),
+        region(otherTable, RegionRole.Follower), region(ROUTED_FOLLOWER, RegionRole.Leader),
+        region(OPERATING, RegionRole.Follower), region(ROUTED_LEADER, RegionRole.Leader))
+        .build());
+
+    assertThat(response.getRegionLease().getRegionsList())
+        .extracting(GrantedRegion::getRegionId, GrantedRegion::getRole)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(ROUTED_LEADER, RegionRole.Leader),
+            org.assertj.core.groups.Tuple.tuple(OPERATING, RegionRole.Follower),
+            org.assertj.core.groups.Tuple.tuple(otherTable, RegionRole.Leader),
+            org.assertj.core.groups.Tuple.tuple(ROUTED_FOLLOWER, RegionRole.Follower));
+    assertThat(response.getRegionLease().getCloseableRegionIdsList()).isEmpty();
   }
 
   @Test
@@ -322,7 +354,7 @@ class StandardHandlersTest {
     if (pushers.get(key).isEmpty()) {
       pushers.register(key, response -> pushed.add(response));
     }
-    return chain.handle(new HeartbeatContext(request, key, now.get()));
+    return chain.handle(new HeartbeatContext(ParsedHeartbeat.of(request), key, now.get()));
   }
 
   private static HeartbeatRequest.Builder datanode(long id, long epoch, RegionStat... regions) {
