@@ -120,7 +120,6 @@ public final class RdsConnections {
 
   private static String isolationName(int isolation) {
     return switch (isolation) {
-      case Connection.TRANSACTION_SERIALIZABLE -> "TRANSACTION_SERIALIZABLE";
       case Connection.TRANSACTION_REPEATABLE_READ -> "TRANSACTION_REPEATABLE_READ";
       case Connection.TRANSACTION_READ_COMMITTED -> "TRANSACTION_READ_COMMITTED";
       default -> throw new IllegalArgumentException("unsupported isolation level " + isolation);
