@@ -105,8 +105,7 @@ public final class RdsConnections {
     RdsEndpoint endpoint = config.endpoint();
     HikariConfig hikari = new HikariConfig();
     hikari.setPoolName(poolName);
-    hikari.setJdbcUrl(endpoint.jdbcUrl());
-    hikari.setDataSourceProperties(endpoint.connectionProperties());
+    hikari.setDataSource(new ReconnectingDataSource(endpoint));
     hikari.setMaximumPoolSize(config.poolSize());
     hikari.setMinimumIdle(Math.min(2, config.poolSize()));
     hikari.setConnectionTimeout(config.connectTimeout().toMillis());
