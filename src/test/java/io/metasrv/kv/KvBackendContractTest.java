@@ -24,6 +24,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -46,6 +47,15 @@ public abstract class KvBackendContractTest {
 
   /** Releases what {@link #newBackend} set up, after the backend is closed. */
   protected void cleanUp() {}
+
+  /**
+   * Whether a range delete is one atomic step against concurrent transactions; a store that
+   * deletes a range as a read of its keys and then deletes of those keys says no, and skips
+   * the test that needs it.
+   */
+  protected boolean deletesARangeAtomically() {
+    return true;
+  }
 
   @BeforeEach
   void openBackend() {
@@ -533,6 +543,71 @@ public abstract class KvBackendContractTest {
     written.remove(utf8(last.value()));
     assertThat(replaced).containsExactlyInAnyOrderElementsOf(written);
     assertThat(last.version()).isEqualTo(1 + threads * putsPerThread);
+  }
+
+  @Test
+  void concurrentCreatesOfOneMissingKeyLetExactlyOneWin() throws Exception {
+    byte[] key = utf8("claimed");
+    for (int round = 0; round < 20; round++) {
+      AtomicInteger winners = new AtomicInteger();
+      AtomicInteger writer = new AtomicInteger();
+      runConcurrently(4, () -> {
+        byte[] self = utf8("owner-" + writer.getAndIncrement());
+        if (kv.txn(Txn.when(List.of(Compare.absent(key)), List.of(TxnOp.put(key, self)),
+            List.of())).succeeded()) {
+          winners.incrementAndGet();
+        }
+        return null;
+      });
+      assertThat(winners).as("round %d", round).hasValue(1);
+      kv.batchDelete(List.of(key), false);
+    }
+  }
+
+  @Test
+  void twoTransactionsEachCreatingWhatTheOtherFindsMissingCannotBothCommit() throws Exception {
+    byte[] a = utf8("skew/a");
+    byte[] b = utf8("skew/b");
+    for (int round = 0; round < 20; round++) {
+      runConcurrently(List.of(
+          () -> {
+            kv.txn(Txn.when(List.of(Compare.absent(a)), List.of(TxnOp.put(b, utf8("b"))),
+                List.of()));
+            return null;
+          },
+          () -> {
+            kv.txn(Txn.when(List.of(Compare.absent(b)), List.of(TxnOp.put(a, utf8("a"))),
+                List.of()));
+            return null;
+          }));
+      // in either order the second finds the first's key: exactly one of them is there
+      assertThat(kv.range(RangeRequest.prefix(utf8("skew/"))).kvs()).as("round %d", round)
+          .hasSize(1);
+      kv.deleteRange(RangeRequest.prefix(utf8("skew/")), false);
+    }
+  }
+
+  @Test
+  void aKeyCreatedBesideARangeDeleteIsDeletedOrNeverCreated() throws Exception {
+    Assumptions.assumeTrue(deletesARangeAtomically(), "this store deletes a range key by key");
+    byte[] guard = utf8("doomed/guard");
+    byte[] created = utf8("doomed/created");
+    for (int round = 0; round < 20; round++) {
+      kv.put(guard, utf8("here"));
+      runConcurrently(List.of(
+          () -> {
+            kv.deleteRange(RangeRequest.prefix(utf8("doomed/")), false);
+            return null;
+          },
+          () -> {
+            kv.txn(Txn.when(List.of(Compare.valueEquals(guard, utf8("here"))),
+                List.of(TxnOp.put(created, utf8("new"))), List.of()));
+            return null;
+          }));
+      // before the delete, the delete removes it; after, the guard is gone and it is not made
+      assertThat(kv.range(RangeRequest.prefix(utf8("doomed/"))).kvs()).as("round %d", round)
+          .isEmpty();
+    }
   }
 
   @Test

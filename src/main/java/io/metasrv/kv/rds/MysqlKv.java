@@ -219,16 +219,16 @@ public final class MysqlKv extends RdsKv {
     return " FOR UPDATE";
   }
 
-  private static String placeholders(int count) {
-    return String.join(", ", java.util.Collections.nCopies(count, "?"));
+  /** Nothing to do: the locking reads' next-key locks already cover the gaps of missing keys. */
+  @Override
+  protected boolean lockMissingKeys(Connection connection, List<byte[]> writable,
+      List<byte[]> readOnly) {
+    return false;
   }
 
-  private static void bindAll(PreparedStatement statement, int first, List<byte[]> keys)
-      throws SQLException {
-    for (int i = 0; i < keys.size(); i++) {
-      statement.setBytes(first + i, keys.get(i));
-    }
-  }
+  /** Nothing to do: the range's locking read holds next-key locks on its gaps. */
+  @Override
+  protected void lockKeyCreation(Connection connection) {}
 
   /** A backquoted identifier, as GreptimeDB writes the table's name. */
   static String quote(String identifier) {

@@ -1,6 +1,7 @@
 package io.metasrv.kv.rds;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.metasrv.kv.Bytes;
 import io.metasrv.kv.KeyValue;
 import io.metasrv.kv.KvLimits;
 import java.sql.Connection;
@@ -8,11 +9,14 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The store in a PostgreSQL table, GreptimeDB's {@code "<meta_table_name>"(k bytea PRIMARY KEY,
@@ -21,39 +25,55 @@ import java.util.Set;
  * working on the table), and the revision counter in the sequence {@code
  * "<meta_table_name>_revision"}.
  *
- * <p><b>Isolation: SERIALIZABLE for transactions, READ COMMITTED for the put of an existing
- * key and for reads.</b> A transaction reads its keys, decides here and then writes; under SERIALIZABLE (as
- * GreptimeDB's own PostgreSQL store), PostgreSQL aborts it (SQLState 40001) when a concurrent
- * transaction changed what it read, including a key it found missing that another inserted
- * meanwhile, so compare-then-write is atomic and lost updates are impossible. It also locks the
- * rows it read ({@code FOR UPDATE} the keys it may write, {@code FOR SHARE} the ones it only
- * compares), so that a write that commits after it, such as a new leader's epoch, cannot have
- * been missed by its compares. READ COMMITTED with {@code SELECT ... FOR UPDATE} alone would
- * not do for transactions: it cannot lock a key that does not exist yet, so two "create if
- * absent" transactions could both decide the key is free. A plain put of a key that exists is
- * one locking statement at READ COMMITTED instead (see {@link #putOne}), which waits where
- * SERIALIZABLE would abort and retry. Aborted transactions are run again (see {@link RdsKv}).
- * Reads are single statements, one snapshot each, at READ COMMITTED: a statement's snapshot is
- * as consistent there as under SERIALIZABLE, which would only add its bookkeeping (a
- * serializable transaction per read, predicate locks on the index pages it visits) and let the
- * reads' predicate locks count against writing transactions, aborting some of them.
+ * <p><b>Isolation: READ COMMITTED, with every key a writing transaction names locked until it
+ * commits.</b> A transaction reads its keys, decides here and then writes. Its first statement
+ * locks the rows it finds ({@code FOR UPDATE} the keys it may write, {@code FOR SHARE} the ones
+ * it only compares or gets, so that the leader's writes, which all compare the same epoch key,
+ * run side by side); at READ COMMITTED a locking read waits for a concurrent writer of the row
+ * and then returns the row as that writer committed it, so what it read is current and stays
+ * so until it commits. A row cannot be locked before it exists, so for the keys it found missing
+ * it takes transaction-scoped advisory locks ({@link #lockMissingKeys}: exclusive for a key it
+ * may create, shared for one it only compares), then reads those keys again in a new statement,
+ * whose snapshot sees a key created before the lock. Every creation of a key happens under its
+ * exclusive advisory lock, so a transaction that found a key missing keeps it missing until it
+ * commits, and two "create if absent" transactions cannot both find it free. A range delete
+ * takes the creation lock exclusively ({@link #lockKeyCreation}), which every transaction
+ * that may create a key takes shared, so no key appears in the range while it deletes. Each
+ * transaction thus holds a lock on everything it read until it commits (two-phase locking),
+ * which makes concurrent transactions serializable without SERIALIZABLE's bookkeeping: its
+ * predicate locks are taken on the index pages or the whole table a plan happens to visit, so
+ * transactions on unrelated keys abort each other (40001), under load many times in a row, and
+ * run out of the server's conflict memory ("not enough elements in RWConflictPool", 53200).
+ * Deadlocks between transactions that lock the same keys in different orders are aborted by
+ * the server and run again (see {@link RdsKv}). Reads are single statements, one snapshot
+ * each, and take no locks.
+ *
+ * <p>The advisory locks are PostgreSQL's two-integer form: the first the hash of the table's
+ * name, the second the hash of the key (0 for the creation lock). Two keys with one hash share
+ * a lock, which only makes one wait for the other. The election's lock ({@code
+ * meta_election_lock_id}) is of the one-bigint form, which PostgreSQL keeps apart.
  */
 public final class PostgresKv extends RdsKv {
+  /** The second half of the advisory lock every creation of a key takes shared. */
+  private static final int CREATION_LOCK = 0;
+
   private final String quotedTable;
   private final String sequence;
-  /** Connections at READ COMMITTED: reads, and {@link #putOne}'s update of one existing row. */
-  private final HikariDataSource readCommittedPool;
+  /** The first half of this table's advisory locks. */
+  private final int lockClass;
+  /** Connections at READ COMMITTED, for everything. */
+  private final HikariDataSource pool;
   private final String updateExistingSql;
 
   private PostgresKv(RdsKvConfig config, KvLimits limits) {
     this(config, limits, RdsConnections.pool(config, Connection.TRANSACTION_READ_COMMITTED,
-        "metasrv-postgres-kv-read-committed"));
+        "metasrv-postgres-kv"));
   }
 
-  private PostgresKv(RdsKvConfig config, KvLimits limits, HikariDataSource readCommittedPool) {
-    super("postgres", config, limits, RdsConnections.pool(config,
-        Connection.TRANSACTION_SERIALIZABLE, "metasrv-postgres-kv"), readCommittedPool);
-    this.readCommittedPool = readCommittedPool;
+  private PostgresKv(RdsKvConfig config, KvLimits limits, HikariDataSource pool) {
+    super("postgres", config, limits, pool, pool);
+    this.pool = pool;
+    this.lockClass = config.tableName().hashCode();
     this.quotedTable = quote(config.tableName());
     this.sequence = quote(config.tableName() + "_revision");
     this.updateExistingSql = "WITH prev AS MATERIALIZED (SELECT k, v, version, mod_revision"
@@ -107,26 +127,45 @@ public final class PostgresKv extends RdsKv {
     return quotedTable;
   }
 
+  /**
+   * Keys are bound one parameter each ({@code k IN (?, ?)}), never as one array parameter: a
+   * {@code bytea[]} travels as text that both ends must encode and parse, and {@code k =
+   * ANY(?)} is planned anew on every execution, where a fixed list of parameters gets the
+   * generic plan that PostgreSQL keeps for a prepared statement after a few executions. Each
+   * number of keys is its own statement text; the driver caches the prepared ones per
+   * connection.
+   */
   @Override
   protected PreparedStatement selectKeysForWrite(Connection connection, List<byte[]> written,
       List<byte[]> readOnly) throws SQLException {
-    PreparedStatement statement = connection.prepareStatement(
-        "WITH written AS (SELECT k, v, version, mod_revision FROM " + quotedTable
-            + " WHERE k = ANY(?) FOR UPDATE), read_only AS (SELECT k, v, version, mod_revision"
-            + " FROM " + quotedTable + " WHERE k = ANY(?) FOR SHARE)"
-            + " SELECT * FROM written UNION ALL SELECT * FROM read_only");
-    statement.setArray(1, connection.createArrayOf("bytea", written.toArray(new byte[0][])));
-    statement.setArray(2, connection.createArrayOf("bytea", readOnly.toArray(new byte[0][])));
+    // locking clauses are not allowed on the arms of a UNION, but are inside a WITH
+    String columns = "SELECT k, v, version, mod_revision FROM " + quotedTable + " WHERE k IN (";
+    List<String> ctes = new ArrayList<>();
+    List<String> parts = new ArrayList<>();
+    if (!written.isEmpty()) {
+      ctes.add("written AS (" + columns + placeholders(written.size()) + ") FOR UPDATE)");
+      parts.add("SELECT * FROM written");
+    }
+    if (!readOnly.isEmpty()) {
+      ctes.add("read_only AS (" + columns + placeholders(readOnly.size()) + ") FOR SHARE)");
+      parts.add("SELECT * FROM read_only");
+    }
+    PreparedStatement statement = connection.prepareStatement("WITH " + String.join(", ", ctes)
+        + " " + String.join(" UNION ALL ", parts));
+    bindAll(statement, 1, written);
+    bindAll(statement, 1 + written.size(), readOnly);
     return statement;
   }
 
   @Override
   protected PreparedStatement selectKeysAndRevision(Connection connection, List<byte[]> keys)
       throws SQLException {
+    String rows = keys.isEmpty() ? ""
+        : "SELECT k, v, version, mod_revision FROM " + quotedTable + " WHERE k IN ("
+            + placeholders(keys.size()) + ") UNION ALL ";
     PreparedStatement statement = connection.prepareStatement(
-        "SELECT k, v, version, mod_revision FROM " + quotedTable + " WHERE k = ANY(?)"
-            + " UNION ALL SELECT NULL, NULL, NULL, " + revisionExpression());
-    statement.setArray(1, connection.createArrayOf("bytea", keys.toArray(new byte[0][])));
+        rows + "SELECT NULL, NULL, NULL, " + revisionExpression());
+    bindAll(statement, 1, keys);
     return statement;
   }
 
@@ -145,45 +184,44 @@ public final class PostgresKv extends RdsKv {
   }
 
   /**
-   * One statement: the deletes, and the puts as one upsert of arrays (so the statement's text,
-   * and its server-side plan, is the same whatever the number of keys) under one new revision.
+   * One statement: the deletes, and the puts as one upsert under one new revision.
    */
   @Override
   protected long write(Connection connection, Collection<KeyValue> puts,
       Collection<byte[]> deletes) throws SQLException {
-    byte[][] deleted = deletes.toArray(new byte[0][]);
+    List<byte[]> deleted = List.copyOf(deletes);
+    String delete = "DELETE FROM " + quotedTable + " WHERE k IN (" + placeholders(deleted.size())
+        + ")";
     if (puts.isEmpty()) {
-      if (deleted.length > 0) {
-        try (PreparedStatement statement = connection.prepareStatement(
-            "DELETE FROM " + quotedTable + " WHERE k = ANY(?)")) {
-          statement.setArray(1, connection.createArrayOf("bytea", deleted));
+      if (!deleted.isEmpty()) {
+        try (PreparedStatement statement = connection.prepareStatement(delete)) {
+          bindAll(statement, 1, deleted);
           statement.executeUpdate();
         }
       }
       return 0;
     }
-    byte[][] keys = new byte[puts.size()][];
-    byte[][] values = new byte[puts.size()][];
-    Long[] versions = new Long[puts.size()];
-    int i = 0;
-    for (KeyValue kv : puts) {
-      keys[i] = kv.key();
-      values[i] = kv.value();
-      versions[i++] = kv.version();
+    StringBuilder sql = new StringBuilder("WITH revision AS (SELECT nextval('" + sequence
+        + "') AS r), ");
+    if (!deleted.isEmpty()) {
+      sql.append("removed AS (").append(delete).append("), ");
     }
-    try (PreparedStatement statement = connection.prepareStatement(
-        "WITH revision AS (SELECT nextval('" + sequence + "') AS r),"
-            + " removed AS (DELETE FROM " + quotedTable + " WHERE k = ANY(?)),"
-            + " written AS (INSERT INTO " + quotedTable + " (k, v, version, mod_revision)"
-            + " SELECT x.k, x.v, x.version, revision.r FROM revision,"
-            + " unnest(?::bytea[], ?::bytea[], ?::bigint[]) AS x(k, v, version)"
-            + " ON CONFLICT (k) DO UPDATE SET v = excluded.v, version = excluded.version,"
-            + " mod_revision = excluded.mod_revision)"
-            + " SELECT r FROM revision")) {
-      statement.setArray(1, connection.createArrayOf("bytea", deleted));
-      statement.setArray(2, connection.createArrayOf("bytea", keys));
-      statement.setArray(3, connection.createArrayOf("bytea", values));
-      statement.setArray(4, connection.createArrayOf("bigint", versions));
+    sql.append("written AS (INSERT INTO ").append(quotedTable)
+        .append(" (k, v, version, mod_revision) SELECT x.k, x.v, x.version, revision.r")
+        .append(" FROM revision, (VALUES ");
+    for (int i = 0; i < puts.size(); i++) {
+      sql.append(i == 0 ? "(?::bytea, ?::bytea, ?::bigint)" : ", (?, ?, ?)");
+    }
+    sql.append(") AS x(k, v, version) ON CONFLICT (k) DO UPDATE SET v = excluded.v,")
+        .append(" version = excluded.version, mod_revision = excluded.mod_revision)")
+        .append(" SELECT r FROM revision");
+    try (PreparedStatement statement = connection.prepareStatement(sql.toString())) {
+      int index = bindAll(statement, 1, deleted);
+      for (KeyValue kv : puts) {
+        statement.setBytes(index++, kv.key());
+        statement.setBytes(index++, kv.value());
+        statement.setLong(index++, kv.version());
+      }
       try (ResultSet rows = statement.executeQuery()) {
         rows.next();
         return rows.getLong(1);
@@ -192,23 +230,17 @@ public final class PostgresKv extends RdsKv {
   }
 
   /**
-   * A put of a key that exists: one statement in autocommit mode at READ COMMITTED on a
-   * connection of {@link #readCommittedPool}, one round trip. It locks the row ({@code FOR UPDATE},
-   * which waits for a concurrent writer and then reads its committed row), and updates it with
-   * the next version and a new revision, returning the locked row as the previous value: exact,
-   * since nobody can change the row in between. Concurrent puts of one key wait for each other
-   * instead of aborting each other, as they do under SERIALIZABLE.
+   * A put of a key that exists: one statement in autocommit mode, one round trip. It locks the
+   * row ({@code FOR UPDATE}, which waits for a concurrent writer and then reads its committed
+   * row), and updates it with the next version and a new revision, returning the locked row as
+   * the previous value: exact, since nobody can change the row in between.
    *
-   * <p>A key that does not exist is not created here but by a transaction of one put, under
-   * SERIALIZABLE: creating a key is what SERIALIZABLE must see to keep transactions that found
-   * it missing correct. Updating an existing row needs no such care, since every writing
-   * transaction locks the rows it read (see {@link #selectKeysForWrite}): it either holds its
-   * lock until it commits, and this put waits, or finds the row updated since its snapshot and is
-   * run again.
+   * <p>A key that does not exist is created by a transaction of one put instead, which takes
+   * the key's advisory lock (see {@link #lockMissingKeys}).
    */
   @Override
   protected Optional<KeyValue> putOne(byte[] key, byte[] value) {
-    try (Connection connection = readCommittedPool.getConnection();
+    try (Connection connection = pool.getConnection();
         PreparedStatement statement = connection.prepareStatement(updateExistingSql)) {
       statement.setBytes(1, key);
       statement.setBytes(2, value);
@@ -226,6 +258,50 @@ public final class PostgresKv extends RdsKv {
   @Override
   protected String lockingClause() {
     return " FOR UPDATE"; // as selectKeysForWrite: a put of an existing row waits for this
+  }
+
+  /**
+   * One statement: the creation lock shared when a key may be created, then each key's
+   * advisory lock, exclusive for {@code writable} and shared for {@code readOnly}, in key order
+   * (the order every transaction takes them in, so that two do not deadlock on them), each
+   * waited for until granted.
+   */
+  @Override
+  protected boolean lockMissingKeys(Connection connection, List<byte[]> writable,
+      List<byte[]> readOnly) throws SQLException {
+    TreeMap<byte[], Boolean> exclusive = new TreeMap<>(Bytes.ORDER);
+    writable.forEach(key -> exclusive.put(key, true));
+    readOnly.forEach(key -> exclusive.put(key, false));
+    List<String> locks = new ArrayList<>();
+    List<Integer> ids = new ArrayList<>();
+    if (!writable.isEmpty()) {
+      locks.add("pg_advisory_xact_lock_shared(?, ?)");
+      ids.add(CREATION_LOCK);
+    }
+    exclusive.forEach((key, writes) -> {
+      locks.add(writes ? "pg_advisory_xact_lock(?, ?)" : "pg_advisory_xact_lock_shared(?, ?)");
+      ids.add(Arrays.hashCode(key));
+    });
+    try (PreparedStatement statement = connection.prepareStatement(
+        "SELECT " + String.join(", ", locks))) {
+      int index = 1;
+      for (int id : ids) {
+        statement.setInt(index++, lockClass);
+        statement.setInt(index++, id);
+      }
+      statement.executeQuery().close();
+    }
+    return true;
+  }
+
+  @Override
+  protected void lockKeyCreation(Connection connection) throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement(
+        "SELECT pg_advisory_xact_lock(?, ?)")) {
+      statement.setInt(1, lockClass);
+      statement.setInt(2, CREATION_LOCK);
+      statement.executeQuery().close();
+    }
   }
 
   /** A double-quoted identifier, as GreptimeDB writes the table's name. */

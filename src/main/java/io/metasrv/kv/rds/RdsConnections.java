@@ -105,8 +105,7 @@ public final class RdsConnections {
     RdsEndpoint endpoint = config.endpoint();
     HikariConfig hikari = new HikariConfig();
     hikari.setPoolName(poolName);
-    hikari.setJdbcUrl(endpoint.jdbcUrl());
-    hikari.setDataSourceProperties(endpoint.connectionProperties());
+    hikari.setDataSource(new ReconnectingDataSource(endpoint));
     hikari.setMaximumPoolSize(config.poolSize());
     hikari.setMinimumIdle(Math.min(2, config.poolSize()));
     hikari.setConnectionTimeout(config.connectTimeout().toMillis());
@@ -120,7 +119,6 @@ public final class RdsConnections {
 
   private static String isolationName(int isolation) {
     return switch (isolation) {
-      case Connection.TRANSACTION_SERIALIZABLE -> "TRANSACTION_SERIALIZABLE";
       case Connection.TRANSACTION_REPEATABLE_READ -> "TRANSACTION_REPEATABLE_READ";
       case Connection.TRANSACTION_READ_COMMITTED -> "TRANSACTION_READ_COMMITTED";
       default -> throw new IllegalArgumentException("unsupported isolation level " + isolation);

@@ -46,10 +46,11 @@ import java.util.function.Supplier;
  * pool transactions use).
  *
  * <p>A transaction that may write runs as one database transaction: it reads every key it
- * compares or touches and locks the rows it finds ({@link #selectKeysForWrite}), evaluates
- * the compares and runs the chosen branch here against what it read, then writes the net result
- * in one or two statements and commits. Whether this is atomic against concurrent writers is the
- * isolation level's business, which each subclass states and justifies; a transaction that the
+ * compares or touches and locks the rows it finds ({@link #selectKeysForWrite}), has the keys
+ * it found missing locked too where the locking read did not ({@link #lockMissingKeys}, then
+ * reads those again), evaluates the compares and runs the chosen branch here against what it
+ * read, then writes the net result in one or two statements and commits. Why this is atomic
+ * against concurrent writers at its isolation level, each subclass states; a transaction that the
  * database aborts for conflicting with a concurrent one (serialization failure, deadlock) is run
  * again from the start, at most {@value #MAX_ATTEMPTS} times, after a short random pause.
  *
@@ -131,6 +132,22 @@ public abstract sealed class RdsKv implements KvBackend permits PostgresKv, Mysq
 
   /** The clause a range read in a writing transaction ends with to lock what it read. */
   protected abstract String lockingClause();
+
+  /**
+   * Locks keys that a writing transaction found missing, so that nobody creates them before it
+   * commits; returns whether it did, in which case the transaction reads them again (one may
+   * have been created just before the lock). {@code writable} are keys the transaction may
+   * create, {@code readOnly} keys it only compares or gets; both sorted, disjoint, not both
+   * empty. A store whose locking reads already lock missing keys returns false.
+   */
+  protected abstract boolean lockMissingKeys(Connection connection, List<byte[]> writable,
+      List<byte[]> readOnly) throws SQLException;
+
+  /**
+   * Before a range is deleted: keeps keys from being created until the deleting transaction
+   * commits, when the store's locking reads do not lock the gaps between rows themselves.
+   */
+  protected abstract void lockKeyCreation(Connection connection) throws SQLException;
 
   // ---- KvBackend
 
@@ -253,6 +270,7 @@ public abstract sealed class RdsKv implements KvBackend permits PostgresKv, Mysq
         + " ORDER BY k" + lockingClause();
     String delete = "DELETE FROM " + quotedTable() + where;
     return inTransaction("delete range", connection -> {
+      lockKeyCreation(connection);
       List<KeyValue> deleted = new ArrayList<>();
       if (prevKv) {
         try (PreparedStatement statement = connection.prepareStatement(select)) {
@@ -382,12 +400,12 @@ public abstract sealed class RdsKv implements KvBackend permits PostgresKv, Mysq
     List<byte[]> readOnly = keys.stream().filter(key -> !contains(written, key)).toList();
     return inTransaction(operation, connection -> {
       TreeMap<byte[], KeyValue> state = new TreeMap<>(Bytes.ORDER);
-      try (PreparedStatement statement = selectKeysForWrite(connection, written, readOnly);
-          ResultSet rows = statement.executeQuery()) {
-        while (rows.next()) {
-          KeyValue kv = row(rows);
-          state.put(kv.key(), kv);
-        }
+      readForWrite(connection, written, readOnly, state);
+      List<byte[]> missingWritten = missing(written, state);
+      List<byte[]> missingReadOnly = missing(readOnly, state);
+      if ((!missingWritten.isEmpty() || !missingReadOnly.isEmpty())
+          && lockMissingKeys(connection, missingWritten, missingReadOnly)) {
+        readForWrite(connection, missingWritten, missingReadOnly, state);
       }
       Outcome outcome = decide(txn, state);
       long revision = write(connection, outcome.puts.values(), outcome.deletes);
@@ -396,6 +414,22 @@ public abstract sealed class RdsKv implements KvBackend permits PostgresKv, Mysq
       }
       return outcome.withRevision(revision).response();
     });
+  }
+
+  /** Reads and locks the rows of {@code written} and {@code readOnly} into {@code state}. */
+  private void readForWrite(Connection connection, List<byte[]> written, List<byte[]> readOnly,
+      TreeMap<byte[], KeyValue> state) throws SQLException {
+    try (PreparedStatement statement = selectKeysForWrite(connection, written, readOnly);
+        ResultSet rows = statement.executeQuery()) {
+      while (rows.next()) {
+        KeyValue kv = row(rows);
+        state.put(kv.key(), kv);
+      }
+    }
+  }
+
+  private static List<byte[]> missing(List<byte[]> keys, TreeMap<byte[], KeyValue> state) {
+    return keys.stream().filter(key -> !state.containsKey(key)).toList();
   }
 
   /**
@@ -563,6 +597,20 @@ public abstract sealed class RdsKv implements KvBackend permits PostgresKv, Mysq
     byte[] value = rows.getBytes(2);
     return new KeyValue(rows.getBytes(1), value == null ? Bytes.EMPTY : value, rows.getLong(3),
         rows.getLong(4));
+  }
+
+  /** {@code count} parameters, {@code ?, ?, ?}: a key list for {@code k IN (...)}. */
+  static String placeholders(int count) {
+    return String.join(", ", java.util.Collections.nCopies(count, "?"));
+  }
+
+  /** Binds {@code keys} from parameter {@code first} on; returns the next parameter index. */
+  static int bindAll(PreparedStatement statement, int first, List<byte[]> keys)
+      throws SQLException {
+    for (int i = 0; i < keys.size(); i++) {
+      statement.setBytes(first + i, keys.get(i));
+    }
+    return first + keys.size();
   }
 
   private static boolean selectsNothing(RangeRequest request) {
