@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * RegionLeaseHandler}: the role comes from the table route ({@code __table_route/{table_id}},
  * read through the leader cache, decoded once per stored value by {@link DecodedTableRoutes}),
  * never from what the datanode reports, except for regions a
- * procedure is operating on ({@link MemoryRegionKeeper}), whose reported role is echoed. The
+ * procedure is operating on ({@link MemoryRegionKeeper}), whose reported role is echoed (or,
+ * while the procedure changes the region's role, which the answer could undo, left out of the
+ * lease altogether). The
  * route's leader gets {@code Leader} ({@code DowngradingLeader} while it is being downgraded),
  * its followers {@code Follower}; every other region (no route, a logical route, not in the
  * route, or on another node) is denied: listed in {@code closeable_region_ids} and dropped from
@@ -94,6 +96,7 @@ final class RegionLeaseHandler implements HeartbeatHandler {
     Map<Long, RegionRole> reported = new LinkedHashMap<>();
     stat.regionStats().forEach(region -> reported.put(region.id(), region.role()));
     Set<Long> operating = keeper.operatingRegions(datanodeId, reported.keySet());
+    Set<Long> changingRole = keeper.changingRoleRegions(datanodeId, operating);
     Map<Long, RegionRoutes> routes = tableRoutes(reported.keySet(), operating);
 
     RegionLease.Builder lease = RegionLease.newBuilder()
@@ -101,6 +104,9 @@ final class RegionLeaseHandler implements HeartbeatHandler {
         .setLeaseSeconds(REGION_LEASE_SECONDS);
     for (Map.Entry<Long, RegionRole> region : reported.entrySet()) {
       long regionId = region.getKey();
+      if (changingRole.contains(regionId)) {
+        continue;
+      }
       Optional<RegionRole> granted = operating.contains(regionId)
           ? Optional.of(region.getValue())
           : grantedRole(routes.get(RegionId.tableId(regionId)), regionId, datanodeId);

@@ -22,6 +22,7 @@ import io.metasrv.procedure.Status;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +34,28 @@ class RegionMigrationProcedureTest {
   @AfterEach
   void close() {
     fixture.close();
+  }
+
+  @Test
+  void theCandidatesLeaseIsLeftAloneFromItsUpgradeUntilTheRouteNamesIt() throws Exception {
+    fixture.connect(1, MigrationFixture::obliging);
+    List<String> leaseSeen = new ArrayList<>();
+    fixture.connect(2, instruction -> {
+      if (instruction instanceof Instruction.InvalidateCaches) {
+        return null;
+      }
+      leaseSeen.add(instruction.getClass().getSimpleName() + " "
+          + (fixture.keeper.changingRoleRegions(2, Set.of(REGION)).isEmpty()
+              ? "echoed" : "left alone"));
+      return MigrationFixture.obliging(instruction);
+    });
+    RegionMigrationProcedure procedure =
+        RegionMigrationProcedure.start(fixture.context(Duration.ofSeconds(10)), fixture.env);
+
+    assertThat(fixture.run(procedure, persisted, 0)).isInstanceOf(Status.Done.class);
+
+    assertThat(leaseSeen).containsExactly("OpenRegion echoed", "UpgradeRegion left alone");
+    assertThat(fixture.keeper.changingRoleRegions(2, Set.of(REGION))).isEmpty();
   }
 
   @Test
