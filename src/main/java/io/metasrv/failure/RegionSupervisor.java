@@ -35,8 +35,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The leader's watch over region replicas, GreptimeDB's {@code RegionSupervisor}: every second
- * it asks the detectors which replicas are failed, records them, and, unless maintenance mode is
+ * The leader's watch over region replicas, GreptimeDB's {@code RegionSupervisor}: every {@value
+ * #TICK_MILLIS} ms it asks the detectors which replicas are failed, records them, and, unless maintenance mode is
  * on or failover is paused, hands each to {@link RegionFailover} with a target datanode chosen
  * by the configured selector among the alive datanodes other than the failed one (GreptimeDB
  * lets the selector choose the failed datanode itself, and then skips the region until a later
@@ -54,7 +54,14 @@ import org.slf4j.LoggerFactory;
  * metasrv.region.watched} counts the replicas watched and {@code metasrv.region.failovers} the
  * failovers started. While maintenance mode is on, or failover paused, failed replicas keep
  * their detectors and are acted on at the first tick after that ends, if still failed; a replica
- * whose failover could not start (no target, an error) is tried again at the next tick.
+ * whose failover could not start (no target, an error) is tried again at the first tick {@link
+ * #RETRY_INTERVAL} later.
+ *
+ * <p>GreptimeDB ticks every second, so a region is acted on up to a second after its detector
+ * crossed the threshold, half a second on average: a quarter of the 2 s a failover of 100 regions
+ * may take beyond the detector's time. Judging costs one phi per cohort of regions (see {@link
+ * RegionFailureDetectors}), so this ticks every {@value #TICK_MILLIS} ms; what GreptimeDB does at
+ * each tick besides judging, trying a failed hand-over again, still happens once a second.
  *
  * <p>A tick only judges and records; the hand-overs run on the {@code handOvers} executor, one
  * task per failed replica, side by side (GreptimeDB submits them one after another on its
@@ -70,8 +77,14 @@ import org.slf4j.LoggerFactory;
  * longer leads) and leave the next term's records alone.
  */
 public final class RegionSupervisor {
-  /** GreptimeDB's {@code DEFAULT_TICK_INTERVAL}. */
-  public static final Duration TICK_INTERVAL = Duration.ofSeconds(1);
+  static final long TICK_MILLIS = 200;
+  /** How often replicas are judged; GreptimeDB's {@code DEFAULT_TICK_INTERVAL} is 1 s. */
+  public static final Duration TICK_INTERVAL = Duration.ofMillis(TICK_MILLIS);
+  /**
+   * How long a replica whose hand-over did not start waits before the next (GreptimeDB's
+   * {@code DEFAULT_TICK_INTERVAL}: it tries again at its next tick).
+   */
+  public static final Duration RETRY_INTERVAL = Duration.ofSeconds(1);
   /**
    * Threads of {@link #handOverExecutor()}: as many procedures as the procedure manager runs at
    * once by default ({@code max_running_procedures}), so that the failed regions of a datanode
@@ -156,7 +169,7 @@ public final class RegionSupervisor {
     return executor;
   }
 
-  /** Starts ticking every second on {@code timers}, after forgetting every detector. */
+  /** Starts ticking every {@link #TICK_INTERVAL} on {@code timers}, after forgetting every detector. */
   public synchronized void start(ScheduledExecutorService timers) {
     stop();
     detectors.clear();
@@ -223,9 +236,9 @@ public final class RegionSupervisor {
       try {
         handOvers.execute(() -> handOver(claimed.term(), region, candidates));
       } catch (RejectedExecutionException e) {
-        log.warn("cannot hand over {} now ({}); trying again next tick", region.region(),
+        log.warn("cannot hand over {} now ({}); trying again in a second", region.region(),
             e.toString());
-        handedOver(claimed.term(), region.region(), false);
+        handedOver(claimed.term(), region.region(), HandOver.FAILED);
       }
     }
   }
@@ -236,16 +249,17 @@ public final class RegionSupervisor {
    */
   private void handOver(Term claimedIn, FailedRegion region,
       Supplier<List<SelectorCandidate>> candidates) {
-    boolean started = false;
+    HandOver outcome = HandOver.SKIPPED;
     try {
       if (current(claimedIn) && !failover.paused()) {
-        started = startFailover(region, candidates);
+        outcome = HandOver.FAILED;
+        outcome = startFailover(region, candidates) ? HandOver.STARTED : HandOver.FAILED;
       }
     } catch (RuntimeException e) {
-      log.warn("hand-over of {} failed: {}; trying again next tick", region.region(),
+      log.warn("hand-over of {} failed: {}; trying again in a second", region.region(),
           e.toString());
     } finally {
-      handedOver(claimedIn, region.region(), started);
+      handedOver(claimedIn, region.region(), outcome);
     }
   }
 
@@ -317,19 +331,25 @@ public final class RegionSupervisor {
   private synchronized Claimed claim(List<FailedRegion> judged) {
     waitingFor = null;
     Term claimedIn = term;
+    long now = clockMillis.getAsLong();
+    claimedIn.retryAt.values().removeIf(at -> at <= now);
     return new Claimed(claimedIn, judged.stream()
         .filter(region -> failed.containsKey(region.region()))
+        .filter(region -> !claimedIn.retryAt.containsKey(region.region()))
         .filter(region -> claimedIn.handingOver.add(region.region()))
         .toList());
   }
 
   /**
-   * A claimed replica's hand-over ended; if it started a failover, its detector goes. A
-   * hand-over of an ended term leaves the records alone: the next term judges afresh.
+   * A claimed replica's hand-over ended; if it started a failover, its detector goes, and if it
+   * failed, it is not claimed again for {@link #RETRY_INTERVAL}. A hand-over of an ended term
+   * leaves the records alone: the next term judges afresh.
    */
-  private synchronized void handedOver(Term claimedIn, DatanodeRegion region, boolean started) {
+  private synchronized void handedOver(Term claimedIn, DatanodeRegion region, HandOver outcome) {
     claimedIn.handingOver.remove(region);
-    if (started) {
+    if (outcome == HandOver.FAILED) {
+      claimedIn.retryAt.put(region, clockMillis.getAsLong() + RETRY_INTERVAL.toMillis());
+    } else if (outcome == HandOver.STARTED) {
       failovers.increment();
       if (term == claimedIn) {
         detectors.remove(region);
@@ -411,7 +431,7 @@ public final class RegionSupervisor {
         return true;
       }
     } catch (Exception e) {
-      log.warn("failover of {} to datanode {} did not start: {}; trying again next tick",
+      log.warn("failover of {} to datanode {} did not start: {}; trying again in a second",
           region.region(), Long.toUnsignedString(target.nodeId()), e.toString());
     }
     return false;
@@ -437,7 +457,15 @@ public final class RegionSupervisor {
   private static final class Term {
     /** Replicas claimed by hand-overs of this term not ended yet; guarded by the supervisor. */
     final Set<DatanodeRegion> handingOver = new HashSet<>();
+    /** Replicas whose hand-over did not start, and when they may be claimed again. */
+    final Map<DatanodeRegion, Long> retryAt = new HashMap<>();
   }
+
+  /**
+   * How a hand-over ended: its failover started, failed to start (no target, an error), or was
+   * skipped (failover paused, or the term ended, before it began).
+   */
+  private enum HandOver { STARTED, FAILED, SKIPPED }
 
   /** The replicas a tick claimed, in the term it claimed them. */
   private record Claimed(Term term, List<FailedRegion> regions) {}

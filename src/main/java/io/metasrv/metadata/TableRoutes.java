@@ -5,6 +5,7 @@ import io.metasrv.kv.Compare;
 import io.metasrv.kv.KeyValue;
 import io.metasrv.kv.KvBackend;
 import io.metasrv.kv.KvPages;
+import io.metasrv.kv.SharedGets;
 import io.metasrv.kv.Txn;
 import io.metasrv.kv.TxnOp;
 import java.util.ArrayList;
@@ -26,10 +27,12 @@ public final class TableRoutes {
   private static final int ROUTES_PAGE = 128;
 
   private final KvBackend kv;
+  private final SharedGets datanodeTables;
 
   /** @param kv the store; the leader passes its fenced store */
   public TableRoutes(KvBackend kv) {
     this.kv = kv;
+    this.datanodeTables = new SharedGets(kv);
   }
 
   /**
@@ -71,9 +74,12 @@ public final class TableRoutes {
     return routes;
   }
 
-  /** The {@code __dn_table/{datanode}/{table}} value of a datanode, when it has one. */
+  /**
+   * The {@code __dn_table/{datanode}/{table}} value of a datanode, when it has one; callers asking
+   * for the same value at once (the migrations of a failed datanode's regions) share a read.
+   */
   public Optional<DatanodeTableValue> datanodeTable(long datanodeId, long tableId) {
-    return kv.get(new DatanodeTableKey(datanodeId, tableId).toBytes())
+    return datanodeTables.get(new DatanodeTableKey(datanodeId, tableId).toBytes())
         .map(stored -> DatanodeTableValue.decode(stored.value()));
   }
 

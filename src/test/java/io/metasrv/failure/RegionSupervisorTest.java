@@ -142,18 +142,28 @@ class RegionSupervisorTest {
   }
 
   @Test
-  void aFailoverThatCannotStartIsTriedAgainAtTheNextTick() {
+  void aFailoverThatCannotStartIsTriedAgainASecondLaterNotAtEveryTick() {
     heartbeatsThenSilence(20_000);
     alive.removeIf(candidate -> candidate.nodeId() == 2);
     supervisor.tick();
     assertThat(failover.started).as("only the failed datanode is alive").isEmpty();
+    int attempts = aliveReads.get();
 
     alive.add(SelectorCandidate.of(3, "10.0.0.3:4001"));
+    clock.addAndGet(RegionSupervisor.RETRY_INTERVAL.toMillis() - 1);
+    supervisor.tick();
+    assertThat(aliveReads.get()).as("no attempt within a second of the last").isEqualTo(attempts);
+
+    clock.addAndGet(1);
     failover.failNext = true;
     supervisor.tick();
     assertThat(failover.started).isEmpty();
     assertThat(detectors.contains(ON_1)).isTrue();
 
+    clock.addAndGet(RegionSupervisor.TICK_INTERVAL.toMillis());
+    supervisor.tick();
+    assertThat(failover.started).as("a tick after the failed attempt").isEmpty();
+    clock.addAndGet(RegionSupervisor.RETRY_INTERVAL.toMillis());
     supervisor.tick();
     assertThat(failover.started).containsExactly("datanode 1 region 4398046511105(1024, 1) -> 3");
   }

@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * RegionLeaseHandler}: the role comes from the table route ({@code __table_route/{table_id}},
  * read through the leader cache, decoded once per stored value by {@link DecodedTableRoutes}),
  * never from what the datanode reports, except for regions a
- * procedure is operating on ({@link MemoryRegionKeeper}), whose reported role is echoed. The
+ * procedure is operating on ({@link MemoryRegionKeeper}), whose reported role is echoed (or,
+ * while the procedure changes the region's role, which the answer could undo, left out of the
+ * lease altogether). The
  * route's leader gets {@code Leader} ({@code DowngradingLeader} while it is being downgraded),
  * its followers {@code Follower}; every other region (no route, a logical route, not in the
  * route, or on another node) is denied: listed in {@code closeable_region_ids} and dropped from
@@ -111,6 +113,9 @@ final class RegionLeaseHandler implements HeartbeatHandler {
       long regionId = reported.regionIds[i];
       RegionRole role;
       if (operating != null && operating[i]) {
+        if (keeper.isChangingRole(datanodeId, regionId)) {
+          continue;
+        }
         role = reported.roles[i];
       } else {
         long tableId = RegionId.tableId(regionId);

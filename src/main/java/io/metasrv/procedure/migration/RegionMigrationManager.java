@@ -1,6 +1,7 @@
 package io.metasrv.procedure.migration;
 
 import io.metasrv.kv.KvBackend;
+import io.metasrv.kv.SharedGets;
 import io.metasrv.metadata.InvalidMetadataException;
 import io.metasrv.metadata.Peer;
 import io.metasrv.metadata.PhysicalTableRouteValue;
@@ -28,7 +29,8 @@ public final class RegionMigrationManager {
 
   private final ProcedureManager procedures;
   private final MigrationEnvironment env;
-  private final KvBackend kv;
+  /** Table info reads, shared by the submissions of a failed datanode's regions. */
+  private final SharedGets tableInfos;
   private final LongFunction<Optional<Peer>> alivePeer;
 
   /**
@@ -39,7 +41,7 @@ public final class RegionMigrationManager {
       KvBackend kv, LongFunction<Optional<Peer>> alivePeer) {
     this.procedures = procedures;
     this.env = env;
-    this.kv = kv;
+    this.tableInfos = new SharedGets(kv);
     this.alivePeer = alivePeer;
     procedures.registerLoader(RegionMigrationProcedure.TYPE_NAME,
         data -> RegionMigrationProcedure.load(data, env));
@@ -161,7 +163,7 @@ public final class RegionMigrationManager {
 
   private TableInfoValue tableInfo(long tableId) throws MigrationRefusedException {
     try {
-      return kv.get(new TableInfoKey(tableId).toBytes())
+      return tableInfos.get(new TableInfoKey(tableId).toBytes())
           .map(stored -> TableInfoValue.decode(stored.value()))
           .orElseThrow(() -> new MigrationRefusedException(
               MigrationRefusedException.Reason.TABLE_INFO_NOT_FOUND,

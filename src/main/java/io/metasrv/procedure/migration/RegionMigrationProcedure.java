@@ -337,6 +337,10 @@ public final class RegionMigrationProcedure implements Procedure {
   }
 
   private Status upgradeCandidate() throws Exception {
+    if (openingGuard != null) {
+      // A lease answer echoing the candidate's follower role must not land after the upgrade.
+      openingGuard.changingRole();
+    }
     String failure = "no attempt";
     for (int attempt = 1; attempt <= OPTIMISTIC_RETRY; attempt++) {
       Duration remaining = remainingBudget();

@@ -28,8 +28,10 @@ import java.util.concurrent.ExecutionException;
  * <p>A write still compares on the bytes it read, so a change by another writer (DDL, a previous
  * leader) is seen: every change of the batch is then applied again to the route read anew, up to
  * {@value #ATTEMPTS} times before the batch is told to retry later. The caller whose change
- * arrives while no write is in flight writes, and goes on writing the batches that gather
- * meanwhile; the others wait for their write.
+ * arrives while no write is in flight writes its batch; a caller of the batch that gathered
+ * meanwhile then writes that one, and so on, each caller returning once its own batch is written.
+ * (When the first caller went on writing every later batch itself, its migration waited for all
+ * of them: in a failover of 100 regions it finished 3 s after the others.)
  */
 public final class RouteWriter {
   static final int ATTEMPTS = 8;
@@ -75,8 +77,9 @@ public final class RouteWriter {
       writer = writing.add(tableId);
     }
     if (writer) {
-      writeWhileWaiting(tableId);
+      writeAndHandOver(tableId);
     }
+    awaitOutcome(tableId, pending);
     try {
       return pending.changed.get();
     } catch (ExecutionException e) {
@@ -97,20 +100,54 @@ public final class RouteWriter {
     return waiting.getOrDefault(tableId, List.of()).size();
   }
 
-  private void writeWhileWaiting(long tableId) {
-    while (true) {
-      List<Pending> batch;
-      synchronized (this) {
-        batch = waiting.remove(tableId);
-        if (batch == null) {
-          writing.remove(tableId);
-          return;
-        }
+  /**
+   * Waits until the change is written, writing the batch it is in when handed the turn. An
+   * interrupt does not end the wait (a caller handed the turn must write, or the table's later
+   * changes would wait forever; a write is a few store calls): it is kept for the caller.
+   */
+  private void awaitOutcome(long tableId, Pending pending) throws InterruptedException {
+    boolean interrupted = false;
+    while (!pending.changed.isDone()) {
+      try {
+        CompletableFuture.anyOf(pending.changed, pending.turn).get();
+      } catch (InterruptedException e) {
+        interrupted = true;
+        continue;
+      } catch (ExecutionException e) {
+        break; // the change failed: its outcome is read by the caller
       }
+      if (!pending.changed.isDone() && pending.turn.isDone()) {
+        writeAndHandOver(tableId);
+      }
+    }
+    if (interrupted) {
+      throw new InterruptedException("interrupted while the route of table " + tableId
+          + " was written");
+    }
+  }
+
+  /**
+   * Writes the table's batch gathered so far (the caller's change is in it), then hands the turn
+   * to a change of the batch gathered meanwhile, if any.
+   */
+  private void writeAndHandOver(long tableId) {
+    List<Pending> batch;
+    synchronized (this) {
+      batch = waiting.remove(tableId);
+    }
+    if (batch != null) {
       try {
         write(tableId, batch);
       } catch (RuntimeException | Error e) {
         batch.forEach(pending -> pending.changed.completeExceptionally(e));
+      }
+    }
+    synchronized (this) {
+      List<Pending> next = waiting.get(tableId);
+      if (next == null) {
+        writing.remove(tableId);
+      } else {
+        next.get(0).turn.complete(null);
       }
     }
   }
@@ -180,6 +217,8 @@ public final class RouteWriter {
     final RegionChange change;
     final RegionInfo regionInfo;
     final CompletableFuture<Boolean> changed = new CompletableFuture<>();
+    /** Completed when this change's caller is to write the batch it is in. */
+    final CompletableFuture<Void> turn = new CompletableFuture<>();
 
     Pending(long regionId, RegionChange change, RegionInfo regionInfo) {
       this.regionId = regionId;

@@ -106,6 +106,26 @@ class StandardHandlersTest {
   }
 
   @Test
+  void anOperatingRegionWhoseRoleIsChangingGetsNoLeaseAnswerUntilItsGuardCloses() {
+    MemoryRegionKeeper.Guard upgrading = keeper.register(7, OPERATING);
+    keeper.register(7, OPERATING + 1);
+    upgrading.changingRole();
+
+    HeartbeatResponse response = handle(datanode(7, 1, region(OPERATING, RegionRole.Follower),
+        region(OPERATING + 1, RegionRole.Follower)).build());
+    assertThat(response.getRegionLease().getRegionsList())
+        .as("a follower role echoed after the upgrade would undo it")
+        .extracting(GrantedRegion::getRegionId).containsExactly(OPERATING + 1);
+    assertThat(response.getRegionLease().getCloseableRegionIdsList()).isEmpty();
+
+    upgrading.close();
+    response = handle(datanode(7, 1, region(OPERATING, RegionRole.Leader)).build());
+    assertThat(response.getRegionLease().getCloseableRegionIdsList())
+        .as("no longer operated on, and no route names it").containsExactly(OPERATING);
+    assertThat(keeper.isChangingRole(7, OPERATING)).isFalse();
+  }
+
+  @Test
   void regionRolesComeFromTheTableRouteAndTheRestIsCloseable() {
     Peer self = new Peer(7, "10.0.0.7:4001");
     Peer other = new Peer(8, "10.0.0.8:4001");

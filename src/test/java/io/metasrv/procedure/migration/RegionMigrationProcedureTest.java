@@ -36,6 +36,28 @@ class RegionMigrationProcedureTest {
   }
 
   @Test
+  void theCandidatesLeaseIsLeftAloneFromItsUpgradeUntilTheRouteNamesIt() throws Exception {
+    fixture.connect(1, MigrationFixture::obliging);
+    List<String> leaseSeen = new ArrayList<>();
+    fixture.connect(2, instruction -> {
+      if (instruction instanceof Instruction.InvalidateCaches) {
+        return null;
+      }
+      leaseSeen.add(instruction.getClass().getSimpleName() + " "
+          + (!fixture.keeper.isChangingRole(2, REGION)
+              ? "echoed" : "left alone"));
+      return MigrationFixture.obliging(instruction);
+    });
+    RegionMigrationProcedure procedure =
+        RegionMigrationProcedure.start(fixture.context(Duration.ofSeconds(10)), fixture.env);
+
+    assertThat(fixture.run(procedure, persisted, 0)).isInstanceOf(Status.Done.class);
+
+    assertThat(leaseSeen).containsExactly("OpenRegion echoed", "UpgradeRegion left alone");
+    assertThat(fixture.keeper.isChangingRole(2, REGION)).isFalse();
+  }
+
+  @Test
   void movesTheLeaderSendingGreptimeDbsInstructionsInOrder() throws Exception {
     fixture.connect(1, MigrationFixture::obliging);
     fixture.connect(2, MigrationFixture::obliging);

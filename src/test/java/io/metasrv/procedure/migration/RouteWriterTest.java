@@ -66,6 +66,7 @@ class RouteWriterTest {
   @AfterEach
   void stopThreads() {
     kv.release.countDown();
+    kv.secondRelease.countDown();
     threads.shutdownNow();
   }
 
@@ -115,6 +116,31 @@ class RouteWriterTest {
   }
 
   @Test
+  void aCallerReturnsOnceItsOwnBatchIsWrittenNotAfterTheBatchesGatheredMeanwhile()
+      throws Exception {
+    kv.holdFirstTxn = true;
+    kv.holdSecondTxn = true;
+    Future<Boolean> first = move(1);
+    assertThat(kv.held.await(30, TimeUnit.SECONDS)).isTrue();
+    Future<Boolean> second = move(2);
+    Future<Boolean> third = move(3);
+    awaitUntil(() -> writer.waiting(TABLE) == 2);
+
+    kv.release.countDown();
+    assertThat(first.get(30, TimeUnit.SECONDS))
+        .as("returned while the next batch's write is held").isTrue();
+    assertThat(kv.secondHeld.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(second.isDone() || third.isDone()).isFalse();
+
+    kv.secondRelease.countDown();
+    assertThat(second.get(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(third.get(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(kv.txns).hasValue(2);
+    assertThat(stored().subList(0, 3)).allMatch(route -> route.ledBy(2));
+    assertThat(move(4).get(30, TimeUnit.SECONDS)).as("the next writer starts afresh").isTrue();
+  }
+
+  @Test
   void aWriteByAnotherWriterIsSeenAndEveryChangeAppliedAgainOnTopOfIt() throws Exception {
     kv.holdFirstTxn = true;
     Future<Boolean> downgrading = threads.submit(() -> writer.update(TABLE,
@@ -150,26 +176,39 @@ class RouteWriterTest {
     assertThat(condition.getAsBoolean()).isTrue();
   }
 
-  /** A memory store that counts transactions and, when asked, holds the first until released. */
+  /**
+   * A memory store that counts transactions and, when asked, holds the first, or the second,
+   * until released.
+   */
   private static final class GatedKv implements KvBackend {
     final MemoryKv memory = new MemoryKv();
     final AtomicInteger txns = new AtomicInteger();
     final CountDownLatch held = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
+    final CountDownLatch secondHeld = new CountDownLatch(1);
+    final CountDownLatch secondRelease = new CountDownLatch(1);
     volatile boolean holdFirstTxn;
+    volatile boolean holdSecondTxn;
 
     @Override
     public TxnResponse txn(Txn txn) {
-      if (txns.incrementAndGet() == 1 && holdFirstTxn) {
-        held.countDown();
-        try {
-          release.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException(e);
-        }
+      int number = txns.incrementAndGet();
+      if (number == 1 && holdFirstTxn) {
+        hold(held, release);
+      } else if (number == 2 && holdSecondTxn) {
+        hold(secondHeld, secondRelease);
       }
       return memory.txn(txn);
+    }
+
+    private static void hold(CountDownLatch entered, CountDownLatch released) {
+      entered.countDown();
+      try {
+        released.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
     }
 
     @Override
