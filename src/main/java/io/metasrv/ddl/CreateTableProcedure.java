@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
+import io.metasrv.kv.TxnOp;
 import io.metasrv.metadata.Partition;
 import io.metasrv.metadata.Peer;
 import io.metasrv.metadata.PhysicalTableRouteValue;
@@ -26,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,9 +35,10 @@ import org.slf4j.LoggerFactory;
 /**
  * CREATE TABLE, GreptimeDB's {@code CreateTableProcedure}: Prepare (the table id, the route with
  * one region per partition led by the selected datanodes, the WAL options), DatanodeCreateRegions
- * (one {@code Create} per region, all at once), CreateMetadata (one transaction). Output: the
- * table id. No rollback (as GreptimeDB: regions created on datanodes are left, and closed there
- * once no lease keeps them). No cache invalidation.
+ * (one {@code Create} per region, all at once), CreateMetadata (one transaction, which also
+ * deletes the procedure's records when the runner knows them). Output: the table id. No
+ * rollback (as GreptimeDB: regions created on datanodes are left, and closed there once no
+ * lease keeps them). No cache invalidation.
  *
  * <p>Persisted data, as GreptimeDB's {@code CreateTableData}: {@code {"state":..., "task":"<base64
  * of the protobuf CreateTableTask, no padding>", "table_route":{"region_routes":[...],
@@ -128,7 +131,7 @@ public final class CreateTableProcedure extends DdlProcedure {
     return switch (state) {
       case Prepare -> prepare();
       case DatanodeCreateRegions -> createRegions();
-      case CreateMetadata -> createMetadata();
+      case CreateMetadata -> createMetadata(context);
     };
   }
 
@@ -206,19 +209,28 @@ public final class CreateTableProcedure extends DdlProcedure {
     return Status.executing(true);
   }
 
-  private Status createMetadata() {
+  /**
+   * The metadata transaction; for a procedure whose records the runner knows, it also deletes
+   * them, so the create is finished in the store when its metadata lands (what GreptimeDB's
+   * commit record and the deletion after it come to, in one write instead of three).
+   */
+  private Status createMetadata(ProcedureContext context) {
     long tableId = tableId();
     holdRegions(TableMetadata.leaderRegionIds(tableRoute));
     ObjectNode info = tableInfo();
     ArrayNode regionNumbers = ((ObjectNode) info.path("meta")).putArray("region_numbers");
     tableRoute.regionRoutes().forEach(
         route -> regionNumbers.add(RegionId.regionNumber(route.regionId())));
-    new TableMetadata(ddl.kv()).create(tableName(), tableId, info, tableRoute,
-        TableMetadata.regionInfo(task.getCreateTable(), info, regionWalOptions));
+    Optional<List<TxnOp>> recordDeletions = context.recordDeletions();
+    boolean ranAlongside = new TableMetadata(ddl.kv()).create(tableName(), tableId, info,
+        tableRoute, TableMetadata.regionInfo(task.getCreateTable(), info, regionWalOptions),
+        recordDeletions.orElse(List.of()));
     log.info("created table {}.{}.{} ({} regions) as id {}", tableName().catalog(),
         tableName().schema(), tableName().table(),
         tableRoute.regionRoutes().size(), tableId);
-    return Status.done(Long.toString(tableId));
+    return recordDeletions.isPresent() && ranAlongside
+        ? Status.doneWithRecordsDeleted(Long.toString(tableId))
+        : Status.done(Long.toString(tableId));
   }
 
   private TableNameKey tableName() {
