@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
+import io.metasrv.kv.KeyValue;
+import io.metasrv.kv.KvFutures;
 import io.metasrv.kv.TxnOp;
 import io.metasrv.metadata.Partition;
 import io.metasrv.metadata.Peer;
@@ -29,13 +31,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * CREATE TABLE, GreptimeDB's {@code CreateTableProcedure}: Prepare (the table id, the route with
  * one region per partition led by the selected datanodes, the WAL options), DatanodeCreateRegions
- * (one {@code Create} per region, all at once), CreateMetadata (one transaction, which also
+ * (the check that the table does not exist, whose read ran while Prepare's step was stored; then
+ * one {@code Create} per region, all at once), CreateMetadata (one transaction, which also
  * deletes the procedure's records when the runner knows them). Output: the table id. No
  * rollback (as GreptimeDB: regions created on datanodes are left, and closed there once no
  * lease keeps them). No cache invalidation.
@@ -57,6 +62,8 @@ public final class CreateTableProcedure extends DdlProcedure {
   private CreateTableTask task;
   private PhysicalTableRouteValue tableRoute;
   private Map<Long, String> regionWalOptions;
+  /** The {@code __table_name} read Prepare started, until DatanodeCreateRegions takes it. */
+  private CompletableFuture<Optional<KeyValue>> nameLookup;
 
   private CreateTableProcedure(DdlContext ddl, State state, CreateTableTask task,
       PhysicalTableRouteValue tableRoute, Map<Long, String> regionWalOptions) {
@@ -135,16 +142,17 @@ public final class CreateTableProcedure extends DdlProcedure {
     };
   }
 
+  /**
+   * Allocates the table id, the route and the WAL options. The read of {@code __table_name} that
+   * tells whether the table exists is started here and waited for by DatanodeCreateRegions,
+   * before any region is created: it runs while the runner stores this step. A create of an
+   * existing table therefore stores a step and uses up a table id before it fails (or, with
+   * {@code create_if_not_exists}, answers the existing id); the table-name lock keeps any other
+   * create of the name on this leader out meanwhile.
+   */
   private Status prepare() throws RetryLaterException {
     CreateTableExpr expr = task.getCreateTable();
-    TableNameKey name = tableName();
-    var existing = ddl.kv().get(name.toBytes());
-    if (existing.isPresent()) {
-      if (expr.getCreateIfNotExists()) {
-        return Status.done(Long.toString(TableNameValue.decode(existing.get().value()).tableId()));
-      }
-      throw DdlException.tableAlreadyExists(name.catalog(), name.schema(), name.table());
-    }
+    nameLookup = ddl.kv().getAsync(tableName().toBytes());
     long tableId = allocateTableId(ddl, expr);
     int regions = task.getPartitionsCount();
     List<Peer> peers = ddl.peers().select(regions);
@@ -195,6 +203,14 @@ public final class CreateTableProcedure extends DdlProcedure {
   }
 
   private Status createRegions() throws Exception {
+    Optional<KeyValue> existing = awaitNameLookup();
+    if (existing.isPresent()) {
+      TableNameKey name = tableName();
+      if (task.getCreateTable().getCreateIfNotExists()) {
+        return Status.done(Long.toString(TableNameValue.decode(existing.get().value()).tableId()));
+      }
+      throw DdlException.tableAlreadyExists(name.catalog(), name.schema(), name.table());
+    }
     CreateTableExpr expr = task.getCreateTable();
     long tableId = tableId();
     holdRegions(TableMetadata.leaderRegionIds(tableRoute));
@@ -231,6 +247,24 @@ public final class CreateTableProcedure extends DdlProcedure {
     return recordDeletions.isPresent() && ranAlongside
         ? Status.doneWithRecordsDeleted(Long.toString(tableId))
         : Status.done(Long.toString(tableId));
+  }
+
+  /**
+   * The table's {@code __table_name} entry: what the read Prepare started found, or, for a
+   * procedure loaded from the store or a step tried again, a read now.
+   */
+  private Optional<KeyValue> awaitNameLookup() throws Exception {
+    CompletableFuture<Optional<KeyValue>> lookup = nameLookup != null ? nameLookup
+        : ddl.kv().getAsync(tableName().toBytes());
+    nameLookup = null;
+    try {
+      return lookup.get();
+    } catch (ExecutionException e) {
+      if (KvFutures.cause(e) instanceof Exception failure) {
+        throw failure;
+      }
+      throw e;
+    }
   }
 
   private TableNameKey tableName() {

@@ -343,11 +343,11 @@ public final class ProcedureManager implements AutoCloseable {
         throw notStarted();
       }
       current.recovered.join();
+      forgetExpired();
       synchronized (this) {
         if (term != current) {
           continue;
         }
-        forgetExpired();
         if (procedures.containsKey(id)) {
           throw new ProcedureException(ProcedureException.Kind.DUPLICATE,
               "Procedure " + id + " already exists");
@@ -361,9 +361,9 @@ public final class ProcedureManager implements AutoCloseable {
               "Too many running procedures, max: " + options.maxRunningProcedures());
         }
         launch(id, procedure, ProcedureState.running(), 0, false, null);
-        log.info("Submitted procedure {}-{}", procedure.typeName(), id);
-        return id;
       }
+      log.info("Submitted procedure {}-{}", procedure.typeName(), id);
+      return id;
     }
   }
 
