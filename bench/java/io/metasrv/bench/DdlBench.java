@@ -44,10 +44,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * CREATE TABLE through {@code ProcedureService.ddl}, end to end: three {@code metasrv start}
@@ -110,6 +114,7 @@ public final class DdlBench {
       for (int clients : new int[] {1, 16}) {
         int each = clients == 1 ? perClient * 3 : perClient;
         Result floorRun = run("floor", clients, each, index -> floor.create());
+        StoreCalls before = StoreCalls.of(leader);
         Result metasrvRun = run("metasrv", clients, each, index -> {
           DdlTaskResponse created = ddl.withDeadlineAfter(DEADLINE.toMillis(),
               TimeUnit.MILLISECONDS).ddl(createTable("t" + names.incrementAndGet()));
@@ -117,6 +122,7 @@ public final class DdlBench {
             throw new IllegalStateException("no table id in " + created);
           }
         });
+        StoreCalls during = StoreCalls.of(leader).minus(before);
         results.add(floorRun);
         results.add(metasrvRun);
         System.out.printf("%2d client(s): metasrv %6.1f tables/s (p50 %6.1f ms, p99 %6.1f ms)"
@@ -124,6 +130,8 @@ public final class DdlBench {
                 + " load average %s%n", clients, metasrvRun.perSecond(), metasrvRun.p50(),
             metasrvRun.p99(), floorRun.perSecond(), floorRun.p50(), floorRun.p99(),
             metasrvRun.perSecond() / floorRun.perSecond(), loadAverage());
+        System.out.printf("    leader's store calls per create: %s%n",
+            during.perCreate(clients * each));
       }
       long created = datanodes.stream().mapToLong(datanode ->
           datanode.regionRequests(RegionRequest.BodyCase.CREATE).size()).sum();
@@ -156,6 +164,56 @@ public final class DdlBench {
   @FunctionalInterface
   interface Create {
     void run(int index) throws Exception;
+  }
+
+  /**
+   * The leader's calls to its store so far, by operation, from its {@code /metrics} ({@code
+   * metasrv_kv_operation_seconds}: count and total seconds). Heartbeats write little (3
+   * datanodes every 3 s), so the difference across a run is what the creates cost.
+   */
+  record StoreCalls(Map<String, double[]> byOp) {
+    private static final Pattern LINE = Pattern.compile(
+        "metasrv_kv_operation_seconds_(count|sum)\\{([^}]*)\\} ([0-9.eE+-]+)");
+    private static final Pattern OP = Pattern.compile("op=\"([a-z_]+)\"");
+
+    static StoreCalls of(MetasrvNode leader) throws Exception {
+      String metrics = leader.sendOrThrow("GET", "/metrics", Duration.ofSeconds(10)).body();
+      Map<String, double[]> byOp = new TreeMap<>();
+      Matcher line = LINE.matcher(metrics);
+      while (line.find()) {
+        Matcher op = OP.matcher(line.group(2));
+        if (op.find()) {
+          byOp.computeIfAbsent(op.group(1), k -> new double[2])
+              [line.group(1).equals("count") ? 0 : 1] += Double.parseDouble(line.group(3));
+        }
+      }
+      return new StoreCalls(byOp);
+    }
+
+    StoreCalls minus(StoreCalls earlier) {
+      Map<String, double[]> diff = new TreeMap<>();
+      byOp.forEach((op, now) -> {
+        double[] then = earlier.byOp.getOrDefault(op, new double[2]);
+        diff.put(op, new double[] {now[0] - then[0], now[1] - then[1]});
+      });
+      return new StoreCalls(diff);
+    }
+
+    /** e.g. {@code 6.1 (txn 4.0 at 3.2 ms, range 2.1 at 1.0 ms, ...)}. */
+    String perCreate(int creates) {
+      StringBuilder text = new StringBuilder();
+      double total = 0;
+      for (Map.Entry<String, double[]> entry : byOp.entrySet()) {
+        double[] calls = entry.getValue();
+        if (calls[0] <= 0) {
+          continue;
+        }
+        total += calls[0] / creates;
+        text.append(text.length() == 0 ? "" : ", ").append(String.format("%s %.2f at %.1f ms",
+            entry.getKey(), calls[0] / creates, calls[1] / calls[0] * 1e3));
+      }
+      return String.format("%.2f (%s)", total, text);
+    }
   }
 
   /** Throughput and latency percentiles in ms. */

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
+import io.metasrv.kv.KeyValue;
+import io.metasrv.kv.KvFutures;
+import io.metasrv.kv.TxnOp;
 import io.metasrv.metadata.Partition;
 import io.metasrv.metadata.Peer;
 import io.metasrv.metadata.PhysicalTableRouteValue;
@@ -26,16 +29,21 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * CREATE TABLE, GreptimeDB's {@code CreateTableProcedure}: Prepare (the table id, the route with
  * one region per partition led by the selected datanodes, the WAL options), DatanodeCreateRegions
- * (one {@code Create} per region, all at once), CreateMetadata (one transaction). Output: the
- * table id. No rollback (as GreptimeDB: regions created on datanodes are left, and closed there
- * once no lease keeps them). No cache invalidation.
+ * (the check that the table does not exist, whose read ran while Prepare's step was stored; then
+ * one {@code Create} per region, all at once), CreateMetadata (one transaction, which also
+ * deletes the procedure's records when the runner knows them). Output: the table id. No
+ * rollback (as GreptimeDB: regions created on datanodes are left, and closed there once no
+ * lease keeps them). No cache invalidation.
  *
  * <p>Persisted data, as GreptimeDB's {@code CreateTableData}: {@code {"state":..., "task":"<base64
  * of the protobuf CreateTableTask, no padding>", "table_route":{"region_routes":[...],
@@ -54,6 +62,8 @@ public final class CreateTableProcedure extends DdlProcedure {
   private CreateTableTask task;
   private PhysicalTableRouteValue tableRoute;
   private Map<Long, String> regionWalOptions;
+  /** The {@code __table_name} read Prepare started, until DatanodeCreateRegions takes it. */
+  private CompletableFuture<Optional<KeyValue>> nameLookup;
 
   private CreateTableProcedure(DdlContext ddl, State state, CreateTableTask task,
       PhysicalTableRouteValue tableRoute, Map<Long, String> regionWalOptions) {
@@ -128,20 +138,21 @@ public final class CreateTableProcedure extends DdlProcedure {
     return switch (state) {
       case Prepare -> prepare();
       case DatanodeCreateRegions -> createRegions();
-      case CreateMetadata -> createMetadata();
+      case CreateMetadata -> createMetadata(context);
     };
   }
 
+  /**
+   * Allocates the table id, the route and the WAL options. The read of {@code __table_name} that
+   * tells whether the table exists is started here and waited for by DatanodeCreateRegions,
+   * before any region is created: it runs while the runner stores this step. A create of an
+   * existing table therefore stores a step and uses up a table id before it fails (or, with
+   * {@code create_if_not_exists}, answers the existing id); the table-name lock keeps any other
+   * create of the name on this leader out meanwhile.
+   */
   private Status prepare() throws RetryLaterException {
     CreateTableExpr expr = task.getCreateTable();
-    TableNameKey name = tableName();
-    var existing = ddl.kv().get(name.toBytes());
-    if (existing.isPresent()) {
-      if (expr.getCreateIfNotExists()) {
-        return Status.done(Long.toString(TableNameValue.decode(existing.get().value()).tableId()));
-      }
-      throw DdlException.tableAlreadyExists(name.catalog(), name.schema(), name.table());
-    }
+    nameLookup = ddl.kv().getAsync(tableName().toBytes());
     long tableId = allocateTableId(ddl, expr);
     int regions = task.getPartitionsCount();
     List<Peer> peers = ddl.peers().select(regions);
@@ -192,6 +203,14 @@ public final class CreateTableProcedure extends DdlProcedure {
   }
 
   private Status createRegions() throws Exception {
+    Optional<KeyValue> existing = awaitNameLookup();
+    if (existing.isPresent()) {
+      TableNameKey name = tableName();
+      if (task.getCreateTable().getCreateIfNotExists()) {
+        return Status.done(Long.toString(TableNameValue.decode(existing.get().value()).tableId()));
+      }
+      throw DdlException.tableAlreadyExists(name.catalog(), name.schema(), name.table());
+    }
     CreateTableExpr expr = task.getCreateTable();
     long tableId = tableId();
     holdRegions(TableMetadata.leaderRegionIds(tableRoute));
@@ -206,19 +225,46 @@ public final class CreateTableProcedure extends DdlProcedure {
     return Status.executing(true);
   }
 
-  private Status createMetadata() {
+  /**
+   * The metadata transaction; for a procedure whose records the runner knows, it also deletes
+   * them, so the create is finished in the store when its metadata lands (what GreptimeDB's
+   * commit record and the deletion after it come to, in one write instead of three).
+   */
+  private Status createMetadata(ProcedureContext context) {
     long tableId = tableId();
     holdRegions(TableMetadata.leaderRegionIds(tableRoute));
     ObjectNode info = tableInfo();
     ArrayNode regionNumbers = ((ObjectNode) info.path("meta")).putArray("region_numbers");
     tableRoute.regionRoutes().forEach(
         route -> regionNumbers.add(RegionId.regionNumber(route.regionId())));
-    new TableMetadata(ddl.kv()).create(tableName(), tableId, info, tableRoute,
-        TableMetadata.regionInfo(task.getCreateTable(), info, regionWalOptions));
+    Optional<List<TxnOp>> recordDeletions = context.recordDeletions();
+    boolean ranAlongside = new TableMetadata(ddl.kv()).create(tableName(), tableId, info,
+        tableRoute, TableMetadata.regionInfo(task.getCreateTable(), info, regionWalOptions),
+        recordDeletions.orElse(List.of()));
     log.info("created table {}.{}.{} ({} regions) as id {}", tableName().catalog(),
         tableName().schema(), tableName().table(),
         tableRoute.regionRoutes().size(), tableId);
-    return Status.done(Long.toString(tableId));
+    return recordDeletions.isPresent() && ranAlongside
+        ? Status.doneWithRecordsDeleted(Long.toString(tableId))
+        : Status.done(Long.toString(tableId));
+  }
+
+  /**
+   * The table's {@code __table_name} entry: what the read Prepare started found, or, for a
+   * procedure loaded from the store or a step tried again, a read now.
+   */
+  private Optional<KeyValue> awaitNameLookup() throws Exception {
+    CompletableFuture<Optional<KeyValue>> lookup = nameLookup != null ? nameLookup
+        : ddl.kv().getAsync(tableName().toBytes());
+    nameLookup = null;
+    try {
+      return lookup.get();
+    } catch (ExecutionException e) {
+      if (KvFutures.cause(e) instanceof Exception failure) {
+        throw failure;
+      }
+      throw e;
+    }
   }
 
   private TableNameKey tableName() {

@@ -51,10 +51,15 @@ final class TableMetadata {
    * when {@code __table_info} and {@code __table_route} are both absent, put every key. When they
    * exist and hold what this call would write (a retried create that landed), that is success.
    *
+   * <p>{@code alongside} are more operations for the same transaction (a procedure's record
+   * deletions), added when they fit in {@code max_txn_ops} with the puts.
+   *
+   * @return whether this call's transaction put the keys and ran {@code alongside}; false when
+   *     the metadata was there already, or {@code alongside} did not fit and was left out
    * @throws DdlException when they exist with other values (another table has this id)
    */
-  void create(TableNameKey name, long tableId, ObjectNode tableInfo,
-      PhysicalTableRouteValue route, RegionInfo regionInfo) {
+  boolean create(TableNameKey name, long tableId, ObjectNode tableInfo,
+      PhysicalTableRouteValue route, RegionInfo regionInfo, List<TxnOp> alongside) {
     byte[] infoKey = new TableInfoKey(tableId).toBytes();
     byte[] routeKey = new TableRouteKey(tableId).toBytes();
     byte[] info = TableInfoValue.of(tableInfo, 0).encode();
@@ -68,11 +73,17 @@ final class TableMetadata {
         DatanodeTableValue.of(tableId, numbers, regionInfo).encode())));
     topicRegionKeys(tableId, regionInfo.regionWalOptions())
         .forEach(key -> puts.add(TxnOp.put(key, new byte[0])));
+    boolean withAlongside = puts.size() + alongside.size() <= kv.limits().maxTxnOps();
+    List<TxnOp> ops = puts;
+    if (withAlongside) {
+      ops = new ArrayList<>(puts);
+      ops.addAll(alongside);
+    }
     boolean created = kv.txn(Txn.when(
-        List.of(Compare.absent(infoKey), Compare.absent(routeKey)), puts,
+        List.of(Compare.absent(infoKey), Compare.absent(routeKey)), ops,
         List.of(TxnOp.get(infoKey), TxnOp.get(routeKey)))).succeeded();
     if (created) {
-      return;
+      return withAlongside;
     }
     Optional<KeyValue> storedInfo = kv.get(infoKey);
     Optional<KeyValue> storedRoute = kv.get(routeKey);
@@ -84,6 +95,7 @@ final class TableMetadata {
       throw new DdlException(DdlException.UNEXPECTED, "Table metadata of table id " + tableId
           + " already exists and differs from " + name + "'s");
     }
+    return false;
   }
 
   /** A logical table to create: its info (region numbers filled) and its logical route. */

@@ -289,7 +289,7 @@ public final class ProcedureManager implements AutoCloseable {
         : ProcedureState.running();
     log.info("Recover root procedure {}-{}, step: {}, state: {}",
         recovered.procedure().typeName(), record.id(), record.step(), initial.kind());
-    launch(record.id(), recovered.procedure(), initial, record.step(), previous);
+    launch(record.id(), recovered.procedure(), initial, record.step(), true, previous);
   }
 
   /** Leader step-down: stops every procedure where it is, leaving its keys to the next leader. */
@@ -328,7 +328,9 @@ public final class ProcedureManager implements AutoCloseable {
   }
 
   /**
-   * Submits a procedure; it runs once it has its locks.
+   * Submits a procedure; it runs once it has its locks. The id must be new to the store too (no
+   * record under it): the runner writes and deletes the keys of a new procedure knowing it wrote
+   * every one of them.
    *
    * @throws ProcedureException MANAGER_NOT_STARTED when this node is not running procedures,
    *     DUPLICATE when the id is known, PAUSED when the manager is paused, TOO_MANY_RUNNING at
@@ -341,11 +343,11 @@ public final class ProcedureManager implements AutoCloseable {
         throw notStarted();
       }
       current.recovered.join();
+      forgetExpired();
       synchronized (this) {
         if (term != current) {
           continue;
         }
-        forgetExpired();
         if (procedures.containsKey(id)) {
           throw new ProcedureException(ProcedureException.Kind.DUPLICATE,
               "Procedure " + id + " already exists");
@@ -358,23 +360,28 @@ public final class ProcedureManager implements AutoCloseable {
           throw new ProcedureException(ProcedureException.Kind.TOO_MANY_RUNNING,
               "Too many running procedures, max: " + options.maxRunningProcedures());
         }
-        launch(id, procedure, ProcedureState.running(), 0, null);
-        log.info("Submitted procedure {}-{}", procedure.typeName(), id);
-        return id;
+        launch(id, procedure, ProcedureState.running(), 0, false, null);
       }
+      log.info("Submitted procedure {}-{}", procedure.typeName(), id);
+      return id;
     }
   }
 
-  /** Registers and starts a runner; called under this. */
+  /**
+   * Registers and starts a runner; called under this.
+   *
+   * @param recovered whether the procedure was read back from the store (else it is new: no key
+   *     under its id exists yet)
+   */
   private void launch(ProcedureId id, Procedure procedure, ProcedureState initial, long step,
-      ProcedureMeta previous) {
+      boolean recovered, ProcedureMeta previous) {
     ProcedureMeta meta = new ProcedureMeta(id, procedure.typeName(), procedure.lockKeys(), term,
         sequence.incrementAndGet(), initial);
     procedures.put(id, meta);
     running.incrementAndGet();
     LockTable.Request request = locks.request(meta.lockKeys);
     try {
-      runners.execute(new ProcedureRunner(this, meta, procedure, step, request,
+      runners.execute(new ProcedureRunner(this, meta, procedure, step, recovered, request,
           previous == null ? CompletableFuture.completedFuture(null) : previous.runnerExited));
     } catch (RejectedExecutionException e) {
       locks.release(request);

@@ -1,7 +1,9 @@
 package io.metasrv.procedure;
 
 import io.metasrv.fence.FencedException;
+import io.metasrv.kv.TxnOp;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -17,7 +19,13 @@ import org.slf4j.LoggerFactory;
  * <p>Step numbers: a new procedure starts at 0, a recovered one at its newest record's step (its
  * next write overwrites that record). Each persisted step writes {@code {step}.step}, Done writes
  * {@code {step}.commit} and entering rollback writes {@code {step}.rollback}; each successful
- * write increments the step.
+ * write increments the step. A last step that deleted the records in its own transaction
+ * ({@link Status#doneWithRecordsDeleted}) leaves neither a commit record nor a deletion to do.
+ *
+ * <p>For a new procedure the runner knows every key under its id (it wrote them all), so a write
+ * needs no look for segments an earlier write left and the deletion is one transaction; a
+ * recovered procedure's writes and deletion read the store first (see {@link
+ * ProcedureStore.Writer}).
  *
  * <p>Before every store write and every state change the runner checks that its term is still
  * current (the manager was not stopped) and that no write found this node fenced; when either
@@ -31,18 +39,23 @@ final class ProcedureRunner implements Runnable, ProcedureContext {
   private final Procedure procedure;
   private final LockTable.Request locks;
   private final CompletableFuture<Void> previousRunnerExited;
+  private final ProcedureStore.Writer records;
   private long step;
+  /** Set when the last step deleted the procedure's records in its own transaction. */
+  private boolean recordsDeleted;
   /** Set when this runner stops on its own: fenced, or its thread interrupted. */
   private volatile boolean halted;
 
+  /** @param recovered whether the procedure was read back from the store, not submitted here */
   ProcedureRunner(ProcedureManager manager, ProcedureMeta meta, Procedure procedure, long step,
-      LockTable.Request locks, CompletableFuture<Void> previousRunnerExited) {
+      boolean recovered, LockTable.Request locks, CompletableFuture<Void> previousRunnerExited) {
     this.manager = manager;
     this.meta = meta;
     this.procedure = procedure;
     this.step = step;
     this.locks = locks;
     this.previousRunnerExited = previousRunnerExited;
+    this.records = manager.store.writer(meta.id, !recovered);
   }
 
   @Override
@@ -53,6 +66,11 @@ final class ProcedureRunner implements Runnable, ProcedureContext {
   @Override
   public boolean stopping() {
     return !current();
+  }
+
+  @Override
+  public Optional<List<TxnOp>> recordDeletions() {
+    return records.deletions();
   }
 
   private boolean current() {
@@ -68,7 +86,7 @@ final class ProcedureRunner implements Runnable, ProcedureContext {
       }
       meta.started(manager.clock.millis());
       executeUntilFinished();
-      if (current() && meta.state().finished()) {
+      if (current() && meta.state().finished() && !recordsDeleted) {
         deleteRecords();
       }
     } catch (Throwable unexpected) {
@@ -157,7 +175,7 @@ final class ProcedureRunner implements Runnable, ProcedureContext {
     if (status instanceof Status.Executing executing) {
       if (executing.persist()) {
         String key = ProcedureStore.key(meta.id, step, ProcedureStore.RecordType.STEP);
-        Optional<String> failure = write(key, () -> manager.store.putStep(meta.id, step,
+        Optional<String> failure = write(key, () -> records.putStep(step,
             ProcedureMessage.step(procedure.typeName(), procedure.dump(), step)));
         if (failure.isPresent()) {
           retryAfterWriteFailure(failure.get());
@@ -168,8 +186,13 @@ final class ProcedureRunner implements Runnable, ProcedureContext {
         manager.moveTo(meta, ProcedureState.running());
       }
     } else if (status instanceof Status.Done done) {
+      if (done.recordsDeleted()) {
+        recordsDeleted = true;
+        manager.finish(meta, ProcedureState.done(done.output()));
+        return;
+      }
       String key = ProcedureStore.key(meta.id, step, ProcedureStore.RecordType.COMMIT);
-      Optional<String> failure = write(key, () -> manager.store.putCommit(meta.id, step));
+      Optional<String> failure = write(key, () -> records.putCommit(step));
       if (failure.isPresent()) {
         retryAfterWriteFailure(failure.get());
         return;
@@ -191,7 +214,7 @@ final class ProcedureRunner implements Runnable, ProcedureContext {
    */
   private void prepareRollback(String error) {
     String key = ProcedureStore.key(meta.id, step, ProcedureStore.RecordType.ROLLBACK);
-    Optional<String> failure = write(key, () -> manager.store.putRollback(meta.id, step,
+    Optional<String> failure = write(key, () -> records.putRollback(step,
         ProcedureMessage.rollback(procedure.typeName(), procedure.dump(), step, error)));
     if (failure.isPresent() || !current()) {
       return;
@@ -287,7 +310,7 @@ final class ProcedureRunner implements Runnable, ProcedureContext {
 
   private void deleteRecords() {
     try {
-      manager.store.delete(meta.id);
+      records.deleteAll();
     } catch (RuntimeException e) {
       if (!stopsRunner(e)) {
         log.error("Runner {}-{} failed to delete procedure {}", meta.typeName, meta.id, meta.id,

@@ -16,18 +16,29 @@ public sealed interface Status {
    * The procedure finished.
    *
    * @param output an opaque result for whoever waits on the procedure (DDL: the table id)
+   * @param recordsDeleted whether the last step deleted the procedure's records itself (see
+   *     {@link ProcedureContext#recordDeletions}); else the manager writes the commit record and
+   *     then deletes them
    */
-  record Done(Optional<String> output) implements Status {}
+  record Done(Optional<String> output, boolean recordsDeleted) implements Status {}
 
   static Status executing(boolean persist) {
     return new Executing(persist);
   }
 
   static Status done() {
-    return new Done(Optional.empty());
+    return new Done(Optional.empty(), false);
   }
 
   static Status done(String output) {
-    return new Done(Optional.of(output));
+    return new Done(Optional.of(output), false);
+  }
+
+  /**
+   * Finished, and the last step's transaction deleted the procedure's records (the operations
+   * {@link ProcedureContext#recordDeletions} gave, all of them).
+   */
+  static Status doneWithRecordsDeleted(String output) {
+    return new Done(Optional.of(output), true);
   }
 }

@@ -3,7 +3,10 @@ package io.metasrv.ddl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.metasrv.kv.Bytes;
 import io.metasrv.kv.MemoryKv;
+import io.metasrv.kv.MeteredKv;
+import io.metasrv.kv.RangeRequest;
 import io.metasrv.protocol.CreateTableTask;
 import io.metasrv.protocol.DdlTaskRequest;
 import io.metasrv.protocol.region.CreateRequest;
@@ -11,6 +14,7 @@ import io.metasrv.protocol.region.RegionColumnDef;
 import io.metasrv.protocol.region.RegionRequest;
 import io.metasrv.protocol.v1.SemanticType;
 import io.metasrv.protocol.v1.TableId;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
@@ -108,6 +112,29 @@ class CreateTableProcedureTest {
   }
 
   @Test
+  void theMetadataTransactionAlsoDeletesTheProcedureRecords() throws Exception {
+    SimpleMeterRegistry calls = new SimpleMeterRegistry();
+    MemoryKv store = new MemoryKv();
+    harness = new DdlHarness(new MeteredKv(store, calls), new RecordingRegionServer(), 1);
+
+    run(harness, DdlTasksFixture.createTable("t"));
+
+    assertThat(store.range(RangeRequest.prefix(Bytes.utf8("/__procedure__/"))).kvs()).isEmpty();
+    // the name lookup; the two steps; the table id range; one transaction: no commit record
+    assertThat(calls(calls, "get")).isEqualTo(1);
+    assertThat(calls(calls, "put")).isEqualTo(2);
+    assertThat(calls(calls, "compare_and_put")).isEqualTo(1);
+    assertThat(calls(calls, "txn")).isEqualTo(1);
+    assertThat(calls(calls, "range")).isEqualTo(1); // the manager's recovery scan at start
+    assertThat(calls(calls, "batch_delete")).isZero();
+  }
+
+  private static double calls(SimpleMeterRegistry registry, String op) {
+    return registry.get(MeteredKv.METER).tag("op", op).tag("outcome", "success").timer()
+        .count();
+  }
+
+  @Test
   void anExistingTableIsAnErrorUnlessCreateIfNotExists() throws Exception {
     DdlHarness h = harness(1);
     run(h, DdlTasksFixture.createTable("t"));
@@ -123,6 +150,7 @@ class CreateTableProcedureTest {
     assertThat(run(h, ifNotExists).tableIds()).containsExactly(1024L);
     assertThat(h.metadata()).isEqualTo(before);
     assertThat(h.regions.received).hasSize(1);
+    assertThat(h.kv.range(RangeRequest.prefix(Bytes.utf8("/__procedure__/"))).kvs()).isEmpty();
   }
 
   @Test

@@ -14,12 +14,14 @@ import io.metasrv.fence.FencedKv;
 import io.metasrv.kv.Bytes;
 import io.metasrv.kv.KvBackend;
 import io.metasrv.kv.MemoryKv;
+import io.metasrv.kv.MeteredKv;
 import io.metasrv.kv.RangeRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -127,6 +129,49 @@ class ProcedureManagerTest {
       assertThat(info.startTimeMs()).isEqualTo(clock.millis());
       assertThat(info.endTimeMs()).isEqualTo(clock.millis());
     });
+  }
+
+  @Test
+  void aLastStepThatDeletesTheRecordsInItsTransactionLeavesNoCommitAndNoDeletionToDo()
+      throws Exception {
+    SimpleMeterRegistry calls = new SimpleMeterRegistry();
+    ProcedureManager manager = manager(new MeteredKv(kv, calls), OPTIONS);
+    manager.start();
+    world.store(kv);
+    double rangesAfterStart = calls(calls, "range");
+    ProcedureId id = ProcedureId.parse("9f805a1f-05f7-490c-9f91-bd56e3cc54c1");
+
+    manager.submit(id, StepProcedure.of(world, "p", 3).deletingRecordsAtTheEnd());
+
+    assertThat(finished(manager, id)).isEqualTo(ProcedureState.done(Optional.of("p")));
+    String dir = ProcedureStore.PREFIX + id + "/";
+    assertThat(world.finalTransactions()).singleElement().asList()
+        .containsExactly(dir + "0000000000.step", dir + "0000000001.step");
+    assertThat(keys()).isEmpty();
+    // the runner wrote the two steps and nothing else: no reads, no commit, no deletion
+    assertThat(calls(calls, "put")).isEqualTo(2);
+    assertThat(calls(calls, "txn")).isZero();
+    assertThat(calls(calls, "range")).isEqualTo(rangesAfterStart);
+  }
+
+  @Test
+  void aRecoveredProcedureIsOfferedNoRecordDeletionsAndCommitsAsUsual() throws Exception {
+    ProcedureId id = ProcedureId.random();
+    new ProcedureStore(kv, 0).putStep(id, 0, ProcedureMessage.step(StepProcedure.TYPE,
+        StepProcedure.of(world, "p", 2).deletingRecordsAtTheEnd().dump(), 0));
+    world.store(kv);
+
+    ProcedureManager manager = started();
+
+    assertThat(finished(manager, id).kind()).isEqualTo(ProcedureStateKind.Done);
+    assertThat(world.executionsOf("p")).containsExactly("0", "1");
+    assertThat(world.finalTransactions()).isEmpty();
+    assertThat(keys()).isEmpty();
+  }
+
+  private static double calls(SimpleMeterRegistry registry, String op) {
+    return registry.get(MeteredKv.METER).tag("op", op).tag("outcome", "success").timer()
+        .count();
   }
 
   @Test

@@ -7,7 +7,9 @@ import io.metasrv.kv.Bytes;
 import io.metasrv.kv.KeyValue;
 import io.metasrv.kv.KvLimits;
 import io.metasrv.kv.MemoryKv;
+import io.metasrv.kv.MeteredKv;
 import io.metasrv.kv.RangeRequest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -190,6 +192,55 @@ class ProcedureStoreTest {
     assertThat(kv.range(RangeRequest.prefix(Bytes.utf8(ProcedureStore.PREFIX))).kvs())
         .extracting(kv -> Bytes.utf8(kv.key()))
         .containsExactly(ProcedureStore.key(other, 0, ProcedureStore.RecordType.STEP));
+  }
+
+  @Test
+  void aNewProceduresWriterNeitherReadsBeforeWritingNorScansToDelete() {
+    SimpleMeterRegistry calls = new SimpleMeterRegistry();
+    ProcedureStore store = new ProcedureStore(new MeteredKv(kv, calls), 64);
+    ProcedureId other = ProcedureId.parse("00000000-0000-4000-8000-000000000001");
+    store.putStep(other, 0, ProcedureMessage.step("T", "o", 0));
+    ProcedureStore.Writer writer = store.writer(ID, true);
+    double rangesBefore = calls("range", calls);
+
+    writer.putStep(0, ProcedureMessage.step("T", "x".repeat(200), 0));
+    writer.putStep(1, ProcedureMessage.step("T", "s1", 1));
+    writer.putCommit(2);
+    assertThat(kv.range(RangeRequest.prefix(Bytes.utf8(DIR))).kvs()).hasSize(6); // 4 chunks
+    writer.deleteAll();
+
+    assertThat(calls("range", calls)).isEqualTo(rangesBefore);
+    assertThat(calls("txn", calls)).isEqualTo(1);
+    assertThat(kv.range(RangeRequest.prefix(Bytes.utf8(ProcedureStore.PREFIX))).kvs())
+        .extracting(kv -> Bytes.utf8(kv.key()))
+        .containsExactly(ProcedureStore.key(other, 0, ProcedureStore.RecordType.STEP));
+  }
+
+  @Test
+  void aWriterLooksForStaleSegmentsWhereAnEarlierWriteMayHaveLeftThem() {
+    ProcedureStore store = new ProcedureStore(kv, 64);
+    ProcedureStore.Writer fresh = store.writer(ID, true);
+    fresh.putStep(0, ProcedureMessage.step("T", "x".repeat(200), 0));
+    fresh.putStep(0, ProcedureMessage.step("T", "y", 0)); // the same key again
+    // an earlier leader's longer step 1, then the recovered procedure's own
+    store.putStep(ID, 1, ProcedureMessage.step("T", "x".repeat(200), 1));
+    ProcedureStore.Writer recovered = store.writer(ID, false);
+    ProcedureMessage small = ProcedureMessage.step("T", "z", 1);
+    recovered.putStep(1, small);
+
+    assertThat(kv.range(RangeRequest.prefix(Bytes.utf8(DIR))).kvs())
+        .extracting(kv -> Bytes.utf8(kv.key()))
+        .containsExactly(DIR + "0000000000.step", DIR + "0000000001.step");
+    assertThat(store.writer(ID, true).deletions()).hasValueSatisfying(
+        deletes -> assertThat(deletes).isEmpty());
+    assertThat(recovered.deletions()).isEmpty();
+    recovered.deleteAll();
+    assertThat(kv.range(RangeRequest.prefix(Bytes.utf8(DIR))).kvs()).isEmpty();
+  }
+
+  private static double calls(String op, SimpleMeterRegistry registry) {
+    return registry.get(MeteredKv.METER).tag("op", op).tag("outcome", "success").timer()
+        .count();
   }
 
   @Test

@@ -3,8 +3,10 @@ package io.metasrv.procedure;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.metasrv.kv.TxnOp;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A test procedure that runs states 0 .. {@code states - 1}, persisting after each (unless told
@@ -23,10 +25,18 @@ final class StepProcedure implements Procedure {
   private final List<Long> readTables;
   private final boolean rollbackSupported;
   private final boolean persist;
+  private final boolean deletesRecords;
   private int state;
 
   private StepProcedure(StepWorld world, String name, int states, List<Long> writeTables,
       List<Long> readTables, boolean rollbackSupported, boolean persist, int state) {
+    this(world, name, states, writeTables, readTables, rollbackSupported, persist, false, state);
+  }
+
+  private StepProcedure(StepWorld world, String name, int states, List<Long> writeTables,
+      List<Long> readTables, boolean rollbackSupported, boolean persist, boolean deletesRecords,
+      int state) {
+    this.deletesRecords = deletesRecords;
     this.world = world;
     this.name = name;
     this.states = states;
@@ -61,12 +71,23 @@ final class StepProcedure implements Procedure {
         false, state);
   }
 
+  /**
+   * The last state deletes the procedure's records in a transaction of the world's ({@link
+   * StepWorld#finalTransaction}) when the runner offers their deletions, as CreateTable's
+   * metadata transaction does.
+   */
+  StepProcedure deletingRecordsAtTheEnd() {
+    return new StepProcedure(world, name, states, writeTables, readTables, rollbackSupported,
+        persist, true, state);
+  }
+
   static ProcedureLoader loader(StepWorld world) {
     return data -> {
       JsonNode node = JSON.readTree(data);
       return new StepProcedure(world, node.get("name").asText(), node.get("states").asInt(),
           longs(node.get("write")), longs(node.get("read")), node.get("rollback").asBoolean(),
-          node.get("persist").asBoolean(), node.get("state").asInt());
+          node.get("persist").asBoolean(), node.path("deletes_records").asBoolean(),
+          node.get("state").asInt());
     };
   }
 
@@ -81,6 +102,11 @@ final class StepProcedure implements Procedure {
     world.script(name, state).run(context);
     state++;
     if (state == states) {
+      Optional<List<TxnOp>> deletions = context.recordDeletions();
+      if (deletesRecords && deletions.isPresent()) {
+        world.finalTransaction(deletions.get());
+        return Status.doneWithRecordsDeleted(name);
+      }
       return Status.done(name);
     }
     return Status.executing(persist);
@@ -91,6 +117,9 @@ final class StepProcedure implements Procedure {
     ObjectNode node = JSON.createObjectNode();
     node.put("name", name).put("states", states).put("state", state)
         .put("rollback", rollbackSupported).put("persist", persist);
+    if (deletesRecords) {
+      node.put("deletes_records", true);
+    }
     writeTables.forEach(node.putArray("write")::add);
     readTables.forEach(node.putArray("read")::add);
     return node.toString();

@@ -1,5 +1,9 @@
 package io.metasrv.procedure;
 
+import io.metasrv.kv.Bytes;
+import io.metasrv.kv.KvBackend;
+import io.metasrv.kv.Txn;
+import io.metasrv.kv.TxnOp;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -19,6 +23,27 @@ final class StepWorld {
 
   private final List<String> executions = new ArrayList<>(); // guarded by this
   private final Map<String, Deque<Script>> scripts = new HashMap<>(); // guarded by this
+  private final List<List<String>> finalTransactions = new ArrayList<>(); // guarded by this
+  private volatile KvBackend store;
+
+  /** The store final transactions run on. */
+  StepWorld store(KvBackend store) {
+    this.store = store;
+    return this;
+  }
+
+  /** Runs a last state's transaction of record deletions on the store, and records its keys. */
+  void finalTransaction(List<TxnOp> deletions) {
+    store.txn(Txn.of(deletions));
+    synchronized (this) {
+      finalTransactions.add(deletions.stream().map(op -> Bytes.utf8(op.key())).toList());
+    }
+  }
+
+  /** The keys each final transaction deleted. */
+  synchronized List<List<String>> finalTransactions() {
+    return List.copyOf(finalTransactions);
+  }
 
   synchronized void executed(String what) {
     executions.add(what);
