@@ -129,7 +129,8 @@ public final class GrpcServer implements AutoCloseable {
       // Bodies are parsed inside the interceptors, so an unparsable one is a failure they
       // answer (INVALID_ARGUMENT) rather than grpc-java's UNKNOWN. Interceptors listed later run
       // first: metrics see the final status and time the whole call.
-      ServerServiceDefinition parsed = ServerInterceptors.useInputStreamMessages(service);
+      ServerServiceDefinition parsed =
+          ServerInterceptors.useMarshalledMessages(service, UnbufferedMessages.INSTANCE);
       builder.addService(ServerInterceptors.intercept(parsed, new FailureMappingInterceptor(),
           new ResponseCompressionInterceptor(), metrics));
     }

@@ -125,7 +125,14 @@ public final class Mailbox {
    * @return how many streams it was pushed to
    */
   public int broadcast(Role role, MailboxMessage message) {
-    HeartbeatResponse response = responseCarrying(message.toBuilder().setId(0).build());
+    MailboxMessage.Builder oneWay = message.toBuilder().setId(0);
+    if (message.getPayloadCase() == MailboxMessage.PayloadCase.JSON) {
+      // Held as UTF-8 bytes, the payload is encoded once here rather than again for every
+      // stream the response is serialized to (a cache invalidation of a burst of datanodes'
+      // tables is tens of kilobytes, offered to thousands of streams).
+      oneWay.setJsonBytes(message.getJsonBytes());
+    }
+    HeartbeatResponse response = responseCarrying(oneWay.build());
     int sent = 0;
     List<PusherKey> skipped = new ArrayList<>();
     for (Map.Entry<PusherKey, Pusher> stream : pushers.ofRole(role)) {

@@ -72,6 +72,25 @@ class MailboxTest {
         .tags("role", "datanode", "outcome", "skipped").counter().count()).isEqualTo(1);
   }
 
+  @Test
+  void aBroadcastCarriesTheJsonPayloadAsSentToEveryStream() {
+    pushers.register(new PusherKey(Role.FRONTEND, 1), pushed::add);
+    pushers.register(new PusherKey(Role.FRONTEND, 2), pushed::add);
+    MailboxMessage message = MailboxMessage.newBuilder().setId(7).setSubject("Invalidate table")
+        .setFrom("Metasrv@127.0.0.1:3002").setTo("Frontend broadcast").setTimestampMillis(42)
+        .setJson("{\"InvalidateCaches\":[{\"TableName\":\"t\u00e9\u6e2c\ud83d\ude00\"}]}")
+        .build();
+
+    assertThat(mailbox.broadcast(Role.FRONTEND, message)).isEqualTo(2);
+
+    MailboxMessage expected = message.toBuilder().setId(0).build();
+    assertThat(pushed).hasSize(2).allSatisfy(response -> {
+      assertThat(response.getMailboxMessage().getJson()).isEqualTo(message.getJson());
+      assertThat(response.getMailboxMessage().toByteString())
+          .isEqualTo(expected.toByteString());
+    });
+  }
+
   private double sends(String outcome) {
     return registry.get("metasrv.mailbox.sends").tag("outcome", outcome).counter().count();
   }
