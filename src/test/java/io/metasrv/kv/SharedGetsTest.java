@@ -3,6 +3,7 @@ package io.metasrv.kv;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.metasrv.testing.ForwardingKv;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,13 +116,22 @@ class SharedGetsTest {
    * A memory store that counts gets and, when asked, holds the first after taking its value;
    * its gets fail while {@link #failGets}.
    */
-  private static final class GatedKv implements KvBackend {
-    final MemoryKv memory = new MemoryKv();
+  private static final class GatedKv extends ForwardingKv {
+    final MemoryKv memory;
     final AtomicInteger gets = new AtomicInteger();
     final CountDownLatch held = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
     volatile boolean holdFirstGet;
     volatile boolean failGets;
+
+    GatedKv() {
+      this(new MemoryKv());
+    }
+
+    private GatedKv(MemoryKv memory) {
+      super(memory);
+      this.memory = memory;
+    }
 
     @Override
     public Optional<KeyValue> get(byte[] key) {
@@ -140,61 +150,6 @@ class SharedGetsTest {
         }
       }
       return value;
-    }
-
-    @Override
-    public String name() {
-      return "gated memory";
-    }
-
-    @Override
-    public KvLimits limits() {
-      return memory.limits();
-    }
-
-    @Override
-    public RangeResponse range(RangeRequest request) {
-      return memory.range(request);
-    }
-
-    @Override
-    public Optional<KeyValue> put(byte[] key, byte[] value) {
-      return memory.put(key, value);
-    }
-
-    @Override
-    public List<KeyValue> batchGet(List<byte[]> keys) {
-      return memory.batchGet(keys);
-    }
-
-    @Override
-    public List<KeyValue> batchPut(List<KeyValue> kvs, boolean prevKv) {
-      return memory.batchPut(kvs, prevKv);
-    }
-
-    @Override
-    public List<KeyValue> batchDelete(List<byte[]> keys, boolean prevKv) {
-      return memory.batchDelete(keys, prevKv);
-    }
-
-    @Override
-    public DeleteRangeResponse deleteRange(RangeRequest request, boolean prevKv) {
-      return memory.deleteRange(request, prevKv);
-    }
-
-    @Override
-    public CompareAndPutResponse compareAndPut(byte[] key, byte[] expect, byte[] value) {
-      return memory.compareAndPut(key, expect, value);
-    }
-
-    @Override
-    public TxnResponse txn(Txn txn) {
-      return memory.txn(txn);
-    }
-
-    @Override
-    public void close() {
-      memory.close();
     }
   }
 }

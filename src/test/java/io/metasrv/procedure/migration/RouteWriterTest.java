@@ -3,14 +3,7 @@ package io.metasrv.procedure.migration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.metasrv.kv.CompareAndPutResponse;
-import io.metasrv.kv.DeleteRangeResponse;
-import io.metasrv.kv.KeyValue;
-import io.metasrv.kv.KvBackend;
-import io.metasrv.kv.KvLimits;
 import io.metasrv.kv.MemoryKv;
-import io.metasrv.kv.RangeRequest;
-import io.metasrv.kv.RangeResponse;
 import io.metasrv.kv.Txn;
 import io.metasrv.kv.TxnResponse;
 import io.metasrv.metadata.DatanodeTableKey;
@@ -23,6 +16,7 @@ import io.metasrv.metadata.RegionInfo;
 import io.metasrv.metadata.RegionRoute;
 import io.metasrv.metadata.TableRouteKey;
 import io.metasrv.metadata.TableRoutes;
+import io.metasrv.testing.ForwardingKv;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -180,8 +174,8 @@ class RouteWriterTest {
    * A memory store that counts transactions and, when asked, holds the first, or the second,
    * until released.
    */
-  private static final class GatedKv implements KvBackend {
-    final MemoryKv memory = new MemoryKv();
+  private static final class GatedKv extends ForwardingKv {
+    final MemoryKv memory;
     final AtomicInteger txns = new AtomicInteger();
     final CountDownLatch held = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
@@ -189,6 +183,15 @@ class RouteWriterTest {
     final CountDownLatch secondRelease = new CountDownLatch(1);
     volatile boolean holdFirstTxn;
     volatile boolean holdSecondTxn;
+
+    GatedKv() {
+      this(new MemoryKv());
+    }
+
+    private GatedKv(MemoryKv memory) {
+      super(memory);
+      this.memory = memory;
+    }
 
     @Override
     public TxnResponse txn(Txn txn) {
@@ -209,61 +212,6 @@ class RouteWriterTest {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(e);
       }
-    }
-
-    @Override
-    public String name() {
-      return "gated memory";
-    }
-
-    @Override
-    public KvLimits limits() {
-      return memory.limits();
-    }
-
-    @Override
-    public RangeResponse range(RangeRequest request) {
-      return memory.range(request);
-    }
-
-    @Override
-    public Optional<KeyValue> get(byte[] key) {
-      return memory.get(key);
-    }
-
-    @Override
-    public Optional<KeyValue> put(byte[] key, byte[] value) {
-      return memory.put(key, value);
-    }
-
-    @Override
-    public List<KeyValue> batchGet(List<byte[]> keys) {
-      return memory.batchGet(keys);
-    }
-
-    @Override
-    public List<KeyValue> batchPut(List<KeyValue> kvs, boolean prevKv) {
-      return memory.batchPut(kvs, prevKv);
-    }
-
-    @Override
-    public List<KeyValue> batchDelete(List<byte[]> keys, boolean prevKv) {
-      return memory.batchDelete(keys, prevKv);
-    }
-
-    @Override
-    public DeleteRangeResponse deleteRange(RangeRequest request, boolean prevKv) {
-      return memory.deleteRange(request, prevKv);
-    }
-
-    @Override
-    public CompareAndPutResponse compareAndPut(byte[] key, byte[] expect, byte[] value) {
-      return memory.compareAndPut(key, expect, value);
-    }
-
-    @Override
-    public void close() {
-      memory.close();
     }
   }
 }
