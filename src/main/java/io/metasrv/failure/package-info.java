@@ -6,8 +6,8 @@
  * detector, number for number ({@code [failure_detector]} options);
  * {@link io.metasrv.failure.RegionFailureDetectors} judges every region replica as its own
  * detector would, sharing one history among the regions reported in the same heartbeats;
- * {@link io.metasrv.failure.RegionSupervisor} ticks every second while this node leads, lists
- * the failed replicas and hands them to {@link io.metasrv.failure.RegionFailover} unless
- * maintenance mode is on or failover paused.
+ * {@link io.metasrv.failure.RegionSupervisor} ticks every 200 ms while this node leads
+ * (GreptimeDB: every second), lists the failed replicas and hands them to
+ * {@link io.metasrv.failure.RegionFailover} unless maintenance mode is on or failover paused.
  */
 package io.metasrv.failure;
