@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -31,6 +32,13 @@ import java.util.concurrent.locks.LockSupport;
  * its heartbeat was due (so a sender that falls behind shows up in the latency, not hidden by
  * it). Requests are sent zstd-compressed, as GreptimeDB's nodes send them.
  *
+ * <p>The measured window opens once the server has settled, not at a fixed time: each node's
+ * first heartbeat costs the server far more than the later ones (its address is written and its
+ * tables' caches invalidated on every stream), and with thousands of nodes that burst takes
+ * seconds of CPU to work off. A window opened while the server still works off that backlog
+ * would measure the burst, not the sustained load; the burst is reported on its own ({@link
+ * WarmUp}).
+ *
  * <p>With {@code expectLeases}, every answer must grant a lease on as many regions as its
  * heartbeat reported and deny none; every {@link #EXACT_CHECK_EVERY}th answer is checked
  * exactly: the granted region ids are the reported ones, each as Leader.
@@ -39,6 +47,7 @@ final class HeartbeatLoad implements AutoCloseable {
   static final int EXACT_CHECK_EVERY = 100;
   private static final int CONNECTIONS = 8;
   private static final Duration LATE_ANSWER_GRACE = Duration.ofSeconds(10);
+  private static final Duration SETTLE_CHECK_EVERY = Duration.ofSeconds(1);
 
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final Node[] nodes;
@@ -51,10 +60,23 @@ final class HeartbeatLoad implements AutoCloseable {
   private final AtomicReference<String> firstProblem = new AtomicReference<>();
   private final AtomicReference<Throwable> streamFailure = new AtomicReference<>();
   private volatile Window window;
+  /** Heartbeats sent and not answered yet (handshakes excluded). */
+  private final AtomicLong outstanding = new AtomicLong();
+  private final AtomicInteger nodesAnsweredOnce = new AtomicInteger();
+  private final AtomicLong allAnsweredOnceAt = new AtomicLong();
+  private final AtomicLong warmUpMaxLatency = new AtomicLong();
+
+  /**
+   * The run before its window: how long it lasted, whether the server settled in it (see {@link
+   * #run}), when every node's first periodic heartbeat had been answered (nanoseconds after the
+   * first was due; -1 if not all were) and the worst latency of a heartbeat due in it.
+   */
+  record WarmUp(Duration lasted, boolean settled, long allAnsweredOnceNanos,
+      long maxLatencyNanos) {}
 
   /** What one measured window saw. Latencies in nanoseconds, sorted. */
-  record Result(long sent, long answeredInWindow, long unanswered, long[] latencies,
-      long maxSenderLagNanos, Duration measured) {
+  record Result(WarmUp warmUp, long sent, long answeredInWindow, long unanswered,
+      long[] latencies, long maxSenderLagNanos, Duration measured) {
     double offeredPerSecond() {
       return sent / seconds();
     }
@@ -141,39 +163,49 @@ final class HeartbeatLoad implements AutoCloseable {
   }
 
   /**
-   * Sends every node's heartbeat once per {@code interval}, spread evenly, for {@code warmUp}
-   * and then {@code measure}; blocks until done, waiting up to 10 s for the measured window's
-   * late answers. {@code sampler} runs on the calling thread meanwhile, given the window's
-   * bounds on {@link System#nanoTime()}.
+   * Sends every node's heartbeat once per {@code interval}, spread evenly, through a warm-up and
+   * then {@code measure}; blocks until done, waiting up to 10 s for the measured window's late
+   * answers. The warm-up lasts at least {@code minWarmUp} and until the server has settled:
+   * every node's first heartbeat answered and, at two checks a second apart, no more heartbeats
+   * waiting for an answer than a hundredth of the nodes (plus ten); after {@code maxWarmUp} the
+   * window opens anyway and the result says the server never settled. {@code sampler} runs on
+   * the calling thread meanwhile, given the window's bounds on {@link System#nanoTime()}.
    */
-  Result run(Duration interval, Duration warmUp, Duration measure, WindowSampler sampler)
-      throws InterruptedException {
+  Result run(Duration interval, Duration minWarmUp, Duration maxWarmUp, Duration measure,
+      WindowSampler sampler) throws InterruptedException {
     long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(10);
-    Window measured = new Window(start + warmUp.toNanos(),
-        start + warmUp.toNanos() + measure.toNanos());
-    window = measured;
     AtomicLong sentInWindow = new AtomicLong();
     AtomicLong maxLag = new AtomicLong();
     Thread sender = new Thread(() -> {
       long intervalNanos = interval.toNanos();
       for (long i = 0; ; i++) {
         long due = start + i * intervalNanos / nodes.length;
-        if (due >= measured.end || streamFailure.get() != null) {
+        Window current = window;
+        if ((current != null && due >= current.end) || streamFailure.get() != null) {
           return;
         }
         long now = System.nanoTime();
         if (due > now) {
           LockSupport.parkNanos(due - now);
-        } else {
+        } else if (current != null) {
           maxLag.accumulateAndGet(now - due, Math::max);
         }
+        outstanding.incrementAndGet();
         nodes[(int) (i % nodes.length)].send(nodes[(int) (i % nodes.length)].request, due);
-        if (due >= measured.from) {
+        if (current != null && due >= current.from) {
           sentInWindow.incrementAndGet();
         }
       }
     }, "heartbeat-load-sender");
     sender.start();
+    boolean settled = awaitSettled(start + minWarmUp.toNanos(), start + maxWarmUp.toNanos());
+    // Opens a little ahead, so that no heartbeat the sender has already sent is due in it.
+    long from = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+    Window measured = new Window(from, from + measure.toNanos());
+    window = measured;
+    long allAnswered = allAnsweredOnceAt.get();
+    WarmUp warmUp = new WarmUp(Duration.ofNanos(from - start), settled,
+        allAnswered == 0 ? -1 : allAnswered - start, warmUpMaxLatency.get());
     sampler.sample(measured.from, measured.end);
     sender.join();
     long graceEnd = System.nanoTime() + LATE_ANSWER_GRACE.toNanos();
@@ -182,9 +214,34 @@ final class HeartbeatLoad implements AutoCloseable {
       Thread.sleep(10);
     }
     failOnStreamError();
-    return new Result(sentInWindow.get(), measured.answeredInWindow.get(),
+    return new Result(warmUp, sentInWindow.get(), measured.answeredInWindow.get(),
         sentInWindow.get() - measured.latencyAnswers.get(), measured.sorted(), maxLag.get(),
         measure);
+  }
+
+  /** Whether the server settled (see {@link #run}) by {@code latest}; not before {@code earliest}. */
+  private boolean awaitSettled(long earliest, long latest) throws InterruptedException {
+    long backlogAllowed = nodes.length / 100 + 10;
+    boolean settledAtLastCheck = false;
+    sleepUntil(earliest);
+    while (System.nanoTime() < latest) {
+      failOnStreamError();
+      boolean settled = nodesAnsweredOnce.get() == nodes.length
+          && outstanding.get() <= backlogAllowed;
+      if (settled && settledAtLastCheck) {
+        return true;
+      }
+      settledAtLastCheck = settled;
+      sleepUntil(Math.min(latest, System.nanoTime() + SETTLE_CHECK_EVERY.toNanos()));
+    }
+    return false;
+  }
+
+  static void sleepUntil(long nanoTime) throws InterruptedException {
+    long left;
+    while ((left = nanoTime - System.nanoTime()) > 0) {
+      TimeUnit.NANOSECONDS.sleep(left);
+    }
   }
 
   /** Runs on the caller's thread while heartbeats are sent; returns at or after {@code end}. */
@@ -246,6 +303,7 @@ final class HeartbeatLoad implements AutoCloseable {
     private long[] dueTimes = new long[4]; // guarded by this, a ring
     private int head; // guarded by this
     private int pending; // guarded by this
+    private boolean answeredOnce; // answers of one stream arrive one at a time
 
     Node(HeartbeatRequest request) {
       this.request = request;
@@ -293,6 +351,13 @@ final class HeartbeatLoad implements AutoCloseable {
         check(response, HeartbeatRequest.getDefaultInstance());
         return;
       }
+      outstanding.decrementAndGet();
+      if (!answeredOnce) {
+        answeredOnce = true;
+        if (nodesAnsweredOnce.incrementAndGet() == nodes.length) {
+          allAnsweredOnceAt.set(now);
+        }
+      }
       Window current = window;
       if (current != null && now >= current.from && now < current.end) {
         current.answeredInWindow.incrementAndGet();
@@ -300,6 +365,8 @@ final class HeartbeatLoad implements AutoCloseable {
       if (current != null && due >= current.from && due < current.end) {
         current.record(now - due);
         current.latencyAnswers.incrementAndGet();
+      } else if (current == null || due < current.from) {
+        warmUpMaxLatency.accumulateAndGet(now - due, Math::max);
       }
       check(response, request);
     }
