@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * Records datanode stats as GreptimeDB's {@code CollectStatsHandler} does: the first stat of a
  * datanode, or the first after it restarted (a greater {@code node_epoch}), rewrites its
  * durable address ({@code __node_address/0/{id}}), broadcasts a cache invalidation of its
- * tables (combined with other datanodes' that come meanwhile: {@link CombinedInvalidations}),
+ * tables (combined with other datanodes', at most one broadcast every 250 ms: {@link
+ * CombinedInvalidations}),
  * and is stored at once; after that stats are buffered and stored {@code
  * flush_stats_factor} at a time, as the JSON array under {@code __meta_datanode_stat-0-{id}}
  * (readers take its last element). A stat from an older epoch is ignored.

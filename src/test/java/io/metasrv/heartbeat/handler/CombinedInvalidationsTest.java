@@ -11,8 +11,10 @@ import io.metasrv.heartbeat.instruction.Instruction;
 import io.metasrv.protocol.HeartbeatResponse;
 import io.metasrv.protocol.Role;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -25,12 +27,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class CombinedInvalidationsTest {
+  private static final Duration LINGER = Duration.ofMillis(250);
+
   private final Pushers pushers = new Pushers();
   private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor();
   private final AtomicLong ids = new AtomicLong();
+  private final AtomicLong nanoClock = new AtomicLong(1_000_000_000L);
+  /** Flushes scheduled and not run yet, with the delay each was scheduled with. */
+  private final List<Map.Entry<Runnable, Long>> scheduled = new CopyOnWriteArrayList<>();
   private final CombinedInvalidations invalidations = new CombinedInvalidations(
       new CacheInvalidator(new Mailbox(pushers, ids::incrementAndGet, deadlines,
-          new SimpleMeterRegistry()), "10.0.0.1:3002", () -> 1_700_000_000_000L));
+          new SimpleMeterRegistry()), "10.0.0.1:3002", () -> 1_700_000_000_000L),
+      LINGER, nanoClock::get, (task, delayNanos) -> scheduled.add(Map.entry(task, delayNanos)));
   /** What a frontend's stream received: the instructions' JSON. */
   private final List<String> received = new CopyOnWriteArrayList<>();
   private final CountDownLatch firstPushArrived = new CountDownLatch(1);
@@ -59,47 +67,82 @@ class CombinedInvalidationsTest {
   }
 
   @Test
-  void aCallerAloneBroadcastsAtOnce() {
+  void aCallerAfterTheLingerBroadcastsAtOnce() {
     releaseFirstPush.countDown();
     invalidations.invalidate(tables(1, 2));
+    nanoClock.addAndGet(LINGER.toNanos());
     invalidations.invalidate(List.of());
     assertThat(received).containsExactly(json(tables(1, 2)), json(List.of()));
+    assertThat(scheduled).isEmpty();
   }
 
   @Test
-  void invalidationsAskedForDuringABroadcastGoTogetherInTheNextAndTheirCallersDoNotWait()
-      throws Exception {
+  void invalidationsAskedForWithinTheLingerGoTogetherWhenItEndsAndTheirCallersDoNotWait() {
+    releaseFirstPush.countDown();
+    invalidations.invalidate(tables(1, 2));
+    nanoClock.addAndGet(LINGER.toNanos() / 5);
+
+    invalidations.invalidate(tables(3, 4));
+    invalidations.invalidate(tables(4, 5));
+    assertThat(received).as("queued within the linger").containsExactly(json(tables(1, 2)));
+    assertThat(scheduled).as("one flush, when the linger after the last broadcast ends")
+        .extracting(Map.Entry::getValue).containsExactly(LINGER.toNanos() * 4 / 5);
+
+    runScheduled();
+    assertThat(received).as("each table once, in one broadcast")
+        .containsExactly(json(tables(1, 2)), json(tables(3, 5)));
+
+    invalidations.invalidate(tables(6, 6));
+    assertThat(received).as("the flush was a broadcast too: the linger starts again")
+        .hasSize(2);
+    nanoClock.addAndGet(LINGER.toNanos());
+    runScheduled();
+    assertThat(received).endsWith(json(tables(6, 6))).hasSize(3);
+  }
+
+  @Test
+  void invalidationsAskedForDuringABroadcastGoOutALingerAfterIt() throws Exception {
     CompletableFuture<Void> first = CompletableFuture.runAsync(
         () -> invalidations.invalidate(tables(1, 2)));
     assertThat(firstPushArrived.await(10, TimeUnit.SECONDS)).isTrue();
 
     invalidations.invalidate(tables(3, 4));
-    invalidations.invalidate(tables(4, 5));
-    assertThat(received).as("queued while the first broadcast is under way")
-        .containsExactly(json(tables(1, 2)));
+    assertThat(scheduled).as("the broadcaster schedules them when it is done").isEmpty();
 
     releaseFirstPush.countDown();
     first.get(10, TimeUnit.SECONDS);
-    assertThat(received).as("broadcast by the first caller, once, each table once")
-        .containsExactly(json(tables(1, 2)), json(tables(3, 5)));
-
-    invalidations.invalidate(tables(6, 6));
-    assertThat(received).as("the turn ended: the next caller broadcasts itself")
-        .endsWith(json(tables(6, 6))).hasSize(3);
+    assertThat(received).containsExactly(json(tables(1, 2)));
+    assertThat(scheduled).extracting(Map.Entry::getValue).containsExactly(LINGER.toNanos());
+    runScheduled();
+    assertThat(received).containsExactly(json(tables(1, 2)), json(tables(3, 4)));
   }
 
   @Test
-  void aLargeBacklogIsBroadcastInBoundedMessages() throws Exception {
-    CompletableFuture<Void> first = CompletableFuture.runAsync(
-        () -> invalidations.invalidate(tables(1, 1)));
-    assertThat(firstPushArrived.await(10, TimeUnit.SECONDS)).isTrue();
+  void anEmptyInvalidationWithinTheLingerIsStillBroadcast() {
+    releaseFirstPush.countDown();
+    invalidations.invalidate(tables(1, 1));
+    invalidations.invalidate(List.of());
+    runScheduled();
+    assertThat(received).containsExactly(json(tables(1, 1)), json(List.of()));
+  }
+
+  @Test
+  void aLargeBacklogIsBroadcastInBoundedMessages() {
+    releaseFirstPush.countDown();
+    invalidations.invalidate(tables(1, 1));
     for (long table = 2; table <= 2_501; table++) {
       invalidations.invalidate(tables(table, table));
     }
-    releaseFirstPush.countDown();
-    first.get(10, TimeUnit.SECONDS);
+    runScheduled();
     assertThat(received).containsExactly(json(tables(1, 1)), json(tables(2, 1_001)),
         json(tables(1_002, 2_001)), json(tables(2_002, 2_501)));
+  }
+
+  /** Runs the flushes scheduled so far, as the linger after each ends. */
+  private void runScheduled() {
+    List<Map.Entry<Runnable, Long>> due = List.copyOf(scheduled);
+    scheduled.removeAll(due);
+    due.forEach(flush -> flush.getKey().run());
   }
 
   private static List<CacheIdent> tables(long first, long last) {
