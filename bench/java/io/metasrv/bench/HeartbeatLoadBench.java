@@ -78,6 +78,8 @@ public final class HeartbeatLoadBench {
   private static final long CLOCK_TICKS_PER_SECOND = clockTicksPerSecond();
   private static final Pattern HEAP_USED = Pattern.compile(
       "(?m)^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*\\}\\s+(\\S+)$");
+  private static final Pattern BROADCAST_PUSHES = Pattern.compile(
+      "(?m)^metasrv_mailbox_broadcasts_total\\{[^}]*outcome=\"delivered\"[^}]*\\}\\s+(\\S+)$");
 
   public static void main(String[] args) throws Exception {
     if (!Files.isRegularFile(MetasrvNode.JAR)) {
@@ -140,7 +142,8 @@ public final class HeartbeatLoadBench {
   private record Side(String name, HeartbeatLoad.Result result, double serverCpuPercent,
       double generatorCpuPercent, long maxRssBytes, long maxHeapUsedBytes, int scrapesUnanswered,
       long heapAfterGcBytes, String loadBefore, String loadAfter, long answers, long errors,
-      long leaseMismatches, long exactChecks, long exactMismatches, String firstProblem) {}
+      long leaseMismatches, long exactChecks, long exactMismatches, String firstProblem,
+      long broadcastPushes) {}
 
   private static Side side(String name, String addr, long pid, MetasrvNode heapSource,
       HeartbeatRequest[] requests, Duration measure) throws Exception {
@@ -150,7 +153,9 @@ public final class HeartbeatLoadBench {
       long[] cpu = new long[4];
       long[] most = new long[2];
       int[] scrapesUnanswered = new int[1];
-      HeartbeatLoad.Result result = load.run(INTERVAL, MIN_WARM_UP, MAX_WARM_UP, measure, (from, end) -> {
+      long pushesBefore = heapSource == null ? 0 : broadcastPushes(heapSource);
+      HeartbeatLoad.Result result = load.run(INTERVAL, MIN_WARM_UP, MAX_WARM_UP, measure,
+          (from, end) -> {
         HeartbeatLoad.sleepUntil(from);
         cpu[0] = cpuTicks(pid);
         cpu[1] = cpuTicks(ProcessHandle.current().pid());
@@ -167,13 +172,14 @@ public final class HeartbeatLoadBench {
         cpu[3] = cpuTicks(ProcessHandle.current().pid());
       });
       String loadAfter = loadAverage();
+      long pushes = heapSource == null ? -1 : broadcastPushes(heapSource) - pushesBefore;
       long afterGc = heapSource == null ? -1 : heapAfterFullGc(heapSource);
       double ticksPerPercent = CLOCK_TICKS_PER_SECOND * measure.toNanos() / 1e9 / 100;
       return new Side(name, result, (cpu[2] - cpu[0]) / ticksPerPercent,
           (cpu[3] - cpu[1]) / ticksPerPercent, most[0], most[1], scrapesUnanswered[0], afterGc,
           loadBefore,
           loadAfter, load.answers(), load.errorAnswers(), load.leaseMismatches(),
-          load.exactChecks(), load.exactMismatches(), load.firstProblem());
+          load.exactChecks(), load.exactMismatches(), load.firstProblem(), pushes);
     }
   }
 
@@ -205,6 +211,8 @@ public final class HeartbeatLoadBench {
         ours.answers(), ours.errors(), ours.leaseMismatches(), REGIONS_PER_DATANODE,
         ours.exactChecks(), HeartbeatLoad.EXACT_CHECK_EVERY, ours.exactMismatches(),
         ours.firstProblem() == null ? "" : "; first: " + ours.firstProblem(), bare.errors());
+    System.out.printf("  metasrv pushed %,d one-way mailbox messages to streams (cache"
+        + " invalidations of the nodes' first heartbeats)%n", ours.broadcastPushes());
     HeartbeatLoad.Result b = bare.result();
     HeartbeatLoad.Result o = ours.result();
     double p99 = o.percentileMillis(99);
@@ -351,21 +359,33 @@ public final class HeartbeatLoadBench {
    * when /metrics does not answer within 10 s (a leader too busy to answer is itself a finding).
    */
   private static long heapUsed(MetasrvNode node) {
+    return scrapedSum(node, HEAP_USED, true);
+  }
+
+  /** One-way mailbox messages the leader has offered to streams so far (-1: not scraped). */
+  private static long broadcastPushes(MetasrvNode node) {
+    return scrapedSum(node, BROADCAST_PUSHES, false);
+  }
+
+  /**
+   * The sum of the series {@code pattern} (its group 1 the value) in the node's /metrics, or -1
+   * when it did not answer; a series that must be there and is not is an error.
+   */
+  private static long scrapedSum(MetasrvNode node, Pattern pattern, boolean mustBeThere) {
     Optional<String> scraped = node.send("GET", "/metrics", Duration.ofSeconds(10))
         .filter(response -> response.statusCode() == 200).map(HttpResponse::body);
     if (scraped.isEmpty()) {
       return -1;
     }
-    String metrics = scraped.get();
-    Matcher used = HEAP_USED.matcher(metrics);
+    Matcher series = pattern.matcher(scraped.get());
     double sum = 0;
     boolean found = false;
-    while (used.find()) {
-      sum += Double.parseDouble(used.group(1));
+    while (series.find()) {
+      sum += Double.parseDouble(series.group(1));
       found = true;
     }
-    if (!found) {
-      throw new IllegalStateException("no jvm_memory_used_bytes{area=\"heap\"} in /metrics");
+    if (!found && mustBeThere) {
+      throw new IllegalStateException("no " + pattern + " in /metrics");
     }
     return (long) sum;
   }
