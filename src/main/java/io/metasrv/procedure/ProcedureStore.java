@@ -34,7 +34,9 @@ import java.util.regex.Pattern;
  * keys"). Unlike GreptimeDB, which writes the chunks concurrently, the chunks after the first are
  * written before the key itself, so a write cut short by a crash leaves segments without their
  * key, which reading ignores, rather than a key with missing segments; and segments left over from
- * an older, longer value under the same key are deleted with the write of the key.
+ * an older, longer value under the same key are deleted with the write of the key. A record key
+ * without stale segments is put through {@link GroupCommit}, together with other procedures'
+ * records written at the same time.
  */
 final class ProcedureStore {
   static final String PREFIX = "/__procedure__/procedure/";
@@ -76,11 +78,13 @@ final class ProcedureStore {
 
   private final KvBackend kv;
   private final long maxValueSize;
+  private final GroupCommit puts;
 
   /** @param maxValueSize the chunk size ({@code max_metadata_value_size}), 0 for no chunking */
   ProcedureStore(KvBackend kv, long maxValueSize) {
     this.kv = kv;
     this.maxValueSize = maxValueSize;
+    this.puts = new GroupCommit(kv);
   }
 
   /** The full key of a record, e.g. {@code /__procedure__/procedure/{uuid}/0000000002.step}. */
@@ -322,7 +326,7 @@ final class ProcedureStore {
     }
     byte[] keyBytes = Bytes.utf8(key);
     if (stale.isEmpty()) {
-      kv.put(keyBytes, chunks.get(0));
+      puts.put(keyBytes, chunks.get(0));
     } else if (stale.size() < kv.limits().maxTxnOps()) {
       List<TxnOp> ops = new ArrayList<>();
       ops.add(TxnOp.put(keyBytes, chunks.get(0)));
