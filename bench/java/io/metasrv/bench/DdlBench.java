@@ -68,6 +68,9 @@ import java.util.regex.Pattern;
  * under {@code bench_floor/} when the info and route keys are absent). Target: metasrv tables/s
  * at least 0.5 of the floor's.
  *
+ * <p>Both sides first create 80 tables from 16 clients, not measured (a warm-up: the leader's
+ * JIT compiler would otherwise compete with the first measured creates).
+ *
  * <p>Run it with {@code bench/ddl [tables-per-client]} (default 20; 1 client creates 3 times as
  * many).
  */
@@ -75,6 +78,8 @@ public final class DdlBench {
   private static final int REGIONS = 8;
   private static final String[] SPLITS = {"c", "f", "i", "l", "o", "r", "u"};
   private static final Duration DEADLINE = Duration.ofSeconds(60);
+  private static final int WARM_UP_CLIENTS = 16;
+  private static final int WARM_UP_EACH = 5;
 
   public static void main(String[] args) throws Exception {
     if (!Files.isRegularFile(MetasrvNode.JAR)) {
@@ -110,21 +115,25 @@ public final class DdlBench {
       long firstTable = createFirstTable(ddl);
       Floor floor = Floor.copying(etcd, datanodes, firstTable);
       AtomicInteger names = new AtomicInteger();
-      List<Result> results = new ArrayList<>();
+      Create viaMetasrv = index -> {
+        DdlTaskResponse created = ddl.withDeadlineAfter(DEADLINE.toMillis(),
+            TimeUnit.MILLISECONDS).ddl(createTable("t" + names.incrementAndGet()));
+        if (created.getTableIdsCount() != 1) {
+          throw new IllegalStateException("no table id in " + created);
+        }
+      };
+      // Not measured: until both sides' code is compiled, the leader's JIT compiler takes a
+      // good part of the 2 cores the creates run on.
+      run("floor", WARM_UP_CLIENTS, WARM_UP_EACH, index -> floor.create());
+      run("metasrv", WARM_UP_CLIENTS, WARM_UP_EACH, viaMetasrv);
+      System.out.printf("warm-up: %d tables each side from %d clients, not measured%n",
+          WARM_UP_CLIENTS * WARM_UP_EACH, WARM_UP_CLIENTS);
       for (int clients : new int[] {1, 16}) {
         int each = clients == 1 ? perClient * 3 : perClient;
         Result floorRun = run("floor", clients, each, index -> floor.create());
         StoreCalls before = StoreCalls.of(leader);
-        Result metasrvRun = run("metasrv", clients, each, index -> {
-          DdlTaskResponse created = ddl.withDeadlineAfter(DEADLINE.toMillis(),
-              TimeUnit.MILLISECONDS).ddl(createTable("t" + names.incrementAndGet()));
-          if (created.getTableIdsCount() != 1) {
-            throw new IllegalStateException("no table id in " + created);
-          }
-        });
+        Result metasrvRun = run("metasrv", clients, each, viaMetasrv);
         StoreCalls during = StoreCalls.of(leader).minus(before);
-        results.add(floorRun);
-        results.add(metasrvRun);
         System.out.printf("%2d client(s): metasrv %6.1f tables/s (p50 %6.1f ms, p99 %6.1f ms)"
                 + "  floor %6.1f tables/s (p50 %6.1f ms, p99 %6.1f ms)  metasrv/floor %.2f;"
                 + " load average %s%n", clients, metasrvRun.perSecond(), metasrvRun.p50(),
