@@ -9,11 +9,13 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The store in a MySQL (or MariaDB) table, GreptimeDB's {@code `<meta_table_name>`(k
@@ -34,6 +36,11 @@ import java.util.Set;
  * shared locks on plain reads; READ COMMITTED would drop the gap locks. Reads are single
  * statements in autocommit mode: a consistent snapshot, no locks.
  *
+ * <p>The pool's connections allow several statements in one query ({@code allowMultiQueries}):
+ * a transaction's begin travels with its locking read, its writes with its commit, and a put is
+ * one round trip (see {@link #putOne}). Every parameter is bound, never spliced into the text,
+ * and the table's name is a plain identifier ({@link RdsKvConfig}).
+ *
  * <p>The column types are GreptimeDB's, and so are their limits: keys of at most 3072 bytes, and
  * values of at most 65535 bytes ({@code BLOB}); {@link #connect} lowers {@code
  * max_metadata_value_size} to that, so a larger value is refused before anything is written.
@@ -41,17 +48,19 @@ import java.util.Set;
 public final class MysqlKv extends RdsKv {
   /** The largest value a {@code BLOB} column holds. */
   public static final long MAX_BLOB_BYTES = 65_535;
-  /** Revision rows are deleted every this many revisions; the newest always stays. */
+  /** Revision rows are deleted every this many revisions a store takes; the newest stays. */
   private static final long REVISION_CLEANUP_INTERVAL = 1024;
   /** MySQL's {@code ER_DUP_FIELDNAME}. */
   private static final int DUPLICATE_COLUMN = 1060;
 
   private final String quotedTable;
   private final String revisionTable;
+  /** Revisions this store took, counting towards the next cleanup of the counter's rows. */
+  private final AtomicLong revisionsTaken = new AtomicLong();
 
   private MysqlKv(RdsKvConfig config, KvLimits limits) {
     this(config, limits, RdsConnections.pool(config, Connection.TRANSACTION_REPEATABLE_READ,
-        "metasrv-mysql-kv"));
+        "metasrv-mysql-kv", Map.of("allowMultiQueries", "true")));
   }
 
   /** One pool: a read at REPEATABLE READ in autocommit mode takes no locks either. */
@@ -121,97 +130,98 @@ public final class MysqlKv extends RdsKv {
   }
 
   @Override
-  protected PreparedStatement selectKeysForWrite(Connection connection, List<byte[]> written,
-      List<byte[]> readOnly) throws SQLException {
+  protected String selectKeysForWrite(int written, int readOnly) {
     String columns = "SELECT k, v, version, mod_revision FROM " + quotedTable + " WHERE k IN (";
     List<String> parts = new ArrayList<>();
-    if (!written.isEmpty()) {
-      parts.add("(" + columns + placeholders(written.size()) + ") ORDER BY k FOR UPDATE)");
+    if (written > 0) {
+      parts.add("(" + columns + placeholders(written) + ") ORDER BY k FOR UPDATE)");
     }
-    if (!readOnly.isEmpty()) {
-      parts.add("(" + columns + placeholders(readOnly.size()) + ") ORDER BY k"
-          + " LOCK IN SHARE MODE)");
+    if (readOnly > 0) {
+      parts.add("(" + columns + placeholders(readOnly) + ") ORDER BY k LOCK IN SHARE MODE)");
     }
-    PreparedStatement statement = connection.prepareStatement(String.join(" UNION ALL ", parts));
-    bindAll(statement, 1, written);
-    bindAll(statement, 1 + written.size(), readOnly);
-    return statement;
+    return String.join(" UNION ALL ", parts);
   }
 
   @Override
-  protected PreparedStatement selectKeysAndRevision(Connection connection, List<byte[]> keys)
-      throws SQLException {
-    PreparedStatement statement = connection.prepareStatement(
-        "SELECT k, v, version, mod_revision FROM " + quotedTable + " WHERE k IN ("
-            + placeholders(keys.size()) + ") UNION ALL SELECT NULL, NULL, NULL,"
-            + " COALESCE(MAX(id), 0) FROM " + revisionTable);
-    bindAll(statement, 1, keys);
-    return statement;
+  protected String selectKeysAndRevision(int keys) {
+    String rows = keys == 0 ? ""
+        : "SELECT k, v, version, mod_revision FROM " + quotedTable + " WHERE k IN ("
+            + placeholders(keys) + ") UNION ALL ";
+    return rows + "SELECT NULL, NULL, NULL, " + revisionExpression();
   }
 
+  /** The newest revision handed out, 0 before the first. */
+  private String revisionExpression() {
+    return "(SELECT COALESCE(MAX(id), 0) FROM " + revisionTable + ")";
+  }
+
+  /**
+   * The deletes; with puts, a new revision from the counter's AUTO_INCREMENT, the puts as one
+   * upsert that writes it ({@code LAST_INSERT_ID()}, which the upsert leaves alone: the meta
+   * table has no AUTO_INCREMENT column), and a read of it; without puts, a read of the revision
+   * when asked.
+   */
   @Override
-  protected long currentRevision(Connection connection) throws SQLException {
-    try (Statement statement = connection.createStatement();
-        ResultSet rows = statement.executeQuery("SELECT COALESCE(MAX(id), 0) FROM "
-            + revisionTable)) {
-      rows.next();
-      return rows.getLong(1);
+  protected String write(int deletes, int puts, boolean readRevision) {
+    List<String> statements = new ArrayList<>();
+    if (deletes > 0) {
+      statements.add("DELETE FROM " + quotedTable + " WHERE k IN (" + placeholders(deletes) + ")");
     }
+    if (puts > 0) {
+      statements.addAll(takeRevision());
+      StringBuilder upsert = new StringBuilder("INSERT INTO " + quotedTable
+          + " (k, v, version, mod_revision) VALUES ");
+      for (int i = 0; i < puts; i++) {
+        upsert.append(i == 0 ? "" : ", ").append("(?, ?, ?, LAST_INSERT_ID())");
+      }
+      upsert.append(" ON DUPLICATE KEY UPDATE v = VALUES(v), version = VALUES(version),"
+          + " mod_revision = VALUES(mod_revision)");
+      statements.add(upsert.toString());
+      statements.add("SELECT LAST_INSERT_ID()");
+    } else if (readRevision) {
+      statements.add("SELECT " + revisionExpression());
+    }
+    return String.join("; ", statements);
   }
 
+  /**
+   * The statements that take a new revision as {@code LAST_INSERT_ID()}; every {@value
+   * #REVISION_CLEANUP_INTERVAL}th time, they also delete the counter's older rows.
+   */
+  private List<String> takeRevision() {
+    String insert = "INSERT INTO " + revisionTable + " () VALUES ()";
+    if (revisionsTaken.incrementAndGet() % REVISION_CLEANUP_INTERVAL != 0) {
+      return List.of(insert);
+    }
+    return List.of(insert, "DELETE FROM " + revisionTable + " WHERE id < LAST_INSERT_ID()");
+  }
+
+  /**
+   * A put in one round trip: one transaction of statements sent at once, which reads the key's
+   * row with a locking read (the previous value: nobody can change the row, or create it where
+   * it was missing, until this commits), takes a new revision and upserts the key with the next
+   * version, counted from the locked row.
+   */
   @Override
-  protected long write(Connection connection, Collection<KeyValue> puts,
-      Collection<byte[]> deletes) throws SQLException {
-    if (!deletes.isEmpty()) {
-      try (PreparedStatement statement = connection.prepareStatement("DELETE FROM "
-          + quotedTable + " WHERE k IN (" + placeholders(deletes.size()) + ")")) {
-        bindAll(statement, 1, List.copyOf(deletes));
-        statement.executeUpdate();
+  protected Optional<KeyValue> putOne(byte[] key, byte[] value) {
+    List<String> statements = new ArrayList<>();
+    statements.add("SELECT k, v, version, mod_revision FROM " + quotedTable
+        + " WHERE k = ? FOR UPDATE");
+    statements.addAll(takeRevision());
+    statements.add("INSERT INTO " + quotedTable + " (k, v, version, mod_revision)"
+        + " VALUES (?, ?, 1, LAST_INSERT_ID()) ON DUPLICATE KEY UPDATE v = VALUES(v),"
+        + " version = version + 1, mod_revision = VALUES(mod_revision)");
+    String sql = String.join("; ", statements);
+    return inTransaction("put", transaction -> {
+      try (PreparedStatement statement = transaction.prepareLast(sql)) {
+        statement.setBytes(1, key);
+        statement.setBytes(2, key);
+        statement.setBytes(3, value);
+        try (ResultSet rows = transaction.query(statement)) {
+          return rows.next() ? Optional.of(row(rows)) : Optional.empty();
+        }
       }
-    }
-    if (puts.isEmpty()) {
-      return 0;
-    }
-    long revision = nextRevision(connection);
-    StringBuilder sql = new StringBuilder("INSERT INTO " + quotedTable
-        + " (k, v, version, mod_revision) VALUES ");
-    for (int i = 0; i < puts.size(); i++) {
-      sql.append(i == 0 ? "(?, ?, ?, ?)" : ", (?, ?, ?, ?)");
-    }
-    sql.append(" ON DUPLICATE KEY UPDATE v = VALUES(v), version = VALUES(version),"
-        + " mod_revision = VALUES(mod_revision)");
-    try (PreparedStatement statement = connection.prepareStatement(sql.toString())) {
-      int index = 1;
-      for (KeyValue kv : puts) {
-        statement.setBytes(index++, kv.key());
-        statement.setBytes(index++, kv.value());
-        statement.setLong(index++, kv.version());
-        statement.setLong(index++, revision);
-      }
-      statement.executeUpdate();
-    }
-    return revision;
-  }
-
-  /** A new revision from the counter's AUTO_INCREMENT; now and then drops the older rows. */
-  private long nextRevision(Connection connection) throws SQLException {
-    long revision;
-    try (PreparedStatement statement = connection.prepareStatement(
-        "INSERT INTO " + revisionTable + " () VALUES ()", Statement.RETURN_GENERATED_KEYS)) {
-      statement.executeUpdate();
-      try (ResultSet keys = statement.getGeneratedKeys()) {
-        keys.next();
-        revision = keys.getLong(1);
-      }
-    }
-    if (revision % REVISION_CLEANUP_INTERVAL == 0) {
-      try (PreparedStatement statement = connection.prepareStatement(
-          "DELETE FROM " + revisionTable + " WHERE id < ?")) {
-        statement.setLong(1, revision);
-        statement.executeUpdate();
-      }
-    }
-    return revision;
+    });
   }
 
   @Override
@@ -228,7 +238,9 @@ public final class MysqlKv extends RdsKv {
 
   /** Nothing to do: the range's locking read holds next-key locks on its gaps. */
   @Override
-  protected void lockKeyCreation(Connection connection) {}
+  protected String lockKeyCreation() {
+    return "";
+  }
 
   /** A backquoted identifier, as GreptimeDB writes the table's name. */
   static String quote(String identifier) {

@@ -11,9 +11,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -46,7 +46,8 @@ import java.util.TreeMap;
  * run out of the server's conflict memory ("not enough elements in RWConflictPool", 53200).
  * Deadlocks between transactions that lock the same keys in different orders are aborted by
  * the server and run again (see {@link RdsKv}). Reads are single statements, one snapshot
- * each, and take no locks.
+ * each, and take no locks. READ COMMITTED is the level of every pooled session, which the pool
+ * sets; transactions begin at it by statement ({@link RdsKv}).
  *
  * <p>The advisory locks are PostgreSQL's two-integer form: the first the hash of the table's
  * name, the second the hash of the key (0 for the creation lock). Two keys with one hash share
@@ -67,7 +68,7 @@ public final class PostgresKv extends RdsKv {
 
   private PostgresKv(RdsKvConfig config, KvLimits limits) {
     this(config, limits, RdsConnections.pool(config, Connection.TRANSACTION_READ_COMMITTED,
-        "metasrv-postgres-kv"));
+        "metasrv-postgres-kv", Map.of()));
   }
 
   private PostgresKv(RdsKvConfig config, KvLimits limits, HikariDataSource pool) {
@@ -136,46 +137,28 @@ public final class PostgresKv extends RdsKv {
    * connection.
    */
   @Override
-  protected PreparedStatement selectKeysForWrite(Connection connection, List<byte[]> written,
-      List<byte[]> readOnly) throws SQLException {
+  protected String selectKeysForWrite(int written, int readOnly) {
     // locking clauses are not allowed on the arms of a UNION, but are inside a WITH
     String columns = "SELECT k, v, version, mod_revision FROM " + quotedTable + " WHERE k IN (";
     List<String> ctes = new ArrayList<>();
     List<String> parts = new ArrayList<>();
-    if (!written.isEmpty()) {
-      ctes.add("written AS (" + columns + placeholders(written.size()) + ") FOR UPDATE)");
+    if (written > 0) {
+      ctes.add("written AS (" + columns + placeholders(written) + ") FOR UPDATE)");
       parts.add("SELECT * FROM written");
     }
-    if (!readOnly.isEmpty()) {
-      ctes.add("read_only AS (" + columns + placeholders(readOnly.size()) + ") FOR SHARE)");
+    if (readOnly > 0) {
+      ctes.add("read_only AS (" + columns + placeholders(readOnly) + ") FOR SHARE)");
       parts.add("SELECT * FROM read_only");
     }
-    PreparedStatement statement = connection.prepareStatement("WITH " + String.join(", ", ctes)
-        + " " + String.join(" UNION ALL ", parts));
-    bindAll(statement, 1, written);
-    bindAll(statement, 1 + written.size(), readOnly);
-    return statement;
+    return "WITH " + String.join(", ", ctes) + " " + String.join(" UNION ALL ", parts);
   }
 
   @Override
-  protected PreparedStatement selectKeysAndRevision(Connection connection, List<byte[]> keys)
-      throws SQLException {
-    String rows = keys.isEmpty() ? ""
+  protected String selectKeysAndRevision(int keys) {
+    String rows = keys == 0 ? ""
         : "SELECT k, v, version, mod_revision FROM " + quotedTable + " WHERE k IN ("
-            + placeholders(keys.size()) + ") UNION ALL ";
-    PreparedStatement statement = connection.prepareStatement(
-        rows + "SELECT NULL, NULL, NULL, " + revisionExpression());
-    bindAll(statement, 1, keys);
-    return statement;
-  }
-
-  @Override
-  protected long currentRevision(Connection connection) throws SQLException {
-    try (Statement statement = connection.createStatement();
-        ResultSet rows = statement.executeQuery("SELECT " + revisionExpression())) {
-      rows.next();
-      return rows.getLong(1);
-    }
+            + placeholders(keys) + ") UNION ALL ";
+    return rows + "SELECT NULL, NULL, NULL, " + revisionExpression();
   }
 
   /** The sequence's last value, 0 before its first {@code nextval}. */
@@ -184,49 +167,37 @@ public final class PostgresKv extends RdsKv {
   }
 
   /**
-   * One statement: the deletes, and the puts as one upsert under one new revision.
+   * One statement: the deletes, and the puts as one upsert under one new revision; without
+   * puts, the deletes and a read of the revision when asked.
    */
   @Override
-  protected long write(Connection connection, Collection<KeyValue> puts,
-      Collection<byte[]> deletes) throws SQLException {
-    List<byte[]> deleted = List.copyOf(deletes);
-    String delete = "DELETE FROM " + quotedTable + " WHERE k IN (" + placeholders(deleted.size())
-        + ")";
-    if (puts.isEmpty()) {
-      if (!deleted.isEmpty()) {
-        try (PreparedStatement statement = connection.prepareStatement(delete)) {
-          bindAll(statement, 1, deleted);
-          statement.executeUpdate();
-        }
+  protected String write(int deletes, int puts, boolean readRevision) {
+    String delete = "DELETE FROM " + quotedTable + " WHERE k IN (" + placeholders(deletes) + ")";
+    if (puts == 0) {
+      List<String> statements = new ArrayList<>();
+      if (deletes > 0) {
+        statements.add(delete);
       }
-      return 0;
+      if (readRevision) {
+        statements.add("SELECT " + revisionExpression());
+      }
+      return String.join("; ", statements);
     }
     StringBuilder sql = new StringBuilder("WITH revision AS (SELECT nextval('" + sequence
         + "') AS r), ");
-    if (!deleted.isEmpty()) {
+    if (deletes > 0) {
       sql.append("removed AS (").append(delete).append("), ");
     }
     sql.append("written AS (INSERT INTO ").append(quotedTable)
         .append(" (k, v, version, mod_revision) SELECT x.k, x.v, x.version, revision.r")
         .append(" FROM revision, (VALUES ");
-    for (int i = 0; i < puts.size(); i++) {
+    for (int i = 0; i < puts; i++) {
       sql.append(i == 0 ? "(?::bytea, ?::bytea, ?::bigint)" : ", (?, ?, ?)");
     }
     sql.append(") AS x(k, v, version) ON CONFLICT (k) DO UPDATE SET v = excluded.v,")
         .append(" version = excluded.version, mod_revision = excluded.mod_revision)")
         .append(" SELECT r FROM revision");
-    try (PreparedStatement statement = connection.prepareStatement(sql.toString())) {
-      int index = bindAll(statement, 1, deleted);
-      for (KeyValue kv : puts) {
-        statement.setBytes(index++, kv.key());
-        statement.setBytes(index++, kv.value());
-        statement.setLong(index++, kv.version());
-      }
-      try (ResultSet rows = statement.executeQuery()) {
-        rows.next();
-        return rows.getLong(1);
-      }
-    }
+    return sql.toString();
   }
 
   /**
@@ -295,13 +266,8 @@ public final class PostgresKv extends RdsKv {
   }
 
   @Override
-  protected void lockKeyCreation(Connection connection) throws SQLException {
-    try (PreparedStatement statement = connection.prepareStatement(
-        "SELECT pg_advisory_xact_lock(?, ?)")) {
-      statement.setInt(1, lockClass);
-      statement.setInt(2, CREATION_LOCK);
-      statement.executeQuery().close();
-    }
+  protected String lockKeyCreation() {
+    return "SELECT pg_advisory_xact_lock(" + lockClass + ", " + CREATION_LOCK + ")";
   }
 
   /** A double-quoted identifier, as GreptimeDB writes the table's name. */

@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,9 +101,12 @@ public final class RdsConnections {
    * The pool the store's operations share.
    *
    * @param isolation the JDBC isolation level every pooled connection uses
+   * @param driverSettings driver properties the store's statements depend on, over those the
+   *     address sets
    */
-  public static HikariDataSource pool(RdsKvConfig config, int isolation, String poolName) {
-    RdsEndpoint endpoint = config.endpoint();
+  public static HikariDataSource pool(RdsKvConfig config, int isolation, String poolName,
+      Map<String, String> driverSettings) {
+    RdsEndpoint endpoint = config.endpoint().withProperties(driverSettings);
     HikariConfig hikari = new HikariConfig();
     hikari.setPoolName(poolName);
     hikari.setDataSource(new ReconnectingDataSource(endpoint));
@@ -111,6 +115,7 @@ public final class RdsConnections {
     hikari.setConnectionTimeout(config.connectTimeout().toMillis());
     hikari.setValidationTimeout(Math.min(config.connectTimeout().toMillis(), 5000));
     hikari.setTransactionIsolation(isolationName(isolation));
+    // transactions begin and commit by statement (RdsKv.Transaction): autocommit never changes
     hikari.setAutoCommit(true);
     // the first connection was made and checked by connectAndSetUp; do not fail again here
     hikari.setInitializationFailTimeout(-1);

@@ -94,6 +94,13 @@ public record RdsEndpoint(Flavor flavor, String host, int port, String database,
     return new RdsEndpoint(flavor, host, port, database, user, password, merged);
   }
 
+  /** This endpoint with driver properties set, over those the address set. */
+  public RdsEndpoint withProperties(Map<String, String> settings) {
+    Map<String, String> merged = new LinkedHashMap<>(driverProperties);
+    merged.putAll(settings);
+    return new RdsEndpoint(flavor, host, port, database, user, password, merged);
+  }
+
   @Override
   public String toString() {
     return flavor.displayName() + " " + user + "@" + describe();

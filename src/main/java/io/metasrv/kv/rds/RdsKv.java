@@ -20,6 +20,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -49,17 +50,21 @@ import java.util.function.Supplier;
  * compares or touches and locks the rows it finds ({@link #selectKeysForWrite}), has the keys
  * it found missing locked too where the locking read did not ({@link #lockMissingKeys}, then
  * reads those again), evaluates the compares and runs the chosen branch here against what it
- * read, then writes the net result in one or two statements and commits. Why this is atomic
- * against concurrent writers at its isolation level, each subclass states; a transaction that the
+ * read, then writes the net result ({@link #write}) and commits. Why this is atomic against
+ * concurrent writers at its isolation level, each subclass states; a transaction that the
  * database aborts for conflicting with a concurrent one (serialization failure, deadlock) is run
  * again from the start, at most {@value #MAX_ATTEMPTS} times, after a short random pause.
+ *
+ * <p>Round trips are what a transaction costs most on a database nearby, so the begin travels
+ * with the locking read and the commit with the write ({@link Transaction}): a transaction
+ * whose keys all exist takes two round trips, as many as its reading and its writing take.
  *
  * <p>Keys are compared as bytes ({@code bytea} and {@code VARBINARY} compare bytewise, unsigned),
  * and ranges are always written as {@code k >= ? AND k < ?}: never as {@code LIKE}, whose
  * {@code %} and {@code _} would match any key byte (GreptimeDB's prefix query does this).
  *
  * <p>Revisions: every transaction that puts takes one new number from a counter of the store's
- * ({@link #currentRevision}), and writes it as the {@code mod_revision} of every key it puts. A
+ * (in {@link #write}), and writes it as the {@code mod_revision} of every key it puts. A
  * key's revisions only grow, since its next writer waits for this one's commit; two transactions
  * on different keys may commit in the opposite order of their numbers. Deletes take none.
  *
@@ -104,31 +109,31 @@ public abstract sealed class RdsKv implements KvBackend permits PostgresKv, Mysq
   protected abstract String quotedTable();
 
   /**
-   * Reads the rows of the keys a transaction that will write names, locking them so that what
-   * it decides holds until it commits: {@code written} (keys its operations may write)
-   * exclusively, {@code readOnly} (keys it only compares or gets) shared, so that writes
-   * guarded by the same key (the leader epoch) do not queue behind each other. Columns {@code
-   * k, v, version, mod_revision}; both lists sorted, disjoint.
+   * A statement reading the rows of the keys a transaction that will write names, locking them
+   * so that what it decides holds until it commits: {@code written} keys (those its operations
+   * may write) exclusively, {@code readOnly} ones (those it only compares or gets) shared, so
+   * that writes guarded by the same key (the leader epoch) do not queue behind each other.
+   * Parameters: the written keys, then the read-only ones, each list sorted; columns {@code k,
+   * v, version, mod_revision}.
    */
-  protected abstract PreparedStatement selectKeysForWrite(Connection connection,
-      List<byte[]> written, List<byte[]> readOnly) throws SQLException;
+  protected abstract String selectKeysForWrite(int written, int readOnly);
 
   /**
-   * Reads the rows of {@code keys} and, in one more row whose {@code k} is null, the store's
-   * revision in the {@code mod_revision} column: one statement, one snapshot.
+   * A statement reading the rows of {@code keys} keys (the parameters) and, in one more row
+   * whose {@code k} is null, the store's revision in the {@code mod_revision} column: one
+   * statement, one snapshot.
    */
-  protected abstract PreparedStatement selectKeysAndRevision(Connection connection,
-      List<byte[]> keys) throws SQLException;
-
-  /** The store's revision: the number the last transaction that put took. */
-  protected abstract long currentRevision(Connection connection) throws SQLException;
+  protected abstract String selectKeysAndRevision(int keys);
 
   /**
-   * Writes the net result of a transaction: {@code puts} (with their versions) and {@code
-   * deletes}, disjoint; with puts, takes a new revision for them and returns it, otherwise 0.
+   * The statements, separated by {@code ;}, that write the net result of a transaction: {@code
+   * deletes} keys deleted and {@code puts} keys put, disjoint, the puts under one new revision.
+   * Parameters: the deleted keys, then key, value and version of each put. The first result set
+   * they return holds in its first column the new revision when there are puts, otherwise the
+   * store's revision when {@code readRevision}; without either they return none, and are empty
+   * when there is nothing to write.
    */
-  protected abstract long write(Connection connection, Collection<KeyValue> puts,
-      Collection<byte[]> deletes) throws SQLException;
+  protected abstract String write(int deletes, int puts, boolean readRevision);
 
   /** The clause a range read in a writing transaction ends with to lock what it read. */
   protected abstract String lockingClause();
@@ -144,10 +149,11 @@ public abstract sealed class RdsKv implements KvBackend permits PostgresKv, Mysq
       List<byte[]> readOnly) throws SQLException;
 
   /**
-   * Before a range is deleted: keeps keys from being created until the deleting transaction
-   * commits, when the store's locking reads do not lock the gaps between rows themselves.
+   * A statement to run before a range is deleted that keeps keys from being created until the
+   * deleting transaction commits; empty when the store's locking reads lock the gaps between
+   * rows themselves.
    */
-  protected abstract void lockKeyCreation(Connection connection) throws SQLException;
+  protected abstract String lockKeyCreation();
 
   // ---- KvBackend
 
@@ -269,23 +275,26 @@ public abstract sealed class RdsKv implements KvBackend permits PostgresKv, Mysq
     String select = "SELECT k, v, version, mod_revision FROM " + quotedTable() + where
         + " ORDER BY k" + lockingClause();
     String delete = "DELETE FROM " + quotedTable() + where;
-    return inTransaction("delete range", connection -> {
-      lockKeyCreation(connection);
+    return inTransaction("delete range", transaction -> {
+      if (!lockKeyCreation().isEmpty()) {
+        try (PreparedStatement statement = transaction.prepare(lockKeyCreation())) {
+          transaction.execute(statement);
+        }
+      }
       List<KeyValue> deleted = new ArrayList<>();
       if (prevKv) {
-        try (PreparedStatement statement = connection.prepareStatement(select)) {
+        try (PreparedStatement statement = transaction.prepare(select)) {
           bindRange(statement, 1, request);
-          try (ResultSet rows = statement.executeQuery()) {
+          try (ResultSet rows = transaction.query(statement)) {
             while (rows.next()) {
               deleted.add(row(rows));
             }
           }
         }
       }
-      try (PreparedStatement statement = connection.prepareStatement(delete)) {
+      try (PreparedStatement statement = transaction.prepareLast(delete)) {
         bindRange(statement, 1, request);
-        int count = statement.executeUpdate();
-        return new DeleteRangeResponse(count, deleted);
+        return new DeleteRangeResponse(transaction.update(statement), deleted);
       }
     });
   }
@@ -398,32 +407,58 @@ public abstract sealed class RdsKv implements KvBackend permits PostgresKv, Mysq
     }
     List<byte[]> written = distinctSorted(writtenKeysOf(txn));
     List<byte[]> readOnly = keys.stream().filter(key -> !contains(written, key)).toList();
-    return inTransaction(operation, connection -> {
+    return inTransaction(operation, transaction -> {
       TreeMap<byte[], KeyValue> state = new TreeMap<>(Bytes.ORDER);
-      readForWrite(connection, written, readOnly, state);
+      readForWrite(transaction, written, readOnly, state);
       List<byte[]> missingWritten = missing(written, state);
       List<byte[]> missingReadOnly = missing(readOnly, state);
       if ((!missingWritten.isEmpty() || !missingReadOnly.isEmpty())
-          && lockMissingKeys(connection, missingWritten, missingReadOnly)) {
-        readForWrite(connection, missingWritten, missingReadOnly, state);
+          && lockMissingKeys(transaction.connection(), missingWritten, missingReadOnly)) {
+        readForWrite(transaction, missingWritten, missingReadOnly, state);
       }
       Outcome outcome = decide(txn, state);
-      long revision = write(connection, outcome.puts.values(), outcome.deletes);
-      if (revision == 0 && wantRevision) {
-        revision = currentRevision(connection);
-      }
+      long revision = writeAndCommit(transaction, outcome.puts.values(), outcome.deletes,
+          wantRevision);
       return outcome.withRevision(revision).response();
     });
   }
 
   /** Reads and locks the rows of {@code written} and {@code readOnly} into {@code state}. */
-  private void readForWrite(Connection connection, List<byte[]> written, List<byte[]> readOnly,
-      TreeMap<byte[], KeyValue> state) throws SQLException {
-    try (PreparedStatement statement = selectKeysForWrite(connection, written, readOnly);
-        ResultSet rows = statement.executeQuery()) {
-      while (rows.next()) {
-        KeyValue kv = row(rows);
-        state.put(kv.key(), kv);
+  private void readForWrite(Transaction transaction, List<byte[]> written,
+      List<byte[]> readOnly, TreeMap<byte[], KeyValue> state) throws SQLException {
+    try (PreparedStatement statement = transaction.prepare(
+        selectKeysForWrite(written.size(), readOnly.size()))) {
+      bindAll(statement, bindAll(statement, 1, written), readOnly);
+      try (ResultSet rows = transaction.query(statement)) {
+        while (rows.next()) {
+          KeyValue kv = row(rows);
+          state.put(kv.key(), kv);
+        }
+      }
+    }
+  }
+
+  /**
+   * Writes {@code puts} and {@code deletes} and commits, in one round trip; returns the new
+   * revision with puts, otherwise the store's when {@code wantRevision}, otherwise 0.
+   */
+  private long writeAndCommit(Transaction transaction, Collection<KeyValue> puts,
+      Collection<byte[]> deletes, boolean wantRevision) throws SQLException {
+    try (PreparedStatement statement = transaction.prepareLast(
+        write(deletes.size(), puts.size(), wantRevision))) {
+      int index = bindAll(statement, 1, List.copyOf(deletes));
+      for (KeyValue kv : puts) {
+        statement.setBytes(index++, kv.key());
+        statement.setBytes(index++, kv.value());
+        statement.setLong(index++, kv.version());
+      }
+      if (puts.isEmpty() && !wantRevision) {
+        transaction.execute(statement);
+        return 0;
+      }
+      try (ResultSet rows = transaction.query(statement)) {
+        rows.next();
+        return rows.getLong(1);
       }
     }
   }
@@ -493,14 +528,17 @@ public abstract sealed class RdsKv implements KvBackend permits PostgresKv, Mysq
   private long readKeysAndRevision(Connection connection, List<byte[]> keys,
       TreeMap<byte[], KeyValue> found) throws SQLException {
     long revision = 0;
-    try (PreparedStatement statement = selectKeysAndRevision(connection, keys);
-        ResultSet rows = statement.executeQuery()) {
-      while (rows.next()) {
-        if (rows.getBytes(1) == null) {
-          revision = rows.getLong(4);
-        } else {
-          KeyValue kv = row(rows);
-          found.put(kv.key(), kv);
+    try (PreparedStatement statement = connection.prepareStatement(
+        selectKeysAndRevision(keys.size()))) {
+      bindAll(statement, 1, keys);
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          if (rows.getBytes(1) == null) {
+            revision = rows.getLong(4);
+          } else {
+            KeyValue kv = row(rows);
+            found.put(kv.key(), kv);
+          }
         }
       }
     }
@@ -524,30 +562,37 @@ public abstract sealed class RdsKv implements KvBackend permits PostgresKv, Mysq
     }
   }
 
+  /** Work in a database transaction that returns a result. */
+  @FunctionalInterface
+  interface TransactionWork<T> {
+    T run(Transaction transaction) throws SQLException;
+  }
+
   /**
-   * Runs {@code work} in one database transaction and commits it; runs it again when the
+   * Runs {@code work} in one database transaction, which commits with its last statement (or
+   * here, when the work prepared none), and rolls back on any failure; runs it again when the
    * database aborts it for a conflict, at most {@value #MAX_ATTEMPTS} times in all.
    */
-  private <T> T inTransaction(String operation, SqlWork<T> work) {
+  protected final <T> T inTransaction(String operation, TransactionWork<T> work) {
     return retryingConflicts(operation, connection -> {
-      connection.setAutoCommit(false);
+      Transaction transaction = new Transaction(connection);
       try {
-        T result = work.run(connection);
-        connection.commit();
+        T result = work.run(transaction);
+        transaction.commitIfOpen();
         return result;
-      } catch (SQLException | RuntimeException e) {
-        rollbackQuietly(connection);
-        throw e;
+      } finally {
+        if (transaction.open()) {
+          rollback(connection);
+        }
       }
     });
   }
 
   /**
    * Runs {@code work} on a pooled connection, again when the database aborts it for a conflict,
-   * at most {@value #MAX_ATTEMPTS} times in all; work that is one statement in autocommit mode is
-   * atomic by itself (the statement is its own transaction).
+   * at most {@value #MAX_ATTEMPTS} times in all.
    */
-  protected final <T> T retryingConflicts(String operation, SqlWork<T> work) {
+  private <T> T retryingConflicts(String operation, SqlWork<T> work) {
     SQLException conflict = null;
     for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       try (Connection connection = transactions.getConnection()) {
@@ -566,11 +611,129 @@ public abstract sealed class RdsKv implements KvBackend permits PostgresKv, Mysq
         + SqlFailures.message(conflict) + ")", conflict);
   }
 
-  private static void rollbackQuietly(Connection connection) {
-    try {
-      connection.rollback();
+  /**
+   * Ends a transaction that failed. When even that fails, the connection leaves the pool, so
+   * that no connection goes back with a transaction (and its locks) still open; closing it ends
+   * the transaction on the server.
+   */
+  private void rollback(Connection connection) {
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("ROLLBACK");
     } catch (SQLException e) {
-      // the connection is broken; the pool discards it, and the transaction died with it
+      transactions.evictConnection(connection);
+    }
+  }
+
+  /**
+   * A database transaction on a pooled connection that stays in autocommit mode: the first
+   * statement prepared here carries {@code START TRANSACTION} in front of it, and the last
+   * ({@link #prepareLast}) {@code COMMIT} after it, so that neither costs a round trip of its
+   * own, nor does switching autocommit off and back on (MariaDB Connector/J sends a statement
+   * for each switch, and the pool switches back when the connection returns). The transaction
+   * runs at the isolation level of the connection's session, which the pool sets.
+   *
+   * <p>Statements are prepared with several SQL statements in one: PostgreSQL's driver sends
+   * them together and ends at the first failure (the rest are skipped up to one sync point);
+   * MySQL runs them as one multi-statement query and stops at the first failure. Either way a
+   * failed transaction is still open, and {@link #inTransaction} rolls it back.
+   */
+  protected static final class Transaction {
+    private final Connection connection;
+    /** The statement that carries the begin, until it is executed. */
+    private PreparedStatement beginning;
+    /** The statement that carries the commit. */
+    private PreparedStatement committing;
+    private boolean begun;
+    private boolean committed;
+
+    private Transaction(Connection connection) {
+      this.connection = connection;
+    }
+
+    Connection connection() {
+      return connection;
+    }
+
+    /** A statement of this transaction; the first one begins it. */
+    PreparedStatement prepare(String sql) throws SQLException {
+      return prepare(sql, false);
+    }
+
+    /** The last statement of this transaction, which commits it; {@code sql} may be empty. */
+    PreparedStatement prepareLast(String sql) throws SQLException {
+      return prepare(sql, true);
+    }
+
+    private PreparedStatement prepare(String sql, boolean last) throws SQLException {
+      List<String> parts = new ArrayList<>();
+      boolean begins = !begun && beginning == null;
+      if (begins) {
+        parts.add("START TRANSACTION");
+      }
+      if (!sql.isEmpty()) {
+        parts.add(sql);
+      }
+      if (last) {
+        parts.add("COMMIT");
+      }
+      PreparedStatement statement = connection.prepareStatement(String.join("; ", parts));
+      if (begins) {
+        beginning = statement;
+      }
+      if (last) {
+        committing = statement;
+      }
+      return statement;
+    }
+
+    /**
+     * Runs a statement prepared here; true when its first result, after the begin's, is a
+     * result set, as {@link PreparedStatement#execute()} says.
+     */
+    boolean execute(PreparedStatement statement) throws SQLException {
+      boolean beginsHere = statement == beginning;
+      if (beginsHere) {
+        beginning = null;
+        begun = true;
+      }
+      boolean resultSet = statement.execute();
+      if (beginsHere) {
+        resultSet = statement.getMoreResults();
+      }
+      if (statement == committing) {
+        committed = true;
+      }
+      return resultSet;
+    }
+
+    /** Runs a statement prepared here and returns its first result set. */
+    ResultSet query(PreparedStatement statement) throws SQLException {
+      boolean resultSet = execute(statement);
+      while (!resultSet && statement.getUpdateCount() != -1) {
+        resultSet = statement.getMoreResults();
+      }
+      if (!resultSet) {
+        throw new SQLException("the statement returned no rows");
+      }
+      return statement.getResultSet();
+    }
+
+    /** Runs a statement prepared here and returns its first update count. */
+    int update(PreparedStatement statement) throws SQLException {
+      execute(statement);
+      return statement.getUpdateCount();
+    }
+
+    void commitIfOpen() throws SQLException {
+      if (open()) {
+        try (PreparedStatement statement = prepareLast("")) {
+          execute(statement);
+        }
+      }
+    }
+
+    boolean open() {
+      return begun && !committed;
     }
   }
 
