@@ -48,6 +48,7 @@ final class HeartbeatLoad implements AutoCloseable {
   private static final int CONNECTIONS = 8;
   private static final Duration LATE_ANSWER_GRACE = Duration.ofSeconds(10);
   private static final Duration SETTLE_CHECK_EVERY = Duration.ofSeconds(1);
+  private static final Duration SETTLED_SENDER_LAG = Duration.ofMillis(50);
 
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final Node[] nodes;
@@ -65,6 +66,8 @@ final class HeartbeatLoad implements AutoCloseable {
   private final AtomicInteger nodesAnsweredOnce = new AtomicInteger();
   private final AtomicLong allAnsweredOnceAt = new AtomicLong();
   private final AtomicLong warmUpMaxLatency = new AtomicLong();
+  /** How late the sender's last send was: a generator that cannot keep up never settles. */
+  private volatile long senderLagNanos;
 
   /**
    * The run before its window: how long it lasted, whether the server settled in it (see {@link
@@ -167,7 +170,8 @@ final class HeartbeatLoad implements AutoCloseable {
    * then {@code measure}; blocks until done, waiting up to 10 s for the measured window's late
    * answers. The warm-up lasts at least {@code minWarmUp} and until the server has settled:
    * every node's first heartbeat answered and, at two checks a second apart, no more heartbeats
-   * waiting for an answer than a hundredth of the nodes (plus ten); after {@code maxWarmUp} the
+   * waiting for an answer than a hundredth of the nodes (plus ten) and the sender less than
+   * {@link #SETTLED_SENDER_LAG} behind its schedule; after {@code maxWarmUp} the
    * window opens anyway and the result says the server never settled. {@code sampler} runs on
    * the calling thread meanwhile, given the window's bounds on {@link System#nanoTime()}.
    */
@@ -185,6 +189,7 @@ final class HeartbeatLoad implements AutoCloseable {
           return;
         }
         long now = System.nanoTime();
+        senderLagNanos = Math.max(0, now - due);
         if (due > now) {
           LockSupport.parkNanos(due - now);
         } else if (current != null) {
@@ -227,7 +232,8 @@ final class HeartbeatLoad implements AutoCloseable {
     while (System.nanoTime() < latest) {
       failOnStreamError();
       boolean settled = nodesAnsweredOnce.get() == nodes.length
-          && outstanding.get() <= backlogAllowed;
+          && outstanding.get() <= backlogAllowed
+          && senderLagNanos < SETTLED_SENDER_LAG.toNanos();
       if (settled && settledAtLastCheck) {
         return true;
       }
