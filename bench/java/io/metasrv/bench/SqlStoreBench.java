@@ -10,10 +10,13 @@ import io.metasrv.kv.KvLimits;
 import io.metasrv.kv.RangeRequest;
 import io.metasrv.kv.Txn;
 import io.metasrv.kv.TxnOp;
+import io.metasrv.kv.etcd.EtcdKv;
+import io.metasrv.kv.etcd.EtcdKvConfig;
 import io.metasrv.kv.rds.MysqlKv;
 import io.metasrv.kv.rds.PostgresKv;
 import io.metasrv.kv.rds.RdsEndpoint;
 import io.metasrv.kv.rds.RdsKvConfig;
+import io.metasrv.testing.EtcdProcess;
 import io.metasrv.testing.SqlServers;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -28,7 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Throughput of {@link PostgresKv} and {@link MysqlKv} against plain JDBC statements doing the
  * same work on the same server and table, in the same run, at 1 and 32 threads. Keys 32 B,
- * values 256 B, 1,000 keys; each side has its own pool of 32 connections.
+ * values 256 B, 1,000 keys; each side has its own pool of 32 connections. Beside them, for
+ * scale, the same operations through {@link EtcdKv} on a fresh etcd started by the bench.
  *
  * <p>Every write writes a value no key holds yet (a counter in its first bytes): MySQL skips an
  * update that changes nothing, and would then skip the commit's log flush too, so writing the
@@ -41,7 +45,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>put returns the previous value: on PostgreSQL GreptimeDB's one-statement upsert with a
  *       {@code prev} CTE, in autocommit; on MySQL {@code SELECT ... FOR UPDATE} then the upsert,
  *       in a transaction;
- *   <li>get and range100 are one {@code SELECT};
+ *   <li>get and range100 are one {@code SELECT}, whose rows' keys and values it reads (the
+ *       store builds them into its answer);
  *   <li>txn is the shape of every write the leader makes (see {@code FencedKv}): put a key only
  *       while a guard key (the leader epoch) holds a given value, returning the key's previous
  *       value. In a transaction: one {@code SELECT} holding the guard with a shared lock and the
@@ -62,27 +67,37 @@ public final class SqlStoreBench {
   private static final byte[] GUARD_VALUE = Bytes.utf8("epoch-7");
   private static final AtomicLong WRITES = new AtomicLong();
 
+  /** A case's operation through a store: the SQL store measured, or EtcdKv beside it. */
+  @FunctionalInterface
+  private interface StoreOperation {
+    Throughput.Operation on(KvBackend store);
+  }
+
   private record Case(String name, int threads, Throughput.Operation plain,
-      Throughput.Operation store) {}
+      StoreOperation store) {}
 
   public static void main(String[] args) throws Exception {
     Duration measure = Duration.ofSeconds(args.length > 0 ? Long.parseLong(args[0]) : 5);
     System.out.printf("%d s per side and case (two halves, each after %d ms warm-up); keys %d B,"
         + " values %d B, %d keys, pools of %d%n", measure.toSeconds(),
         Throughput.WARM_UP.toMillis(), KEY_BYTES, VALUE_BYTES, KEY_COUNT, POOL_SIZE);
-    System.out.printf("%-10s %-10s %8s %14s %14s %8s%n",
-        "store", "operation", "threads", "JDBC ops/s", "store ops/s", "ratio");
+    System.out.printf("%-10s %-10s %8s %14s %14s %8s %14s%n",
+        "store", "operation", "threads", "JDBC ops/s", "store ops/s", "ratio", "EtcdKv ops/s");
     String only = args.length > 1 ? args[1] : "";
-    if (!only.equals("mysql")) {
-      run(SqlServers.postgres(), "bench_sql_postgres", measure);
-    }
-    if (!only.equals("postgres")) {
-      run(SqlServers.mysql(), "bench_sql_mysql", measure);
+    try (EtcdProcess etcd = EtcdProcess.start();
+        EtcdKv etcdKv = EtcdKv.connect(EtcdKvConfig.of(etcd.endpoint()), KvLimits.DEFAULT)) {
+      if (!only.equals("mysql")) {
+        run(SqlServers.postgres(), "bench_sql_postgres", etcdKv, measure);
+      }
+      if (!only.equals("postgres")) {
+        run(SqlServers.mysql(), "bench_sql_mysql", etcdKv, measure);
+      }
     }
   }
 
-  private static void run(RdsEndpoint endpoint, String table, Duration measure)
-      throws Exception {
+  /** The cases on one SQL server, each also through {@code etcdKv} (same keys, its own etcd). */
+  private static void run(RdsEndpoint endpoint, String table, KvBackend etcdKv,
+      Duration measure) throws Exception {
     boolean postgres = endpoint.flavor() == RdsEndpoint.Flavor.POSTGRES;
     SqlServers.dropTable(endpoint, table);
     RdsKvConfig config = RdsKvConfig.of(endpoint, table).withPoolSize(POOL_SIZE);
@@ -108,31 +123,35 @@ public final class SqlStoreBench {
       }
       seed.add(KeyValue.of(GUARD_KEY, GUARD_VALUE));
       store.batchPut(seed, false);
+      etcdKv.batchPut(seed, false);
       PlainJdbc jdbc = new PlainJdbc(plain, postgres ? "\"" + table + "\"" : "`" + table + "`",
           postgres);
 
       for (int threads : new int[] {1, 32}) {
         List<Case> cases = List.of(
             new Case("put", threads, i -> jdbc.put(keys[i], freshValue()),
-                i -> store.put(keys[i], freshValue())),
-            new Case("get", threads, i -> jdbc.get(keys[i]), i -> store.get(keys[i])),
+                kv -> i -> kv.put(keys[i], freshValue())),
+            new Case("get", threads, i -> jdbc.get(keys[i]), kv -> i -> kv.get(keys[i])),
             new Case("range100", threads,
                 i -> expect(RANGE_SIZE, jdbc.range(rangePrefix, rangeEnd)),
-                i -> expect(RANGE_SIZE, store.range(RangeRequest.prefix(rangePrefix)).kvs()
+                kv -> i -> expect(RANGE_SIZE, kv.range(RangeRequest.prefix(rangePrefix)).kvs()
                     .size())),
             new Case("txn", threads, i -> expect(1, jdbc.guardedPut(keys[i], freshValue())),
-                i -> expect(1, store.txn(Txn.when(
+                kv -> i -> expect(1, kv.txn(Txn.when(
                     List.of(Compare.valueEquals(GUARD_KEY, GUARD_VALUE)),
                     List.of(TxnOp.put(keys[i], freshValue())), List.of())).succeeded() ? 1 : 0)));
         for (Case c : cases) {
           // A-B-B-A halves, so that drift in the server (checkpoints, vacuum) hits both alike
           Duration half = measure.dividedBy(2);
           double plainRate = halfRate(c.name() + "-jdbc", c.threads(), c.plain(), half);
-          double storeRate = halfRate(c.name() + "-store", c.threads(), c.store(), half);
-          storeRate += halfRate(c.name() + "-store", c.threads(), c.store(), half);
+          double storeRate = halfRate(c.name() + "-store", c.threads(), c.store().on(store),
+              half);
+          storeRate += halfRate(c.name() + "-store", c.threads(), c.store().on(store), half);
           plainRate += halfRate(c.name() + "-jdbc", c.threads(), c.plain(), half);
-          System.out.printf("%-10s %-10s %8d %14.0f %14.0f %8.2f%n", store.name(), c.name(),
-              c.threads(), plainRate, storeRate, storeRate / plainRate);
+          double etcdRate = 2 * halfRate(c.name() + "-etcd", c.threads(), c.store().on(etcdKv),
+              half);
+          System.out.printf("%-10s %-10s %8d %14.0f %14.0f %8.2f %14.0f%n", store.name(),
+              c.name(), c.threads(), plainRate, storeRate, storeRate / plainRate, etcdRate);
         }
       }
     } finally {
@@ -187,7 +206,18 @@ public final class SqlStoreBench {
           PreparedStatement statement = connection.prepareStatement(
               "SELECT k, v FROM " + table + " WHERE k = ?")) {
         statement.setBytes(1, key);
-        statement.executeQuery().close();
+        try (ResultSet rows = statement.executeQuery()) {
+          while (rows.next()) {
+            readKeyAndValue(rows);
+          }
+        }
+      }
+    }
+
+    /** What any caller of a read does with each row: takes its key and value. */
+    private static void readKeyAndValue(ResultSet row) throws SQLException {
+      if (row.getBytes(1).length + row.getBytes(2).length == 0) {
+        throw new IllegalStateException("a row without key or value");
       }
     }
 
@@ -200,6 +230,7 @@ public final class SqlStoreBench {
         int count = 0;
         try (ResultSet rows = statement.executeQuery()) {
           while (rows.next()) {
+            readKeyAndValue(rows);
             count++;
           }
         }
