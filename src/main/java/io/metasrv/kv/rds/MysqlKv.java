@@ -142,16 +142,9 @@ public final class MysqlKv extends RdsKv {
     return String.join(" UNION ALL ", parts);
   }
 
-  @Override
-  protected String selectKeysAndRevision(int keys) {
-    String rows = keys == 0 ? ""
-        : "SELECT k, v, version, mod_revision FROM " + quotedTable + " WHERE k IN ("
-            + placeholders(keys) + ") UNION ALL ";
-    return rows + "SELECT NULL, NULL, NULL, " + revisionExpression();
-  }
-
   /** The newest revision handed out, 0 before the first. */
-  private String revisionExpression() {
+  @Override
+  protected String revisionExpression() {
     return "(SELECT COALESCE(MAX(id), 0) FROM " + revisionTable + ")";
   }
 

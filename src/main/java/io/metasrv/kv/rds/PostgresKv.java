@@ -153,16 +153,9 @@ public final class PostgresKv extends RdsKv {
     return "WITH " + String.join(", ", ctes) + " " + String.join(" UNION ALL ", parts);
   }
 
-  @Override
-  protected String selectKeysAndRevision(int keys) {
-    String rows = keys == 0 ? ""
-        : "SELECT k, v, version, mod_revision FROM " + quotedTable + " WHERE k IN ("
-            + placeholders(keys) + ") UNION ALL ";
-    return rows + "SELECT NULL, NULL, NULL, " + revisionExpression();
-  }
-
   /** The sequence's last value, 0 before its first {@code nextval}. */
-  private String revisionExpression() {
+  @Override
+  protected String revisionExpression() {
     return "(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM " + sequence + ")";
   }
 

@@ -123,7 +123,15 @@ public abstract sealed class RdsKv implements KvBackend permits PostgresKv, Mysq
    * whose {@code k} is null, the store's revision in the {@code mod_revision} column: one
    * statement, one snapshot.
    */
-  protected abstract String selectKeysAndRevision(int keys);
+  private String selectKeysAndRevision(int keys) {
+    String rows = keys == 0 ? ""
+        : "SELECT k, v, version, mod_revision FROM " + quotedTable() + " WHERE k IN ("
+            + placeholders(keys) + ") UNION ALL ";
+    return rows + "SELECT NULL, NULL, NULL, " + revisionExpression();
+  }
+
+  /** A scalar subquery: the newest revision handed out, 0 before the first. */
+  protected abstract String revisionExpression();
 
   /**
    * The statements, separated by {@code ;}, that write the net result of a transaction: {@code
