@@ -2,9 +2,11 @@ package io.metasrv.kv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.metasrv.testing.ForwardingKv;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -14,7 +16,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -46,7 +47,7 @@ class SharedGetsTest {
     for (int i = 0; i < 10; i++) {
       later.add(threads.submit(() -> value(gets.get(KEY))));
     }
-    awaitUntil(() -> gets.waitingForNextRead(KEY) == 10);
+    await().atMost(Duration.ofSeconds(30)).until(() -> gets.waitingForNextRead(KEY) == 10);
     assertThat(later).noneMatch(Future::isDone);
 
     kv.release.countDown();
@@ -82,7 +83,7 @@ class SharedGetsTest {
     for (int i = 0; i < 3; i++) {
       sharing.add(threads.submit(() -> gets.get(KEY)));
     }
-    awaitUntil(() -> gets.waitingForNextRead(KEY) == 3);
+    await().atMost(Duration.ofSeconds(30)).until(() -> gets.waitingForNextRead(KEY) == 3);
     kv.release.countDown();
     assertThat(value(first.get(30, TimeUnit.SECONDS))).isEqualTo("v1");
     for (Future<Optional<KeyValue>> caller : sharing) {
@@ -102,14 +103,6 @@ class SharedGetsTest {
 
   private static String value(Optional<KeyValue> kv) {
     return kv.map(found -> new String(found.value(), StandardCharsets.UTF_8)).orElse(null);
-  }
-
-  private static void awaitUntil(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
-    assertThat(condition.getAsBoolean()).isTrue();
   }
 
   /**

@@ -2,6 +2,7 @@ package io.metasrv.procedure.migration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.metasrv.kv.MemoryKv;
 import io.metasrv.kv.Txn;
@@ -17,6 +18,7 @@ import io.metasrv.metadata.RegionRoute;
 import io.metasrv.metadata.TableRouteKey;
 import io.metasrv.metadata.TableRoutes;
 import io.metasrv.testing.ForwardingKv;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +29,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -91,7 +92,7 @@ class RouteWriterTest {
         RegionId.of(TABLE, 3), route -> {
           throw new MigrationException("region 3 is not as expected");
         }, null));
-    awaitUntil(() -> writer.waiting(TABLE) == REGIONS);
+    await().atMost(Duration.ofSeconds(30)).until(() -> writer.waiting(TABLE) == REGIONS);
     kv.release.countDown();
 
     assertThat(first.get(30, TimeUnit.SECONDS)).isTrue();
@@ -118,7 +119,7 @@ class RouteWriterTest {
     assertThat(kv.held.await(30, TimeUnit.SECONDS)).isTrue();
     Future<Boolean> second = move(2);
     Future<Boolean> third = move(3);
-    awaitUntil(() -> writer.waiting(TABLE) == 2);
+    await().atMost(Duration.ofSeconds(30)).until(() -> writer.waiting(TABLE) == 2);
 
     kv.release.countDown();
     assertThat(first.get(30, TimeUnit.SECONDS))
@@ -161,13 +162,6 @@ class RouteWriterTest {
         .isInstanceOf(MigrationException.class)
         .hasMessage("Table route not found: 2048");
     assertThat(kv.txns).hasValue(0);
-  }
-
-  private static void awaitUntil(BooleanSupplier condition) throws InterruptedException {
-    for (int i = 0; i < 3_000 && !condition.getAsBoolean(); i++) {
-      Thread.sleep(10);
-    }
-    assertThat(condition.getAsBoolean()).isTrue();
   }
 
   /**
