@@ -61,9 +61,15 @@ final class DecodedOnRead extends InputStream {
     return new IOException("corrupt " + encoding + " message: " + e.getMessage(), e);
   }
 
+  /** The decoded body's size (decoding it, so that a reader can size its array at once). */
   @Override
   public int available() throws IOException {
-    return decoded == null ? 0 : decoded.available();
+    InputStream body = decoded();
+    try {
+      return body.available();
+    } catch (RuntimeException e) {
+      throw corrupt(e);
+    }
   }
 
   @Override

@@ -57,7 +57,8 @@ final class HeartbeatService implements BindableService {
 
   /**
    * The generated service's methods, except that heartbeat requests are read by {@link
-   * ParsedHeartbeatMarshaller} rather than the generated parser.
+   * ParsedHeartbeatMarshaller} rather than the generated parser, and responses written by {@link
+   * HeartbeatResponseMarshaller}.
    */
   @Override
   public ServerServiceDefinition bindService() {
@@ -68,7 +69,7 @@ final class HeartbeatService implements BindableService {
             .setType(generated.getType())
             .setFullMethodName(generated.getFullMethodName())
             .setRequestMarshaller(new ParsedHeartbeatMarshaller())
-            .setResponseMarshaller(generated.getResponseMarshaller())
+            .setResponseMarshaller(new HeartbeatResponseMarshaller())
             .setSchemaDescriptor(generated.getSchemaDescriptor())
             .build();
     MethodDescriptor<AskLeaderRequest, AskLeaderResponse> askLeader =

@@ -23,7 +23,7 @@ final class ParsedHeartbeatMarshaller implements MethodDescriptor.Marshaller<Par
   @Override
   public ParsedHeartbeat parse(InputStream body) {
     try {
-      return ParsedHeartbeat.parse(body.readAllBytes());
+      return ParsedHeartbeat.parse(Bodies.readWhole(body));
     } catch (InvalidProtocolBufferException e) {
       throw malformed(e);
     } catch (IOException e) {
