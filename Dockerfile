@@ -19,11 +19,12 @@ FROM eclipse-temurin:17-jre
 # data_home defaults to ./greptimedb_data/metasrv, so the working directory must be writable.
 RUN mkdir -p /opt/metasrv /var/lib/metasrv && chown 65532:65532 /var/lib/metasrv
 COPY --from=build /src/target/metasrv.jar /opt/metasrv/metasrv.jar
+COPY bin/jvm.options /opt/metasrv/jvm.options
 WORKDIR /var/lib/metasrv
 ENV HOME=/var/lib/metasrv \
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
 USER 65532:65532
 # gRPC, admin HTTP (metasrv start); health and metrics (metasrv operator).
 EXPOSE 3002 4000 8081
-ENTRYPOINT ["java", "-jar", "/opt/metasrv/metasrv.jar"]
+ENTRYPOINT ["java", "@/opt/metasrv/jvm.options", "-jar", "/opt/metasrv/metasrv.jar"]
 CMD ["--help"]

@@ -29,6 +29,9 @@ import java.util.regex.Pattern;
 public final class MetasrvNode implements AutoCloseable {
   /** The jar under test: {@code -Dmetasrv.jar}, as failsafe sets it, or {@code target/metasrv.jar}. */
   public static final Path JAR = Path.of(System.getProperty("metasrv.jar", "target/metasrv.jar"));
+  /** The JVM options metasrv ships with; a node's own options come after them and win. */
+  public static final Path JVM_OPTIONS = Path.of(System.getProperty("metasrv.jvm-options",
+      "bin/jvm.options"));
   private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(2);
   /** Three JVMs, a test JVM and etcd share two cores in CI: each node is kept small. */
   public static final List<String> SMALL_JVM = List.of("-Xmx256m", "-XX:+UseSerialGC");
@@ -306,6 +309,7 @@ public final class MetasrvNode implements AutoCloseable {
       Files.createDirectories(dir);
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.add("@" + JVM_OPTIONS.toAbsolutePath());
       command.addAll(jvmOptions);
       command.addAll(List.of("-jar", JAR.toAbsolutePath().toString(), "start"));
       command.addAll(storeArgs);
