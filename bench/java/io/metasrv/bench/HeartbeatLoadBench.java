@@ -98,10 +98,12 @@ public final class HeartbeatLoadBench {
       awaitLeader(leader);
       awaitListening(echoPort, echo);
       System.out.printf("heartbeat load: every %d s, %d regions per datanode, a warm-up of %d s"
-              + " to %d s (until the server has settled) and %d s measured per side; servers %s (leader %s, pid %d, echo pid %d), logs under"
-              + " %s; %d cores%n", INTERVAL.toSeconds(), REGIONS_PER_DATANODE,
-          MIN_WARM_UP.toSeconds(), MAX_WARM_UP.toSeconds(), measure.toSeconds(), SERVER_JVM, leaderJvm(), leader.pid(),
-          echo.pid(), dir, Runtime.getRuntime().availableProcessors());
+              + " to %d s (until the server has settled) and %d s measured per side; servers %s"
+              + " after %s (leader %s, pid %d, echo pid %d), logs under %s; %d cores%n",
+          INTERVAL.toSeconds(), REGIONS_PER_DATANODE,
+          MIN_WARM_UP.toSeconds(), MAX_WARM_UP.toSeconds(), measure.toSeconds(), SERVER_JVM,
+          MetasrvNode.JVM_OPTIONS, leaderJvm(), leader.pid(), echo.pid(), dir,
+          Runtime.getRuntime().availableProcessors());
       int tablesWritten = 0;
       for (int datanodes : scales) {
         if (datanodes > tablesWritten) {
@@ -285,6 +287,7 @@ public final class HeartbeatLoadBench {
   private static Process startEcho(int port, Path dir) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("@" + MetasrvNode.JVM_OPTIONS.toAbsolutePath()); // as the leader's
     command.addAll(SERVER_JVM);
     command.addAll(List.of("-Dlogback.configurationFile=bench/logback.xml",
         "-cp", System.getProperty("java.class.path"), EchoHeartbeatServer.class.getName(),
