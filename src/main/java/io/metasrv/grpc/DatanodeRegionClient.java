@@ -175,6 +175,10 @@ public final class DatanodeRegionClient implements RegionServer, AutoCloseable {
   private ManagedChannel open(String addr) {
     return NettyChannelBuilder.forTarget(addr)
         .usePlaintext()
+        // A reply only completes its future, which the procedure's thread waits on: handing it
+        // to grpc's shared executor first would add a thread wake-up to every call's critical
+        // path.
+        .directExecutor()
         .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS,
             (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))
         .withOption(ChannelOption.TCP_NODELAY, options.tcpNodelay())
