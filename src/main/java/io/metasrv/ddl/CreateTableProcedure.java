@@ -45,6 +45,13 @@ import org.slf4j.LoggerFactory;
  * rollback (as GreptimeDB: regions created on datanodes are left, and closed there once no
  * lease keeps them). No cache invalidation.
  *
+ * <p>Unlike GreptimeDB, the step from DatanodeCreateRegions to CreateMetadata is not stored: a
+ * create takes two sequential store writes (Prepare's step, then the metadata), not three. A
+ * leader that dies after the regions were created and before the metadata landed is succeeded
+ * by one that runs DatanodeCreateRegions again: the datanodes take a repeated Create of a region
+ * they have as done (mito's {@code handle_create_request}, which the metric engine's physical
+ * regions go through too), as they already must for a state retried after a retryable failure.
+ *
  * <p>Persisted data, as GreptimeDB's {@code CreateTableData}: {@code {"state":..., "task":"<base64
  * of the protobuf CreateTableTask, no padding>", "table_route":{"region_routes":[...],
  * "version":0}|null, "region_wal_options":{"0":"<WAL options JSON>"}|null}}; the allocated table id
@@ -222,7 +229,8 @@ public final class CreateTableProcedure extends DdlProcedure {
     }
     RegionCalls.sendAll(ddl.regionServer(), calls, null);
     state = State.CreateMetadata;
-    return Status.executing(true);
+    // Not stored: see the class comment (a successor runs the Creates again instead).
+    return Status.executing(false);
   }
 
   /**

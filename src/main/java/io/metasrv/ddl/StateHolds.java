@@ -13,10 +13,10 @@ import org.slf4j.LoggerFactory;
  * A hook for tests that kill the leader in each state of a DDL procedure across processes, read
  * only when the system property {@value #PROPERTY} names a directory (a node started without it
  * never looks at a file). Around each state a DDL procedure looks there for a hold file named
- * {@code <Type>.<State>.before} (the state is stored and about to run) or {@code
- * <Type>.<State>.after} (it ran, and what it did is not yet stored), {@code <Type>} being the part
- * of the type name after {@code ::}. While the file exists the procedure waits, after creating
- * {@code <hold file>.reached} for the test to see.
+ * {@code <Type>.<State>.before} (the state is about to run; stored, unless the step before it
+ * chose not to store it) or {@code <Type>.<State>.after} (it ran, and what it did is not yet
+ * stored), {@code <Type>} being the part of the type name after {@code ::}. While the file exists
+ * the procedure waits, after creating {@code <hold file>.reached} for the test to see.
  */
 final class StateHolds {
   static final String PROPERTY = "metasrv.test.ddl-holds";
