@@ -37,7 +37,7 @@ final class SharedMessage {
   byte[] zstdFrame(ZstdCodec codec) {
     byte[] frame = zstdFrame;
     if (frame == null) {
-      frame = codec.compressWhole(bytes, bytes.length);
+      frame = codec.compressWhole(bytes);
       zstdFrame = frame;
     }
     return frame;

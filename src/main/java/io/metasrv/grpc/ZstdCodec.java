@@ -101,10 +101,10 @@ public final class ZstdCodec implements Codec {
     }
   }
 
-  /** Compresses {@code message[0, length)} into a frame of its own size. */
-  byte[] compressWhole(byte[] message, int length) {
-    byte[] frame = new byte[(int) Zstd.compressBound(length)];
-    int size = compress(message, length, frame);
+  /** Compresses the whole of {@code message} into a frame of its own size. */
+  byte[] compressWhole(byte[] message) {
+    byte[] frame = new byte[(int) Zstd.compressBound(message.length)];
+    int size = compress(message, message.length, frame);
     return size == frame.length ? frame : Arrays.copyOf(frame, size);
   }
 
