@@ -448,7 +448,13 @@ class DdlIT {
     hold.place().run();
     CompletableFuture<DdlTaskResponse> client = CompletableFuture.supplyAsync(() ->
         ddl(leader, request));
-    await(hold + " to be reached").atMost(SLOW).until(hold.reached()::getAsBoolean);
+    await(hold + " to be reached").atMost(SLOW)
+        .until(() -> hold.reached().getAsBoolean() || client.isDone());
+    if (!hold.reached().getAsBoolean()) {
+      // the task ended before the hold: say how, not just that the hold never came
+      throw new AssertionError(hold + " was not reached: the task ended first with "
+          + client.handle((answer, error) -> error == null ? answer : error).join());
+    }
     long killedAt = System.nanoTime();
     leader.kill9();
     hold.release().run();
