@@ -584,6 +584,33 @@ class ProcedureManagerTest {
   }
 
   @Test
+  void eachFinishedProcedureIsForgottenTenMinutesAfterItsOwnFinishAndRunningOnesNever()
+      throws Exception {
+    ProcedureManager manager = started();
+    CountDownLatch entered = new CountDownLatch(1);
+    world.on("slow", 0, StepWorld.blockUntil(entered, gate));
+    ProcedureId slow = manager.submit(StepProcedure.of(world, "slow", 1));
+    entered.await(30, TimeUnit.SECONDS);
+    ProcedureId first = manager.submit(StepProcedure.of(world, "first", 1));
+    finished(manager, first);
+    clock.advance(Duration.ofMinutes(5));
+    ProcedureId second = manager.submit(StepProcedure.of(world, "second", 1));
+    finished(manager, second);
+
+    clock.advance(Duration.ofMinutes(5));
+    assertThat(manager.list()).extracting(ProcedureInfo::id).containsExactly(slow, second);
+
+    clock.advance(Duration.ofMinutes(5));
+    assertThat(manager.list()).extracting(ProcedureInfo::id).containsExactly(slow);
+    assertThat(manager.state(slow).orElseThrow().kind()).isEqualTo(ProcedureStateKind.Running);
+
+    gate.countDown();
+    finished(manager, slow);
+    clock.advance(Duration.ofMinutes(10));
+    assertThat(manager.list()).isEmpty();
+  }
+
+  @Test
   void metricsCountRunningAndFinishedProcedures() throws Exception {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     ProcedureManager manager = ProcedureManager.builder(kv, OPTIONS)
