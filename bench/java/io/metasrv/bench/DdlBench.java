@@ -68,8 +68,10 @@ import java.util.regex.Pattern;
  * under {@code bench_floor/} when the info and route keys are absent). Target: metasrv tables/s
  * at least 0.5 of the floor's.
  *
- * <p>Both sides first create 80 tables from 16 clients, not measured (a warm-up: the leader's
- * JIT compiler would otherwise compete with the first measured creates).
+ * <p>Both sides first run the whole measurement once, not measured (a warm-up): after a warm-up
+ * of 80 tables, the leader's C2 compiler still took 9-10 ms of CPU per create through the
+ * 1-client phase that followed (more than the creates themselves; the bench JVM's took 6-8 ms
+ * more), and the leader's 1-client figure doubled from the first round to the second.
  *
  * <p>Each measured phase lasts several seconds (100 tables per client by default): a phase of a
  * second or two measured mostly the leader's JIT compiler (1.1-1.6 s of its 1.7-2.4 s of CPU in
@@ -82,8 +84,7 @@ public final class DdlBench {
   private static final int REGIONS = 8;
   private static final String[] SPLITS = {"c", "f", "i", "l", "o", "r", "u"};
   private static final Duration DEADLINE = Duration.ofSeconds(60);
-  private static final int WARM_UP_CLIENTS = 16;
-  private static final int WARM_UP_EACH = 5;
+  private static final int[] CLIENTS = {1, 16};
 
   public static void main(String[] args) throws Exception {
     if (!Files.isRegularFile(MetasrvNode.JAR)) {
@@ -126,13 +127,15 @@ public final class DdlBench {
           throw new IllegalStateException("no table id in " + created);
         }
       };
-      // Not measured: until both sides' code is compiled, the leader's JIT compiler takes a
-      // good part of the 2 cores the creates run on.
-      run("floor", WARM_UP_CLIENTS, WARM_UP_EACH, index -> floor.create());
-      run("metasrv", WARM_UP_CLIENTS, WARM_UP_EACH, viaMetasrv);
-      System.out.printf("warm-up: %d tables each side from %d clients, not measured%n",
-          WARM_UP_CLIENTS * WARM_UP_EACH, WARM_UP_CLIENTS);
-      for (int clients : new int[] {1, 16}) {
+      // Not measured: until both sides' code is compiled, the JIT compilers take a good part
+      // of the 2 cores the creates run on.
+      for (int clients : CLIENTS) {
+        int each = clients == 1 ? perClient * 3 : perClient;
+        run("floor", clients, each, index -> floor.create());
+        run("metasrv", clients, each, viaMetasrv);
+      }
+      System.out.println("warm-up: one round each side at 1 and 16 clients, not measured");
+      for (int clients : CLIENTS) {
         int each = clients == 1 ? perClient * 3 : perClient;
         Result floorRun = run("floor", clients, each, index -> floor.create());
         StoreCalls before = StoreCalls.of(leader);
