@@ -445,6 +445,10 @@ class DdlIT {
    */
   private MetasrvNode killWhileHeld(DdlTaskRequest request, Hold hold) {
     MetasrvNode leader = leader();
+    // a leader that took over in the previous case may not have heard every datanode yet, and
+    // would refuse a create with NoEnoughAvailableNode
+    await("the leader to hear every datanode").atMost(SLOW).ignoreExceptions()
+        .until(() -> MetaCalls.datanodeLeaseCount(leader.serverAddr()) == datanodes.size());
     hold.place().run();
     CompletableFuture<DdlTaskResponse> client = CompletableFuture.supplyAsync(() ->
         ddl(leader, request));

@@ -3,6 +3,7 @@ package io.metasrv.testing;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.metasrv.cluster.ClusterKeys;
 import io.metasrv.kv.Bytes;
 import io.metasrv.metadata.DatanodeTableKey;
 import io.metasrv.metadata.DatanodeTableValue;
@@ -12,6 +13,7 @@ import io.metasrv.metadata.RegionRoute;
 import io.metasrv.metadata.TableInfoKey;
 import io.metasrv.metadata.TableRouteKey;
 import io.metasrv.metadata.TableRouteValue;
+import io.metasrv.protocol.ClusterGrpc;
 import io.metasrv.protocol.MigrateRegionRequest;
 import io.metasrv.protocol.MigrateRegionResponse;
 import io.metasrv.protocol.ProcedureId;
@@ -99,6 +101,21 @@ public final class MetaCalls {
             .setKey(ByteString.copyFrom(start))
             .setRangeEnd(ByteString.copyFrom(Bytes.prefixEnd(start))).setKeysOnly(true).build()))
         .getKvsList().stream().map(kv -> kv.getKey().toStringUtf8()).toList();
+  }
+
+  /**
+   * How many datanode leases the leader's cluster view holds ({@code Cluster.Range}): a new
+   * leader's view starts empty and fills as the datanodes' heartbeats reach it, and until then
+   * its selector finds too few datanodes for a new table.
+   */
+  public static int datanodeLeaseCount(String addr) {
+    byte[] prefix = ClusterKeys.datanodeLeasePrefix();
+    return call(addr, channel -> ClusterGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+        .range(RangeRequest.newBuilder().setHeader(header())
+            .setKey(ByteString.copyFrom(prefix))
+            .setRangeEnd(ByteString.copyFrom(Bytes.prefixEnd(prefix))).setKeysOnly(true).build()))
+        .getKvsCount();
   }
 
   /** {@code ProcedureService.migrate}; the procedure id, empty when nothing is to be done. */
