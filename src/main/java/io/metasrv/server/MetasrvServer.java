@@ -9,6 +9,7 @@ import io.metasrv.grpc.GrpcTls;
 import io.metasrv.http.AdminHttpServer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmCompilationMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -200,6 +201,8 @@ public final class MetasrvServer implements AutoCloseable {
 
   private static JvmGcMetrics bindProcessMetrics(PrometheusMeterRegistry registry) {
     new ClassLoaderMetrics().bindTo(registry);
+    // how long the JIT compilers ran: a node's first minutes under load go largely to them
+    new JvmCompilationMetrics().bindTo(registry);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);

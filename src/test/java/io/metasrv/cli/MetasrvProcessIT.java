@@ -74,6 +74,7 @@ class MetasrvProcessIT {
             get(base + "/metrics").body())
         .contains("metasrv_leader 1.0")
         .contains("jvm_memory_used_bytes")
+        .containsPattern("jvm_compilation_time_ms_total\\{.*\\} [1-9]")
         .contains("process_cpu_usage")
         .contains("metasrv_http_requests_seconds_count{method=\"PUT\",route=\"/admin/maintenance\""
             + ",status=\"200\"} 2")
