@@ -69,12 +69,15 @@ import java.util.regex.Pattern;
  * under {@code bench_floor/} when the info and route keys are absent). Target: metasrv tables/s
  * at least 0.5 of the floor's.
  *
- * <p>Both sides first run the whole measurement, not measured, until neither the leader's JIT
- * compilers ({@code jvm_compilation_time_ms_total}) nor this JVM's ran for 5% of a round (at
- * most 5 rounds): after a warm-up of 80 tables, the leader's C2 compiler still took 9-10 ms of
- * CPU per create through the 1-client phase that followed (more than the creates themselves;
- * the bench JVM's took 6-8 ms more), the leader's 1-client figure doubled from the first round
- * to the second, and C2 was still compiling the create path in the third.
+ * <p>Both sides first run the whole measurement once, not measured (a warm-up): after a warm-up
+ * of 80 tables, the leader's C2 compiler still took 9-10 ms of CPU per create through the
+ * 1-client phase that followed (more than the creates themselves; the bench JVM's took 6-8 ms
+ * more), and the leader's 1-client figure doubled from the first round to the second. The
+ * compilers do not fall quiet with more rounds (the leader's were still busy 30% of the fifth),
+ * while each round adds 5,000 regions to each datanode's heartbeat: past about 27,000 (156
+ * bytes each) it outgrows the 4 MiB a request may have, and the leader loses sight of the
+ * datanodes (a run with 5 warm-up rounds failed so, NoEnoughAvailableNode).
+ * How busy both JVMs' compilers were is printed for the warm-up and for the measured rounds.
  *
  * <p>Each measured phase lasts several seconds (100 tables per client by default): a phase of a
  * second or two measured mostly the leader's JIT compiler (1.1-1.6 s of its 1.7-2.4 s of CPU in
@@ -88,9 +91,6 @@ public final class DdlBench {
   private static final String[] SPLITS = {"c", "f", "i", "l", "o", "r", "u"};
   private static final Duration DEADLINE = Duration.ofSeconds(60);
   private static final int[] CLIENTS = {1, 16};
-  /** Warm-up rounds end once neither JVM's JIT compilers ran for this share of a round. */
-  private static final double SETTLED_COMPILE_SHARE = 0.05;
-  private static final int MAX_WARM_UP_ROUNDS = 5;
   private static final Pattern COMPILE_TIME = Pattern.compile(
       "(?m)^jvm_compilation_time_ms_total\\{[^}]*\\} ([0-9.eE+-]+)$");
 
@@ -137,27 +137,15 @@ public final class DdlBench {
       };
       // Not measured: until both sides' code is compiled, the JIT compilers take a good part
       // of the 2 cores the creates run on.
-      for (int round = 1; ; round++) {
-        double leaderBefore = compileMillis(leader);
-        long benchBefore = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
-        long began = System.nanoTime();
-        for (int clients : CLIENTS) {
-          int each = clients == 1 ? perClient * 3 : perClient;
-          run("floor", clients, each, index -> floor.create());
-          run("metasrv", clients, each, viaMetasrv);
-        }
-        double roundMillis = (System.nanoTime() - began) / 1e6;
-        double leaderShare = (compileMillis(leader) - leaderBefore) / roundMillis;
-        double benchShare = (ManagementFactory.getCompilationMXBean().getTotalCompilationTime()
-            - benchBefore) / roundMillis;
-        System.out.printf("warm-up round %d (not measured, %.1f s): JIT compilers busy %.0f%% of"
-            + " it in the leader, %.0f%% in this JVM%n", round, roundMillis / 1e3,
-            leaderShare * 100, benchShare * 100);
-        if (leaderShare < SETTLED_COMPILE_SHARE && benchShare < SETTLED_COMPILE_SHARE
-            || round == MAX_WARM_UP_ROUNDS) {
-          break;
-        }
+      JitShare warmUp = JitShare.since(leader);
+      for (int clients : CLIENTS) {
+        int each = clients == 1 ? perClient * 3 : perClient;
+        run("floor", clients, each, index -> floor.create());
+        run("metasrv", clients, each, viaMetasrv);
       }
+      System.out.println("warm-up: one round each side at 1 and 16 clients, not measured; "
+          + warmUp.report());
+      JitShare measured = JitShare.since(leader);
       for (int clients : CLIENTS) {
         int each = clients == 1 ? perClient * 3 : perClient;
         Result floorRun = run("floor", clients, each, index -> floor.create());
@@ -172,6 +160,7 @@ public final class DdlBench {
         System.out.printf("    leader's store calls per create: %s%n",
             during.perCreate(clients * each));
       }
+      System.out.println("measured rounds: " + measured.report());
       long created = datanodes.stream().mapToLong(datanode ->
           datanode.regionRequests(RegionRequest.BodyCase.CREATE).size()).sum();
       System.out.printf("region Creates the datanodes received: %d (metasrv and floor)%n",
@@ -255,14 +244,32 @@ public final class DdlBench {
     }
   }
 
-  /** The leader's JIT compilation time so far, in ms, from its {@code /metrics}. */
-  private static double compileMillis(MetasrvNode leader) throws Exception {
-    Matcher total = COMPILE_TIME.matcher(
-        leader.sendOrThrow("GET", "/metrics", Duration.ofSeconds(10)).body());
-    if (!total.find()) {
-      throw new IllegalStateException("the leader's /metrics has no jvm_compilation_time_ms_total");
+  /**
+   * How busy the JIT compilers of the leader ({@code jvm_compilation_time_ms_total} from its
+   * {@code /metrics}) and of this JVM were since a point in time, as a share of the time since.
+   */
+  record JitShare(MetasrvNode leader, double leaderMillis, long benchMillis, long startNanos) {
+    static JitShare since(MetasrvNode leader) throws Exception {
+      return new JitShare(leader, leaderCompileMillis(leader),
+          ManagementFactory.getCompilationMXBean().getTotalCompilationTime(), System.nanoTime());
     }
-    return Double.parseDouble(total.group(1));
+
+    String report() throws Exception {
+      double elapsedMillis = (System.nanoTime() - startNanos) / 1e6;
+      return String.format("JIT compilers busy %.0f%% of the %.1f s in the leader, %.0f%% in this"
+          + " JVM", (leaderCompileMillis(leader) - leaderMillis) / elapsedMillis * 100,
+          elapsedMillis / 1e3, (ManagementFactory.getCompilationMXBean()
+              .getTotalCompilationTime() - benchMillis) / elapsedMillis * 100);
+    }
+
+    private static double leaderCompileMillis(MetasrvNode leader) throws Exception {
+      Matcher total = COMPILE_TIME.matcher(
+          leader.sendOrThrow("GET", "/metrics", Duration.ofSeconds(10)).body());
+      if (!total.find()) {
+        throw new IllegalStateException("no jvm_compilation_time_ms_total in the leader's metrics");
+      }
+      return Double.parseDouble(total.group(1));
+    }
   }
 
   /** Throughput and latency percentiles in ms. */
