@@ -51,6 +51,12 @@ final class FakeMetasrvPod implements AutoCloseable {
     }
   }
 
+  /** Follows no one, as while an election is under way. */
+  void stepDown() {
+    role = "follower";
+    leaderAddr = null;
+  }
+
   void breakDown() {
     role = "not_serving";
   }

@@ -245,6 +245,33 @@ class MetasrvClusterReconcilerTest {
   }
 
   @Test
+  void aLeaderChangedEventNamesTheLeaderBeforeEvenAcrossObservationsWithNone() throws Exception {
+    apply(etcdCluster("gap"));
+    awaitObject(StatefulSet.class, "gap");
+    FakeMetasrvPod[] pods = harness.startPods("gap", 2);
+    pods[0].lead(pods[1]);
+    for (int i = 0; i < 2; i++) {
+      harness.createPod("gap", "gap-" + i);
+    }
+    awaitStatus("gap", s -> s.leader != null && "gap-0".equals(s.leader.pod));
+
+    pods[0].stepDown();
+    pods[1].stepDown();
+    awaitStatus("gap", s -> s.leader == null);
+    pods[0].lead(pods[1]);
+    awaitStatus("gap", s -> s.leader != null && "gap-0".equals(s.leader.pod));
+    pods[0].stepDown();
+    pods[1].stepDown();
+    awaitStatus("gap", s -> s.leader == null);
+    pods[1].lead(pods[0]);
+    awaitStatus("gap", s -> s.leader != null && "gap-1".equals(s.leader.pod));
+
+    MetasrvCluster cluster = harness.client.resources(MetasrvCluster.class).withName("gap").get();
+    assertThat(events(cluster, "LeaderChanged")).extracting(Event::getMessage)
+        .containsExactlyInAnyOrder("leader is now gap-0", "leader is now gap-1 (was gap-0)");
+  }
+
+  @Test
   void replicasBelowOneStall() {
     MetasrvCluster cluster = etcdCluster("zero");
     cluster.getSpec().replicas = 0;

@@ -35,8 +35,11 @@ import io.metasrv.operator.status.StatusWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 /**
  * Validate, then apply, then observe. An invalid spec is never applied: the cluster is marked
@@ -73,6 +76,8 @@ public class MetasrvClusterReconciler implements Reconciler<MetasrvCluster> {
   private final ClusterObserver observer;
   private final Duration observeInterval;
   private final Clock clock;
+  /** The leader last observed per cluster (by uid), of the clusters that still exist. */
+  private final Map<String, String> lastLeaders = new ConcurrentHashMap<>();
 
   /**
    * @param observeInterval how often the pods are asked again: leadership changes without any
@@ -154,14 +159,32 @@ public class MetasrvClusterReconciler implements Reconciler<MetasrvCluster> {
                         && Objects.equals(c.getObservedGeneration(), cluster.getMetadata().getGeneration()));
   }
 
-  private static void announceLeaderChange(
+  /**
+   * A LeaderChanged event when the observed leader is not the one last seen: the one this
+   * operator last observed for the cluster, else (after a restart) the one in its status. An
+   * observation can find no leader between two (the poll of the new leader came before it took
+   * over, that of the old one after it stepped down), and the status then names none; the
+   * leader seen before the gap still counts as the one before.
+   */
+  private void announceLeaderChange(
       MetasrvCluster cluster, ClusterObservation observation, Context<MetasrvCluster> context) {
-    String before =
+    String key = cluster.getMetadata().getUid();
+    String inStatus =
         cluster.getStatus() != null && cluster.getStatus().leader != null
             ? cluster.getStatus().leader.pod
             : null;
+    String before = key == null ? inStatus : lastLeaders.getOrDefault(key, inStatus);
     String now = observation.leader().map(l -> l.pod).orElse(null);
-    if (now != null && !now.equals(before)) {
+    if (now == null) {
+      return;
+    }
+    if (key != null) {
+      lastLeaders.put(key, now);
+      Set<String> clusters = context.getPrimaryCache().list()
+          .map(c -> c.getMetadata().getUid()).collect(Collectors.toSet());
+      lastLeaders.keySet().retainAll(clusters);
+    }
+    if (!now.equals(before)) {
       ClusterEvents.normal(
           context.getClient(), cluster, "LeaderChanged",
           "leader is now " + now + (before != null ? " (was " + before + ")" : ""));
