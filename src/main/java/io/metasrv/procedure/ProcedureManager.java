@@ -468,8 +468,7 @@ public final class ProcedureManager implements AutoCloseable {
   /** Finishes a procedure as its runner decided (Done or Failed). */
   void finish(ProcedureMeta meta, ProcedureState state) {
     if (meta.moveTo(state, clock.millis())) {
-      running.decrementAndGet();
-      finishedInOrder.add(meta);
+      finished(meta);
       Counter.builder("metasrv.procedure.finished")
           .description("Procedures this node finished")
           .tags("type", meta.typeName, "state", state.kind().name())
@@ -491,11 +490,16 @@ public final class ProcedureManager implements AutoCloseable {
   boolean abandon(ProcedureMeta meta, String error) {
     boolean wasRunning = meta.moveTo(ProcedureState.failed(error), clock.millis());
     if (wasRunning) {
-      running.decrementAndGet();
-      finishedInOrder.add(meta);
+      finished(meta);
     }
     meta.completeIfFinished();
     return wasRunning;
+  }
+
+  /** A procedure that just finished: no longer running, and forgotten in 10 minutes. */
+  private void finished(ProcedureMeta meta) {
+    running.decrementAndGet();
+    finishedInOrder.add(meta);
   }
 
   private void forgetExpired() {

@@ -364,7 +364,7 @@ public final class SimulatedDatanode extends SimulatedNode {
           continue;
         }
         region.renew(granted.getRole(), deadline, now);
-        noLapseBefore = Math.min(noLapseBefore, region.deadline());
+        noteDeadline(region);
       }
       for (long closeable : lease.getCloseableRegionIdsList()) {
         SimulatedRegion region = regions.get(closeable);
@@ -582,6 +582,11 @@ public final class SimulatedDatanode extends SimulatedNode {
 
   private void startCountdown(SimulatedRegion region, long now) {
     region.startCountdown(now, heartbeatInterval().toNanos());
+    noteDeadline(region);
+  }
+
+  /** Keeps {@link #noLapseBefore} at or before the region's new deadline. */
+  private void noteDeadline(SimulatedRegion region) {
     noLapseBefore = Math.min(noLapseBefore, region.deadline());
   }
 
