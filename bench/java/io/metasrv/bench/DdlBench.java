@@ -21,6 +21,7 @@ import io.metasrv.protocol.CreateDatabaseTask;
 import io.metasrv.protocol.CreateTableTask;
 import io.metasrv.protocol.DdlTaskRequest;
 import io.metasrv.protocol.DdlTaskResponse;
+import io.metasrv.protocol.DropTableTask;
 import io.metasrv.protocol.Partition;
 import io.metasrv.protocol.ProcedureServiceGrpc;
 import io.metasrv.protocol.RequestHeader;
@@ -30,8 +31,10 @@ import io.metasrv.protocol.v1.ColumnDataType;
 import io.metasrv.protocol.v1.ColumnDef;
 import io.metasrv.protocol.v1.CreateDatabaseExpr;
 import io.metasrv.protocol.v1.CreateTableExpr;
+import io.metasrv.protocol.v1.DropTableExpr;
 import io.metasrv.protocol.v1.QueryContext;
 import io.metasrv.protocol.v1.SemanticType;
+import io.metasrv.protocol.v1.TableId;
 import io.metasrv.testing.EtcdProcess;
 import io.metasrv.testing.MetasrvCluster;
 import io.metasrv.testing.MetasrvNode;
@@ -48,6 +51,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -69,15 +73,19 @@ import java.util.regex.Pattern;
  * under {@code bench_floor/} when the info and route keys are absent). Target: metasrv tables/s
  * at least 0.5 of the floor's.
  *
- * <p>Both sides first run the whole measurement once, not measured (a warm-up): after a warm-up
- * of 80 tables, the leader's C2 compiler still took 9-10 ms of CPU per create through the
- * 1-client phase that followed (more than the creates themselves; the bench JVM's took 6-8 ms
- * more), and the leader's 1-client figure doubled from the first round to the second. The
- * compilers do not fall quiet with more rounds (the leader's were still busy 30% of the fifth),
- * while each round adds 5,000 regions to each datanode's heartbeat: past about 27,000 (156
- * bytes each) it outgrows the 4 MiB a request may have, and the leader loses sight of the
- * datanodes (a run with 5 warm-up rounds failed so, NoEnoughAvailableNode).
- * How busy both JVMs' compilers were is printed for the warm-up and for the measured rounds.
+ * <p>The metasrv processes run with the JVM options metasrv ships with ({@code bin/jvm.options}
+ * and the JVM's defaults, G1 here), not the test kit's small CI JVMs (256 MB, serial GC, whose
+ * young collections paused the leader 3-50 ms every half second).
+ *
+ * <p>Both sides first warm up, not measured, in rounds at 16 clients, until the leader's JIT
+ * compilers were busy less than 20% of a round (at most 8 rounds; each prints how busy both
+ * JVMs' compilers were). Code that runs once per create reaches C2 only after some 5,000 calls
+ * (HotSpot's tier-4 invocation threshold): after one round of 1,900 creates, the leader's
+ * compilers were still busy 70-80% of the measured rounds and the leader ran its create path
+ * in profiled C1 code. Each round drops the tables it created through metasrv: a datanode's
+ * heartbeat grows by 156 bytes per region it holds, and past about 27,000 regions it outgrows
+ * the 4 MiB a request may have (a run with 5 rounds of creates alone failed so,
+ * NoEnoughAvailableNode). Warm-ups took 5 rounds here (104, 90, 48, 27, 19% busy).
  *
  * <p>Each measured phase lasts several seconds (100 tables per client by default): a phase of a
  * second or two measured mostly the leader's JIT compiler (1.1-1.6 s of its 1.7-2.4 s of CPU in
@@ -91,6 +99,9 @@ public final class DdlBench {
   private static final String[] SPLITS = {"c", "f", "i", "l", "o", "r", "u"};
   private static final Duration DEADLINE = Duration.ofSeconds(60);
   private static final int[] CLIENTS = {1, 16};
+  /** Warm-up ends after a round in which the leader's compilers were busy less than this. */
+  private static final double QUIET_JIT_PERCENT = 20;
+  private static final int MAX_WARM_UP_ROUNDS = 8;
   private static final Pattern COMPILE_TIME = Pattern.compile(
       "(?m)^jvm_compilation_time_ms_total\\{[^}]*\\} ([0-9.eE+-]+)$");
 
@@ -105,7 +116,7 @@ public final class DdlBench {
     Path dir = Files.createTempDirectory("metasrv-ddl-bench-");
     try (EtcdProcess etcd = EtcdProcess.start();
         MetasrvCluster cluster = MetasrvCluster.start(3, List.of("--backend", "etcd_store",
-            "--store-addrs", "127.0.0.1:" + etcd.clientPort()), dir)) {
+            "--store-addrs", "127.0.0.1:" + etcd.clientPort()), dir, List.of())) {
       MetasrvNode leader = cluster.awaitSingleLeader(Duration.ofSeconds(30));
       System.out.printf("leader %s, logs under %s%n", leader.name(), dir);
       SimulatedNodes nodes = new SimulatedNodes(
@@ -137,14 +148,7 @@ public final class DdlBench {
       };
       // Not measured: until both sides' code is compiled, the JIT compilers take a good part
       // of the 2 cores the creates run on.
-      JitShare warmUp = JitShare.since(leader);
-      for (int clients : CLIENTS) {
-        int each = clients == 1 ? perClient * 3 : perClient;
-        run("floor", clients, each, index -> floor.create());
-        run("metasrv", clients, each, viaMetasrv);
-      }
-      System.out.println("warm-up: one round each side at 1 and 16 clients, not measured; "
-          + warmUp.report());
+      warmUp(leader, ddl, floor, perClient);
       JitShare measured = JitShare.since(leader);
       for (int clients : CLIENTS) {
         int each = clients == 1 ? perClient * 3 : perClient;
@@ -160,7 +164,7 @@ public final class DdlBench {
         System.out.printf("    leader's store calls per create: %s%n",
             during.perCreate(clients * each));
       }
-      System.out.println("measured rounds: " + measured.report());
+      System.out.println("measured rounds: " + measured.busy());
       long created = datanodes.stream().mapToLong(datanode ->
           datanode.regionRequests(RegionRequest.BodyCase.CREATE).size()).sum();
       System.out.printf("region Creates the datanodes received: %d (metasrv and floor)%n",
@@ -170,6 +174,44 @@ public final class DdlBench {
       nodes.close();
     }
     System.exit(0);
+  }
+
+  /**
+   * Warm-up rounds, not measured, until the leader's JIT compilers were busy less than {@link
+   * #QUIET_JIT_PERCENT} of a round (at most {@link #MAX_WARM_UP_ROUNDS}): each round creates {@code
+   * 16 * perClient} tables on each side at 16 clients, then drops the metasrv side's tables
+   * through {@code ProcedureService.ddl}, so that the datanodes' heartbeats do not grow from
+   * round to round (the floor's regions, which no route names, are closed by their first
+   * lease renewal).
+   */
+  private static void warmUp(MetasrvNode leader,
+      ProcedureServiceGrpc.ProcedureServiceBlockingStub ddl, Floor floor, int perClient)
+      throws Exception {
+    int clients = CLIENTS[CLIENTS.length - 1];
+    AtomicInteger names = new AtomicInteger();
+    for (int round = 1; ; round++) {
+      JitShare share = JitShare.since(leader);
+      run("floor", clients, perClient, index -> floor.create());
+      Map<String, Long> created = new ConcurrentHashMap<>();
+      run("metasrv", clients, perClient, index -> {
+        String table = "warm" + names.incrementAndGet();
+        created.put(table, ddl.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+            .ddl(createTable(table)).getTableIds(0).getId() & 0xFFFF_FFFFL);
+      });
+      List<Map.Entry<String, Long>> toDrop = new ArrayList<>(created.entrySet());
+      AtomicInteger next = new AtomicInteger();
+      run("metasrv drop", clients, perClient, index -> {
+        Map.Entry<String, Long> table = toDrop.get(next.getAndIncrement());
+        ddl.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+            .ddl(dropTable(table.getKey(), table.getValue()));
+      });
+      JitShare.Busy busy = share.busy();
+      System.out.printf("warm-up round %d (%d tables created and dropped through metasrv, as"
+          + " many floor creates), not measured: %s%n", round, toDrop.size(), busy);
+      if (busy.leaderPercent() < QUIET_JIT_PERCENT || round == MAX_WARM_UP_ROUNDS) {
+        return;
+      }
+    }
   }
 
   /** Creates the first table (retried until the leader has seen the datanodes); its id. */
@@ -254,12 +296,21 @@ public final class DdlBench {
           ManagementFactory.getCompilationMXBean().getTotalCompilationTime(), System.nanoTime());
     }
 
-    String report() throws Exception {
+    /** How busy both JVMs' compilers were since {@link #since}. */
+    Busy busy() throws Exception {
       double elapsedMillis = (System.nanoTime() - startNanos) / 1e6;
-      return String.format("JIT compilers busy %.0f%% of the %.1f s in the leader, %.0f%% in this"
-          + " JVM", (leaderCompileMillis(leader) - leaderMillis) / elapsedMillis * 100,
-          elapsedMillis / 1e3, (ManagementFactory.getCompilationMXBean()
-              .getTotalCompilationTime() - benchMillis) / elapsedMillis * 100);
+      return new Busy((leaderCompileMillis(leader) - leaderMillis) / elapsedMillis * 100,
+          (ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - benchMillis)
+              / elapsedMillis * 100, elapsedMillis / 1e3);
+    }
+
+    /** Compiler time as a percentage of the elapsed time, in the leader and in this JVM. */
+    record Busy(double leaderPercent, double benchPercent, double seconds) {
+      @Override
+      public String toString() {
+        return String.format("JIT compilers busy %.0f%% of the %.1f s in the leader, %.0f%% in"
+            + " this JVM", leaderPercent, seconds, benchPercent);
+      }
     }
 
     private static double leaderCompileMillis(MetasrvNode leader) throws Exception {
@@ -442,6 +493,14 @@ public final class DdlBench {
           .addValueList(ByteString.copyFromUtf8(bound)));
     }
     return request().setCreateTableTask(task).build();
+  }
+
+  /** {@code DROP TABLE bench.<table>} as GreptimeDB's frontend sends it. */
+  private static DdlTaskRequest dropTable(String table, long tableId) {
+    return request().setDropTableTask(DropTableTask.newBuilder().setDropTable(
+        DropTableExpr.newBuilder().setCatalogName("greptime").setSchemaName("bench")
+            .setTableName(table).setTableId(TableId.newBuilder().setId((int) tableId))))
+        .build();
   }
 
   /** The 8 PartitionBound exprs, as GreptimeDB's frontend serializes them. */
