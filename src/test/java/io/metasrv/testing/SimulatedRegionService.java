@@ -14,7 +14,8 @@ import io.metasrv.protocol.region.RegionResponse;
 import io.metasrv.protocol.v1.ResponseHeader;
 import io.metasrv.protocol.v1.Status;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,8 +50,9 @@ final class SimulatedRegionService extends RegionGrpc.RegionImplBase {
   private static final Metadata.Key<String> ENCODING =
       Metadata.Key.of("grpc-encoding", Metadata.ASCII_STRING_MARSHALLER);
 
-  private final List<RegionRequest> received = new CopyOnWriteArrayList<>();
-  private final List<String> encodings = new CopyOnWriteArrayList<>();
+  // Queues, not copy-on-write lists: a benchmark records tens of thousands of requests.
+  private final Queue<RegionRequest> received = new ConcurrentLinkedQueue<>();
+  private final Queue<String> encodings = new ConcurrentLinkedQueue<>();
   private RegionFault fault;
   private int faultsLeft;
 
