@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -436,7 +437,10 @@ class EtcdKvTest extends KvBackendContractTest {
       byte[] value = new byte[200 * 1024];
       new Random(7).nextBytes(value); // incompressible, so the database grows by each value
       Throwable refused = null;
-      for (int i = 0; i < 50 && refused == null; i++) {
+      // etcd sees its database grow when its backend commits (every 100 ms): a fast machine
+      // wrote 50 values (10 MB) before that once, and none was refused
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      for (int i = 0; refused == null && System.nanoTime() < until; i++) {
         try {
           kv.put(utf8("fill/" + i), value);
         } catch (KvException e) {
