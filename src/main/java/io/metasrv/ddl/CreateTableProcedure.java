@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * one region per partition led by the selected datanodes, the WAL options), DatanodeCreateRegions
  * (the check that the table does not exist, whose read ran while Prepare's step was stored; then
  * one {@code Create} per region, all at once), CreateMetadata (one transaction, which also
- * deletes the procedure's records when the runner knows them). Output: the table id. No
+ * deletes the procedure's records when the runner knows them; then the failure detectors watch
+ * the new leader regions). Output: the table id. No
  * rollback (as GreptimeDB: regions created on datanodes are left, and closed there once no
  * lease keeps them). No cache invalidation.
  *
@@ -249,6 +250,7 @@ public final class CreateTableProcedure extends DdlProcedure {
     boolean ranAlongside = new TableMetadata(ddl.kv()).create(tableName(), tableId, info,
         tableRoute, TableMetadata.regionInfo(task.getCreateTable(), info, regionWalOptions),
         recordDeletions.orElse(List.of()));
+    ddl.failureDetectors().register(TableMetadata.detectingRegions(tableRoute.regionRoutes()));
     log.info("created table {}.{}.{} ({} regions) as id {}", tableName().catalog(),
         tableName().schema(), tableName().table(),
         tableRoute.regionRoutes().size(), tableId);

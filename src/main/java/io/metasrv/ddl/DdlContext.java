@@ -1,5 +1,6 @@
 package io.metasrv.ddl;
 
+import io.metasrv.failure.RegionFailureDetectors;
 import io.metasrv.heartbeat.MemoryRegionKeeper;
 import io.metasrv.kv.KvBackend;
 import java.util.function.LongSupplier;
@@ -14,6 +15,10 @@ import java.util.function.LongSupplier;
  * @param regionServer the datanodes' {@code Region/Handle}
  * @param walOptions the WAL options of new regions
  * @param invalidation the {@code InvalidateCaches} broadcast
+ * @param failureDetectors the leader's region failure detectors: a create registers its leader
+ *     regions (a datanode that dies before it reports them is still noticed), a drop removes
+ *     them (they will not heartbeat again), as GreptimeDB's {@code register_failure_detectors}
+ *     and {@code deregister_failure_detectors}
  */
 public record DdlContext(
     KvBackend kv,
@@ -22,4 +27,5 @@ public record DdlContext(
     MemoryRegionKeeper regionKeeper,
     RegionServer regionServer,
     WalOptionsAllocator walOptions,
-    CacheInvalidation invalidation) {}
+    CacheInvalidation invalidation,
+    RegionFailureDetectors failureDetectors) {}

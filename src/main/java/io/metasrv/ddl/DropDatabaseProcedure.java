@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * DROP DATABASE, GreptimeDB's {@code DropDatabaseProcedure}: DropDatabaseStart (a missing schema
  * is done with {@code drop_if_exists}, an error otherwise), DropDatabaseCursor and
  * DropDatabaseExecutor (one table at a time, logical tables before physical ones: its regions
- * dropped with {@code fast_path}, its caches invalidated, its metadata deleted for good; these
+ * dropped with {@code fast_path}, its caches invalidated, its metadata deleted for good and a
+ * physical table's regions no longer watched by the failure detectors; these
  * steps are not persisted, a new leader starts the cursor over and finds only the tables left),
  * DropDatabaseRemoveMetadata (the schema key, last), DropMetadataBroadcast ({@code SchemaName}).
  *
@@ -193,6 +194,7 @@ public final class DropDatabaseProcedure extends DdlProcedure {
     List<byte[]> keys = TableMetadata.keysOf(name, tableId, ownRoutes,
         physical ? TableMetadata.storedWalOptions(ddl.kv(), tableId, regionRoutes) : Map.of());
     ddl.kv().batchDelete(keys, false);
+    ddl.failureDetectors().removeAll(TableMetadata.detectingRegions(ownRoutes));
     log.info("dropped table {} (id {}) of database {}.{}", name.table(), tableId, catalog,
         schema);
   }

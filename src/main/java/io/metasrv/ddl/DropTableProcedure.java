@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * DROP TABLE, GreptimeDB's {@code DropTableProcedure}: Prepare (read the route), DeleteMetadata
  * (move the table's keys under {@code __tombstone/}), InvalidateTableCache ({@code TableName},
  * {@code TableId}), DatanodeDropRegions (one {@code Drop} per leader region; RegionNotFound counts
- * as dropped), DeleteTombstone. A failure after Prepare of a physical table's drop rolls back:
+ * as dropped), DeleteTombstone (then the failure detectors stop watching a physical table's
+ * regions). A failure after Prepare of a physical table's drop rolls back:
  * the tombstones are moved back.
  *
  * <p>Persisted data, as GreptimeDB's {@code DropTableData}: {@code {"state":..., "task":{"catalog",
@@ -219,6 +220,9 @@ public final class DropTableProcedure extends DdlProcedure {
 
   private Status deleteTombstone() {
     new Tombstones(ddl.kv()).delete(keys());
+    if (physical()) {
+      ddl.failureDetectors().removeAll(TableMetadata.detectingRegions(physicalRegionRoutes));
+    }
     log.info("dropped table {} (id {})", task.qualified(), task.tableId());
     return Status.done();
   }
@@ -232,9 +236,13 @@ public final class DropTableProcedure extends DdlProcedure {
 
   /** The keys moved to tombstones: a logical table has no {@code __dn_table} of its own. */
   private List<byte[]> keys() {
-    boolean physical = physicalTableId != null && physicalTableId == task.tableId();
     return TableMetadata.keysOf(task.name(), task.tableId(),
-        physical ? physicalRegionRoutes : List.of(), regionWalOptions);
+        physical() ? physicalRegionRoutes : List.of(), regionWalOptions);
+  }
+
+  /** Whether the table has regions of its own (not a metric engine's logical table). */
+  private boolean physical() {
+    return physicalTableId != null && physicalTableId == task.tableId();
   }
 
   /** This table's region in a physical region's place (a logical table's, for metric tables). */

@@ -2,6 +2,7 @@ package io.metasrv.ddl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.metasrv.failure.DatanodeRegion;
 import io.metasrv.kv.Compare;
 import io.metasrv.kv.KeyValue;
 import io.metasrv.kv.KvBackend;
@@ -254,6 +255,20 @@ final class TableMetadata {
       }
     }
     return led;
+  }
+
+  /**
+   * Each led region with its leader, as the failure detectors watch it (GreptimeDB's {@code
+   * convert_region_routes_to_detecting_regions}).
+   */
+  static List<DatanodeRegion> detectingRegions(List<RegionRoute> routes) {
+    List<DatanodeRegion> detecting = new ArrayList<>();
+    for (RegionRoute route : routes) {
+      if (route.leaderPeer() != null) {
+        detecting.add(new DatanodeRegion(route.leaderPeer().id(), route.regionId()));
+      }
+    }
+    return detecting;
   }
 
   private static List<byte[]> topicRegionKeys(long tableId, Map<Long, String> walOptions) {

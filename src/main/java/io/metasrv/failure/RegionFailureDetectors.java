@@ -160,6 +160,8 @@ public final class RegionFailureDetectors {
     private final RegionCohortMap<Cohort> cohortOf = new RegionCohortMap<>();
     /** The cohorts with at least one member. */
     private final Set<Cohort> cohorts = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** The cohort the last {@link #register} joined regions to; null before any. */
+    private Cohort lastRegistered;
 
     DatanodeDetectors(long datanodeId) {
       this.datanodeId = datanodeId;
@@ -225,15 +227,23 @@ public final class RegionFailureDetectors {
       return distinct == cohort.members;
     }
 
+    /**
+     * Joins the regions not watched yet to a cohort seeded at {@code nowMillis}: the previous
+     * registration's, while it is still in that state, else a new one. No merge of all the
+     * cohorts: that walk costs O(cohorts), and a create registers its regions, so a datanode
+     * gaining thousands of tables paid it thousands of times; the next heartbeat merges.
+     */
     synchronized void register(List<Long> regionIds, long nowMillis) {
-      Cohort joined = new Cohort(new PhiAccrualFailureDetector(options));
-      joined.detector.heartbeat(nowMillis);
+      PhiAccrualFailureDetector seeded = new PhiAccrualFailureDetector(options);
+      seeded.heartbeat(nowMillis);
+      Cohort joined = lastRegistered != null && lastRegistered.detector.sameStateAs(seeded)
+          ? lastRegistered : new Cohort(seeded);
       for (Long regionId : regionIds) {
         if (!cohortOf.containsKey(regionId)) {
           join(regionId, joined);
         }
       }
-      mergeIdenticalCohorts();
+      lastRegistered = joined;
     }
 
     synchronized void collectFailed(long nowMillis, List<FailedRegion> failed) {
@@ -276,9 +286,9 @@ public final class RegionFailureDetectors {
     }
 
     /**
-     * Makes cohorts whose detectors are in the same state one cohort: a heartbeat or a
-     * registration is the only thing that changes a detector, so checking after each keeps
-     * every pair of identical detectors merged. Costs nothing while the datanode has one cohort.
+     * Makes cohorts whose detectors are in the same state one cohort, after each heartbeat (the
+     * only thing that changes a detector): identical detectors are merged by the datanode's next
+     * heartbeat at the latest. Costs nothing while the datanode has one cohort.
      */
     private void mergeIdenticalCohorts() {
       if (cohorts.size() < 2) {

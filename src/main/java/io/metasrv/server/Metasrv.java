@@ -234,7 +234,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
             DatanodeCandidates.alive(clusterView, System::currentTimeMillis, datanodeSelector),
             SelectorOptions.withDuplicates(count)).stream()
             .map(candidate -> new Peer(candidate.nodeId(), candidate.addr())).toList(),
-        regionKeeper, server, walOptions, invalidator::invalidate),
+        regionKeeper, server, walOptions, invalidator::invalidate, detectors),
         registry));
     this.supervisor = new RegionSupervisor(detectors, maintenance::isEnabled, failover,
         datanodeSelector,

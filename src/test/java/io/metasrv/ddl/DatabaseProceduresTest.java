@@ -3,6 +3,7 @@ package io.metasrv.ddl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.metasrv.failure.DatanodeRegion;
 import io.metasrv.heartbeat.instruction.CacheIdent;
 import io.metasrv.kv.MemoryKv;
 import io.metasrv.protocol.DdlTaskRequest;
@@ -72,10 +73,13 @@ class DatabaseProceduresTest {
         .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
     h.regions.received.clear();
     h.regions.failNext(RegionServerException.Kind.REGION_NOT_FOUND, 1);
+    assertThat(h.detectors.size()).isEqualTo(5);
 
     run(DdlTasksFixture.dropDatabase("metrics", false));
 
     assertThat(h.metadata()).isEqualTo(kept);
+    assertThat(h.detectors.size()).isOne();
+    assertThat(h.detectors.contains(new DatanodeRegion(1, 4406636445696L))).isTrue();
     List<RegionRequest> drops = h.regions.requests(RegionRequest.BodyCase.DROP);
     assertThat(drops).extracting(r -> r.getDrop().getRegionId()).containsExactlyInAnyOrder(
         4398046511104L, 4398046511105L, 4402341478400L, 4402341478401L);

@@ -1,6 +1,8 @@
 package io.metasrv.ddl;
 
+import io.metasrv.config.FailureDetectorOptions;
 import io.metasrv.config.ProcedureOptions;
+import io.metasrv.failure.RegionFailureDetectors;
 import io.metasrv.heartbeat.MemoryRegionKeeper;
 import io.metasrv.heartbeat.instruction.CacheIdent;
 import io.metasrv.kv.Bytes;
@@ -20,12 +22,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * One leader's DDL over a store: a procedure manager that does not wait between retries, a
- * recording region server, datanodes 1..n as region leaders in turn, recorded invalidations.
+ * recording region server, datanodes 1..n as region leaders in turn, recorded invalidations, the
+ * failure detectors.
  */
 final class DdlHarness implements AutoCloseable {
   final KvBackend kv;
   final RecordingRegionServer regions;
   final MemoryRegionKeeper keeper = new MemoryRegionKeeper();
+  /** Which region replicas the failure detectors watch (their clock never moves). */
+  final RegionFailureDetectors detectors =
+      new RegionFailureDetectors(FailureDetectorOptions.defaults(), () -> 1_000);
   final List<List<CacheIdent>> invalidations = new CopyOnWriteArrayList<>();
   final List<Duration> retryDelays = new CopyOnWriteArrayList<>();
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -44,7 +50,7 @@ final class DdlHarness implements AutoCloseable {
       peers.add(new Peer(id, "10.0.0." + (4 + id) + ":3001"));
     }
     this.context = new DdlContext(kv, tableIds::next, count -> peers, keeper, regions,
-        WalOptionsAllocator.raftEngine(), invalidations::add);
+        WalOptionsAllocator.raftEngine(), invalidations::add, detectors);
     this.ddl = new DdlManager(procedures, context, registry);
     procedures.start();
   }

@@ -3,6 +3,7 @@ package io.metasrv.ddl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.metasrv.failure.DatanodeRegion;
 import io.metasrv.heartbeat.instruction.CacheIdent;
 import io.metasrv.kv.KvLimits;
 import io.metasrv.kv.MemoryKv;
@@ -56,6 +57,25 @@ class DropTableProcedureTest {
     assertThat(h.invalidations).containsExactly(List.of(
         new CacheIdent.TableName("greptime", "public", "t"), new CacheIdent.TableId(1024)));
     assertThat(h.keeper.size()).isZero();
+  }
+
+  @Test
+  void theFailureDetectorsWatchACreatedTablesLeaderRegionsUntilItsDropSucceeds()
+      throws Exception {
+    DdlHarness h = withTable(new KvLimits(8, 64 * 1024));
+    List<DatanodeRegion> leaders = List.of(new DatanodeRegion(1, 4398046511104L),
+        new DatanodeRegion(2, 4398046511105L), new DatanodeRegion(3, 4398046511106L),
+        new DatanodeRegion(4, 4398046511107L), new DatanodeRegion(5, 4398046511108L));
+    assertThat(leaders).allMatch(h.detectors::contains);
+    assertThat(h.detectors.size()).isEqualTo(5);
+
+    h.regions.failNext(RegionServerException.Kind.FAILED, 1);
+    assertThatThrownBy(() -> run(h, DdlTasksFixture.dropTable("public", "t", 1024)))
+        .isInstanceOf(ExecutionException.class);
+    assertThat(leaders).allMatch(h.detectors::contains);
+
+    run(h, DdlTasksFixture.dropTable("public", "t", 1024));
+    assertThat(h.detectors.size()).isZero();
   }
 
   @Test

@@ -298,6 +298,7 @@ class LogicalTablesProcedureTest {
         || key.endsWith("/1025") || key.endsWith("/1026"));
     h.regions.received.clear();
     h.regions.failNext(RegionServerException.Kind.REGION_NOT_FOUND, 1);
+    int watched = h.detectors.size();
 
     assertThat(run(h, DdlTasksFixture.dropLogicalTables(DdlTasksFixture.dropTableTask("m1", 1025),
         DdlTasksFixture.dropTableTask("m2", 1026))).tableIds()).isEmpty();
@@ -306,6 +307,8 @@ class LogicalTablesProcedureTest {
     assertThat(h.regions.requests(RegionRequest.BodyCase.DROP))
         .extracting(r -> r.getDrop().getRegionId())
         .containsExactlyInAnyOrder(M1_0, M1_0 + 1, M2_0, M2_0 + 1);
+    // the physical table's regions are still watched: only they heartbeat
+    assertThat(h.detectors.size()).isEqualTo(watched).isPositive();
     assertThat(h.invalidations).containsExactlyInAnyOrder(
         List.of(new CacheIdent.TableName("greptime", "public", "m1"),
             new CacheIdent.TableId(1025)),

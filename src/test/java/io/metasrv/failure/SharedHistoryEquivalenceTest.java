@@ -101,6 +101,22 @@ class SharedHistoryEquivalenceTest {
     assertThat(shared.size()).isEqualTo(4);
   }
 
+  @Test
+  void registrationsAtOneInstantShareADetectorAndAHeartbeatMergesTheRest() {
+    AtomicLong clock = new AtomicLong(1_000_000);
+    RegionFailureDetectors shared = new RegionFailureDetectors(OPTIONS, clock::get);
+    shared.register(List.of(new DatanodeRegion(7, 1)));
+    shared.register(List.of(new DatanodeRegion(7, 2)));
+    assertThat(shared.detectorCount()).isEqualTo(1);
+    clock.addAndGet(5);
+    shared.register(List.of(new DatanodeRegion(7, 3)));
+    shared.heartbeat(7, List.of(4L), clock.get());
+    assertThat(shared.detectorCount())
+        .as("region 3 seeded at another instant; region 4's first heartbeat merged with it")
+        .isEqualTo(2);
+    assertThat(shared.size()).isEqualTo(4);
+  }
+
   /** Returns how many times a region was judged failed. */
   private static int runScenario(Random random) {
     AtomicLong clock = new AtomicLong(1_000_000);
