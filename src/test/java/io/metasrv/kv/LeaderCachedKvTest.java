@@ -9,6 +9,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class LeaderCachedKvTest {
@@ -92,6 +94,53 @@ class LeaderCachedKvTest {
     assertThat(value(reader.get(5, TimeUnit.SECONDS))).as("the racing read itself")
         .isEqualTo("old");
     assertThat(value(racing.get(ROUTE))).isEqualTo("new");
+  }
+
+  @Test
+  void aReadKeepsWhatItReadUnlessAWriteMeanwhileChangedThatKeyOrOutranTheLog()
+      throws Exception {
+    byte[] otherRoute = utf8("__table_route/1025");
+    store.put(ROUTE, utf8("r1"));
+    store.put(otherRoute, utf8("o1"));
+    AtomicInteger storeGets = new AtomicInteger();
+    AtomicReference<Runnable> whileReading = new AtomicReference<>(() -> { });
+    KvBackend counted = (KvBackend) Proxy.newProxyInstance(getClass().getClassLoader(),
+        new Class<?>[] {KvBackend.class}, (proxy, method, args) -> {
+          Object result = method.invoke(store, args);
+          if (method.getName().equals("batchGet")) {
+            storeGets.incrementAndGet();
+            whileReading.getAndSet(() -> { }).run();
+          }
+          return result;
+        });
+    LeaderCachedKv racing = new LeaderCachedKv(counted, List.of(utf8("__table_route/")));
+    racing.enable();
+    racing.put(ROUTE, utf8("r2")); // the cache holds neither route now
+    racing.put(otherRoute, utf8("o2"));
+    int before = storeGets.get();
+
+    // a write to another key during the read: both values read are kept but the rewritten one
+    whileReading.set(() -> racing.put(otherRoute, utf8("o3")));
+    assertThat(racing.batchGet(List.of(ROUTE, otherRoute))).extracting(kv -> utf8(kv.value()))
+        .containsExactlyInAnyOrder("r2", "o2");
+    assertThat(racing.batchGet(List.of(ROUTE))).extracting(kv -> utf8(kv.value()))
+        .containsExactly("r2");
+    assertThat(storeGets.get()).as("ROUTE kept").isEqualTo(before + 1);
+    assertThat(racing.batchGet(List.of(otherRoute))).extracting(kv -> utf8(kv.value()))
+        .containsExactly("o3");
+    assertThat(storeGets.get()).as("otherRoute read again").isEqualTo(before + 2);
+
+    // more writes during a read than the log holds: nothing read is kept
+    racing.put(ROUTE, utf8("r3"));
+    whileReading.set(() -> {
+      for (int i = 0; i <= LeaderCachedKv.RECENT_WRITES; i++) {
+        racing.put(utf8("__unrelated/" + i), utf8("x"));
+      }
+    });
+    assertThat(racing.batchGet(List.of(ROUTE))).extracting(kv -> utf8(kv.value()))
+        .containsExactly("r3");
+    racing.batchGet(List.of(ROUTE));
+    assertThat(storeGets.get()).isEqualTo(before + 4);
   }
 
   private static String value(Optional<KeyValue> kv) {
