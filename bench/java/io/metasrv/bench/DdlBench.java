@@ -87,18 +87,23 @@ import java.util.regex.Pattern;
  * the 4 MiB a request may have (a run with 5 rounds of creates alone failed so,
  * NoEnoughAvailableNode). Warm-ups took 5 rounds here (104, 90, 48, 27, 19% busy).
  *
- * <p>Each measured phase lasts several seconds (100 tables per client by default): a phase of a
- * second or two measured mostly the leader's JIT compiler (1.1-1.6 s of its 1.7-2.4 s of CPU in
- * such a phase went to the C1/C2 threads).
+ * <p>Then, per client count, 3 pairs of measured runs, the floor's then metasrv's, and the
+ * median of their ratios (the floor alone moved by up to 40% from one run of the bench to the
+ * next). After each pair the metasrv side's tables are dropped, not measured. A 16-client run
+ * creates 200 tables per client by default, a 1-client run 5 times as many: runs of a second or
+ * two measured mostly the leader's JIT compiler and single young collections.
  *
- * <p>Run it with {@code bench/ddl [tables-per-client]} (default 100; 1 client creates 3 times as
- * many).
+ * <p>Run it with {@code bench/ddl [tables-per-client]} (default 200).
  */
 public final class DdlBench {
   private static final int REGIONS = 8;
   private static final String[] SPLITS = {"c", "f", "i", "l", "o", "r", "u"};
   private static final Duration DEADLINE = Duration.ofSeconds(60);
   private static final int[] CLIENTS = {1, 16};
+  /** Measured floor and metasrv runs per client count, alternating; the median ratio counts. */
+  private static final int PAIRS = 3;
+  /** A 1-client run creates this many times the tables per client of a 16-client run. */
+  private static final int ONE_CLIENT_FACTOR = 5;
   /** Warm-up ends after a round in which the leader's compilers were busy less than this. */
   private static final double QUIET_JIT_PERCENT = 20;
   private static final int MAX_WARM_UP_ROUNDS = 8;
@@ -110,7 +115,7 @@ public final class DdlBench {
       throw new IllegalStateException(MetasrvNode.JAR + " is missing; build it with "
           + "`mvn -B -q -DskipTests package`");
     }
-    int perClient = args.length > 0 ? Integer.parseInt(args[0]) : 100;
+    int perClient = args.length > 0 ? Integer.parseInt(args[0]) : 200;
     System.out.printf("ddl bench: CREATE TABLE with %d regions, 3 simulated datanodes, 3"
         + " processes on a fresh etcd; load average %s%n", REGIONS, loadAverage());
     Path dir = Files.createTempDirectory("metasrv-ddl-bench-");
@@ -138,31 +143,35 @@ public final class DdlBench {
                   .setSchemaName("bench"))).build());
       long firstTable = createFirstTable(ddl);
       Floor floor = Floor.copying(etcd, datanodes, firstTable);
-      AtomicInteger names = new AtomicInteger();
-      Create viaMetasrv = index -> {
-        DdlTaskResponse created = ddl.withDeadlineAfter(DEADLINE.toMillis(),
-            TimeUnit.MILLISECONDS).ddl(createTable("t" + names.incrementAndGet()));
-        if (created.getTableIdsCount() != 1) {
-          throw new IllegalStateException("no table id in " + created);
-        }
-      };
+      MetasrvTables tables = new MetasrvTables(ddl);
       // Not measured: until both sides' code is compiled, the JIT compilers take a good part
       // of the 2 cores the creates run on.
-      warmUp(leader, ddl, floor, perClient);
+      warmUp(leader, tables, floor, perClient);
       JitShare measured = JitShare.since(leader);
       for (int clients : CLIENTS) {
-        int each = clients == 1 ? perClient * 3 : perClient;
-        Result floorRun = run("floor", clients, each, index -> floor.create());
-        StoreCalls before = StoreCalls.of(leader);
-        Result metasrvRun = run("metasrv", clients, each, viaMetasrv);
-        StoreCalls during = StoreCalls.of(leader).minus(before);
-        System.out.printf("%2d client(s): metasrv %6.1f tables/s (p50 %6.1f ms, p99 %6.1f ms)"
-                + "  floor %6.1f tables/s (p50 %6.1f ms, p99 %6.1f ms)  metasrv/floor %.2f;"
-                + " load average %s%n", clients, metasrvRun.perSecond(), metasrvRun.p50(),
-            metasrvRun.p99(), floorRun.perSecond(), floorRun.p50(), floorRun.p99(),
-            metasrvRun.perSecond() / floorRun.perSecond(), loadAverage());
-        System.out.printf("    leader's store calls per create: %s%n",
-            during.perCreate(clients * each));
+        int each = clients == 1 ? perClient * ONE_CLIENT_FACTOR : perClient;
+        List<Double> ratios = new ArrayList<>();
+        StoreCalls calls = StoreCalls.NONE;
+        for (int pair = 1; pair <= PAIRS; pair++) {
+          Result floorRun = run("floor", clients, each, index -> floor.create());
+          StoreCalls before = StoreCalls.of(leader);
+          Map<String, Long> created = new ConcurrentHashMap<>();
+          Result metasrvRun = tables.create(clients, each, created);
+          calls = calls.plus(StoreCalls.of(leader).minus(before));
+          tables.drop(clients, created); // not measured: keeps the heartbeats' size
+          double ratio = metasrvRun.perSecond() / floorRun.perSecond();
+          ratios.add(ratio);
+          System.out.printf("%2d client(s), pair %d: metasrv %6.1f tables/s (p50 %5.1f ms, p99"
+                  + " %6.1f ms)  floor %6.1f tables/s (p50 %5.1f ms, p99 %6.1f ms)"
+                  + "  metasrv/floor %.2f; load average %s%n", clients, pair,
+              metasrvRun.perSecond(), metasrvRun.p50(), metasrvRun.p99(),
+              floorRun.perSecond(), floorRun.p50(), floorRun.p99(), ratio, loadAverage());
+        }
+        Collections.sort(ratios);
+        System.out.printf("%2d client(s): metasrv/floor %.2f (median of %d pairs, %d tables"
+                + " each side per pair); leader's store calls per create: %s%n", clients,
+            ratios.get(ratios.size() / 2), PAIRS, clients * each,
+            calls.perCreate(PAIRS * clients * each));
       }
       System.out.println("measured rounds: " + measured.busy());
       long created = datanodes.stream().mapToLong(datanode ->
@@ -184,33 +193,59 @@ public final class DdlBench {
    * round to round (the floor's regions, which no route names, are closed by their first
    * lease renewal).
    */
-  private static void warmUp(MetasrvNode leader,
-      ProcedureServiceGrpc.ProcedureServiceBlockingStub ddl, Floor floor, int perClient)
-      throws Exception {
+  private static void warmUp(MetasrvNode leader, MetasrvTables tables, Floor floor,
+      int perClient) throws Exception {
     int clients = CLIENTS[CLIENTS.length - 1];
-    AtomicInteger names = new AtomicInteger();
     for (int round = 1; ; round++) {
       JitShare share = JitShare.since(leader);
       run("floor", clients, perClient, index -> floor.create());
       Map<String, Long> created = new ConcurrentHashMap<>();
-      run("metasrv", clients, perClient, index -> {
-        String table = "warm" + names.incrementAndGet();
-        created.put(table, ddl.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-            .ddl(createTable(table)).getTableIds(0).getId() & 0xFFFF_FFFFL);
-      });
-      List<Map.Entry<String, Long>> toDrop = new ArrayList<>(created.entrySet());
-      AtomicInteger next = new AtomicInteger();
-      run("metasrv drop", clients, perClient, index -> {
-        Map.Entry<String, Long> table = toDrop.get(next.getAndIncrement());
-        ddl.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-            .ddl(dropTable(table.getKey(), table.getValue()));
-      });
+      tables.create(clients, perClient, created);
+      tables.drop(clients, created);
       JitShare.Busy busy = share.busy();
       System.out.printf("warm-up round %d (%d tables created and dropped through metasrv, as"
-          + " many floor creates), not measured: %s%n", round, toDrop.size(), busy);
+          + " many floor creates), not measured: %s%n", round, created.size(), busy);
       if (busy.leaderPercent() < QUIET_JIT_PERCENT || round == MAX_WARM_UP_ROUNDS) {
         return;
       }
+    }
+  }
+
+  /** Tables created and dropped through {@code ProcedureService.ddl}, each name used once. */
+  private static final class MetasrvTables {
+    private final ProcedureServiceGrpc.ProcedureServiceBlockingStub ddl;
+    private final AtomicInteger names = new AtomicInteger();
+
+    MetasrvTables(ProcedureServiceGrpc.ProcedureServiceBlockingStub ddl) {
+      this.ddl = ddl;
+    }
+
+    /** {@code each} creates from each of {@code clients} clients, measured; ids into created. */
+    Result create(int clients, int each, Map<String, Long> created)
+        throws InterruptedException {
+      return run("metasrv", clients, each, index -> {
+        String table = "t" + names.incrementAndGet();
+        DdlTaskResponse response = ddl.withDeadlineAfter(DEADLINE.toMillis(),
+            TimeUnit.MILLISECONDS).ddl(createTable(table));
+        if (response.getTableIdsCount() != 1) {
+          throw new IllegalStateException("no table id in " + response);
+        }
+        created.put(table, response.getTableIds(0).getId() & 0xFFFF_FFFFL);
+      });
+    }
+
+    /** Drops the tables {@code created} names, from {@code clients} clients. */
+    void drop(int clients, Map<String, Long> created) throws InterruptedException {
+      List<Map.Entry<String, Long>> toDrop = new ArrayList<>(created.entrySet());
+      AtomicInteger next = new AtomicInteger();
+      int each = (toDrop.size() + clients - 1) / clients;
+      run("metasrv drop", clients, each, index -> {
+        int i = next.getAndIncrement();
+        if (i < toDrop.size()) {
+          ddl.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+              .ddl(dropTable(toDrop.get(i).getKey(), toDrop.get(i).getValue()));
+        }
+      });
     }
   }
 
@@ -258,6 +293,20 @@ public final class DdlBench {
         }
       }
       return new StoreCalls(byOp);
+    }
+
+    static final StoreCalls NONE = new StoreCalls(Map.of());
+
+    StoreCalls plus(StoreCalls other) {
+      Map<String, double[]> sum = new TreeMap<>();
+      for (StoreCalls calls : List.of(this, other)) {
+        calls.byOp.forEach((op, counts) -> {
+          double[] total = sum.computeIfAbsent(op, k -> new double[2]);
+          total[0] += counts[0];
+          total[1] += counts[1];
+        });
+      }
+      return new StoreCalls(sum);
     }
 
     StoreCalls minus(StoreCalls earlier) {
