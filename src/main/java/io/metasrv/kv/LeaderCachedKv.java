@@ -203,7 +203,14 @@ public final class LeaderCachedKv implements KvBackend {
 
   @Override
   public TxnResponse txn(Txn txn) {
-    return writing(keysWritten(txn), () -> inner.txn(txn));
+    long before = writesSoFar();
+    TxnResponse response = null;
+    try {
+      response = inner.txn(txn);
+      return response;
+    } finally {
+      forget(keysWritten(txn), created(txn, response), before);
+    }
   }
 
   // ---- asynchronous forms: reads from the cache when they can, writes drop what they touched
@@ -292,7 +299,9 @@ public final class LeaderCachedKv implements KvBackend {
 
   @Override
   public CompletableFuture<TxnResponse> txnAsync(Txn txn) {
-    return writingAsync(keysWritten(txn), () -> inner.txnAsync(txn));
+    long before = writesSoFar();
+    return inner.txnAsync(txn).whenComplete(
+        (response, failure) -> forget(keysWritten(txn), created(txn, response), before));
   }
 
   @Override
@@ -314,36 +323,73 @@ public final class LeaderCachedKv implements KvBackend {
   /** Caches what a read found, but for keys a write finished with since the read started. */
   private void keepIfUnchanged(List<KeyValue> read, long writesBefore) {
     synchronized (writes) {
-      if (!enabled) {
-        return;
+      keepUnchanged(read, writesBefore, writeCount);
+    }
+  }
+
+  /**
+   * Caches the entries no write logged after {@code writesBefore} and up to {@code upTo}
+   * changed; nothing when the log does not reach back that far or such a write may have
+   * changed any key.
+   */
+  private void keepUnchanged(List<KeyValue> entries, long writesBefore, long upTo) {
+    if (!enabled || entries.isEmpty()) {
+      return;
+    }
+    Set<ByteBuffer> changed = new HashSet<>();
+    if (upTo > writesBefore) {
+      Written oldest = recentWrites.peekFirst();
+      if (oldest == null || oldest.count() > writesBefore + 1) {
+        return; // the log no longer reaches back
       }
-      Set<ByteBuffer> changed = Set.of();
-      if (writeCount != writesBefore) {
-        Written oldest = recentWrites.peekFirst();
-        if (oldest == null || oldest.count() > writesBefore + 1) {
-          return; // the log no longer reaches back to the read's start
+      for (Iterator<Written> newest = recentWrites.descendingIterator(); newest.hasNext(); ) {
+        Written written = newest.next();
+        if (written.count() <= writesBefore) {
+          break;
         }
-        changed = new HashSet<>();
-        for (Iterator<Written> newest = recentWrites.descendingIterator(); newest.hasNext(); ) {
-          Written written = newest.next();
-          if (written.count() <= writesBefore) {
-            break;
-          }
-          if (written.keys() == null) {
-            return;
-          }
-          for (byte[] key : written.keys()) {
-            changed.add(ByteBuffer.wrap(key));
-          }
+        if (written.count() > upTo) {
+          continue;
         }
-      }
-      for (KeyValue kv : read) {
-        ByteBuffer key = ByteBuffer.wrap(kv.key());
-        if (!changed.contains(key)) {
-          cache.put(key, kv);
+        if (written.keys() == null) {
+          return;
+        }
+        for (byte[] key : written.keys()) {
+          changed.add(ByteBuffer.wrap(key));
         }
       }
     }
+    for (KeyValue kv : entries) {
+      ByteBuffer key = ByteBuffer.wrap(kv.key());
+      if (!changed.contains(key)) {
+        cache.put(key, kv);
+      }
+    }
+  }
+
+  /**
+   * What a transaction that succeeded created under a cached prefix: its puts of keys it
+   * compared absent, each now at version 1 and the transaction's revision (a store that does
+   * not report revisions: none). Such a key was written by no one else between the compare and
+   * the put, so the value put is the value stored.
+   */
+  private List<KeyValue> created(Txn txn, TxnResponse response) {
+    if (response == null || !response.succeeded() || response.revision() <= 0 || !enabled) {
+      return List.of();
+    }
+    Set<ByteBuffer> absent = new HashSet<>();
+    for (Compare compare : txn.compares()) {
+      if (compare.equals(Compare.absent(compare.key()))) {
+        absent.add(ByteBuffer.wrap(compare.key()));
+      }
+    }
+    List<KeyValue> created = new ArrayList<>();
+    for (TxnOp op : txn.success()) {
+      if (op instanceof TxnOp.Put put && absent.contains(ByteBuffer.wrap(put.key()))
+          && isCached(put.key())) {
+        created.add(new KeyValue(put.key(), put.value(), 1, response.revision()));
+      }
+    }
+    return created;
   }
 
   /** @param touched the keys the write may change, or null when it may change any */
@@ -361,6 +407,14 @@ public final class LeaderCachedKv implements KvBackend {
   }
 
   private void forget(List<byte[]> touched) {
+    forget(touched, List.of(), 0);
+  }
+
+  /**
+   * Drops what a finished write touched; then caches what it {@code created} (see {@link
+   * #created}) unless another write that finished since this one started touched it too.
+   */
+  private void forget(List<byte[]> touched, List<KeyValue> created, long writesBefore) {
     synchronized (writes) {
       logWrite(touched);
       if (touched == null) {
@@ -368,6 +422,7 @@ public final class LeaderCachedKv implements KvBackend {
       } else {
         touched.forEach(key -> cache.remove(ByteBuffer.wrap(key)));
       }
+      keepUnchanged(created, writesBefore, writeCount - 1);
     }
   }
 

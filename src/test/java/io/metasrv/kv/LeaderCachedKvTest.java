@@ -143,6 +143,44 @@ class LeaderCachedKvTest {
     assertThat(storeGets.get()).isEqualTo(before + 4);
   }
 
+  @Test
+  void aKeyATransactionCreatedUnderAnAbsentCompareIsCachedAsWrittenUnlessWrittenAgainMeanwhile()
+      throws Exception {
+    byte[] otherRoute = utf8("__table_route/1025");
+    AtomicInteger storeGets = new AtomicInteger();
+    AtomicReference<Runnable> afterTxn = new AtomicReference<>(() -> { });
+    KvBackend counted = (KvBackend) Proxy.newProxyInstance(getClass().getClassLoader(),
+        new Class<?>[] {KvBackend.class}, (proxy, method, args) -> {
+          Object result = method.invoke(store, args);
+          if (method.getName().equals("get")) {
+            storeGets.incrementAndGet();
+          } else if (method.getName().equals("txn")) {
+            afterTxn.getAndSet(() -> { }).run();
+          }
+          return result;
+        });
+    LeaderCachedKv creating = new LeaderCachedKv(counted, List.of(utf8("__table_route/")));
+    creating.enable();
+
+    TxnResponse created = creating.txn(Txn.when(List.of(Compare.absent(ROUTE)),
+        List.of(TxnOp.put(ROUTE, utf8("r1")), TxnOp.put(otherRoute, utf8("o1"))), List.of()));
+    assertThat(created.succeeded()).isTrue();
+    KeyValue cachedRoute = creating.get(ROUTE).orElseThrow();
+    assertThat(storeGets.get()).as("served from the cache").isZero();
+    assertThat(cachedRoute).isEqualTo(store.get(ROUTE).orElseThrow());
+    assertThat(cachedRoute.version()).isOne();
+    assertThat(cachedRoute.modRevision()).isEqualTo(created.revision());
+    assertThat(value(creating.get(otherRoute))).as("put without an absent compare").isEqualTo("o1");
+    assertThat(storeGets.get()).isOne();
+
+    // a write to the key that finished while the creating transaction was finishing wins
+    creating.deleteRange(RangeRequest.prefix(utf8("__table_route/")), false);
+    afterTxn.set(() -> creating.put(ROUTE, utf8("r3")));
+    assertThat(creating.txn(Txn.when(List.of(Compare.absent(ROUTE)),
+        List.of(TxnOp.put(ROUTE, utf8("r2"))), List.of())).succeeded()).isTrue();
+    assertThat(value(creating.get(ROUTE))).isEqualTo("r3");
+  }
+
   private static String value(Optional<KeyValue> kv) {
     return kv.map(found -> utf8(found.value())).orElse(null);
   }
