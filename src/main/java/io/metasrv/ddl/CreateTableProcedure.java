@@ -175,14 +175,14 @@ public final class CreateTableProcedure extends DdlProcedure {
     }
     List<Integer> numbers = java.util.stream.IntStream.range(0, regions).boxed().toList();
     Map<Long, String> walOptions = new LinkedHashMap<>();
+    ObjectNode info = tableInfo();
     try {
-      ddl.walOptions().allocate(numbers, TableMetadata.skipWal(tableInfo()))
+      ddl.walOptions().allocate(numbers, TableMetadata.skipWal(info))
           .forEach((number, options) -> walOptions.put((long) number, options));
     } catch (WalOptionsUnavailableException e) {
       // a new leader's Kafka topics are still being created: nothing is allocated yet
       throw new RetryLaterException(e.getMessage(), e);
     }
-    ObjectNode info = tableInfo();
     ((ObjectNode) info.path("ident")).put("table_id", tableId);
     task = task.toBuilder()
         .setCreateTable(expr.toBuilder().setTableId(TableId.newBuilder().setId((int) tableId)))
@@ -240,9 +240,9 @@ public final class CreateTableProcedure extends DdlProcedure {
    * commit record and the deletion after it come to, in one write instead of three).
    */
   private Status createMetadata(ProcedureContext context) {
-    long tableId = tableId();
     holdRegions(TableMetadata.leaderRegionIds(tableRoute));
     ObjectNode info = tableInfo();
+    long tableId = tableId(info);
     ArrayNode regionNumbers = ((ObjectNode) info.path("meta")).putArray("region_numbers");
     tableRoute.regionRoutes().forEach(
         route -> regionNumbers.add(RegionId.regionNumber(route.regionId())));
@@ -282,8 +282,13 @@ public final class CreateTableProcedure extends DdlProcedure {
     return new TableNameKey(expr.getCatalogName(), expr.getSchemaName(), expr.getTableName());
   }
 
+  /** The allocated table id: the task's {@code create_table.table_id}, set by Prepare. */
   private long tableId() {
-    return tableInfo().path("ident").path("table_id").asLong();
+    return Integer.toUnsignedLong(task.getCreateTable().getTableId().getId());
+  }
+
+  private static long tableId(ObjectNode tableInfo) {
+    return tableInfo.path("ident").path("table_id").asLong();
   }
 
   /** A copy of the task's RawTableInfo. */
