@@ -440,7 +440,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
     log.info("leader elected: addr={} term={} epoch={}", elected.leaderAddr(), elected.term(),
         epoch);
     clusterView.leadershipChanged();
-    tableIds = Sequence.tableIds(leaderKv);
+    tableIds = Sequence.tableIds(leaderKv).reservingAhead();
     try {
       kv.enable();
     } catch (KvException e) {

@@ -4,9 +4,12 @@ import io.metasrv.kv.Bytes;
 import io.metasrv.kv.CompareAndPutResponse;
 import io.metasrv.kv.KeyValue;
 import io.metasrv.kv.KvBackend;
+import io.metasrv.kv.KvFutures;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +31,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>On the leader, pass the fenced store ({@link io.metasrv.fence.FencedKv}): a deposed leader
  * then reserves nothing more, and the ids it still holds in memory were reserved for it alone.
+ *
+ * <p>A sequence {@link #reservingAhead() reserving ahead} starts reserving its next range once
+ * half of the current one is handed out, in the background, so that callers rarely wait for the
+ * store: GreptimeDB reserves table ids 10 at a time, and CREATE TABLE from 16 clients stalled
+ * on every tenth create while one reservation held the sequence. The stored value and the ranges
+ * are the same; a leader change loses up to two ranges instead of one. When a reservation ahead
+ * fails, the caller that needs the range reserves it itself, expecting the value seen before.
  *
  * <p>Ids are at most {@link Long#MAX_VALUE} (GreptimeDB allows the full unsigned 64-bit range; a
  * stored value beyond it is reported as unexpected). Thread-safe.
@@ -52,6 +62,13 @@ public final class Sequence {
   private long next;
   private long end;
   private byte[] seen;
+  /** Whether the next range is reserved once half of the current one is handed out. */
+  private final boolean reserveAhead;
+  /** The next range being (or already) reserved ahead, null when none is; guarded by this. */
+  private CompletableFuture<Reserved> ahead;
+
+  /** A reserved range {@code [start, end)} and the stored value that reserved it. */
+  private record Reserved(long start, long end, byte[] stored) {}
 
   /** Table (and view) ids: from 1024 (0–1023 are system tables), reserved 10 at a time. */
   public static Sequence tableIds(KvBackend store) {
@@ -80,6 +97,11 @@ public final class Sequence {
    * @param max ids stay below this
    */
   public Sequence(String name, long initial, long step, long max, KvBackend store) {
+    this(name, initial, step, max, store, false);
+  }
+
+  private Sequence(String name, long initial, long step, long max, KvBackend store,
+      boolean reserveAhead) {
     if (initial < 0 || step < 1 || max <= initial) {
       throw new IllegalArgumentException("sequence " + name + ": need 0 <= initial < max and"
           + " step >= 1, got initial=" + initial + " step=" + step + " max=" + max);
@@ -93,6 +115,12 @@ public final class Sequence {
     this.floor = initial;
     this.next = initial;
     this.end = initial;
+    this.reserveAhead = reserveAhead;
+  }
+
+  /** The same sequence, reserving its next range ahead (see the class comment). */
+  public Sequence reservingAhead() {
+    return new Sequence(key.substring(KEY_PREFIX.length() + 1), initial, step, max, store, true);
   }
 
   /** The store key, e.g. {@code __meta_seq-table_id}. */
@@ -115,9 +143,59 @@ public final class Sequence {
    */
   public synchronized long next() {
     if (next == end) {
-      reserveRange();
+      if (!takeReservedAhead()) {
+        reserveRange();
+      }
     }
-    return next++;
+    long id = next++;
+    if (reserveAhead && ahead == null && end - next <= step / 2) {
+      ahead = reserveAsync(seen, startAfter(seen), 0);
+    }
+    return id;
+  }
+
+  /**
+   * Moves to the range reserved ahead, waiting for it if need be; false when there is none or
+   * its reservation failed (the caller then reserves, expecting the value seen before).
+   */
+  private boolean takeReservedAhead() {
+    CompletableFuture<Reserved> reserving = ahead;
+    ahead = null;
+    if (reserving == null) {
+      return false;
+    }
+    Reserved range;
+    try {
+      range = reserving.join();
+    } catch (CompletionException e) {
+      log.debug("reserving sequence {} ahead failed: {}", key, e.getCause().toString());
+      return false;
+    }
+    seen = range.stored();
+    next = range.start();
+    end = range.end();
+    return true;
+  }
+
+  /**
+   * {@link #reserveRange}'s loop without waiting: completes with the range reserved after
+   * {@code expected}, the stored value it compares with.
+   */
+  private CompletableFuture<Reserved> reserveAsync(byte[] expected, long start, int attempt) {
+    long size = Math.min(step, max - start);
+    if (size <= 0 || attempt >= MAX_ATTEMPTS) {
+      return CompletableFuture.failedFuture(new SequenceException(
+          "Failed to get sequence: " + key + ".next_range()"));
+    }
+    byte[] reserved = encode(start + size);
+    return KvFutures.start(() -> store.compareAndPutAsync(keyBytes, expected, reserved))
+        .thenCompose(cas -> {
+          if (cas.success()) {
+            return CompletableFuture.completedFuture(new Reserved(start, start + size, reserved));
+          }
+          byte[] found = cas.prev().map(KeyValue::value).orElse(null);
+          return reserveAsync(found, startAfter(found), attempt + 1);
+        });
   }
 
   /**
@@ -139,6 +217,7 @@ public final class Sequence {
    *     id
    */
   public synchronized void jumpTo(long nextId) {
+    takeReservedAhead(); // its range, below the jump, is dropped with the one in memory
     byte[] stored = store.get(keyBytes).map(KeyValue::value).orElse(null);
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       long current = startAfter(stored);

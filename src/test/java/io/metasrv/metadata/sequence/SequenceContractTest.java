@@ -8,6 +8,7 @@ import io.metasrv.fence.FencedKv;
 import io.metasrv.kv.Bytes;
 import io.metasrv.kv.KvBackend;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -19,6 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -170,6 +173,55 @@ abstract class SequenceContractTest {
   void sixteenAllocatorsOnTwoInstancesAtOnceNeverShareAnId() throws Exception {
     KvBackend store = newStore();
     Sequence[] instances = {Sequence.tableIds(store), Sequence.tableIds(store)};
+    AtomicInteger started = new AtomicInteger();
+
+    List<List<Long>> perAllocator = runAllocators(() -> {
+      Sequence mine = instances[started.getAndIncrement() % 2];
+      List<Long> ids = new ArrayList<>();
+      while (ids.size() < idsPerAllocator()) {
+        ids.add(mine.next());
+      }
+      return ids;
+    });
+
+    assertUniqueAndIncreasingPerAllocator(perAllocator);
+  }
+
+  @Test
+  void reservingAheadStoresTheNextRangeOnceHalfIsHandedOutAndKeepsTheIdsInOrder()
+      throws Exception {
+    KvBackend store = newStore();
+    Sequence tables = Sequence.tableIds(store).reservingAhead();
+    List<Long> ids = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      ids.add(tables.next());
+    }
+    assertThat(stored(store, "__meta_seq-table_id")).isEqualTo(Sequence.encode(1034));
+
+    ids.add(tables.next()); // 1028: 5 of the 10 left, the next range is reserved
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!Arrays.equals(stored(store, "__meta_seq-table_id"), Sequence.encode(1044))
+        && System.nanoTime() < until) {
+      Thread.sleep(5);
+    }
+    assertThat(stored(store, "__meta_seq-table_id")).isEqualTo(Sequence.encode(1044));
+    assertThat(Sequence.tableIds(store).next()).as("another instance").isEqualTo(1044);
+    for (int i = 0; i < 20; i++) {
+      ids.add(tables.next());
+    }
+    assertThat(ids).as("the range reserved ahead, then the one after the other instance's")
+        .containsExactlyElementsOf(Stream.concat(LongStream.range(1024, 1044).boxed(),
+            LongStream.range(1054, 1059).boxed()).toList());
+
+    tables.jumpTo(2048);
+    assertThat(tables.next()).as("what was reserved ahead is dropped").isEqualTo(2048);
+  }
+
+  @Test
+  void sixteenAllocatorsOnTwoInstancesReservingAheadNeverShareAnId() throws Exception {
+    KvBackend store = newStore();
+    Sequence[] instances = {Sequence.tableIds(store).reservingAhead(),
+        Sequence.tableIds(store).reservingAhead()};
     AtomicInteger started = new AtomicInteger();
 
     List<List<Long>> perAllocator = runAllocators(() -> {
