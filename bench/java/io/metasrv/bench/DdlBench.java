@@ -86,7 +86,8 @@ import java.util.regex.Pattern;
  * in profiled C1 code. Each round drops the tables it created through metasrv: a datanode's
  * heartbeat grows by 156 bytes per region it holds, and past about 27,000 regions it outgrows
  * the 4 MiB a request may have (a run with 5 rounds of creates alone failed so,
- * NoEnoughAvailableNode). Warm-ups took 5 rounds here (104, 90, 48, 27, 19% busy).
+ * NoEnoughAvailableNode). Warm-ups of 3,200 tables a round took 4 rounds here (the leader's
+ * compilers 98, 52, 29 and 7% busy); the measured runs then saw them busy 2-3%.
  *
  * <p>Then, per client count, 3 pairs of measured runs, the floor's then metasrv's, and the
  * median of their ratios (the floor alone moved by up to 40% from one run of the bench to the
