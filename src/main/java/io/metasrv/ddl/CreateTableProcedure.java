@@ -241,8 +241,8 @@ public final class CreateTableProcedure extends DdlProcedure {
    */
   private Status createMetadata(ProcedureContext context) {
     holdRegions(TableMetadata.leaderRegionIds(tableRoute));
+    long tableId = tableId();
     ObjectNode info = tableInfo();
-    long tableId = tableId(info);
     ArrayNode regionNumbers = ((ObjectNode) info.path("meta")).putArray("region_numbers");
     tableRoute.regionRoutes().forEach(
         route -> regionNumbers.add(RegionId.regionNumber(route.regionId())));
@@ -285,10 +285,6 @@ public final class CreateTableProcedure extends DdlProcedure {
   /** The allocated table id: the task's {@code create_table.table_id}, set by Prepare. */
   private long tableId() {
     return Integer.toUnsignedLong(task.getCreateTable().getTableId().getId());
-  }
-
-  private static long tableId(ObjectNode tableInfo) {
-    return tableInfo.path("ident").path("table_id").asLong();
   }
 
   /** A copy of the task's RawTableInfo. */
