@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 class LeaderCachedKvTest {
@@ -73,15 +74,12 @@ class LeaderCachedKvTest {
   void aReadThatRacedWithAWriteDoesNotPutTheOldValueBack() throws Exception {
     CountDownLatch readDone = new CountDownLatch(1);
     CountDownLatch writeDone = new CountDownLatch(1);
-    KvBackend slowReads = (KvBackend) Proxy.newProxyInstance(getClass().getClassLoader(),
-        new Class<?>[] {KvBackend.class}, (proxy, method, args) -> {
-          Object result = method.invoke(store, args);
-          if (method.getName().equals("get")) {
-            readDone.countDown();
-            await(writeDone);
-          }
-          return result;
-        });
+    KvBackend slowReads = storeThen(method -> {
+      if (method.equals("get")) {
+        readDone.countDown();
+        await(writeDone);
+      }
+    });
     LeaderCachedKv racing = new LeaderCachedKv(slowReads, List.of(utf8("__table_route/")));
     racing.enable();
     store.put(ROUTE, utf8("old")); // not loaded: the next get misses and reads the store
@@ -104,15 +102,12 @@ class LeaderCachedKvTest {
     store.put(otherRoute, utf8("o1"));
     AtomicInteger storeGets = new AtomicInteger();
     AtomicReference<Runnable> whileReading = new AtomicReference<>(() -> { });
-    KvBackend counted = (KvBackend) Proxy.newProxyInstance(getClass().getClassLoader(),
-        new Class<?>[] {KvBackend.class}, (proxy, method, args) -> {
-          Object result = method.invoke(store, args);
-          if (method.getName().equals("batchGet")) {
-            storeGets.incrementAndGet();
-            whileReading.getAndSet(() -> { }).run();
-          }
-          return result;
-        });
+    KvBackend counted = storeThen(method -> {
+      if (method.equals("batchGet")) {
+        storeGets.incrementAndGet();
+        whileReading.getAndSet(() -> { }).run();
+      }
+    });
     LeaderCachedKv racing = new LeaderCachedKv(counted, List.of(utf8("__table_route/")));
     racing.enable();
     racing.put(ROUTE, utf8("r2")); // the cache holds neither route now
@@ -149,16 +144,13 @@ class LeaderCachedKvTest {
     byte[] otherRoute = utf8("__table_route/1025");
     AtomicInteger storeGets = new AtomicInteger();
     AtomicReference<Runnable> afterTxn = new AtomicReference<>(() -> { });
-    KvBackend counted = (KvBackend) Proxy.newProxyInstance(getClass().getClassLoader(),
-        new Class<?>[] {KvBackend.class}, (proxy, method, args) -> {
-          Object result = method.invoke(store, args);
-          if (method.getName().equals("get")) {
-            storeGets.incrementAndGet();
-          } else if (method.getName().equals("txn")) {
-            afterTxn.getAndSet(() -> { }).run();
-          }
-          return result;
-        });
+    KvBackend counted = storeThen(method -> {
+      if (method.equals("get")) {
+        storeGets.incrementAndGet();
+      } else if (method.equals("txn")) {
+        afterTxn.getAndSet(() -> { }).run();
+      }
+    });
     LeaderCachedKv creating = new LeaderCachedKv(counted, List.of(utf8("__table_route/")));
     creating.enable();
 
@@ -179,6 +171,16 @@ class LeaderCachedKvTest {
     assertThat(creating.txn(Txn.when(List.of(Compare.absent(ROUTE)),
         List.of(TxnOp.put(ROUTE, utf8("r2"))), List.of())).succeeded()).isTrue();
     assertThat(value(creating.get(ROUTE))).isEqualTo("r3");
+  }
+
+  /** The store, calling {@code after} with each method's name once the store answered it. */
+  private KvBackend storeThen(Consumer<String> after) {
+    return (KvBackend) Proxy.newProxyInstance(getClass().getClassLoader(),
+        new Class<?>[] {KvBackend.class}, (proxy, method, args) -> {
+          Object result = method.invoke(store, args);
+          after.accept(method.getName());
+          return result;
+        });
   }
 
   private static String value(Optional<KeyValue> kv) {
