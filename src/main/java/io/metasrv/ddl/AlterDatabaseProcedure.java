@@ -191,7 +191,7 @@ public final class AlterDatabaseProcedure extends DdlProcedure {
       ttl = change.ttl();
     }
     SchemaNameValue updated = new SchemaNameValue(ttl);
-    boolean succeeded = ddl.kv().txn(Txn.when(List.of(Compare.valueEquals(key, current)),
+    boolean succeeded = ddl.writes().txn(Txn.when(List.of(Compare.valueEquals(key, current)),
         List.of(TxnOp.put(key, updated.encode())), List.of())).succeeded();
     if (succeeded) {
       return;

@@ -291,7 +291,7 @@ public final class AlterLogicalTablesProcedure extends DdlProcedure {
   }
 
   private void updateMetadata() {
-    TableMetadata metadata = new TableMetadata(ddl.kv());
+    TableMetadata metadata = new TableMetadata(ddl.writes());
     if (!physicalColumns.isEmpty()) {
       byte[] current = physicalTableInfo.getBytes(StandardCharsets.UTF_8);
       metadata.updateTableInfos(List.of(new TableMetadata.InfoUpdate(current,

@@ -256,7 +256,7 @@ public final class AlterTableProcedure extends DdlProcedure {
           new DatanodeTableKey(datanode, tableId).toBytes(),
           DatanodeTableValue.of(tableId, numbers, newRegionInfo).encode())));
     }
-    boolean succeeded = ddl.kv().txn(Txn.when(List.of(Compare.valueEquals(infoKey, current)),
+    boolean succeeded = ddl.writes().txn(Txn.when(List.of(Compare.valueEquals(infoKey, current)),
         puts, List.of())).succeeded();
     if (succeeded) {
       return;
@@ -286,7 +286,7 @@ public final class AlterTableProcedure extends DdlProcedure {
     if (stored.isPresent() && Arrays.equals(stored.get().value(), renamed)) {
       return;
     }
-    boolean succeeded = ddl.kv().txn(Txn.when(
+    boolean succeeded = ddl.writes().txn(Txn.when(
         List.of(Compare.valueEquals(infoKey, current), Compare.exists(name().toBytes()),
             Compare.absent(newName().toBytes())),
         List.of(TxnOp.delete(name().toBytes()),

@@ -106,7 +106,7 @@ public final class CreateDatabaseProcedure extends DdlProcedure {
       return Status.executing(true);
     }
     byte[] raw = key.toBytes();
-    ddl.kv().txn(Txn.when(List.of(Compare.absent(raw)),
+    ddl.writes().txn(Txn.when(List.of(Compare.absent(raw)),
         List.of(TxnOp.put(raw, schemaValue(options).encode())), List.of()));
     return Status.done();
   }

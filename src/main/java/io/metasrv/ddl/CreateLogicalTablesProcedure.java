@@ -255,7 +255,7 @@ public final class CreateLogicalTablesProcedure extends DdlProcedure {
           tableId, info, new LogicalTableRouteValue(physicalTableId, physicalRegionNumbers
               .stream().map(number -> RegionId.of(tableId, number)).toList())));
     }
-    new TableMetadata(ddl.kv()).createLogicalTables(remaining);
+    new TableMetadata(ddl.writes()).createLogicalTables(remaining);
     log.info("created {} logical tables {} on physical table {}", remaining.size(), tableIds,
         physicalTableId);
     return Status.done(SerdeJson.writeString(tableIds));
@@ -270,7 +270,7 @@ public final class CreateLogicalTablesProcedure extends DdlProcedure {
         .orElseThrow(() -> new DdlException(DdlException.TABLE_NOT_FOUND,
             "Failed to find table info for table: table id - " + physicalTableId));
     TableInfoValue current = TableInfoValue.decode(stored.value());
-    new TableMetadata(ddl.kv()).updateTableInfos(List.of(new TableMetadata.InfoUpdate(
+    new TableMetadata(ddl.writes()).updateTableInfos(List.of(new TableMetadata.InfoUpdate(
         stored.value(),
         TableInfoColumns.withPhysicalColumns(current.tableInfo(), physicalColumns))));
     ddl.invalidation().invalidate(List.of(new CacheIdent.TableId(physicalTableId),

@@ -247,7 +247,7 @@ public final class CreateTableProcedure extends DdlProcedure {
     tableRoute.regionRoutes().forEach(
         route -> regionNumbers.add(RegionId.regionNumber(route.regionId())));
     Optional<List<TxnOp>> recordDeletions = context.recordDeletions();
-    boolean ranAlongside = new TableMetadata(ddl.kv()).create(tableName(), tableId, info,
+    boolean ranAlongside = new TableMetadata(ddl.writes()).create(tableName(), tableId, info,
         tableRoute, TableMetadata.regionInfo(task.getCreateTable(), info, regionWalOptions),
         recordDeletions.orElse(List.of()));
     ddl.failureDetectors().register(TableMetadata.detectingRegions(tableRoute.regionRoutes()));

@@ -2,13 +2,16 @@ package io.metasrv.ddl;
 
 import io.metasrv.failure.RegionFailureDetectors;
 import io.metasrv.heartbeat.MemoryRegionKeeper;
+import io.metasrv.kv.GroupCommit;
 import io.metasrv.kv.KvBackend;
 import java.util.function.LongSupplier;
 
 /**
  * What DDL procedures work with, GreptimeDB's {@code DdlContext}.
  *
- * @param kv the leader's fenced store; its {@code max_txn_ops} bounds every transaction
+ * @param writes the group commit over the leader's fenced store ({@link #kv}), shared with the
+ *     procedure manager's records: the metadata transactions of concurrent DDL and the records
+ *     of concurrent procedures share store writes
  * @param tableIds the next id of sequence {@code table_id} ({@code __meta_seq-table_id})
  * @param peers the leaders of new regions
  * @param regionKeeper regions being created or dropped, kept out of lease decisions
@@ -21,11 +24,17 @@ import java.util.function.LongSupplier;
  *     and {@code deregister_failure_detectors}
  */
 public record DdlContext(
-    KvBackend kv,
+    GroupCommit writes,
     LongSupplier tableIds,
     DatanodePeers peers,
     MemoryRegionKeeper regionKeeper,
     RegionServer regionServer,
     WalOptionsAllocator walOptions,
     CacheInvalidation invalidation,
-    RegionFailureDetectors failureDetectors) {}
+    RegionFailureDetectors failureDetectors) {
+
+  /** The leader's fenced store; its {@code max_txn_ops} bounds every transaction. */
+  public KvBackend kv() {
+    return writes.kv();
+  }
+}

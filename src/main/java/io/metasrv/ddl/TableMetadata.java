@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metasrv.failure.DatanodeRegion;
 import io.metasrv.kv.Compare;
+import io.metasrv.kv.GroupCommit;
 import io.metasrv.kv.KeyValue;
 import io.metasrv.kv.KvBackend;
 import io.metasrv.kv.Txn;
@@ -42,9 +43,12 @@ final class TableMetadata {
   private static final String KAFKA_TOPIC = "wal.kafka.topic";
 
   private final KvBackend kv;
+  private final GroupCommit writes;
 
-  TableMetadata(KvBackend kv) {
-    this.kv = kv;
+  /** @param writes the group commit its transactions go through, over the store it reads */
+  TableMetadata(GroupCommit writes) {
+    this.kv = writes.kv();
+    this.writes = writes;
   }
 
   /**
@@ -80,7 +84,7 @@ final class TableMetadata {
       ops = new ArrayList<>(puts);
       ops.addAll(alongside);
     }
-    boolean created = kv.txn(Txn.when(
+    boolean created = writes.txn(Txn.when(
         List.of(Compare.absent(infoKey), Compare.absent(routeKey)), ops,
         List.of(TxnOp.get(infoKey), TxnOp.get(routeKey)))).succeeded();
     if (created) {
@@ -129,7 +133,7 @@ final class TableMetadata {
         gets.add(TxnOp.get(infoKey));
         gets.add(TxnOp.get(routeKey));
       }
-      if (kv.txn(Txn.when(compares, puts, gets)).succeeded()) {
+      if (writes.txn(Txn.when(compares, puts, gets)).succeeded()) {
         continue;
       }
       for (LogicalTable table : part) {
@@ -175,7 +179,7 @@ final class TableMetadata {
         gets.add(TxnOp.get(key));
         newValues.add(updated);
       }
-      if (kv.txn(Txn.when(compares, puts, gets)).succeeded()) {
+      if (writes.txn(Txn.when(compares, puts, gets)).succeeded()) {
         continue;
       }
       for (int i = 0; i < part.size(); i++) {

@@ -1,6 +1,7 @@
 package io.metasrv.procedure;
 
 import io.metasrv.config.ProcedureOptions;
+import io.metasrv.kv.GroupCommit;
 import io.metasrv.kv.KvBackend;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -118,7 +119,8 @@ public final class ProcedureManager implements AutoCloseable {
 
   private ProcedureManager(Builder builder) {
     this.options = builder.options;
-    this.store = new ProcedureStore(builder.kv, options.maxMetadataValueSize().bytes());
+    this.store = new ProcedureStore(builder.writes.orElseGet(() -> new GroupCommit(builder.kv)),
+        options.maxMetadataValueSize().bytes());
     this.clock = builder.clock;
     this.sleeper = builder.sleeper;
     this.registry = builder.registry;
@@ -142,6 +144,7 @@ public final class ProcedureManager implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private MeterRegistry registry = new SimpleMeterRegistry();
     private Sleeper sleeper = REAL_SLEEPER;
+    private Optional<GroupCommit> writes = Optional.empty();
 
     private Builder(KvBackend kv, ProcedureOptions options) {
       this.kv = kv;
@@ -162,6 +165,21 @@ public final class ProcedureManager implements AutoCloseable {
     /** How runners wait between attempts (tests: a sleeper that records and returns). */
     public Builder sleeper(Sleeper sleeper) {
       this.sleeper = sleeper;
+      return this;
+    }
+
+    /**
+     * The group commit records are written through, shared with the node's other writers (DDL
+     * metadata) so that their writes of the same moment share transactions; by default one of
+     * the manager's own.
+     *
+     * @throws IllegalArgumentException when it writes to another store than the builder's
+     */
+    public Builder groupCommit(GroupCommit writes) {
+      if (writes.kv() != kv) {
+        throw new IllegalArgumentException("the group commit writes to another store");
+      }
+      this.writes = Optional.of(writes);
       return this;
     }
 

@@ -1,6 +1,7 @@
 package io.metasrv.procedure;
 
 import io.metasrv.kv.Bytes;
+import io.metasrv.kv.GroupCommit;
 import io.metasrv.kv.KeyValue;
 import io.metasrv.kv.KvBackend;
 import io.metasrv.kv.KvPages;
@@ -35,8 +36,9 @@ import java.util.regex.Pattern;
  * written before the key itself, so a write cut short by a crash leaves segments without their
  * key, which reading ignores, rather than a key with missing segments; and segments left over from
  * an older, longer value under the same key are deleted with the write of the key. A record key
- * without stale segments is put through {@link GroupCommit}, together with other procedures'
- * records written at the same time.
+ * without stale segments, and the deletion of a new procedure's keys, go through {@link
+ * GroupCommit}, together with other writes of the same moment (other procedures' records, DDL
+ * metadata).
  */
 final class ProcedureStore {
   static final String PREFIX = "/__procedure__/procedure/";
@@ -78,13 +80,16 @@ final class ProcedureStore {
 
   private final KvBackend kv;
   private final long maxValueSize;
-  private final GroupCommit puts;
+  private final GroupCommit writes;
 
-  /** @param maxValueSize the chunk size ({@code max_metadata_value_size}), 0 for no chunking */
-  ProcedureStore(KvBackend kv, long maxValueSize) {
-    this.kv = kv;
+  /**
+   * @param writes the group commit over the store records are written to
+   * @param maxValueSize the chunk size ({@code max_metadata_value_size}), 0 for no chunking
+   */
+  ProcedureStore(GroupCommit writes, long maxValueSize) {
+    this.kv = writes.kv();
+    this.writes = writes;
     this.maxValueSize = maxValueSize;
-    this.puts = new GroupCommit(kv);
   }
 
   /** The full key of a record, e.g. {@code /__procedure__/procedure/{uuid}/0000000002.step}. */
@@ -168,7 +173,7 @@ final class ProcedureStore {
       if (deletes.isEmpty() || deletes.get().size() > kv.limits().maxTxnOps()) {
         delete(id);
       } else if (!deletes.get().isEmpty()) {
-        kv.txn(Txn.of(deletes.get()));
+        writes.txn(Txn.of(deletes.get()));
       }
     }
   }
@@ -326,7 +331,7 @@ final class ProcedureStore {
     }
     byte[] keyBytes = Bytes.utf8(key);
     if (stale.isEmpty()) {
-      puts.put(keyBytes, chunks.get(0));
+      writes.put(keyBytes, chunks.get(0));
     } else if (stale.size() < kv.limits().maxTxnOps()) {
       List<TxnOp> ops = new ArrayList<>();
       ops.add(TxnOp.put(keyBytes, chunks.get(0)));

@@ -33,6 +33,7 @@ import io.metasrv.http.NotLeaderException;
 import io.metasrv.kv.Bytes;
 import io.metasrv.kv.KvBackend;
 import io.metasrv.kv.KvException;
+import io.metasrv.kv.GroupCommit;
 import io.metasrv.kv.LeaderCachedKv;
 import io.metasrv.kv.RangeRequest;
 import io.metasrv.metadata.CatalogNameKey;
@@ -214,8 +215,9 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
             invalidator, detectors, options.flushStatsFactor(), registry,
             System::currentTimeMillis), registry),
         pushers, System::currentTimeMillis, registry);
+    GroupCommit leaderWrites = new GroupCommit(leaderKv);
     this.procedures = ProcedureManager.builder(leaderKv, options.procedure())
-        .meterRegistry(registry).build();
+        .groupCommit(leaderWrites).meterRegistry(registry).build();
     TableRoutes tableRoutes = new TableRoutes(leaderKv);
     MigrationEnvironment migrationEnvironment = new MigrationEnvironment(
         tableRoutes, new RouteWriter(tableRoutes), mailbox, nodeInfo.addr(), regionKeeper,
@@ -229,7 +231,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
         : RegionFailover.DISABLED;
     Selector datanodeSelector = Selector.forDatanodes(options.selector(), new Random());
     WalOptionsAllocator walOptions = WalOptionsAllocators.create(options.wal(), leaderKv);
-    this.ddl = regionServer.map(server -> new DdlManager(procedures, new DdlContext(leaderKv,
+    this.ddl = regionServer.map(server -> new DdlManager(procedures, new DdlContext(leaderWrites,
         () -> tableIds.next(), count -> datanodeSelector.select(
             DatanodeCandidates.alive(clusterView, System::currentTimeMillis, datanodeSelector),
             SelectorOptions.withDuplicates(count)).stream()

@@ -5,6 +5,7 @@ import io.metasrv.config.ProcedureOptions;
 import io.metasrv.failure.RegionFailureDetectors;
 import io.metasrv.heartbeat.MemoryRegionKeeper;
 import io.metasrv.heartbeat.instruction.CacheIdent;
+import io.metasrv.kv.GroupCommit;
 import io.metasrv.kv.Bytes;
 import io.metasrv.kv.KeyValue;
 import io.metasrv.kv.KvBackend;
@@ -42,14 +43,15 @@ final class DdlHarness implements AutoCloseable {
   DdlHarness(KvBackend kv, RecordingRegionServer regions, int datanodes) {
     this.kv = kv;
     this.regions = regions;
+    GroupCommit writes = new GroupCommit(kv);
     this.procedures = ProcedureManager.builder(kv, ProcedureOptions.defaults())
-        .sleeper((delay, wakeUp) -> retryDelays.add(delay)).build();
+        .groupCommit(writes).sleeper((delay, wakeUp) -> retryDelays.add(delay)).build();
     Sequence tableIds = Sequence.tableIds(kv);
     List<Peer> peers = new ArrayList<>();
     for (long id = 1; id <= datanodes; id++) {
       peers.add(new Peer(id, "10.0.0." + (4 + id) + ":3001"));
     }
-    this.context = new DdlContext(kv, tableIds::next, count -> peers, keeper, regions,
+    this.context = new DdlContext(writes, tableIds::next, count -> peers, keeper, regions,
         WalOptionsAllocator.raftEngine(), invalidations::add, detectors);
     this.ddl = new DdlManager(procedures, context, registry);
     procedures.start();

@@ -11,6 +11,7 @@ import ch.qos.logback.core.read.ListAppender;
 import io.metasrv.config.ProcedureOptions;
 import io.metasrv.config.ReadableSize;
 import io.metasrv.fence.FencedKv;
+import io.metasrv.kv.GroupCommit;
 import io.metasrv.kv.Bytes;
 import io.metasrv.kv.KvBackend;
 import io.metasrv.kv.MemoryKv;
@@ -157,7 +158,7 @@ class ProcedureManagerTest {
   @Test
   void aRecoveredProcedureIsOfferedNoRecordDeletionsAndCommitsAsUsual() throws Exception {
     ProcedureId id = ProcedureId.random();
-    new ProcedureStore(kv, 0).putStep(id, 0, ProcedureMessage.step(StepProcedure.TYPE,
+    new ProcedureStore(new GroupCommit(kv), 0).putStep(id, 0, ProcedureMessage.step(StepProcedure.TYPE,
         StepProcedure.of(world, "p", 2).deletingRecordsAtTheEnd().dump(), 0));
     world.store(kv);
 
@@ -455,7 +456,7 @@ class ProcedureManagerTest {
 
   @Test
   void rollbackRecordsAreRecoveredFirstAndRollBack() throws Exception {
-    ProcedureStore store = new ProcedureStore(kv, 0);
+    ProcedureStore store = new ProcedureStore(new GroupCommit(kv), 0);
     // sorts first in the store, but has to wait: the rolling-back one is submitted first
     ProcedureId running = ProcedureId.parse("00000000-0000-4000-8000-000000000001");
     ProcedureId rolling = ProcedureId.parse("ffffffff-0000-4000-8000-000000000001");
@@ -488,7 +489,7 @@ class ProcedureManagerTest {
 
   @Test
   void committedProceduresHaveTheirKeysDeletedOnStart() {
-    ProcedureStore store = new ProcedureStore(kv, 0);
+    ProcedureStore store = new ProcedureStore(new GroupCommit(kv), 0);
     ProcedureId id = ProcedureId.random();
     store.putStep(id, 0, ProcedureMessage.step(StepProcedure.TYPE, "{}", 0));
     store.putCommit(id, 1);
@@ -502,7 +503,7 @@ class ProcedureManagerTest {
   @Test
   void unreadableRecordsAreLoggedAndSkippedWithTheirKeysWhileTheOthersRecover()
       throws Exception {
-    ProcedureStore store = new ProcedureStore(kv, 64);
+    ProcedureStore store = new ProcedureStore(new GroupCommit(kv), 64);
     ProcedureId good = ProcedureId.random();
     ProcedureId notJson = ProcedureId.random();
     ProcedureId torn = ProcedureId.random();

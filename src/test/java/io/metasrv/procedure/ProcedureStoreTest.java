@@ -3,6 +3,7 @@ package io.metasrv.procedure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.metasrv.kv.GroupCommit;
 import io.metasrv.kv.Bytes;
 import io.metasrv.kv.KeyValue;
 import io.metasrv.kv.KvLimits;
@@ -89,7 +90,7 @@ class ProcedureStoreTest {
 
   @Test
   void commitValueIsEmptyAndScanKeepsTheNewestRecordOfEachProcedure() {
-    ProcedureStore store = new ProcedureStore(kv, 0);
+    ProcedureStore store = new ProcedureStore(new GroupCommit(kv), 0);
     ProcedureId other = ProcedureId.parse("00000000-0000-4000-8000-000000000001");
     store.putStep(ID, 0, ProcedureMessage.step("T", "s0", 0));
     store.putStep(ID, 1, ProcedureMessage.step("T", "s1", 1));
@@ -110,7 +111,7 @@ class ProcedureStoreTest {
 
   @Test
   void onAStepTieTheCommitOrRollbackRecordWins() {
-    ProcedureStore store = new ProcedureStore(kv, 0);
+    ProcedureStore store = new ProcedureStore(new GroupCommit(kv), 0);
     store.putStep(ID, 3, ProcedureMessage.step("T", "s3", 3));
     store.putRollback(ID, 3, ProcedureMessage.rollback("T", "r3", 3, "boom"));
 
@@ -120,7 +121,7 @@ class ProcedureStoreTest {
 
   @Test
   void valuesAboveTheLimitAreSplitIntoSegmentsAndMergedBack() {
-    ProcedureStore store = new ProcedureStore(kv, 40);
+    ProcedureStore store = new ProcedureStore(new GroupCommit(kv), 40);
     ProcedureMessage big = ProcedureMessage.step("T", "x".repeat(100), 0);
     byte[] json = big.toJson();
     store.putStep(ID, 0, big);
@@ -137,7 +138,7 @@ class ProcedureStoreTest {
 
   @Test
   void aMissingMiddleSegmentIsReportedAsCorrupted() {
-    ProcedureStore store = new ProcedureStore(kv, 40);
+    ProcedureStore store = new ProcedureStore(new GroupCommit(kv), 40);
     ProcedureId fine = ProcedureId.parse("00000000-0000-4000-8000-000000000001");
     store.putStep(ID, 0, ProcedureMessage.step("T", "x".repeat(100), 0));
     store.putStep(fine, 0, ProcedureMessage.step("T", "ok", 0));
@@ -154,7 +155,7 @@ class ProcedureStoreTest {
 
   @Test
   void overwritingWithAShorterValueRemovesTheOldSegments() {
-    ProcedureStore store = new ProcedureStore(kv, 64);
+    ProcedureStore store = new ProcedureStore(new GroupCommit(kv), 64);
     store.putStep(ID, 2, ProcedureMessage.step("T", "x".repeat(200), 2));
     ProcedureMessage small = ProcedureMessage.step("T", "y", 2);
     store.putStep(ID, 2, small);
@@ -167,7 +168,7 @@ class ProcedureStoreTest {
 
   @Test
   void segmentsWithoutTheirKeyAreIgnoredSoTheOlderStepIsNewest() {
-    ProcedureStore store = new ProcedureStore(kv, 40);
+    ProcedureStore store = new ProcedureStore(new GroupCommit(kv), 40);
     store.putStep(ID, 0, ProcedureMessage.step("T", "s0", 0));
     // a write of step 1 cut short after its segments, before its key
     kv.put(Bytes.utf8(DIR + "0000000001.step/0000000001"), Bytes.utf8("tail"));
@@ -180,7 +181,7 @@ class ProcedureStoreTest {
 
   @Test
   void deleteRemovesEveryKeyOfTheProcedureOnly() {
-    ProcedureStore store = new ProcedureStore(kv, 64);
+    ProcedureStore store = new ProcedureStore(new GroupCommit(kv), 64);
     ProcedureId other = ProcedureId.parse("00000000-0000-4000-8000-000000000001");
     store.putStep(ID, 0, ProcedureMessage.step("T", "x".repeat(200), 0));
     store.putStep(ID, 1, ProcedureMessage.step("T", "s1", 1));
@@ -197,7 +198,7 @@ class ProcedureStoreTest {
   @Test
   void aNewProceduresWriterNeitherReadsBeforeWritingNorScansToDelete() {
     SimpleMeterRegistry calls = new SimpleMeterRegistry();
-    ProcedureStore store = new ProcedureStore(new MeteredKv(kv, calls), 64);
+    ProcedureStore store = new ProcedureStore(new GroupCommit(new MeteredKv(kv, calls)), 64);
     ProcedureId other = ProcedureId.parse("00000000-0000-4000-8000-000000000001");
     store.putStep(other, 0, ProcedureMessage.step("T", "o", 0));
     ProcedureStore.Writer writer = store.writer(ID, true);
@@ -218,7 +219,7 @@ class ProcedureStoreTest {
 
   @Test
   void aWriterLooksForStaleSegmentsWhereAnEarlierWriteMayHaveLeftThem() {
-    ProcedureStore store = new ProcedureStore(kv, 64);
+    ProcedureStore store = new ProcedureStore(new GroupCommit(kv), 64);
     ProcedureStore.Writer fresh = store.writer(ID, true);
     fresh.putStep(0, ProcedureMessage.step("T", "x".repeat(200), 0));
     fresh.putStep(0, ProcedureMessage.step("T", "y", 0)); // the same key again
@@ -245,7 +246,7 @@ class ProcedureStoreTest {
 
   @Test
   void scanReadsPastOnePageOfKeys() {
-    ProcedureStore store = new ProcedureStore(kv, 0);
+    ProcedureStore store = new ProcedureStore(new GroupCommit(kv), 0);
     for (int i = 0; i < 300; i++) {
       store.putStep(ProcedureId.random(), 0, ProcedureMessage.step("T", "d" + i, 0));
     }
