@@ -11,8 +11,8 @@ import ch.qos.logback.core.read.ListAppender;
 import io.metasrv.config.ProcedureOptions;
 import io.metasrv.config.ReadableSize;
 import io.metasrv.fence.FencedKv;
-import io.metasrv.kv.GroupCommit;
 import io.metasrv.kv.Bytes;
+import io.metasrv.kv.GroupCommit;
 import io.metasrv.kv.KvBackend;
 import io.metasrv.kv.MemoryKv;
 import io.metasrv.kv.MeteredKv;
@@ -609,6 +609,14 @@ class ProcedureManagerTest {
     finished(manager, slow);
     clock.advance(Duration.ofMinutes(10));
     assertThat(manager.list()).isEmpty();
+  }
+
+  @Test
+  void aGroupCommitOverAnotherStoreIsRefused() {
+    assertThatThrownBy(() -> ProcedureManager.builder(kv, OPTIONS)
+        .groupCommit(new GroupCommit(new MemoryKv())))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("another store");
   }
 
   @Test

@@ -3,8 +3,8 @@ package io.metasrv.procedure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.metasrv.kv.GroupCommit;
 import io.metasrv.kv.Bytes;
+import io.metasrv.kv.GroupCommit;
 import io.metasrv.kv.KeyValue;
 import io.metasrv.kv.KvLimits;
 import io.metasrv.kv.MemoryKv;
