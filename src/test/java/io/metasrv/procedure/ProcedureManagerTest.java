@@ -158,8 +158,8 @@ class ProcedureManagerTest {
   @Test
   void aRecoveredProcedureIsOfferedNoRecordDeletionsAndCommitsAsUsual() throws Exception {
     ProcedureId id = ProcedureId.random();
-    new ProcedureStore(new GroupCommit(kv), 0).putStep(id, 0, ProcedureMessage.step(StepProcedure.TYPE,
-        StepProcedure.of(world, "p", 2).deletingRecordsAtTheEnd().dump(), 0));
+    new ProcedureStore(new GroupCommit(kv), 0).putStep(id, 0, ProcedureMessage.step(
+        StepProcedure.TYPE, StepProcedure.of(world, "p", 2).deletingRecordsAtTheEnd().dump(), 0));
     world.store(kv);
 
     ProcedureManager manager = started();
