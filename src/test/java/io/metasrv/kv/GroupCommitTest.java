@@ -37,20 +37,15 @@ class GroupCommitTest {
   @Test
   void putsArrivingWhileATransactionIsInFlightGoTogetherInTheNextOneUpToMaxTxnOps()
       throws Exception {
-    kv.hold();
-    Thread first = putting("a");
-    await().atMost(Duration.ofSeconds(10)).until(() -> kv.held.getCount() == 0);
+    Thread first = puttingAHeldInTheStore();
     List<Thread> later = new ArrayList<>();
     for (String key : List.of("b", "c", "d", "e")) {
       later.add(putting(key));
     }
     awaitWaiting(later);
 
-    kv.release();
-    first.join();
-    for (Thread thread : later) {
-      thread.join();
-    }
+    later.add(0, first);
+    releaseAndJoin(later);
 
     assertThat(failures).isEmpty();
     assertThat(kv.batches).hasSize(3);
@@ -64,18 +59,13 @@ class GroupCommitTest {
 
   @Test
   void aKeyAlreadyInTheBatchEndsIt() throws Exception {
-    kv.hold();
-    Thread first = putting("a");
-    await().atMost(Duration.ofSeconds(10)).until(() -> kv.held.getCount() == 0);
+    Thread first = puttingAHeldInTheStore();
     Thread b = putting("b");
     awaitWaiting(List.of(b));
     Thread bAgain = putting("b");
     awaitWaiting(List.of(bAgain));
 
-    kv.release();
-    first.join();
-    b.join();
-    bAgain.join();
+    releaseAndJoin(List.of(first, b, bAgain));
 
     assertThat(failures).isEmpty();
     assertThat(kv.batches).containsExactly(List.of("a"), List.of("b"), List.of("b"));
@@ -90,9 +80,7 @@ class GroupCommitTest {
     Thread second = putting("b");
     awaitWaiting(List.of(second));
 
-    kv.release();
-    first.join();
-    second.join();
+    releaseAndJoin(List.of(first, second));
 
     assertThat(failures).containsOnlyKeys("a");
     assertThat(failures.get("a")).isInstanceOf(KvUnavailableException.class);
@@ -109,9 +97,7 @@ class GroupCommitTest {
       throws Exception {
     kv.put(Bytes.utf8("x"), Bytes.utf8("old x"));
     kv.batches.clear();
-    kv.hold();
-    Thread first = putting("a");
-    await().atMost(Duration.ofSeconds(10)).until(() -> kv.held.getCount() == 0);
+    Thread first = puttingAHeldInTheStore();
     Thread create = txning("create", Txn.when(List.of(Compare.absent(Bytes.utf8("t"))),
         List.of(TxnOp.put(Bytes.utf8("t"), Bytes.utf8("1")), TxnOp.get(Bytes.utf8("t"))),
         List.of(TxnOp.get(Bytes.utf8("t")))));
@@ -121,10 +107,7 @@ class GroupCommitTest {
             List.of(TxnOp.put(Bytes.utf8("x"), Bytes.utf8("new x"))), List.of()));
     awaitWaiting(List.of(update));
 
-    kv.release();
-    for (Thread thread : List.of(first, create, update)) {
-      thread.join();
-    }
+    releaseAndJoin(List.of(first, create, update));
 
     assertThat(failures).isEmpty();
     assertThat(kv.batches).containsExactly(List.of("a"), List.of("t", "t", "x"));
@@ -146,21 +129,15 @@ class GroupCommitTest {
   void aBatchRefusedByOneCompareWritesNothingAndEachWriteIsSentAgainAlone() throws Exception {
     kv.put(Bytes.utf8("t"), Bytes.utf8("taken"));
     kv.batches.clear();
-    kv.hold();
-    Thread first = putting("a");
-    await().atMost(Duration.ofSeconds(10)).until(() -> kv.held.getCount() == 0);
+    Thread first = puttingAHeldInTheStore();
     Thread clash = txning("clash", Txn.when(List.of(Compare.absent(Bytes.utf8("t"))),
         List.of(TxnOp.put(Bytes.utf8("t"), Bytes.utf8("mine"))),
         List.of(TxnOp.get(Bytes.utf8("t")))));
     awaitWaiting(List.of(clash));
-    Thread other = txning("other", Txn.when(List.of(Compare.absent(Bytes.utf8("u"))),
-        List.of(TxnOp.put(Bytes.utf8("u"), Bytes.utf8("1"))), List.of()));
+    Thread other = txning("other", putWhenAbsent("u", "u", "1"));
     awaitWaiting(List.of(other));
 
-    kv.release();
-    for (Thread thread : List.of(first, clash, other)) {
-      thread.join();
-    }
+    releaseAndJoin(List.of(first, clash, other));
 
     assertThat(failures).isEmpty();
     assertThat(kv.batches).hasSize(4);
@@ -177,19 +154,13 @@ class GroupCommitTest {
 
   @Test
   void aWriteComparingAKeyTheBatchPutsGoesInTheNextBatchAndSeesThatPut() throws Exception {
-    kv.hold();
-    Thread first = putting("a");
-    await().atMost(Duration.ofSeconds(10)).until(() -> kv.held.getCount() == 0);
+    Thread first = puttingAHeldInTheStore();
     Thread b = putting("b");
     awaitWaiting(List.of(b));
-    Thread check = txning("check", Txn.when(List.of(Compare.absent(Bytes.utf8("b"))),
-        List.of(TxnOp.put(Bytes.utf8("c"), Bytes.utf8("3"))), List.of()));
+    Thread check = txning("check", putWhenAbsent("b", "c", "3"));
     awaitWaiting(List.of(check));
 
-    kv.release();
-    for (Thread thread : List.of(first, b, check)) {
-      thread.join();
-    }
+    releaseAndJoin(List.of(first, b, check));
 
     assertThat(failures).isEmpty();
     assertThat(kv.batches).containsExactly(List.of("a"), List.of("b"), List.of("c"));
@@ -199,26 +170,41 @@ class GroupCommitTest {
 
   @Test
   void aBatchLeavesOneCompareOfMaxTxnOpsForAFence() throws Exception {
-    kv.hold();
-    Thread first = putting("a");
-    await().atMost(Duration.ofSeconds(10)).until(() -> kv.held.getCount() == 0);
+    Thread first = puttingAHeldInTheStore();
     List<Thread> creates = new ArrayList<>();
     for (String key : List.of("x", "y", "z")) {
-      Thread create = txning(key, Txn.when(List.of(Compare.absent(Bytes.utf8(key))),
-          List.of(TxnOp.put(Bytes.utf8(key), Bytes.utf8(key))), List.of()));
+      Thread create = txning(key, putWhenAbsent(key, key, key));
       awaitWaiting(List.of(create));
       creates.add(create);
     }
 
-    kv.release();
-    first.join();
-    for (Thread thread : creates) {
-      thread.join();
-    }
+    creates.add(0, first);
+    releaseAndJoin(creates);
 
     assertThat(failures).isEmpty();
     assertThat(kv.batches).containsExactly(List.of("a"), List.of("x", "y"), List.of("z"));
     assertThat(answers.values()).allMatch(TxnResponse::succeeded).hasSize(3);
+  }
+
+  /** Starts a put of {@code a} and waits until the store holds it: writes sent now wait. */
+  private Thread puttingAHeldInTheStore() {
+    kv.hold();
+    Thread first = putting("a");
+    await().atMost(Duration.ofSeconds(10)).until(() -> kv.held.getCount() == 0);
+    return first;
+  }
+
+  private void releaseAndJoin(List<Thread> threads) throws InterruptedException {
+    kv.release();
+    for (Thread thread : threads) {
+      thread.join();
+    }
+  }
+
+  /** A put of {@code key} when {@code absent} does not exist; no failure operations. */
+  private static Txn putWhenAbsent(String absent, String key, String value) {
+    return Txn.when(List.of(Compare.absent(Bytes.utf8(absent))),
+        List.of(TxnOp.put(Bytes.utf8(key), Bytes.utf8(value))), List.of());
   }
 
   private Thread txning(String name, Txn txn) {
