@@ -21,8 +21,14 @@ import java.util.function.Supplier;
  * cached prefixes are answered from memory, and misses are read from the store and kept. Other
  * reads, and every read while disabled, go to the store.
  *
+ * <p>A key under a cached prefix that is not cached is also answered from memory, as absent,
+ * when the cache knows it is not stored: the load on enable saw every stored key under the
+ * cached prefixes, and no write since may have stored it ({@link #unknown}). So CREATE TABLE's
+ * check that the name is free reads nothing from the store.
+ *
  * <p>Every write through this backend goes to the store first and then drops the keys it may
- * have changed from the cache (a range delete drops everything), whether it succeeded or not. A
+ * have changed from the cache (a range delete over a cached prefix drops everything, and the
+ * cache stops answering absent keys until the next enable), whether it succeeded or not. A
  * read that raced with a write never puts back the value the write replaced: a read keeps what
  * it read only for keys no write finished with since the read started. The writes are told
  * apart by key through a log of the last {@value #RECENT_WRITES} (a read that outlived the log
@@ -39,6 +45,12 @@ import java.util.function.Supplier;
 public final class LeaderCachedKv implements KvBackend {
   /** How many finished writes the log keeps, for reads to tell which keys changed under them. */
   static final int RECENT_WRITES = 4096;
+  /**
+   * At most this many {@link #unknown} keys; past it the cache stops answering absent keys (it
+   * would otherwise keep the names of every table dropped in a long term).
+   */
+  static final int MAX_UNKNOWN_KEYS = 100_000;
+  private static final int LOAD_ATTEMPTS = 3;
 
   private final KvBackend inner;
   private final List<byte[]> cachedPrefixes;
@@ -48,6 +60,18 @@ public final class LeaderCachedKv implements KvBackend {
   /** The last {@link #RECENT_WRITES} writes, oldest first. */
   private final ArrayDeque<Written> recentWrites = new ArrayDeque<>(); // guarded by writes
   private volatile boolean enabled;
+  /**
+   * Whether every key stored under the cached prefixes is cached or {@link #unknown}: set by a
+   * load on enable that no write raced with, cleared by a range delete over a cached prefix.
+   */
+  private volatile boolean complete;
+  /**
+   * Keys under the cached prefixes, not cached, that may be stored: a write touched them (its
+   * outcome, or the version it left, is not known) and no read or write since told. While
+   * {@link #complete}, a key neither cached nor here is not stored. A key joins before it leaves
+   * the cache, so a reader never finds it in neither place while it is stored.
+   */
+  private final Set<ByteBuffer> unknown = ConcurrentHashMap.newKeySet();
 
   /**
    * A finished write: the {@code writeCount} it brought about and the keys it may have changed,
@@ -61,27 +85,58 @@ public final class LeaderCachedKv implements KvBackend {
     this.cachedPrefixes = List.copyOf(cachedPrefixes);
   }
 
-  /** Loads every key under the cached prefixes and starts answering reads from memory. */
+  /**
+   * Loads every key under the cached prefixes and starts answering reads from memory. A load
+   * that a write of a cached key raced with is done again, {@value #LOAD_ATTEMPTS} times at
+   * most; after that the cache starts empty and only reads fill it.
+   */
   public void enable() {
     disable();
-    long before = writesSoFar();
-    List<KeyValue> loaded = new ArrayList<>();
-    for (byte[] prefix : cachedPrefixes) {
-      loaded.addAll(inner.range(RangeRequest.prefix(prefix)).kvs());
-    }
-    synchronized (writes) {
-      if (writeCount == before) {
-        loaded.forEach(kv -> cache.put(ByteBuffer.wrap(kv.key()), kv));
+    for (int attempt = 1; ; attempt++) {
+      long before = writesSoFar();
+      List<KeyValue> loaded = new ArrayList<>();
+      for (byte[] prefix : cachedPrefixes) {
+        loaded.addAll(inner.range(RangeRequest.prefix(prefix)).kvs());
       }
-      enabled = true;
+      synchronized (writes) {
+        boolean raced = cachedKeyWrittenSince(before);
+        if (!raced) {
+          loaded.forEach(kv -> cache.put(ByteBuffer.wrap(kv.key()), kv));
+          complete = true;
+        }
+        if (!raced || attempt == LOAD_ATTEMPTS) {
+          enabled = true;
+          return;
+        }
+      }
     }
+  }
+
+  /** Whether a write that finished after {@code writesBefore} may have changed a cached key. */
+  private boolean cachedKeyWrittenSince(long writesBefore) {
+    if (writeCount == writesBefore) {
+      return false;
+    }
+    Written oldest = recentWrites.peekFirst();
+    if (oldest == null || oldest.count() > writesBefore + 1) {
+      return true;
+    }
+    for (Written written : recentWrites) {
+      if (written.count() > writesBefore
+          && (written.keys() == null || written.keys().stream().anyMatch(this::isCached))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Stops caching and forgets what was cached. */
   public void disable() {
     synchronized (writes) {
       enabled = false;
+      complete = false;
       cache.clear();
+      unknown.clear();
       logWrite(null);
     }
   }
@@ -147,9 +202,12 @@ public final class LeaderCachedKv implements KvBackend {
     if (cached != null) {
       return Optional.of(cached);
     }
+    if (knownAbsent(key)) {
+      return Optional.empty();
+    }
     long before = writesSoFar();
     Optional<KeyValue> read = inner.get(key);
-    read.ifPresent(kv -> keepIfUnchanged(List.of(kv), before));
+    keepIfUnchanged(List.of(key), read.stream().toList(), before);
     return read;
   }
 
@@ -164,14 +222,14 @@ public final class LeaderCachedKv implements KvBackend {
       KeyValue cached = cache.get(ByteBuffer.wrap(key));
       if (cached != null) {
         found.add(cached);
-      } else {
+      } else if (!knownAbsent(key)) {
         missing.add(key);
       }
     }
     if (!missing.isEmpty()) {
       long before = writesSoFar();
       List<KeyValue> read = inner.batchGet(missing);
-      keepIfUnchanged(read, before);
+      keepIfUnchanged(missing, read, before);
       found.addAll(read);
     }
     return found;
@@ -189,12 +247,20 @@ public final class LeaderCachedKv implements KvBackend {
 
   @Override
   public List<KeyValue> batchDelete(List<byte[]> keys, boolean prevKv) {
-    return writing(keys, () -> inner.batchDelete(keys, prevKv));
+    long before = writesSoFar();
+    List<byte[]> deleted = List.of();
+    try {
+      List<KeyValue> response = inner.batchDelete(keys, prevKv);
+      deleted = keys;
+      return response;
+    } finally {
+      forget(keys, List.of(), deleted, before);
+    }
   }
 
   @Override
   public DeleteRangeResponse deleteRange(RangeRequest request, boolean prevKv) {
-    return writing(null, () -> inner.deleteRange(request, prevKv));
+    return writing(rangeTouched(request), () -> inner.deleteRange(request, prevKv));
   }
 
   @Override
@@ -210,7 +276,7 @@ public final class LeaderCachedKv implements KvBackend {
       response = inner.txn(txn);
       return response;
     } finally {
-      forget(keysWritten(txn), created(txn, response), before);
+      forget(keysWritten(txn), created(txn, response), deleted(txn, response), before);
     }
   }
 
@@ -237,9 +303,12 @@ public final class LeaderCachedKv implements KvBackend {
     if (cached != null) {
       return CompletableFuture.completedFuture(Optional.of(cached));
     }
+    if (knownAbsent(key)) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
     long before = writesSoFar();
     return inner.getAsync(key).thenApply(read -> {
-      read.ifPresent(kv -> keepIfUnchanged(List.of(kv), before));
+      keepIfUnchanged(List.of(key), read.stream().toList(), before);
       return read;
     });
   }
@@ -255,7 +324,7 @@ public final class LeaderCachedKv implements KvBackend {
       KeyValue cached = cache.get(ByteBuffer.wrap(key));
       if (cached != null) {
         found.add(cached);
-      } else {
+      } else if (!knownAbsent(key)) {
         missing.add(key);
       }
     }
@@ -264,7 +333,7 @@ public final class LeaderCachedKv implements KvBackend {
     }
     long before = writesSoFar();
     return inner.batchGetAsync(missing).thenApply(read -> {
-      keepIfUnchanged(read, before);
+      keepIfUnchanged(missing, read, before);
       found.addAll(read);
       return found;
     });
@@ -283,13 +352,15 @@ public final class LeaderCachedKv implements KvBackend {
 
   @Override
   public CompletableFuture<List<KeyValue>> batchDeleteAsync(List<byte[]> keys, boolean prevKv) {
-    return writingAsync(keys, () -> inner.batchDeleteAsync(keys, prevKv));
+    long before = writesSoFar();
+    return inner.batchDeleteAsync(keys, prevKv).whenComplete((response, failure) ->
+        forget(keys, List.of(), failure == null ? keys : List.of(), before));
   }
 
   @Override
   public CompletableFuture<DeleteRangeResponse> deleteRangeAsync(RangeRequest request,
       boolean prevKv) {
-    return writingAsync(null, () -> inner.deleteRangeAsync(request, prevKv));
+    return writingAsync(rangeTouched(request), () -> inner.deleteRangeAsync(request, prevKv));
   }
 
   @Override
@@ -301,8 +372,8 @@ public final class LeaderCachedKv implements KvBackend {
   @Override
   public CompletableFuture<TxnResponse> txnAsync(Txn txn) {
     long before = writesSoFar();
-    return inner.txnAsync(txn).whenComplete(
-        (response, failure) -> forget(keysWritten(txn), created(txn, response), before));
+    return inner.txnAsync(txn).whenComplete((response, failure) ->
+        forget(keysWritten(txn), created(txn, response), deleted(txn, response), before));
   }
 
   @Override
@@ -321,20 +392,38 @@ public final class LeaderCachedKv implements KvBackend {
     }
   }
 
-  /** Caches what a read found, but for keys a write finished with since the read started. */
-  private void keepIfUnchanged(List<KeyValue> read, long writesBefore) {
+  /**
+   * Whether {@code key}, not cached, is known not to be stored (see {@link #unknown}). Read
+   * after the cache: a write adds a key to {@link #unknown} before it drops it from the cache.
+   */
+  private boolean knownAbsent(byte[] key) {
+    return complete && !unknown.contains(ByteBuffer.wrap(key));
+  }
+
+  /**
+   * After a read of {@code keys} that found {@code found}: caches what it found and learns that
+   * the others are not stored, but for keys a write finished with since the read started.
+   */
+  private void keepIfUnchanged(List<byte[]> keys, List<KeyValue> found, long writesBefore) {
+    List<byte[]> absent = keys;
+    if (!found.isEmpty()) {
+      Set<ByteBuffer> present = new HashSet<>();
+      found.forEach(kv -> present.add(ByteBuffer.wrap(kv.key())));
+      absent = keys.stream().filter(key -> !present.contains(ByteBuffer.wrap(key))).toList();
+    }
     synchronized (writes) {
-      keepUnchanged(read, writesBefore, writeCount);
+      keepUnchanged(found, absent, writesBefore, writeCount);
     }
   }
 
   /**
-   * Caches the entries no write logged after {@code writesBefore} and up to {@code upTo}
-   * changed; nothing when the log does not reach back that far or such a write may have
-   * changed any key.
+   * Caches the {@code entries} and learns that the {@code absent} keys are not stored, for the
+   * keys no write logged after {@code writesBefore} and up to {@code upTo} changed; nothing when
+   * the log does not reach back that far or such a write may have changed any key.
    */
-  private void keepUnchanged(List<KeyValue> entries, long writesBefore, long upTo) {
-    if (!enabled || entries.isEmpty()) {
+  private void keepUnchanged(List<KeyValue> entries, List<byte[]> absent, long writesBefore,
+      long upTo) {
+    if (!enabled || (entries.isEmpty() && absent.isEmpty())) {
       return;
     }
     Set<ByteBuffer> changed = new HashSet<>();
@@ -363,6 +452,13 @@ public final class LeaderCachedKv implements KvBackend {
       ByteBuffer key = ByteBuffer.wrap(kv.key());
       if (!changed.contains(key)) {
         cache.put(key, kv);
+        unknown.remove(key);
+      }
+    }
+    for (byte[] key : absent) {
+      ByteBuffer wrapped = ByteBuffer.wrap(key);
+      if (!changed.contains(wrapped)) {
+        unknown.remove(wrapped);
       }
     }
   }
@@ -393,6 +489,28 @@ public final class LeaderCachedKv implements KvBackend {
     return created;
   }
 
+  /**
+   * What a transaction that ran deleted: the deletes of the branch that ran (a store that
+   * answered is sure of which ran).
+   */
+  private static List<byte[]> deleted(Txn txn, TxnResponse response) {
+    if (response == null) {
+      return List.of();
+    }
+    List<byte[]> deleted = new ArrayList<>();
+    for (TxnOp op : response.succeeded() ? txn.success() : txn.failure()) {
+      if (op instanceof TxnOp.Delete delete) {
+        deleted.add(delete.key());
+      }
+    }
+    return deleted;
+  }
+
+  /** The keys a range delete may change: none of the cache's, or any (null). */
+  private List<byte[]> rangeTouched(RangeRequest request) {
+    return overlapsCached(request) ? null : List.of();
+  }
+
   /** @param touched the keys the write may change, or null when it may change any */
   private <T> T writing(List<byte[]> touched, Supplier<T> write) {
     try {
@@ -408,22 +526,36 @@ public final class LeaderCachedKv implements KvBackend {
   }
 
   private void forget(List<byte[]> touched) {
-    forget(touched, List.of(), 0);
+    forget(touched, List.of(), List.of(), 0);
   }
 
   /**
-   * Drops what a finished write touched; then caches what it {@code created} (see {@link
-   * #created}) unless another write that finished since this one started touched it too.
+   * Drops what a finished write touched, which becomes {@link #unknown}; then caches what it
+   * {@code created} (see {@link #created}) and learns that what it {@code deleted} is not stored,
+   * unless another write that finished since this one started touched it too.
    */
-  private void forget(List<byte[]> touched, List<KeyValue> created, long writesBefore) {
+  private void forget(List<byte[]> touched, List<KeyValue> created, List<byte[]> deleted,
+      long writesBefore) {
     synchronized (writes) {
       logWrite(touched);
       if (touched == null) {
+        complete = false;
+        unknown.clear();
         cache.clear();
       } else {
-        touched.forEach(key -> cache.remove(ByteBuffer.wrap(key)));
+        for (byte[] key : touched) {
+          ByteBuffer wrapped = ByteBuffer.wrap(key);
+          if (complete && isCached(key)) {
+            unknown.add(wrapped);
+          }
+          cache.remove(wrapped);
+        }
       }
-      keepUnchanged(created, writesBefore, writeCount - 1);
+      keepUnchanged(created, deleted, writesBefore, writeCount - 1);
+      if (unknown.size() > MAX_UNKNOWN_KEYS) {
+        complete = false;
+        unknown.clear();
+      }
     }
   }
 

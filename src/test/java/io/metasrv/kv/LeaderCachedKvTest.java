@@ -82,7 +82,7 @@ class LeaderCachedKvTest {
     });
     LeaderCachedKv racing = new LeaderCachedKv(slowReads, List.of(utf8("__table_route/")));
     racing.enable();
-    store.put(ROUTE, utf8("old")); // not loaded: the next get misses and reads the store
+    racing.put(ROUTE, utf8("old")); // its version is not known: the next get reads the store
 
     CompletableFuture<Optional<KeyValue>> reader =
         CompletableFuture.supplyAsync(() -> racing.get(ROUTE));
@@ -171,6 +171,95 @@ class LeaderCachedKvTest {
     assertThat(creating.txn(Txn.when(List.of(Compare.absent(ROUTE)),
         List.of(TxnOp.put(ROUTE, utf8("r2"))), List.of())).succeeded()).isTrue();
     assertThat(value(creating.get(ROUTE))).isEqualTo("r3");
+  }
+
+  @Test
+  void keysTheLoadDidNotFindAreAnsweredAbsentFromMemoryUntilAWriteMayHaveStoredThem()
+      throws Exception {
+    byte[] absent = utf8("__table_route/1025");
+    byte[] written = utf8("__table_route/1026");
+    store.put(ROUTE, utf8("r1"));
+    AtomicInteger storeReads = new AtomicInteger();
+    KvBackend counted = storeThen(method -> {
+      if (method.startsWith("get") || method.startsWith("batchGet")) {
+        storeReads.incrementAndGet();
+      }
+    });
+    LeaderCachedKv cache = new LeaderCachedKv(counted, List.of(utf8("__table_route/")));
+    cache.enable();
+
+    assertThat(cache.get(absent)).isEmpty();
+    assertThat(cache.getAsync(absent).get(5, TimeUnit.SECONDS)).isEmpty();
+    assertThat(cache.batchGet(List.of(ROUTE, absent))).extracting(kv -> utf8(kv.value()))
+        .containsExactly("r1");
+    assertThat(cache.range(RangeRequest.single(absent)).kvs()).isEmpty();
+    assertThat(storeReads.get()).as("all answered from memory").isZero();
+
+    // a put's new version is not known: read once, then cached
+    cache.put(written, utf8("w1"));
+    assertThat(value(cache.get(written))).isEqualTo("w1");
+    assertThat(value(cache.get(written))).isEqualTo("w1");
+    assertThat(storeReads.get()).isOne();
+    // a delete that ran: absent at once
+    assertThat(cache.txn(Txn.of(List.of(TxnOp.delete(written)))).succeeded()).isTrue();
+    assertThat(cache.get(written)).isEmpty();
+    assertThat(storeReads.get()).isOne();
+    // a put in a branch that did not run: read once, found absent, then known absent
+    assertThat(cache.txn(Txn.when(List.of(Compare.valueEquals(ROUTE, utf8("other"))),
+        List.of(TxnOp.put(absent, utf8("a1"))), List.of())).succeeded()).isFalse();
+    assertThat(cache.get(absent)).isEmpty();
+    assertThat(cache.get(absent)).isEmpty();
+    assertThat(storeReads.get()).isEqualTo(2);
+    // behind the cache's back (no writer may do this while it leads): not seen
+    store.put(absent, utf8("behind"));
+    assertThat(cache.get(absent)).isEmpty();
+
+    // a range delete of other keys changes nothing; one over the cached prefix stops the
+    // answers from memory for absent keys until the next enable
+    cache.deleteRange(RangeRequest.prefix(utf8("__other/")), false);
+    assertThat(value(cache.get(ROUTE))).isEqualTo("r1");
+    assertThat(storeReads.get()).isEqualTo(2);
+    cache.deleteRange(RangeRequest.single(ROUTE), false);
+    assertThat(value(cache.get(absent))).isEqualTo("behind");
+    assertThat(cache.get(written)).isEmpty();
+    assertThat(storeReads.get()).isEqualTo(4);
+    cache.enable();
+    assertThat(cache.get(written)).isEmpty();
+    assertThat(storeReads.get()).isEqualTo(4);
+  }
+
+  @Test
+  void aLoadThatAWriteOfACachedKeyRacedWithIsDoneAgain() {
+    byte[] absent = utf8("__table_route/1025");
+    AtomicInteger loads = new AtomicInteger();
+    AtomicInteger storeReads = new AtomicInteger();
+    AtomicReference<Consumer<Integer>> duringLoad = new AtomicReference<>(load -> { });
+    AtomicReference<LeaderCachedKv> cache = new AtomicReference<>();
+    KvBackend counted = storeThen(method -> {
+      if (method.equals("range")) {
+        duringLoad.get().accept(loads.incrementAndGet());
+      } else if (method.startsWith("get")) {
+        storeReads.incrementAndGet();
+      }
+    });
+    cache.set(new LeaderCachedKv(counted, List.of(utf8("__table_route/"))));
+
+    // the first load races with a write of a cached key, the second with one of another key
+    duringLoad.set(load -> cache.get().put(load == 1 ? ROUTE : OTHER, utf8("v" + load)));
+    cache.get().enable();
+    assertThat(loads.get()).isEqualTo(2);
+    assertThat(value(cache.get().get(ROUTE))).isEqualTo("v1");
+    assertThat(cache.get().get(absent)).isEmpty();
+    assertThat(storeReads.get()).as("the second load was kept").isZero();
+
+    // every load raced: the cache starts empty and reads the store for what it lacks
+    duringLoad.set(load -> cache.get().put(ROUTE, utf8("v" + load)));
+    loads.set(0);
+    cache.get().enable();
+    assertThat(loads.get()).isEqualTo(3);
+    assertThat(value(cache.get().get(ROUTE))).isEqualTo("v3");
+    assertThat(cache.get().get(absent)).isEmpty();
+    assertThat(storeReads.get()).isEqualTo(2);
   }
 
   /** The store, calling {@code after} with each method's name once the store answered it. */
