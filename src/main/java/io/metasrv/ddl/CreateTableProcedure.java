@@ -22,6 +22,7 @@ import io.metasrv.procedure.ProcedureContext;
 import io.metasrv.procedure.RetryLaterException;
 import io.metasrv.procedure.Status;
 import io.metasrv.protocol.CreateTableTask;
+import io.metasrv.protocol.region.RegionResponse;
 import io.metasrv.protocol.v1.CreateTableExpr;
 import io.metasrv.protocol.v1.TableId;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * CREATE TABLE, GreptimeDB's {@code CreateTableProcedure}: Prepare (the table id, the route with
  * one region per partition led by the selected datanodes, the WAL options), DatanodeCreateRegions
  * (the check that the table does not exist, whose read ran while Prepare's step was stored; then
- * one {@code Create} per region, all at once), CreateMetadata (one transaction, which also
+ * one {@code Create} per region, all at once, the metadata encoded while the datanodes create
+ * them), CreateMetadata (one transaction, which also
  * deletes the procedure's records when the runner knows them; then the failure detectors watch
  * the new leader regions). Output: the table id. No
  * rollback (as GreptimeDB: regions created on datanodes are left, and closed there once no
@@ -72,6 +74,8 @@ public final class CreateTableProcedure extends DdlProcedure {
   private Map<Long, String> regionWalOptions;
   /** The {@code __table_name} read Prepare started, until DatanodeCreateRegions takes it. */
   private CompletableFuture<Optional<KeyValue>> nameLookup;
+  /** What DatanodeCreateRegions encoded while the regions were created, for CreateMetadata. */
+  private TableMetadata.NewTable newTable;
 
   private CreateTableProcedure(DdlContext ddl, State state, CreateTableTask task,
       PhysicalTableRouteValue tableRoute, Map<Long, String> regionWalOptions) {
@@ -228,7 +232,9 @@ public final class CreateTableProcedure extends DdlProcedure {
       calls.add(new RegionCalls.Call(route.leaderPeer(), CreateRegionRequests.create(expr,
           tableId, number, regionWalOptions.get(number))));
     }
-    RegionCalls.sendAll(ddl.regionServer(), calls, null);
+    List<CompletableFuture<RegionResponse>> answers = RegionCalls.send(ddl.regionServer(), calls);
+    newTable = newTable();
+    RegionCalls.awaitAll(answers, null);
     state = State.CreateMetadata;
     // Not stored: see the class comment (a successor runs the Creates again instead).
     return Status.executing(false);
@@ -242,13 +248,10 @@ public final class CreateTableProcedure extends DdlProcedure {
   private Status createMetadata(ProcedureContext context) {
     holdRegions(TableMetadata.leaderRegionIds(tableRoute));
     long tableId = tableId();
-    ObjectNode info = tableInfo();
-    ArrayNode regionNumbers = ((ObjectNode) info.path("meta")).putArray("region_numbers");
-    tableRoute.regionRoutes().forEach(
-        route -> regionNumbers.add(RegionId.regionNumber(route.regionId())));
+    TableMetadata.NewTable metadata = newTable != null ? newTable : newTable();
+    newTable = null;
     Optional<List<TxnOp>> recordDeletions = context.recordDeletions();
-    boolean ranAlongside = new TableMetadata(ddl.writes()).create(tableName(), tableId, info,
-        tableRoute, TableMetadata.regionInfo(task.getCreateTable(), info, regionWalOptions),
+    boolean ranAlongside = new TableMetadata(ddl.writes()).create(metadata,
         recordDeletions.orElse(List.of()));
     ddl.failureDetectors().register(TableMetadata.detectingRegions(tableRoute.regionRoutes()));
     log.info("created table {}.{}.{} ({} regions) as id {}", tableName().catalog(),
@@ -257,6 +260,19 @@ public final class CreateTableProcedure extends DdlProcedure {
     return recordDeletions.isPresent() && ranAlongside
         ? Status.doneWithRecordsDeleted(Long.toString(tableId))
         : Status.done(Long.toString(tableId));
+  }
+
+  /**
+   * The table's metadata as CreateMetadata stores it: the RawTableInfo with {@code
+   * region_numbers} filled from the route.
+   */
+  private TableMetadata.NewTable newTable() {
+    ObjectNode info = tableInfo();
+    ArrayNode regionNumbers = ((ObjectNode) info.path("meta")).putArray("region_numbers");
+    tableRoute.regionRoutes().forEach(
+        route -> regionNumbers.add(RegionId.regionNumber(route.regionId())));
+    return TableMetadata.NewTable.of(tableName(), tableId(), info, tableRoute,
+        TableMetadata.regionInfo(task.getCreateTable(), info, regionWalOptions));
   }
 
   /**

@@ -31,6 +31,11 @@ final class RegionCalls {
    */
   static List<RegionResponse> sendAll(RegionServer server, List<Call> calls,
       RegionServerException.Kind done) throws RetryLaterException {
+    return awaitAll(send(server, calls), done);
+  }
+
+  /** Sends every call; the answers to come, in the calls' order (see {@link #awaitAll}). */
+  static List<CompletableFuture<RegionResponse>> send(RegionServer server, List<Call> calls) {
     List<CompletableFuture<RegionResponse>> answers = new ArrayList<>(calls.size());
     for (Call call : calls) {
       CompletableFuture<RegionResponse> answer;
@@ -41,8 +46,18 @@ final class RegionCalls {
       }
       answers.add(answer);
     }
+    return answers;
+  }
+
+  /**
+   * Waits for every answer of {@link #send}.
+   *
+   * @return the answers in the calls' order (null for a request taken as done)
+   */
+  static List<RegionResponse> awaitAll(List<CompletableFuture<RegionResponse>> answers,
+      RegionServerException.Kind done) throws RetryLaterException {
     RegionServerException retryable = null;
-    List<RegionResponse> responses = new ArrayList<>(calls.size());
+    List<RegionResponse> responses = new ArrayList<>(answers.size());
     for (CompletableFuture<RegionResponse> answer : answers) {
       try {
         responses.add(answer.join());

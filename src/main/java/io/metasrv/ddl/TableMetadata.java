@@ -52,6 +52,29 @@ final class TableMetadata {
   }
 
   /**
+   * A new table's metadata, encoded ahead of {@link #create} (CREATE TABLE encodes it while the
+   * datanodes create the regions): the puts of every key, and what a retried create compares.
+   */
+  record NewTable(TableNameKey name, long tableId, byte[] info, PhysicalTableRouteValue route,
+      List<TxnOp> puts) {
+    /** The puts of {@code route}'s table {@code tableId} named {@code name}. */
+    static NewTable of(TableNameKey name, long tableId, ObjectNode tableInfo,
+        PhysicalTableRouteValue route, RegionInfo regionInfo) {
+      byte[] info = TableInfoValue.of(tableInfo, 0).encode();
+      List<TxnOp> puts = new ArrayList<>();
+      puts.add(TxnOp.put(name.toBytes(), new TableNameValue(tableId).encode()));
+      puts.add(TxnOp.put(new TableInfoKey(tableId).toBytes(), info));
+      puts.add(TxnOp.put(new TableRouteKey(tableId).toBytes(), route.encode()));
+      leaderRegionNumbers(route).forEach((datanodeId, numbers) -> puts.add(TxnOp.put(
+          new DatanodeTableKey(datanodeId, tableId).toBytes(),
+          DatanodeTableValue.of(tableId, numbers, regionInfo).encode())));
+      topicRegionKeys(tableId, regionInfo.regionWalOptions())
+          .forEach(key -> puts.add(TxnOp.put(key, new byte[0])));
+      return new NewTable(name, tableId, info, route, List.copyOf(puts));
+    }
+  }
+
+  /**
    * Creates a table's metadata in one transaction, as GreptimeDB's {@code create_table_metadata}:
    * when {@code __table_info} and {@code __table_route} are both absent, put every key. When they
    * exist and hold what this call would write (a retried create that landed), that is success.
@@ -63,21 +86,14 @@ final class TableMetadata {
    *     the metadata was there already, or {@code alongside} did not fit and was left out
    * @throws DdlException when they exist with other values (another table has this id)
    */
-  boolean create(TableNameKey name, long tableId, ObjectNode tableInfo,
-      PhysicalTableRouteValue route, RegionInfo regionInfo, List<TxnOp> alongside) {
+  boolean create(NewTable table, List<TxnOp> alongside) {
+    long tableId = table.tableId();
+    TableNameKey name = table.name();
     byte[] infoKey = new TableInfoKey(tableId).toBytes();
     byte[] routeKey = new TableRouteKey(tableId).toBytes();
-    byte[] info = TableInfoValue.of(tableInfo, 0).encode();
-    byte[] routeValue = route.encode();
-    List<TxnOp> puts = new ArrayList<>();
-    puts.add(TxnOp.put(name.toBytes(), new TableNameValue(tableId).encode()));
-    puts.add(TxnOp.put(infoKey, info));
-    puts.add(TxnOp.put(routeKey, routeValue));
-    leaderRegionNumbers(route).forEach((datanodeId, numbers) -> puts.add(TxnOp.put(
-        new DatanodeTableKey(datanodeId, tableId).toBytes(),
-        DatanodeTableValue.of(tableId, numbers, regionInfo).encode())));
-    topicRegionKeys(tableId, regionInfo.regionWalOptions())
-        .forEach(key -> puts.add(TxnOp.put(key, new byte[0])));
+    byte[] info = table.info();
+    PhysicalTableRouteValue route = table.route();
+    List<TxnOp> puts = table.puts();
     boolean withAlongside = puts.size() + alongside.size() <= kv.limits().maxTxnOps();
     List<TxnOp> ops = puts;
     if (withAlongside) {
