@@ -157,7 +157,8 @@ public final class CreateTableProcedure extends DdlProcedure {
   /**
    * Allocates the table id, the route and the WAL options. The read of {@code __table_name} that
    * tells whether the table exists is started here and waited for by DatanodeCreateRegions,
-   * before any region is created: it runs while the runner stores this step. A create of an
+   * before any region is created: it runs while the runner stores this step (when the leader's
+   * cache cannot answer it from memory, see {@link io.metasrv.kv.LeaderCachedKv}). A create of an
    * existing table therefore stores a step and uses up a table id before it fails (or, with
    * {@code create_if_not_exists}, answers the existing id); the table-name lock keeps any other
    * create of the name on this leader out meanwhile.
