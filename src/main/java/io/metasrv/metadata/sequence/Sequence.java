@@ -149,7 +149,7 @@ public final class Sequence {
     }
     long id = next++;
     if (reserveAhead && ahead == null && end - next <= step / 2) {
-      ahead = reserveAsync(seen, startAfter(seen), 0);
+      ahead = reserveAsync(seen, 0);
     }
     return id;
   }
@@ -164,16 +164,12 @@ public final class Sequence {
     if (reserving == null) {
       return false;
     }
-    Reserved range;
     try {
-      range = reserving.join();
+      moveTo(reserving.join());
     } catch (CompletionException e) {
       log.debug("reserving sequence {} ahead failed: {}", key, e.getCause().toString());
       return false;
     }
-    seen = range.stored();
-    next = range.start();
-    end = range.end();
     return true;
   }
 
@@ -181,21 +177,19 @@ public final class Sequence {
    * {@link #reserveRange}'s loop without waiting: completes with the range reserved after
    * {@code expected}, the stored value it compares with.
    */
-  private CompletableFuture<Reserved> reserveAsync(byte[] expected, long start, int attempt) {
-    long size = Math.min(step, max - start);
-    if (size <= 0 || attempt >= MAX_ATTEMPTS) {
-      return CompletableFuture.failedFuture(new SequenceException(
-          "Failed to get sequence: " + key + ".next_range()"));
+  private CompletableFuture<Reserved> reserveAsync(byte[] expected, int attempt) {
+    if (attempt >= MAX_ATTEMPTS) {
+      return CompletableFuture.failedFuture(racesLost());
     }
-    byte[] reserved = encode(start + size);
-    return KvFutures.start(() -> store.compareAndPutAsync(keyBytes, expected, reserved))
-        .thenCompose(cas -> {
-          if (cas.success()) {
-            return CompletableFuture.completedFuture(new Reserved(start, start + size, reserved));
-          }
-          byte[] found = cas.prev().map(KeyValue::value).orElse(null);
-          return reserveAsync(found, startAfter(found), attempt + 1);
-        });
+    Reserved range;
+    try {
+      range = rangeAfter(expected);
+    } catch (SequenceException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return KvFutures.start(() -> store.compareAndPutAsync(keyBytes, expected, range.stored()))
+        .thenCompose(cas -> cas.success() ? CompletableFuture.completedFuture(range)
+            : reserveAsync(stored(cas), attempt + 1));
   }
 
   /**
@@ -234,31 +228,53 @@ public final class Sequence {
         end = nextId;
         return;
       }
-      stored = cas.prev().map(KeyValue::value).orElse(null);
+      stored = stored(cas);
     }
     throw new SequenceException("Failed to reset sequence " + key + " to " + nextId);
   }
 
   private void reserveRange() {
-    long start = startAfter(seen);
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      long size = Math.min(step, max - start);
-      if (size <= 0) {
-        throw new SequenceException("Failed to get sequence: next sequence exhausted, max: "
-            + max);
-      }
-      byte[] reserved = encode(start + size);
-      CompareAndPutResponse cas = store.compareAndPut(keyBytes, seen, reserved);
+      Reserved range = rangeAfter(seen);
+      CompareAndPutResponse cas = store.compareAndPut(keyBytes, seen, range.stored());
       if (cas.success()) {
-        seen = reserved;
-        next = start;
-        end = start + size;
+        moveTo(range);
         return;
       }
-      seen = cas.prev().map(KeyValue::value).orElse(null);
-      start = startAfter(seen);
+      seen = stored(cas);
     }
-    throw new SequenceException("Failed to get sequence: " + key + ".next_range()");
+    throw racesLost();
+  }
+
+  /**
+   * The range a reservation takes when the store holds {@code expected}: from {@link
+   * #startAfter} it, {@code step} ids or up to {@code max}.
+   *
+   * @throws SequenceException when no id is left below {@code max}
+   */
+  private Reserved rangeAfter(byte[] expected) {
+    long start = startAfter(expected);
+    long size = Math.min(step, max - start);
+    if (size <= 0) {
+      throw new SequenceException("Failed to get sequence: next sequence exhausted, max: "
+          + max);
+    }
+    return new Reserved(start, start + size, encode(start + size));
+  }
+
+  private void moveTo(Reserved range) {
+    seen = range.stored();
+    next = range.start();
+    end = range.end();
+  }
+
+  private SequenceException racesLost() {
+    return new SequenceException("Failed to get sequence: " + key + ".next_range()");
+  }
+
+  /** What a failed compare-and-put found stored (null: absent). */
+  private static byte[] stored(CompareAndPutResponse cas) {
+    return cas.prev().map(KeyValue::value).orElse(null);
   }
 
   /** Where a reservation starts when the store holds {@code stored} (null: absent). */
