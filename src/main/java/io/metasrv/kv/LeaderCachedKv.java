@@ -69,9 +69,10 @@ public final class LeaderCachedKv implements KvBackend {
    * Keys under the cached prefixes, not cached, that may be stored: a write touched them (its
    * outcome, or the version it left, is not known) and no read or write since told. While
    * {@link #complete}, a key neither cached nor here is not stored. A key joins before it leaves
-   * the cache, so a reader never finds it in neither place while it is stored.
+   * the cache, so a reader never finds it in neither place while it is stored. Never emptied
+   * while in use: {@link #forgetCompleteness} replaces it after clearing {@link #complete}.
    */
-  private final Set<ByteBuffer> unknown = ConcurrentHashMap.newKeySet();
+  private volatile Set<ByteBuffer> unknown = ConcurrentHashMap.newKeySet();
 
   /**
    * A finished write: the {@code writeCount} it brought about and the keys it may have changed,
@@ -134,9 +135,8 @@ public final class LeaderCachedKv implements KvBackend {
   public void disable() {
     synchronized (writes) {
       enabled = false;
-      complete = false;
+      forgetCompleteness();
       cache.clear();
-      unknown.clear();
       logWrite(null);
     }
   }
@@ -397,7 +397,8 @@ public final class LeaderCachedKv implements KvBackend {
    * after the cache: a write adds a key to {@link #unknown} before it drops it from the cache.
    */
   private boolean knownAbsent(byte[] key) {
-    return complete && !unknown.contains(ByteBuffer.wrap(key));
+    Set<ByteBuffer> mayBeStored = unknown; // before complete: see forgetCompleteness
+    return complete && !mayBeStored.contains(ByteBuffer.wrap(key));
   }
 
   /**
@@ -539,8 +540,7 @@ public final class LeaderCachedKv implements KvBackend {
     synchronized (writes) {
       logWrite(touched);
       if (touched == null) {
-        complete = false;
-        unknown.clear();
+        forgetCompleteness();
         cache.clear();
       } else {
         for (byte[] key : touched) {
@@ -553,10 +553,20 @@ public final class LeaderCachedKv implements KvBackend {
       }
       keepUnchanged(created, deleted, writesBefore, writeCount - 1);
       if (unknown.size() > MAX_UNKNOWN_KEYS) {
-        complete = false;
-        unknown.clear();
+        forgetCompleteness();
       }
     }
+  }
+
+  /**
+   * Stops answering absent keys from memory; called under {@code writes}. A reader reads {@link
+   * #unknown} before {@link #complete}: one that finds the new, empty set also finds {@code
+   * complete} cleared, and one that finds the old set asks it, which still holds every key it
+   * held.
+   */
+  private void forgetCompleteness() {
+    complete = false;
+    unknown = ConcurrentHashMap.newKeySet();
   }
 
   /** Counts a finished write and logs the keys it may have changed (null: any). */
