@@ -217,15 +217,7 @@ public final class LeaderCachedKv implements KvBackend {
       return inner.batchGet(keys);
     }
     List<KeyValue> found = new ArrayList<>();
-    List<byte[]> missing = new ArrayList<>();
-    for (byte[] key : keys) {
-      KeyValue cached = cache.get(ByteBuffer.wrap(key));
-      if (cached != null) {
-        found.add(cached);
-      } else if (!knownAbsent(key)) {
-        missing.add(key);
-      }
-    }
+    List<byte[]> missing = fromMemory(keys, found);
     if (!missing.isEmpty()) {
       long before = writesSoFar();
       List<KeyValue> read = inner.batchGet(missing);
@@ -319,15 +311,7 @@ public final class LeaderCachedKv implements KvBackend {
       return inner.batchGetAsync(keys);
     }
     List<KeyValue> found = new ArrayList<>();
-    List<byte[]> missing = new ArrayList<>();
-    for (byte[] key : keys) {
-      KeyValue cached = cache.get(ByteBuffer.wrap(key));
-      if (cached != null) {
-        found.add(cached);
-      } else if (!knownAbsent(key)) {
-        missing.add(key);
-      }
-    }
+    List<byte[]> missing = fromMemory(keys, found);
     if (missing.isEmpty()) {
       return CompletableFuture.completedFuture(found);
     }
@@ -390,6 +374,23 @@ public final class LeaderCachedKv implements KvBackend {
     synchronized (writes) {
       return writeCount;
     }
+  }
+
+  /**
+   * Adds to {@code found} what the cache holds of {@code keys}; returns the others, but for
+   * those known not to be stored: the keys to read from the store.
+   */
+  private List<byte[]> fromMemory(List<byte[]> keys, List<KeyValue> found) {
+    List<byte[]> missing = new ArrayList<>();
+    for (byte[] key : keys) {
+      KeyValue cached = cache.get(ByteBuffer.wrap(key));
+      if (cached != null) {
+        found.add(cached);
+      } else if (!knownAbsent(key)) {
+        missing.add(key);
+      }
+    }
+    return missing;
   }
 
   /**
