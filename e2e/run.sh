@@ -151,6 +151,11 @@ show_table() { sed 's/^/      /' "$WORK/table"; }
 # database ${2:-test}; prints the rows unaligned, without headers.
 pg_admin() { psql -h 127.0.0.1 -p 5432 -U postgres -d "${2:-test}" -v ON_ERROR_STOP=1 -qAtc "$1"; }
 
+# matches PATTERN: whether stdin has a line matching PATTERN. It reads all of stdin first: a bare
+# `cmd | grep -q` under pipefail fails when grep exits at the first match while cmd still writes
+# (SIGPIPE), which made `kubectl api-resources | grep -q` fail at random.
+matches() { local input; input=$(cat); grep -q -- "$1" <<<"$input"; }
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 jp() { kubectl get "$@" 2>/dev/null; }
 
@@ -200,7 +205,7 @@ step "kubectl apply -f manifests/install.yaml (CRDs, RBAC, operator Deployment)"
 out=$(kubectl apply --validate=false -f manifests/install.yaml 2>&1) || fail "kubectl apply: $out"
 jp crd metasrvclusters.metasrv.io -o name >/dev/null || fail "CRD metasrvclusters.metasrv.io missing"
 jp crd maintenancemodes.metasrv.io -o name >/dev/null || fail "CRD maintenancemodes.metasrv.io missing"
-kubectl api-resources 2>/dev/null | grep -q '^metasrvclusters *msc' || fail "msc not in discovery"
+kubectl api-resources 2>/dev/null | matches '^metasrvclusters *msc' || fail "msc not in discovery"
 ok
 
 step "operator: metasrv operator (separate process)"
@@ -225,13 +230,13 @@ awk -v ep="127.0.0.1:$ETCD_PORT" '
 
 step "kubectl apply sample etcd-lease-cluster.yaml (etcd -> local)"
 out=$(kubectl apply --validate=false -f "$SAMPLE" 2>&1) || fail "kubectl apply: $out"
-echo "$out" | grep -q "metasrvcluster.metasrv.io/$CLUSTER created" || fail "expected created, got: $out"
+echo "$out" | matches "metasrvcluster.metasrv.io/$CLUSTER created" || fail "expected created, got: $out"
 GEN1=$(jp msc $CLUSTER -o jsonpath='{.metadata.generation}')
 ok "generation $GEN1"
 
 step "GitOps: applying the same sample again changes nothing"
 out=$(kubectl apply --validate=false -f "$SAMPLE" 2>&1) || fail "kubectl apply: $out"
-echo "$out" | grep -q "metasrvcluster.metasrv.io/$CLUSTER unchanged" || fail "expected unchanged, got: $out"
+echo "$out" | matches "metasrvcluster.metasrv.io/$CLUSTER unchanged" || fail "expected unchanged, got: $out"
 GEN2=$(jp msc $CLUSTER -o jsonpath='{.metadata.generation}')
 [ "$GEN1" = "$GEN2" ] || fail "generation moved from $GEN1 to $GEN2"
 ok "unchanged, generation $GEN2"
@@ -255,7 +260,7 @@ wait_for 60 "status.leader.pod" has_leader
 LEADER=$(leader_pod)
 LEADER_ADDR=$(jp msc $CLUSTER -o jsonpath='{.status.leader.address}')
 LEADER_IP=$(jp pod "$LEADER" -o jsonpath='{.status.podIP}')
-curl -sf "http://$LEADER_IP:4000/health" | grep -q '"status" *: *"leader"' \
+curl -sf "http://$LEADER_IP:4000/health" | matches '"status" *: *"leader"' \
   || fail "$LEADER ($LEADER_IP) does not answer leader on /health"
 ok "$LEADER at $LEADER_ADDR"
 
@@ -297,7 +302,7 @@ wait_for 90 "$OLD_LEADER restarted (restartCount >= 1, a new pid, Ready, /health
 wait_for 60 "status.readyReplicas 3 after the restart" ready_replicas 3
 ok "restartCount $(jp pod "$OLD_LEADER" -o jsonpath='{.status.containerStatuses[0].restartCount}'), $(curl -sf "http://$(jp pod "$OLD_LEADER" -o jsonpath='{.status.podIP}'):4000/health")"
 
-maintenance_is() { curl -sf "http://$LEADER_IP:4000/admin/maintenance" | grep -q "\"enabled\" *: *$1"; }
+maintenance_is() { curl -sf "http://$LEADER_IP:4000/admin/maintenance" | matches "\"enabled\" *: *$1"; }
 step "apply MaintenanceMode: enabled: true on the leader's /admin/maintenance"
 out=$(kubectl apply --validate=false -f manifests/samples/maintenance-mode.yaml 2>&1) || fail "kubectl apply: $out"
 wait_for 60 "enabled: true on http://$LEADER_IP:4000/admin/maintenance" maintenance_is true
@@ -365,7 +370,7 @@ out=$(kubectl patch "msc/$CLUSTER" --type json \
   -p '[{"op":"replace","path":"/spec/options/overrides","value":{"procedure.max_retry_times":"5"}}]' 2>&1) \
   || fail "kubectl patch: $out"
 wait_for 60 "condition Stalled False" condition_is $CLUSTER Stalled False
-rolling_out() { jp msc $CLUSTER -o jsonpath='{.status.conditions[?(@.type=="Reconciling")].message}' | grep -q '^rolling out revision'; }
+rolling_out() { jp msc $CLUSTER -o jsonpath='{.status.conditions[?(@.type=="Reconciling")].message}' | matches '^rolling out revision'; }
 wait_for 60 "Reconciling: rolling out revision ..." rolling_out
 ROLLING=$(jp msc $CLUSTER -o jsonpath='{.status.conditions[?(@.type=="Reconciling")].message}')
 wait_for 240 "every pod restarted with max_retry_times = 5" rolled
@@ -414,8 +419,8 @@ wait_for 60 "status.readyReplicas 3" ready_replicas 3
 has_leader || fail "no leader after scaling down"
 ok "leader $(leader_pod)"
 
-no_pods() { ! jp pods -o name | grep -q "pod/$CLUSTER-"; }
-no_sts() { ! jp sts "$CLUSTER" -o name | grep -q .; }
+no_pods() { ! jp pods -o name | matches "pod/$CLUSTER-"; }
+no_sts() { ! jp sts "$CLUSTER" -o name | matches .; }
 no_processes() { ! ls "$WORK"/pods/$NS/$CLUSTER-*/pid >/dev/null 2>&1; }
 step "kubectl delete metasrvcluster: pods and processes gone"
 out=$(kubectl delete "metasrvcluster/$CLUSTER" --timeout=60s 2>&1) || fail "kubectl delete: $out"
@@ -430,7 +435,7 @@ out=$(kubectl apply --validate=false -f manifests/samples/memory-cluster.yaml 2>
 out=$(kubectl wait --for=condition=Ready "metasrvcluster/$DEV" --timeout=120s 2>&1) \
   || fail "$out; status: $(jp msc $DEV -o jsonpath='{.status}')"
 DEV_IP=$(jp pod "$DEV-0" -o jsonpath='{.status.podIP}')
-curl -sf "http://$DEV_IP:4000/health" | grep -q '"status" *: *"leader"' || fail "$DEV-0 does not lead"
+curl -sf "http://$DEV_IP:4000/health" | matches '"status" *: *"leader"' || fail "$DEV-0 does not lead"
 ok "$(jp msc $DEV -o jsonpath='{.status.leader.address}')"
 
 step "kubectl get msc $DEV: BACKEND memory, one replica, LEADER $DEV-0"
@@ -454,7 +459,7 @@ ok "$STALLED"
 
 step "kubectl delete metasrvcluster $DEV"
 out=$(kubectl delete "metasrvcluster/$DEV" --timeout=60s 2>&1) || fail "kubectl delete: $out"
-wait_for 60 "the pod gone" eval "! jp pods -o name | grep -q pod/$DEV-"
+wait_for 60 "the pod gone" eval "! jp pods -o name | matches pod/$DEV-"
 ok
 
 # ---------------------------------------------------------------------------------------------
@@ -483,7 +488,7 @@ for want in "host: 127.0.0.1" "database: $PG_DB"; do
   grep -q "^ *$want\$" "$PG_SAMPLE" || fail "the sample no longer has the lines this run rewrites ($want)"
 done
 out=$(kubectl apply --validate=false -f "$PG_SAMPLE" 2>&1) || fail "kubectl apply: $out"
-echo "$out" | grep -q "metasrvcluster.metasrv.io/$PG created" || fail "expected created, got: $out"
+echo "$out" | matches "metasrvcluster.metasrv.io/$PG created" || fail "expected created, got: $out"
 ok
 
 step "kubectl wait --for=condition=Ready metasrvcluster/$PG"
@@ -522,13 +527,13 @@ pg_new_leader() { local l; l=$(pg_leader); [ -n "$l" ] && [ "$l" != "$PG_LEADER"
 wait_for 90 "a leader other than $PG_LEADER in status" pg_new_leader
 NEW_LEADER=$(pg_leader)
 NEW_IP=$(jp pod "$NEW_LEADER" -o jsonpath='{.status.podIP}')
-curl -sf "http://$NEW_IP:4000/health" | grep -q '"status" *: *"leader"' \
+curl -sf "http://$NEW_IP:4000/health" | matches '"status" *: *"leader"' \
   || fail "$NEW_LEADER ($NEW_IP) does not answer leader on /health"
 ok "$PG_LEADER -> $NEW_LEADER, in status $(ms "$KILLED_AT") ms after the kill"
 
 step "kubectl delete metasrvcluster $PG; the run's database dropped"
 out=$(kubectl delete -f "$PG_SAMPLE" --timeout=60s 2>&1) || fail "kubectl delete: $out"
-wait_for 60 "the pods gone" eval "! jp pods -o name | grep -q pod/$PG-"
+wait_for 60 "the pods gone" eval "! jp pods -o name | matches pod/$PG-"
 wait_for 60 "the pod processes stopped" eval "! ls $WORK/pods/$NS/$PG-*/pid >/dev/null 2>&1"
 out=$(pg_admin "DROP DATABASE $PG_DB WITH (FORCE)" 2>&1 && pg_admin "DROP ROLE $PG_ROLE" 2>&1) \
   || fail "$out"
