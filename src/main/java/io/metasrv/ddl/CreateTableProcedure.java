@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * one region per partition led by the selected datanodes, the WAL options), DatanodeCreateRegions
  * (the check that the table does not exist, whose read ran while Prepare's step was stored; then
  * one {@code Create} per region, all at once, the metadata encoded while the datanodes create
- * them), CreateMetadata (one transaction, which also
+ * them; see below for Creates that Prepare already sent), CreateMetadata (one transaction, which
+ * also
  * deletes the procedure's records when the runner knows them; then the failure detectors watch
  * the new leader regions). Output: the table id. No
  * rollback (as GreptimeDB: regions created on datanodes are left, and closed there once no
@@ -54,6 +55,17 @@ import org.slf4j.LoggerFactory;
  * by one that runs DatanodeCreateRegions again: the datanodes take a repeated Create of a region
  * they have as done (mito's {@code handle_create_request}, which the metric engine's physical
  * regions go through too), as they already must for a state retried after a retryable failure.
+ *
+ * <p>Also unlike GreptimeDB, Prepare sends the Creates itself when it already knows the name is
+ * free (the leader's cache answered the name lookup from memory, the common case) and the table
+ * id came from the sequence: the datanodes create the regions while the runner stores Prepare's
+ * step, and DatanodeCreateRegions waits for their answers. A create then waits for one store
+ * write before its metadata transaction instead of two in a row. The cost: a leader that dies, or
+ * a step write that fails, in that window leaves regions on datanodes that no stored procedure or
+ * route names, the state a failed create leaves in GreptimeDB too: no lease keeps them, so the
+ * datanodes close them, and their table id is never handed out again (the sequence stores its
+ * bound before it hands ids out). A task that names its own table id waits for the step, so a
+ * retried task never creates a region that a closed one of the same id is in the way of.
  *
  * <p>Persisted data, as GreptimeDB's {@code CreateTableData}: {@code {"state":..., "task":"<base64
  * of the protobuf CreateTableTask, no padding>", "table_route":{"region_routes":[...],
@@ -74,6 +86,8 @@ public final class CreateTableProcedure extends DdlProcedure {
   private Map<Long, String> regionWalOptions;
   /** The {@code __table_name} read Prepare started, until DatanodeCreateRegions takes it. */
   private CompletableFuture<Optional<KeyValue>> nameLookup;
+  /** The answers to the Creates Prepare sent, until DatanodeCreateRegions waits for them. */
+  private List<CompletableFuture<RegionResponse>> sentCreates;
   /** What DatanodeCreateRegions encoded while the regions were created, for CreateMetadata. */
   private TableMetadata.NewTable newTable;
 
@@ -158,7 +172,9 @@ public final class CreateTableProcedure extends DdlProcedure {
    * Allocates the table id, the route and the WAL options. The read of {@code __table_name} that
    * tells whether the table exists is started here and waited for by DatanodeCreateRegions,
    * before any region is created: it runs while the runner stores this step (when the leader's
-   * cache cannot answer it from memory, see {@link io.metasrv.kv.LeaderCachedKv}). A create of an
+   * cache cannot answer it from memory, see {@link io.metasrv.kv.LeaderCachedKv}). When the cache
+   * did answer that the name is free, the Creates are sent here (see the class comment). A
+   * create of an
    * existing table therefore stores a step and uses up a table id before it fails (or, with
    * {@code create_if_not_exists}, answers the existing id); the table-name lock keeps any other
    * create of the name on this leader out meanwhile.
@@ -195,6 +211,9 @@ public final class CreateTableProcedure extends DdlProcedure {
         .build();
     tableRoute = PhysicalTableRouteValue.of(routes);
     regionWalOptions = walOptions;
+    if (!expr.hasTableId() && knownFree(nameLookup)) {
+      sentCreates = sendCreates();
+    }
     state = State.DatanodeCreateRegions;
     return Status.executing(true);
   }
@@ -224,6 +243,18 @@ public final class CreateTableProcedure extends DdlProcedure {
       }
       throw DdlException.tableAlreadyExists(name.catalog(), name.schema(), name.table());
     }
+    List<CompletableFuture<RegionResponse>> answers = sentCreates != null ? sentCreates
+        : sendCreates();
+    sentCreates = null;
+    newTable = newTable();
+    RegionCalls.awaitAll(answers, null);
+    state = State.CreateMetadata;
+    // Not stored: see the class comment (a successor runs the Creates again instead).
+    return Status.executing(false);
+  }
+
+  /** Holds the table's regions on this leader and sends one {@code Create} per region. */
+  private List<CompletableFuture<RegionResponse>> sendCreates() {
     CreateTableExpr expr = task.getCreateTable();
     long tableId = tableId();
     holdRegions(TableMetadata.leaderRegionIds(tableRoute));
@@ -233,12 +264,12 @@ public final class CreateTableProcedure extends DdlProcedure {
       calls.add(new RegionCalls.Call(route.leaderPeer(), CreateRegionRequests.create(expr,
           tableId, number, regionWalOptions.get(number))));
     }
-    List<CompletableFuture<RegionResponse>> answers = RegionCalls.send(ddl.regionServer(), calls);
-    newTable = newTable();
-    RegionCalls.awaitAll(answers, null);
-    state = State.CreateMetadata;
-    // Not stored: see the class comment (a successor runs the Creates again instead).
-    return Status.executing(false);
+    return RegionCalls.send(ddl.regionServer(), calls);
+  }
+
+  /** Whether the name lookup has already answered, without a failure, that no table has it. */
+  private static boolean knownFree(CompletableFuture<Optional<KeyValue>> lookup) {
+    return lookup.isDone() && !lookup.isCompletedExceptionally() && lookup.join().isEmpty();
   }
 
   /**

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.metasrv.kv.Bytes;
+import io.metasrv.kv.KeyValue;
+import io.metasrv.kv.KvBackend;
 import io.metasrv.kv.MemoryKv;
 import io.metasrv.kv.MeteredKv;
 import io.metasrv.kv.RangeRequest;
@@ -14,10 +16,13 @@ import io.metasrv.protocol.region.RegionColumnDef;
 import io.metasrv.protocol.region.RegionRequest;
 import io.metasrv.protocol.v1.SemanticType;
 import io.metasrv.protocol.v1.TableId;
+import io.metasrv.testing.ForwardingKv;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -128,6 +133,67 @@ class CreateTableProcedureTest {
     assertThat(calls(calls, "txn")).isEqualTo(1);
     assertThat(calls(calls, "range")).isEqualTo(1); // the manager's recovery scan at start
     assertThat(calls(calls, "batch_delete")).isZero();
+  }
+
+  /**
+   * A name the store answered free at once: the datanodes create the regions while Prepare's
+   * step is being stored. A task naming its own table id, or a name the store has not answered
+   * yet, waits for the step first.
+   */
+  @Test
+  void regionsAreCreatedWhilePreparesStepIsStoredWhenTheNameIsKnownFree() throws Exception {
+    HeldStepWrites store = new HeldStepWrites(new MemoryKv());
+    harness = new DdlHarness(store, new RecordingRegionServer(), 2);
+    DdlTaskRequest fromTheSequence = DdlTasksFixture.request().setCreateTableTask(
+        DdlTasksFixture.createTableTask(DdlTasksFixture.createTableExpr("public", "t"), "a", "b"))
+        .build();
+
+    var created = harness.ddl.submit(fromTheSequence);
+    assertThat(store.stepWriteHeld.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(harness.regions.requests(RegionRequest.BodyCase.CREATE))
+        .as("Creates sent before the step is stored").hasSize(2);
+    store.release.countDown();
+    assertThat(created.get(30, TimeUnit.SECONDS).tableIds()).containsExactly(1024L);
+    assertThat(harness.regions.requests(RegionRequest.BodyCase.CREATE)).hasSize(2);
+    assertThat(harness.metadata()).containsKey("__table_route/1024");
+  }
+
+  @Test
+  void aTaskNamingItsTableIdCreatesRegionsOnlyAfterPreparesStepIsStored() throws Exception {
+    HeldStepWrites store = new HeldStepWrites(new MemoryKv());
+    harness = new DdlHarness(store, new RecordingRegionServer(), 1);
+
+    var created = harness.ddl.submit(withExpr(DdlTasksFixture.createTableExpr("public", "t")
+        .setTableId(TableId.newBuilder().setId(1000))));
+    assertThat(store.stepWriteHeld.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(harness.regions.received).isEmpty();
+    store.release.countDown();
+    assertThat(created.get(30, TimeUnit.SECONDS).tableIds()).containsExactly(1000L);
+    assertThat(harness.regions.requests(RegionRequest.BodyCase.CREATE)).hasSize(1);
+  }
+
+  /** A store whose first write of a procedure record waits until {@code release}. */
+  private static final class HeldStepWrites extends ForwardingKv {
+    final CountDownLatch stepWriteHeld = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+
+    HeldStepWrites(KvBackend delegate) {
+      super(delegate);
+    }
+
+    @Override
+    public Optional<KeyValue> put(byte[] key, byte[] value) {
+      if (Bytes.utf8(key).startsWith("/__procedure__/") && stepWriteHeld.getCount() > 0) {
+        stepWriteHeld.countDown();
+        try {
+          assertThat(release.await(30, TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException(e);
+        }
+      }
+      return super.put(key, value);
+    }
   }
 
   private static double calls(SimpleMeterRegistry registry, String op) {

@@ -265,8 +265,10 @@ class DdlIT {
    * Each state of CreateTable, DropTable and AlterTable (rename, add column) in turn on the same
    * processes: the procedure is held in the state (the datanodes hang in its region requests, or a hold
    * file of {@link StateHolds}), the leader is killed -9 and the hold released. A procedure
-   * killed in Prepare was never stored and is gone with its leader, as in GreptimeDB: nothing of
-   * it is left and the task runs again from scratch. One killed later is resumed by the
+   * killed in Prepare was never stored and is gone with its leader, as in GreptimeDB: none of its
+   * metadata is left, the regions a CreateTable's Prepare had datanodes create meanwhile (see
+   * {@link io.metasrv.ddl.CreateTableProcedure}) are of a table id no route names and the
+   * datanodes close them, and the task runs again from scratch. One killed later is resumed by the
    * successor, which finishes it once: the datanodes carried out each region request at most
    * once more than the state needed (an interrupted state runs again, and the datanode takes a
    * repeated Create or Drop as done), the table's metadata is whole or gone as a frontend reads
@@ -328,8 +330,20 @@ class DdlIT {
     byte[] name = new TableNameKey("greptime", "metrics", table).toBytes();
     if (!killed.resumed()) {
       assertThat(MetaCalls.get(addr, name)).as(killed + ": gone with the leader").isEmpty();
-      assertThat(requestsSince(before, RegionRequest.BodyCase.CREATE)).as(killed.toString()).isEmpty();
+      System.out.println(killed + ": the datanodes close the " + requestsSince(before,
+          RegionRequest.BodyCase.CREATE).size() + " region(s) Prepare had them create");
+      for (SimulatedDatanode datanode : datanodes) {
+        for (RegionRequest create : requestsSince(before, datanode,
+            RegionRequest.BodyCase.CREATE)) {
+          long regionId = create.getCreate().getRegionId();
+          assertThat(MetaCalls.keys(addr, "__table_route/" + (regionId >>> 32)))
+              .as(killed + ": a route of " + regionId).isEmpty();
+          await(killed + ": datanode " + datanode.nodeId() + " to close " + regionId
+              + ", which no route names").atMost(SLOW).until(() -> !datanode.isOpen(regionId));
+        }
+      }
       assertConsistentMetadata(addr);
+      before = requestCounts();
       createTable(table, HOST_PARTITIONS);
     }
     long tableId = TableNameValue.decode(MetaCalls.get(addr, name).orElseThrow(

@@ -33,6 +33,8 @@ class DdlRecoverHoldsRegionsTest {
     assertThat(harness.keeper.contains(1, RegionId.of(1024, 0))).isFalse();
 
     created.execute(null);
+    // Prepare sent the Creates and holds the regions; its leader is gone
+    created.releaseRegions();
     long regionId = SerdeJson.readTree(Bytes.utf8(created.dump()), "CreateTable data")
         .path("table_route").path("region_routes").get(0).path("region").path("id").asLong();
     CreateTableProcedure loaded = CreateTableProcedure.load(harness.context, created.dump());

@@ -1,6 +1,7 @@
 package io.metasrv.ddl;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.metasrv.kv.Bytes;
@@ -22,6 +23,7 @@ import io.metasrv.protocol.v1.AlterTableExpr;
 import io.metasrv.protocol.v1.DropColumn;
 import io.metasrv.protocol.v1.DropColumns;
 import io.metasrv.testing.EtcdProcess;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -74,6 +76,9 @@ class DdlRecoveryTest {
     DdlHarness old = leader(kv, oldRegions);
     var answer = old.ddl.submit(DdlTasksFixture.createTable("t"));
     assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+    // the Creates went out while Prepare's step was being stored
+    await().atMost(Duration.ofSeconds(30)).until(() -> !kv.range(
+        RangeRequest.prefix(Bytes.utf8("/__procedure__/"))).kvs().isEmpty());
 
     JsonNode stored = storedData(kv);
     assertThat(stored.path("type_name").asText()).isEqualTo("metasrv-procedure::CreateTable");
