@@ -162,6 +162,7 @@ public final class DdlBench {
         int each = clients == 1 ? perClient * ONE_CLIENT_FACTOR : perClient;
         List<Double> ratios = new ArrayList<>();
         StoreCalls calls = StoreCalls.NONE;
+        double metasrvMillis = 0;
         for (int pair = 1; pair <= PAIRS; pair++) {
           Result floorRun = run("floor", clients, each, index -> floor.create());
           StoreCalls before = StoreCalls.of(leader);
@@ -169,6 +170,7 @@ public final class DdlBench {
           Result metasrvRun = tables.create(clients, each, created);
           calls = calls.plus(StoreCalls.of(leader).minus(before));
           tables.drop(clients, created); // not measured: keeps the heartbeats' size
+          metasrvMillis += metasrvRun.meanMillis();
           double ratio = metasrvRun.perSecond() / floorRun.perSecond();
           ratios.add(ratio);
           System.out.printf("%2d client(s), pair %d: metasrv %6.1f tables/s (p50 %5.1f ms, p99"
@@ -179,9 +181,11 @@ public final class DdlBench {
         }
         Collections.sort(ratios);
         System.out.printf("%2d client(s): metasrv/floor %.2f (median of %d pairs, %d tables"
-                + " each side per pair); leader's store calls per create: %s%n", clients,
+                + " each side per pair); leader's store calls per create: %s; the leader's"
+                + " mean time from submit to done: %.2f ms of the client's %.2f ms%n", clients,
             ratios.get(ratios.size() / 2), PAIRS, clients * each,
-            calls.perCreate(PAIRS * clients * each));
+            calls.perCreate(PAIRS * clients * each), calls.createMillis(),
+            metasrvMillis / PAIRS);
       }
       System.out.println("measured rounds: " + measured.busy());
       System.out.printf("region Creates the datanodes received: %d from metasrv, %d from the"
@@ -286,26 +290,36 @@ public final class DdlBench {
 
   /**
    * The leader's calls to its store so far, by operation, from its {@code /metrics} ({@code
-   * metasrv_kv_operation_seconds}: count and total seconds). Heartbeats write little (3
-   * datanodes every 3 s), so the difference across a run is what the creates cost.
+   * metasrv_kv_operation_seconds}: count and total seconds), and under {@link #CREATES} its
+   * CREATE TABLE tasks from submit to done ({@code metasrv_ddl_seconds}). Heartbeats write
+   * little (3 datanodes every 3 s), so the difference across a run is what the creates cost.
    */
   record StoreCalls(Map<String, double[]> byOp) {
-    private static final Pattern LINE = Pattern.compile(
-        "metasrv_kv_operation_seconds_(count|sum)\\{([^}]*)\\} ([0-9.eE+-]+)");
-    private static final Pattern OP = Pattern.compile("op=\"([a-z_]+)\"");
+    /** The key of the leader's CREATE TABLE timer, which is not a store operation. */
+    static final String CREATES = "create_table_task";
+    private static final Pattern LINE = Pattern.compile("(metasrv_kv_operation|metasrv_ddl)"
+        + "_seconds_(count|sum)\\{([^}]*)\\} ([0-9.eE+-]+)");
+    private static final Pattern OP = Pattern.compile("(?:op|kind)=\"([a-z_]+)\"");
 
     static StoreCalls of(MetasrvNode leader) throws Exception {
       String metrics = leader.sendOrThrow("GET", "/metrics", Duration.ofSeconds(10)).body();
       Map<String, double[]> byOp = new TreeMap<>();
       Matcher line = LINE.matcher(metrics);
       while (line.find()) {
-        Matcher op = OP.matcher(line.group(2));
-        if (op.find()) {
+        Matcher op = OP.matcher(line.group(3));
+        boolean ddl = line.group(1).equals("metasrv_ddl");
+        if (op.find() && (!ddl || op.group(1).equals(CREATES))) {
           byOp.computeIfAbsent(op.group(1), k -> new double[2])
-              [line.group(1).equals("count") ? 0 : 1] += Double.parseDouble(line.group(3));
+              [line.group(2).equals("count") ? 0 : 1] += Double.parseDouble(line.group(4));
         }
       }
       return new StoreCalls(byOp);
+    }
+
+    /** The leader's mean time from a create's submit to its end, in ms. */
+    double createMillis() {
+      double[] creates = byOp.getOrDefault(CREATES, new double[2]);
+      return creates[0] > 0 ? creates[1] / creates[0] * 1e3 : Double.NaN;
     }
 
     static final StoreCalls NONE = new StoreCalls(Map.of());
@@ -337,7 +351,7 @@ public final class DdlBench {
       double total = 0;
       for (Map.Entry<String, double[]> entry : byOp.entrySet()) {
         double[] calls = entry.getValue();
-        if (calls[0] <= 0) {
+        if (calls[0] <= 0 || entry.getKey().equals(CREATES)) {
           continue;
         }
         total += calls[0] / creates;
@@ -386,7 +400,9 @@ public final class DdlBench {
   }
 
   /** Throughput and latency percentiles in ms. */
-  record Result(String name, int clients, double perSecond, double p50, double p99) {}
+  /** A run: creates per second, p50, p99 and mean latency in ms. */
+  record Result(String name, int clients, double perSecond, double p50, double p99,
+      double meanMillis) {}
 
   private static Result run(String name, int clients, int each, Create create)
       throws InterruptedException {
@@ -420,7 +436,8 @@ public final class DdlBench {
     List<Long> sorted = new ArrayList<>(latencies);
     Collections.sort(sorted);
     return new Result(name, clients, sorted.size() / (elapsed / 1e9),
-        percentile(sorted, 0.50) / 1e6, percentile(sorted, 0.99) / 1e6);
+        percentile(sorted, 0.50) / 1e6, percentile(sorted, 0.99) / 1e6,
+        sorted.stream().mapToLong(Long::longValue).average().orElse(Double.NaN) / 1e6);
   }
 
   private static long percentile(List<Long> sorted, double p) {
