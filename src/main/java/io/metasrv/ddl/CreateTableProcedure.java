@@ -56,13 +56,14 @@ import org.slf4j.LoggerFactory;
  * they have as done (mito's {@code handle_create_request}, which the metric engine's physical
  * regions go through too), as they already must for a state retried after a retryable failure.
  *
- * <p>Also unlike GreptimeDB, Prepare sends the Creates itself when it already knows the name is
- * free (the leader's cache answered the name lookup from memory, the common case) and the table
- * id came from the sequence: the datanodes create the regions while the runner stores Prepare's
- * step, and DatanodeCreateRegions waits for their answers. A create then waits for one store
- * write before its metadata transaction instead of two in a row. The cost: a leader that dies, or
- * a step write that fails, in that window leaves regions on datanodes that no stored procedure or
- * route names, the state a failed create leaves in GreptimeDB too: no lease keeps them, so the
+ * <p>Also unlike GreptimeDB, Prepare has the Creates sent when it already knows the name is free
+ * (the leader's cache answered the name lookup from memory, the common case) and the table id
+ * came from the sequence: on {@link DdlContext#sender()}, which starts the calls (each request
+ * is serialized and compressed then) and encodes the metadata, while the runner stores Prepare's
+ * step; DatanodeCreateRegions waits for both. A create then waits for one store write before its
+ * metadata transaction instead of two in a row. The cost: a leader that dies, or a step write
+ * that fails, in that window leaves regions on datanodes that no stored procedure or route
+ * names, the state a failed create leaves in GreptimeDB too: no lease keeps them, so the
  * datanodes close them, and their table id is never handed out again (the sequence stores its
  * bound before it hands ids out). A task that names its own table id waits for the step, so a
  * retried task never creates a region that a closed one of the same id is in the way of.
@@ -86,9 +87,9 @@ public final class CreateTableProcedure extends DdlProcedure {
   private Map<Long, String> regionWalOptions;
   /** The {@code __table_name} read Prepare started, until DatanodeCreateRegions takes it. */
   private CompletableFuture<Optional<KeyValue>> nameLookup;
-  /** The answers to the Creates Prepare sent, until DatanodeCreateRegions waits for them. */
-  private List<CompletableFuture<RegionResponse>> sentCreates;
-  /** What DatanodeCreateRegions encoded while the regions were created, for CreateMetadata. */
+  /** The Creates Prepare had sent and the metadata, until DatanodeCreateRegions takes them. */
+  private CompletableFuture<SentCreates> sentCreates;
+  /** The metadata encoded while the regions were created, for CreateMetadata. */
   private TableMetadata.NewTable newTable;
 
   private CreateTableProcedure(DdlContext ddl, State state, CreateTableTask task,
@@ -212,7 +213,9 @@ public final class CreateTableProcedure extends DdlProcedure {
     tableRoute = PhysicalTableRouteValue.of(routes);
     regionWalOptions = walOptions;
     if (!expr.hasTableId() && knownFree(nameLookup)) {
-      sentCreates = sendCreates();
+      holdRegions(TableMetadata.leaderRegionIds(tableRoute));
+      sentCreates = CompletableFuture.supplyAsync(
+          () -> new SentCreates(sendCreates(), newTable()), ddl.sender());
     }
     state = State.DatanodeCreateRegions;
     return Status.executing(true);
@@ -243,21 +246,31 @@ public final class CreateTableProcedure extends DdlProcedure {
       }
       throw DdlException.tableAlreadyExists(name.catalog(), name.schema(), name.table());
     }
-    List<CompletableFuture<RegionResponse>> answers = sentCreates != null ? sentCreates
-        : sendCreates();
-    sentCreates = null;
-    newTable = newTable();
+    List<CompletableFuture<RegionResponse>> answers;
+    if (sentCreates != null) {
+      SentCreates sent = await(sentCreates);
+      sentCreates = null;
+      answers = sent.answers();
+      newTable = sent.newTable();
+    } else {
+      holdRegions(TableMetadata.leaderRegionIds(tableRoute));
+      answers = sendCreates();
+      newTable = newTable();
+    }
     RegionCalls.awaitAll(answers, null);
     state = State.CreateMetadata;
     // Not stored: see the class comment (a successor runs the Creates again instead).
     return Status.executing(false);
   }
 
-  /** Holds the table's regions on this leader and sends one {@code Create} per region. */
+  /** The answers to the Creates Prepare had sent, and the metadata encoded after sending. */
+  private record SentCreates(List<CompletableFuture<RegionResponse>> answers,
+      TableMetadata.NewTable newTable) {}
+
+  /** Sends one {@code Create} per region (the caller holds the regions). */
   private List<CompletableFuture<RegionResponse>> sendCreates() {
     CreateTableExpr expr = task.getCreateTable();
     long tableId = tableId();
-    holdRegions(TableMetadata.leaderRegionIds(tableRoute));
     List<RegionCalls.Call> calls = new ArrayList<>();
     for (RegionRoute route : tableRoute.regionRoutes()) {
       long number = RegionId.regionNumber(route.regionId());
@@ -315,8 +328,13 @@ public final class CreateTableProcedure extends DdlProcedure {
     CompletableFuture<Optional<KeyValue>> lookup = nameLookup != null ? nameLookup
         : ddl.kv().getAsync(tableName().toBytes());
     nameLookup = null;
+    return await(lookup);
+  }
+
+  /** What {@code future} gives; its failure is thrown as the exception that failed it. */
+  private static <T> T await(CompletableFuture<T> future) throws Exception {
     try {
-      return lookup.get();
+      return future.get();
     } catch (ExecutionException e) {
       if (KvFutures.cause(e) instanceof Exception failure) {
         throw failure;

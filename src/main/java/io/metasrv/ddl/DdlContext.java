@@ -4,6 +4,7 @@ import io.metasrv.failure.RegionFailureDetectors;
 import io.metasrv.heartbeat.MemoryRegionKeeper;
 import io.metasrv.kv.GroupCommit;
 import io.metasrv.kv.KvBackend;
+import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 
 /**
@@ -22,6 +23,8 @@ import java.util.function.LongSupplier;
  *     regions (a datanode that dies before it reports them is still noticed), a drop removes
  *     them (they will not heartbeat again), as GreptimeDB's {@code register_failure_detectors}
  *     and {@code deregister_failure_detectors}
+ * @param sender where CREATE TABLE's Prepare has its region Creates sent and the table's metadata
+ *     encoded while the runner stores its step: tasks that start calls and encode, never wait
  */
 public record DdlContext(
     GroupCommit writes,
@@ -31,7 +34,8 @@ public record DdlContext(
     RegionServer regionServer,
     WalOptionsAllocator walOptions,
     CacheInvalidation invalidation,
-    RegionFailureDetectors failureDetectors) {
+    RegionFailureDetectors failureDetectors,
+    Executor sender) {
 
   /** The leader's fenced store; its {@code max_txn_ops} bounds every transaction. */
   public KvBackend kv() {

@@ -152,6 +152,12 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
         t.setDaemon(true);
         return t;
       });
+  /** Where CREATE TABLE has region Creates sent while its step is stored ({@link DdlContext}). */
+  private final ExecutorService ddlSender = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "metasrv-ddl-sender");
+    t.setDaemon(true);
+    return t;
+  });
   private final Mailbox mailbox;
   private final MemoryRegionKeeper regionKeeper = new MemoryRegionKeeper();
   private final HeartbeatPipeline heartbeats;
@@ -236,7 +242,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
             DatanodeCandidates.alive(clusterView, System::currentTimeMillis, datanodeSelector),
             SelectorOptions.withDuplicates(count)).stream()
             .map(candidate -> new Peer(candidate.nodeId(), candidate.addr())).toList(),
-        regionKeeper, server, walOptions, invalidator::invalidate, detectors),
+        regionKeeper, server, walOptions, invalidator::invalidate, detectors, ddlSender),
         registry));
     this.supervisor = new RegionSupervisor(detectors, maintenance::isEnabled, failover,
         datanodeSelector,
@@ -417,6 +423,7 @@ public final class Metasrv implements AdminBackend, GrpcBackend {
       Thread.currentThread().interrupt();
     }
     procedures.close();
+    ddlSender.shutdownNow();
     state.set(ServingState.STOPPED);
     servingChanged();
   }

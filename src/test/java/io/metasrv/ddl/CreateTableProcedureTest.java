@@ -2,6 +2,7 @@ package io.metasrv.ddl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.metasrv.kv.Bytes;
 import io.metasrv.kv.KeyValue;
@@ -18,6 +19,7 @@ import io.metasrv.protocol.v1.SemanticType;
 import io.metasrv.protocol.v1.TableId;
 import io.metasrv.testing.ForwardingKv;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -150,8 +152,8 @@ class CreateTableProcedureTest {
 
     var created = harness.ddl.submit(fromTheSequence);
     assertThat(store.stepWriteHeld.await(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(harness.regions.requests(RegionRequest.BodyCase.CREATE))
-        .as("Creates sent before the step is stored").hasSize(2);
+    await("Creates sent while the step is being stored").atMost(Duration.ofSeconds(30))
+        .until(() -> harness.regions.requests(RegionRequest.BodyCase.CREATE).size() == 2);
     store.release.countDown();
     assertThat(created.get(30, TimeUnit.SECONDS).tableIds()).containsExactly(1024L);
     assertThat(harness.regions.requests(RegionRequest.BodyCase.CREATE)).hasSize(2);

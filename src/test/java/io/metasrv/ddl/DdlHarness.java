@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ForkJoinPool;
 
 /**
  * One leader's DDL over a store: a procedure manager that does not wait between retries, a
@@ -52,7 +53,8 @@ final class DdlHarness implements AutoCloseable {
       peers.add(new Peer(id, "10.0.0." + (4 + id) + ":3001"));
     }
     this.context = new DdlContext(writes, tableIds::next, count -> peers, keeper, regions,
-        WalOptionsAllocator.raftEngine(), invalidations::add, detectors);
+        WalOptionsAllocator.raftEngine(), invalidations::add, detectors,
+        ForkJoinPool.commonPool());
     this.ddl = new DdlManager(procedures, context, registry);
     procedures.start();
   }
