@@ -43,11 +43,10 @@ import org.slf4j.LoggerFactory;
  * (the check that the table does not exist, whose read ran while Prepare's step was stored; then
  * one {@code Create} per region, all at once, the metadata encoded while the datanodes create
  * them; see below for Creates that Prepare already sent), CreateMetadata (one transaction, which
- * also
- * deletes the procedure's records when the runner knows them; then the failure detectors watch
- * the new leader regions). Output: the table id. No
- * rollback (as GreptimeDB: regions created on datanodes are left, and closed there once no
- * lease keeps them). No cache invalidation.
+ * also deletes the procedure's records when the runner knows them; then the failure detectors
+ * watch the new leader regions). Output: the table id. No rollback (as GreptimeDB: regions
+ * created on datanodes are left, and closed there once no lease keeps them). No cache
+ * invalidation.
  *
  * <p>Unlike GreptimeDB, the step from DatanodeCreateRegions to CreateMetadata is not stored: a
  * create takes two sequential store writes (Prepare's step, then the metadata), not three. A
@@ -174,11 +173,10 @@ public final class CreateTableProcedure extends DdlProcedure {
    * tells whether the table exists is started here and waited for by DatanodeCreateRegions,
    * before any region is created: it runs while the runner stores this step (when the leader's
    * cache cannot answer it from memory, see {@link io.metasrv.kv.LeaderCachedKv}). When the cache
-   * did answer that the name is free, the Creates are sent here (see the class comment). A
-   * create of an
-   * existing table therefore stores a step and uses up a table id before it fails (or, with
-   * {@code create_if_not_exists}, answers the existing id); the table-name lock keeps any other
-   * create of the name on this leader out meanwhile.
+   * did answer that the name is free, the Creates are sent from here (see the class comment). A
+   * create of an existing table therefore stores a step and uses up a table id before it fails
+   * (or, with {@code create_if_not_exists}, answers the existing id); the table-name lock keeps
+   * any other create of the name on this leader out meanwhile.
    */
   private Status prepare() throws RetryLaterException {
     CreateTableExpr expr = task.getCreateTable();

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -174,8 +175,31 @@ class CreateTableProcedureTest {
     assertThat(harness.regions.requests(RegionRequest.BodyCase.CREATE)).hasSize(1);
   }
 
+  @Test
+  void aNameNotYetAnsweredWhenPrepareEndsCreatesRegionsOnlyAfterPreparesStepIsStored()
+      throws Exception {
+    HeldStepWrites store = new HeldStepWrites(new MemoryKv()) {
+      @Override
+      public CompletableFuture<Optional<KeyValue>> getAsync(byte[] key) {
+        // answered only once the step's write may go on: after Prepare has ended
+        return CompletableFuture.supplyAsync(() -> {
+          awaitRelease();
+          return delegate.get(key);
+        });
+      }
+    };
+    harness = new DdlHarness(store, new RecordingRegionServer(), 1);
+
+    var created = harness.ddl.submit(DdlTasksFixture.createTable("t"));
+    assertThat(store.stepWriteHeld.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(harness.regions.received).isEmpty();
+    store.release.countDown();
+    assertThat(created.get(30, TimeUnit.SECONDS).tableIds()).containsExactly(1024L);
+    assertThat(harness.regions.requests(RegionRequest.BodyCase.CREATE)).hasSize(1);
+  }
+
   /** A store whose first write of a procedure record waits until {@code release}. */
-  private static final class HeldStepWrites extends ForwardingKv {
+  private static class HeldStepWrites extends ForwardingKv {
     final CountDownLatch stepWriteHeld = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
 
@@ -183,16 +207,20 @@ class CreateTableProcedureTest {
       super(delegate);
     }
 
+    void awaitRelease() {
+      try {
+        assertThat(release.await(30, TimeUnit.SECONDS)).isTrue();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+
     @Override
     public Optional<KeyValue> put(byte[] key, byte[] value) {
       if (Bytes.utf8(key).startsWith("/__procedure__/") && stepWriteHeld.getCount() > 0) {
         stepWriteHeld.countDown();
-        try {
-          assertThat(release.await(30, TimeUnit.SECONDS)).isTrue();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException(e);
-        }
+        awaitRelease();
       }
       return super.put(key, value);
     }
