@@ -212,8 +212,7 @@ public final class CreateTableProcedure extends DdlProcedure {
     regionWalOptions = walOptions;
     if (!expr.hasTableId() && knownFree(nameLookup)) {
       holdRegions(TableMetadata.leaderRegionIds(tableRoute));
-      sentCreates = CompletableFuture.supplyAsync(
-          () -> new SentCreates(sendCreates(), newTable()), ddl.sender());
+      sentCreates = CompletableFuture.supplyAsync(this::sendCreates, ddl.sender());
     }
     state = State.DatanodeCreateRegions;
     return Status.executing(true);
@@ -244,29 +243,30 @@ public final class CreateTableProcedure extends DdlProcedure {
       }
       throw DdlException.tableAlreadyExists(name.catalog(), name.schema(), name.table());
     }
-    List<CompletableFuture<RegionResponse>> answers;
+    SentCreates sent;
     if (sentCreates != null) {
-      SentCreates sent = await(sentCreates);
+      sent = await(sentCreates);
       sentCreates = null;
-      answers = sent.answers();
-      newTable = sent.newTable();
     } else {
       holdRegions(TableMetadata.leaderRegionIds(tableRoute));
-      answers = sendCreates();
-      newTable = newTable();
+      sent = sendCreates();
     }
-    RegionCalls.awaitAll(answers, null);
+    newTable = sent.newTable();
+    RegionCalls.awaitAll(sent.answers(), null);
     state = State.CreateMetadata;
     // Not stored: see the class comment (a successor runs the Creates again instead).
     return Status.executing(false);
   }
 
-  /** The answers to the Creates Prepare had sent, and the metadata encoded after sending. */
+  /** The answers to come to the Creates sent, and the metadata encoded after sending them. */
   private record SentCreates(List<CompletableFuture<RegionResponse>> answers,
       TableMetadata.NewTable newTable) {}
 
-  /** Sends one {@code Create} per region (the caller holds the regions). */
-  private List<CompletableFuture<RegionResponse>> sendCreates() {
+  /**
+   * Sends one {@code Create} per region (the caller holds the regions), then encodes the
+   * metadata while the datanodes create them.
+   */
+  private SentCreates sendCreates() {
     CreateTableExpr expr = task.getCreateTable();
     long tableId = tableId();
     List<RegionCalls.Call> calls = new ArrayList<>();
@@ -275,7 +275,7 @@ public final class CreateTableProcedure extends DdlProcedure {
       calls.add(new RegionCalls.Call(route.leaderPeer(), CreateRegionRequests.create(expr,
           tableId, number, regionWalOptions.get(number))));
     }
-    return RegionCalls.send(ddl.regionServer(), calls);
+    return new SentCreates(RegionCalls.send(ddl.regionServer(), calls), newTable());
   }
 
   /** Whether the name lookup has already answered, without a failure, that no table has it. */
