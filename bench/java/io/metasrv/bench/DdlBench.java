@@ -161,14 +161,14 @@ public final class DdlBench {
       for (int clients : CLIENTS) {
         int each = clients == 1 ? perClient * ONE_CLIENT_FACTOR : perClient;
         List<Double> ratios = new ArrayList<>();
-        StoreCalls calls = StoreCalls.NONE;
+        LeaderTimers timers = LeaderTimers.NONE;
         double metasrvMillis = 0;
         for (int pair = 1; pair <= PAIRS; pair++) {
           Result floorRun = run("floor", clients, each, index -> floor.create());
-          StoreCalls before = StoreCalls.of(leader);
+          LeaderTimers before = LeaderTimers.of(leader);
           Map<String, Long> created = new ConcurrentHashMap<>();
           Result metasrvRun = tables.create(clients, each, created);
-          calls = calls.plus(StoreCalls.of(leader).minus(before));
+          timers = timers.plus(LeaderTimers.of(leader).minus(before));
           tables.drop(clients, created); // not measured: keeps the heartbeats' size
           metasrvMillis += metasrvRun.meanMillis();
           double ratio = metasrvRun.perSecond() / floorRun.perSecond();
@@ -184,7 +184,7 @@ public final class DdlBench {
                 + " each side per pair); leader's store calls per create: %s; the leader's"
                 + " mean time from submit to done: %.2f ms of the client's %.2f ms%n", clients,
             ratios.get(ratios.size() / 2), PAIRS, clients * each,
-            calls.perCreate(PAIRS * clients * each), calls.createMillis(),
+            timers.storeCallsPerCreate(PAIRS * clients * each), timers.createMillis(),
             metasrvMillis / PAIRS);
       }
       System.out.println("measured rounds: " + measured.busy());
@@ -289,67 +289,67 @@ public final class DdlBench {
   }
 
   /**
-   * The leader's calls to its store so far, by operation, from its {@code /metrics} ({@code
-   * metasrv_kv_operation_seconds}: count and total seconds), and under {@link #CREATES} its
-   * CREATE TABLE tasks from submit to done ({@code metasrv_ddl_seconds}). Heartbeats write
+   * The leader's timers so far, from its {@code /metrics}: its calls to its store by operation
+   * ({@code metasrv_kv_operation_seconds}: count and total seconds), and under {@link #CREATES}
+   * its CREATE TABLE tasks from submit to done ({@code metasrv_ddl_seconds}). Heartbeats write
    * little (3 datanodes every 3 s), so the difference across a run is what the creates cost.
    */
-  record StoreCalls(Map<String, double[]> byOp) {
+  record LeaderTimers(Map<String, double[]> byName) {
     /** The key of the leader's CREATE TABLE timer, which is not a store operation. */
     static final String CREATES = "create_table_task";
     private static final Pattern LINE = Pattern.compile("(metasrv_kv_operation|metasrv_ddl)"
         + "_seconds_(count|sum)\\{([^}]*)\\} ([0-9.eE+-]+)");
     private static final Pattern OP = Pattern.compile("(?:op|kind)=\"([a-z_]+)\"");
 
-    static StoreCalls of(MetasrvNode leader) throws Exception {
+    static LeaderTimers of(MetasrvNode leader) throws Exception {
       String metrics = leader.sendOrThrow("GET", "/metrics", Duration.ofSeconds(10)).body();
-      Map<String, double[]> byOp = new TreeMap<>();
+      Map<String, double[]> byName = new TreeMap<>();
       Matcher line = LINE.matcher(metrics);
       while (line.find()) {
         Matcher op = OP.matcher(line.group(3));
         boolean ddl = line.group(1).equals("metasrv_ddl");
         if (op.find() && (!ddl || op.group(1).equals(CREATES))) {
-          byOp.computeIfAbsent(op.group(1), k -> new double[2])
+          byName.computeIfAbsent(op.group(1), k -> new double[2])
               [line.group(2).equals("count") ? 0 : 1] += Double.parseDouble(line.group(4));
         }
       }
-      return new StoreCalls(byOp);
+      return new LeaderTimers(byName);
     }
 
     /** The leader's mean time from a create's submit to its end, in ms. */
     double createMillis() {
-      double[] creates = byOp.getOrDefault(CREATES, new double[2]);
+      double[] creates = byName.getOrDefault(CREATES, new double[2]);
       return creates[0] > 0 ? creates[1] / creates[0] * 1e3 : Double.NaN;
     }
 
-    static final StoreCalls NONE = new StoreCalls(Map.of());
+    static final LeaderTimers NONE = new LeaderTimers(Map.of());
 
-    StoreCalls plus(StoreCalls other) {
+    LeaderTimers plus(LeaderTimers other) {
       Map<String, double[]> sum = new TreeMap<>();
-      for (StoreCalls calls : List.of(this, other)) {
-        calls.byOp.forEach((op, counts) -> {
+      for (LeaderTimers timers : List.of(this, other)) {
+        timers.byName.forEach((op, counts) -> {
           double[] total = sum.computeIfAbsent(op, k -> new double[2]);
           total[0] += counts[0];
           total[1] += counts[1];
         });
       }
-      return new StoreCalls(sum);
+      return new LeaderTimers(sum);
     }
 
-    StoreCalls minus(StoreCalls earlier) {
+    LeaderTimers minus(LeaderTimers earlier) {
       Map<String, double[]> diff = new TreeMap<>();
-      byOp.forEach((op, now) -> {
-        double[] then = earlier.byOp.getOrDefault(op, new double[2]);
+      byName.forEach((op, now) -> {
+        double[] then = earlier.byName.getOrDefault(op, new double[2]);
         diff.put(op, new double[] {now[0] - then[0], now[1] - then[1]});
       });
-      return new StoreCalls(diff);
+      return new LeaderTimers(diff);
     }
 
     /** e.g. {@code 6.1 (txn 4.0 at 3.2 ms, range 2.1 at 1.0 ms, ...)}. */
-    String perCreate(int creates) {
+    String storeCallsPerCreate(int creates) {
       StringBuilder text = new StringBuilder();
       double total = 0;
-      for (Map.Entry<String, double[]> entry : byOp.entrySet()) {
+      for (Map.Entry<String, double[]> entry : byName.entrySet()) {
         double[] calls = entry.getValue();
         if (calls[0] <= 0 || entry.getKey().equals(CREATES)) {
           continue;
